@@ -1,0 +1,52 @@
+# Two commands on a fresh machine: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+WORKERS ?= 2
+export PORT
+
+.PHONY: run test install install-test assets migrate demo serve bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Re-install only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test node_modules/.installed
+
+migrate: install
+	$(BIN)/cop db upgrade
+
+demo: migrate
+	$(BIN)/cop demo load $(if $(COP_DEMO_PASSWORD),--password "$(COP_DEMO_PASSWORD)",)
+
+serve:
+	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
+	$(BIN)/gunicorn --workers $(WORKERS) --worker-class gthread --threads 4 --bind 127.0.0.1:$(PORT) \
+		--access-logfile - assessment.wsgi:app
+
+run: demo serve
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-test
+	$(BIN)/python bench/bench_psychometrics.py
+
+clean:
+	rm -rf $(VENV) node_modules test-artefacts .pytest_cache

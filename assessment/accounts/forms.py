@@ -1,0 +1,49 @@
+"""HTML forms for accounts: shape only, no queries."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from core.roles import Role
+
+
+class RegisterForm(FlaskForm):
+    full_name = StringField("Full name", validators=[DataRequired("Enter your full name"), Length(max=200)])
+    email = EmailField("Email address", validators=[
+        DataRequired("Enter your email address"),
+        Email("Enter an email address in the correct format, like name@example.org", check_deliverability=False),
+        Length(max=320)])
+    password = PasswordField("Create a password", validators=[
+        DataRequired("Enter a password"), Length(min=12, max=256, message="Password must be 12 characters or more")],
+        description="At least 12 characters. A few unrelated words make a strong password.")
+    confirm_password = PasswordField("Confirm password", validators=[
+        DataRequired("Confirm your password"), EqualTo("password", "The passwords do not match")])
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address")])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password")])
+    next = HiddenField()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email address", validators=[
+        DataRequired("Enter your email address"),
+        Email("Enter an email address in the correct format, like name@example.org", check_deliverability=False)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[
+        DataRequired("Enter a new password"), Length(min=12, max=256, message="Password must be 12 characters or more")])
+    confirm_password = PasswordField("Confirm new password", validators=[
+        DataRequired("Confirm your new password"), EqualTo("password", "The passwords do not match")])
+
+
+class GrantRoleForm(FlaskForm):
+    role = SelectField("Role to grant", choices=[(r.value, r.label) for r in Role],
+                       validators=[DataRequired("Choose a role")])
+
+
+class ConfirmForm(FlaskForm):
+    """A button-only form (sign out, revoke): it carries just the CSRF token."""

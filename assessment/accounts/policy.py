@@ -1,0 +1,91 @@
+"""Sign-in throttling rules, pure: from recent attempts to a decision.
+
+Per account: after ``SLOW_AFTER`` consecutive failures each further try must wait,
+doubling from ``FIRST_DELAY_S``; at ``LOCK_AFTER`` failures the account is locked for
+``LOCK_FOR``. Per client address the same, with higher counts (one office may share an
+address). A success clears the account's count. Counting only failures inside ``WINDOW``
+lets a forgotten password recover by itself.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from collections.abc import Sequence
+
+WINDOW = dt.timedelta(minutes=15)
+SLOW_AFTER = 3
+FIRST_DELAY_S = 5
+LOCK_AFTER = 8
+LOCK_FOR = dt.timedelta(minutes=15)
+ADDRESS_SLOW_AFTER = 20
+ADDRESS_LOCK_AFTER = 50
+
+
+@dataclass(frozen=True)
+class Attempt:
+    at: dt.datetime
+    is_success: bool
+
+
+@dataclass(frozen=True)
+class ThrottleDecision:
+    allowed: bool
+    retry_after_s: int = 0
+    locked: bool = False
+
+    @property
+    def message(self) -> str:
+        if self.allowed:
+            return ""
+        minutes = max(1, -(-self.retry_after_s // 60))
+        if self.locked:
+            return (f"Too many unsuccessful sign-in attempts. Sign-in is paused for {minutes} "
+                    f"minute{'s' if minutes != 1 else ''}, or reset your password.")
+        return f"Too many unsuccessful sign-in attempts. Wait {self.retry_after_s} seconds and try again."
+
+
+def _recent_failures(attempts: Sequence[Attempt], now: dt.datetime, clear_on_success: bool) -> list[dt.datetime]:
+    failures: list[dt.datetime] = []
+    for attempt in sorted(attempts, key=lambda a: a.at):
+        if attempt.is_success:
+            if clear_on_success:
+                failures.clear()
+        elif now - attempt.at <= WINDOW:
+            failures.append(attempt.at)
+    return failures
+
+
+def _decide(failures: list[dt.datetime], now: dt.datetime, slow_after: int, lock_after: int) -> ThrottleDecision:
+    count = len(failures)
+    if count >= lock_after:
+        unlock_at = failures[lock_after - 1] + LOCK_FOR
+        if now < unlock_at:
+            return ThrottleDecision(False, int((unlock_at - now).total_seconds()) + 1, locked=True)
+        return ThrottleDecision(True)
+    if count >= slow_after:
+        delay = FIRST_DELAY_S * 2 ** (count - slow_after)
+        ready_at = failures[-1] + dt.timedelta(seconds=delay)
+        if now < ready_at:
+            return ThrottleDecision(False, int((ready_at - now).total_seconds()) + 1)
+    return ThrottleDecision(True)
+
+
+def account_decision(attempts: Sequence[Attempt], now: dt.datetime) -> ThrottleDecision:
+    return _decide(_recent_failures(attempts, now, clear_on_success=True), now, SLOW_AFTER, LOCK_AFTER)
+
+
+def address_decision(attempts: Sequence[Attempt], now: dt.datetime) -> ThrottleDecision:
+    # One person's success must not unlock an address that is guessing at many accounts.
+    return _decide(_recent_failures(attempts, now, clear_on_success=False), now, ADDRESS_SLOW_AFTER, ADDRESS_LOCK_AFTER)
+
+
+def combined(*decisions: ThrottleDecision) -> ThrottleDecision:
+    refused = [d for d in decisions if not d.allowed]
+    if not refused:
+        return ThrottleDecision(True)
+    return max(refused, key=lambda d: (d.locked, d.retry_after_s))
+
+
+def is_lockout_transition(failures_before: int, lock_after: int = LOCK_AFTER) -> bool:
+    """True when the failure being recorded is the one that locks the account."""
+    return failures_before + 1 == lock_after

@@ -1,0 +1,228 @@
+"""Account use cases. Each takes the session, the acting person and ``now``; flushes, never commits."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.errors import Conflict, NotFound, Problems, ValidationFailed
+from core.roles import SYSTEM, Actor, Role, require_role
+from assessment.accounts import policy
+from assessment.accounts.models import LoginAttempt, PasswordResetToken, RoleGrant, User
+from assessment.accounts.passwords import dummy_hash, hash_password, password_problems, verify_password
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("There is no such account.")
+    return user
+
+
+def _check_new_account(session: Session, email: str, full_name: str, password: str) -> Problems:
+    problems = Problems()
+    if not full_name.strip():
+        problems.add("full_name", "Enter your full name")
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        problems.add("email", "Enter an email address in the correct format, like name@example.org")
+    for message in password_problems(password, email):
+        problems.add("password", message)
+    return problems
+
+
+def create_user(
+    session: Session, *, actor: Actor, email: str, full_name: str, password: str,
+    roles: set[Role], now: dt.datetime, hash_profile: str = "standard", client_address: str | None = None,
+) -> User:
+    """Create an account with roles. Only an admin (or the system) may create staff accounts."""
+    if roles - {Role.CANDIDATE}:
+        require_role(actor, Role.ADMIN)
+    email = normalise_email(email)
+    problems = _check_new_account(session, email, full_name, password)
+    problems.raise_if_any()
+    if find_user_by_email(session, email) is not None:
+        # Self-registration must not reveal which emails hold accounts; the view words this gently.
+        raise Conflict("An account with that email address already exists.")
+    user = User(email=email, full_name=full_name.strip(), password_hash=hash_password(password, hash_profile),
+                created_at=now)
+    session.add(user)
+    session.flush()
+    for role in sorted(roles):
+        session.add(RoleGrant(user_id=user.id, role=role, granted_at=now, granted_by_id=actor.user_id))
+    session.flush()
+    session.refresh(user)
+    audit.record(session, actor=actor, action="account.created", target_type="user", target_id=user.id,
+                 after={"email": email, "roles": sorted(roles)}, now=now, client_address=client_address)
+    return user
+
+
+def register_candidate(session: Session, *, email: str, full_name: str, password: str, now: dt.datetime,
+                       hash_profile: str = "standard", client_address: str | None = None) -> User:
+    actor = Actor(user_id=None, label=normalise_email(email), roles=frozenset())
+    return create_user(session, actor=actor, email=email, full_name=full_name, password=password,
+                       roles={Role.CANDIDATE}, now=now, hash_profile=hash_profile, client_address=client_address)
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    user: User | None
+    decision: policy.ThrottleDecision
+
+    @property
+    def ok(self) -> bool:
+        return self.user is not None
+
+
+def _attempts(session: Session, column, value, since: dt.datetime) -> list[policy.Attempt]:
+    rows = session.execute(select(LoginAttempt.attempted_at, LoginAttempt.is_success)
+                           .where(column == value, LoginAttempt.attempted_at >= since)).all()
+    return [policy.Attempt(at=at, is_success=ok) for at, ok in rows]
+
+
+def sign_in(session: Session, *, email: str, password: str, now: dt.datetime, client_address: str | None,
+            hash_profile: str = "standard", throttle: bool = True) -> SignInResult:
+    """Check a password, honouring throttling; records the attempt and audits it either way."""
+    email = normalise_email(email)
+    since = now - policy.WINDOW - policy.LOCK_FOR
+    account_attempts = _attempts(session, LoginAttempt.email, email, since)
+    address_attempts = _attempts(session, LoginAttempt.client_address, client_address, since) if client_address else []
+    if throttle:
+        decision = policy.combined(policy.account_decision(account_attempts, now),
+                                   policy.address_decision(address_attempts, now))
+        if not decision.allowed:
+            audit.record(session, actor=Actor(None, email), action="login.refused_throttled", target_type="account",
+                         target_id=email, after={"retry_after_s": decision.retry_after_s}, now=now,
+                         client_address=client_address)
+            return SignInResult(None, decision)
+    user = find_user_by_email(session, email)
+    if user is None:
+        verify_password(dummy_hash(hash_profile), password, hash_profile)  # same work as a real check
+        is_valid = False
+    else:
+        is_valid = verify_password(user.password_hash, password, hash_profile) and user.is_enabled
+    session.add(LoginAttempt(email=email, client_address=client_address, is_success=is_valid, attempted_at=now))
+    actor = user.actor if user is not None else Actor(None, email)
+    if is_valid:
+        user.last_login_at = now
+        audit.record(session, actor=actor, action="login.succeeded", target_type="user", target_id=user.id,
+                     now=now, client_address=client_address)
+        return SignInResult(user, policy.ThrottleDecision(True))
+    audit.record(session, actor=actor, action="login.failed", target_type="account", target_id=email,
+                 now=now, client_address=client_address)
+    failures_before = len(policy._recent_failures(account_attempts, now, clear_on_success=True))
+    if throttle and policy.is_lockout_transition(failures_before):
+        audit.record(session, actor=SYSTEM, action="account.locked", target_type="account", target_id=email,
+                     after={"locked_for_s": int(policy.LOCK_FOR.total_seconds())}, now=now,
+                     client_address=client_address)
+    return SignInResult(None, policy.ThrottleDecision(True))
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def request_password_reset(session: Session, *, email: str, now: dt.datetime, ttl_s: int,
+                           client_address: str | None = None) -> str | None:
+    """Make a single-use token for the account, if there is one. Returns the raw token (to send)."""
+    user = find_user_by_email(session, email)
+    if user is None or not user.is_enabled:
+        return None
+    token = secrets.token_urlsafe(32)
+    session.add(PasswordResetToken(user_id=user.id, token_hash=_token_digest(token), created_at=now,
+                                   expires_at=now + dt.timedelta(seconds=ttl_s)))
+    audit.record(session, actor=user.actor, action="password.reset_requested", target_type="user",
+                 target_id=user.id, now=now, client_address=client_address)
+    session.flush()
+    return token
+
+
+def valid_reset_token(session: Session, token: str, now: dt.datetime) -> PasswordResetToken | None:
+    row = session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_digest(token)))
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        return None
+    return row
+
+
+def reset_password(session: Session, *, token: str, new_password: str, now: dt.datetime,
+                   hash_profile: str = "standard", client_address: str | None = None) -> User:
+    row = valid_reset_token(session, token, now)
+    if row is None:
+        raise ValidationFailed("This password reset link has expired or has already been used.")
+    user = get_user(session, row.user_id)
+    problems = Problems()
+    for message in password_problems(new_password, user.email):
+        problems.add("password", message)
+    problems.raise_if_any()
+    user.password_hash = hash_password(new_password, hash_profile)
+    user.session_version += 1
+    row.used_at = now
+    # Any other outstanding links for this account die with this one.
+    for other in session.scalars(select(PasswordResetToken).where(
+            PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))):
+        other.used_at = now
+    audit.record(session, actor=user.actor, action="password.reset", target_type="user", target_id=user.id,
+                 now=now, client_address=client_address)
+    session.flush()
+    return user
+
+
+def grant_role(session: Session, *, actor: Actor, user_id: int, role: Role, now: dt.datetime,
+               client_address: str | None = None) -> User:
+    require_role(actor, Role.ADMIN)
+    user = get_user(session, user_id)
+    before = sorted(user.roles)
+    if role in user.roles:
+        raise Conflict(f"{user.email} already holds the {role.label.lower()} role.")
+    session.add(RoleGrant(user_id=user.id, role=role, granted_at=now, granted_by_id=actor.user_id))
+    session.flush()
+    session.refresh(user)
+    audit.record(session, actor=actor, action="role.granted", target_type="user", target_id=user.id,
+                 before={"roles": before}, after={"roles": sorted(user.roles)}, now=now,
+                 client_address=client_address)
+    return user
+
+
+def revoke_role(session: Session, *, actor: Actor, user_id: int, role: Role, now: dt.datetime,
+                client_address: str | None = None) -> User:
+    require_role(actor, Role.ADMIN)
+    user = get_user(session, user_id)
+    grant = next((g for g in user.role_grants if g.role == role), None)
+    if grant is None:
+        raise Conflict(f"{user.email} does not hold the {role.label.lower()} role.")
+    if role == Role.ADMIN and user.id == actor.user_id and count_admins(session) == 1:
+        raise Conflict("You are the only administrator; grant the role to someone else first.")
+    before = sorted(user.roles)
+    user.role_grants.remove(grant)
+    session.flush()
+    audit.record(session, actor=actor, action="role.revoked", target_type="user", target_id=user.id,
+                 before={"roles": before}, after={"roles": sorted(user.roles)}, now=now,
+                 client_address=client_address)
+    return user
+
+
+def count_admins(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(RoleGrant).where(RoleGrant.role == Role.ADMIN)) or 0
+
+
+def list_users(session: Session, *, actor: Actor, search: str = "", role: Role | None = None) -> list[User]:
+    require_role(actor, Role.ADMIN)
+    query = select(User).order_by(User.email)
+    if search.strip():
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(func.lower(User.email).like(pattern) | func.lower(User.full_name).like(pattern))
+    if role is not None:
+        query = query.where(User.role_grants.any(RoleGrant.role == role))
+    return list(session.scalars(query))

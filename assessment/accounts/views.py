@@ -1,0 +1,163 @@
+"""Sign-up, sign-in, sign-out, password reset and the admin's user pages."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+
+from core import db
+from core.clock import utcnow
+from core.errors import Conflict, ValidationFailed
+from core.roles import Role
+from core.web import client_address, current_actor, is_safe_next, login_required, roles_required
+from assessment.accounts import services
+from assessment.accounts.forms import ConfirmForm, ForgotPasswordForm, GrantRoleForm, LoginForm, RegisterForm, ResetPasswordForm
+
+bp = Blueprint("accounts", __name__)
+
+
+def _profile() -> str:
+    return current_app.config["PASSWORD_HASH_PROFILE"]
+
+
+def _add_problems(form, error: ValidationFailed) -> None:
+    for problem in error.problems:
+        field = getattr(form, problem.field, None)
+        if field is not None:
+            field.errors = [*field.errors, problem.message]
+        else:
+            form.form_errors.append(problem.message)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_candidate(
+                db.session(), email=form.email.data, full_name=form.full_name.data, password=form.password.data,
+                now=utcnow(), hash_profile=_profile(), client_address=client_address())
+        except ValidationFailed as error:
+            _add_problems(form, error)
+        except Conflict:
+            form.email.errors = [*form.email.errors,
+                                 "An account with this email address already exists. Sign in or reset your password."]
+        else:
+            db.session().commit()
+            login_user(user)
+            flash("Your account has been created.", "success")
+            return redirect(url_for("home.dashboard"))
+    return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    status = 200
+    if form.validate_on_submit():
+        result = services.sign_in(db.session(), email=form.email.data, password=form.password.data, now=utcnow(),
+                                  client_address=client_address(), hash_profile=_profile(),
+                                  throttle=current_app.config["LOGIN_THROTTLE"])
+        db.session().commit()  # failed attempts are evidence too: keep them
+        if result.ok:
+            login_user(result.user)
+            target = form.next.data
+            return redirect(target if is_safe_next(target) else url_for("home.dashboard"))
+        status = 429 if not result.decision.allowed else 401
+        form.form_errors.append(result.decision.message or "Email address or password is incorrect")
+    elif form.errors:
+        status = 422
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    if ConfirmForm().validate_on_submit():
+        logout_user()
+        flash("You have signed out.", "success")
+    return redirect(url_for("home.index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        token = services.request_password_reset(db.session(), email=form.email.data, now=utcnow(),
+                                                ttl_s=current_app.config["PASSWORD_RESET_TTL_S"],
+                                                client_address=client_address())
+        db.session().commit()
+        if token is not None:
+            # Mail delivery comes later; until then the operator reads the link from the log.
+            link = url_for("accounts.reset_password", token=token, _external=True)
+            current_app.logger.warning("Password reset link for %s: %s", form.email.data.strip().lower(), link)
+        # The same answer whether or not the account exists.
+        return render_template("accounts/forgot_sent.html")
+    return render_template("accounts/forgot.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    if services.valid_reset_token(db.session(), token, utcnow()) is None:
+        return render_template("accounts/reset_invalid.html"), 410
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(db.session(), token=token, new_password=form.password.data, now=utcnow(),
+                                    hash_profile=_profile(), client_address=client_address())
+        except ValidationFailed as error:
+            _add_problems(form, error)
+        else:
+            db.session().commit()
+            logout_user()
+            flash("Your password has been changed. Sign in with your new password.", "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/admin/users")
+@roles_required(Role.ADMIN)
+def admin_users():
+    search = request.args.get("q", "")
+    role_value = request.args.get("role", "")
+    role = Role(role_value) if role_value in {r.value for r in Role} else None
+    users = services.list_users(db.session(), actor=current_actor(), search=search, role=role)
+    return render_template("accounts/admin_users.html", users=users, search=search, role=role, roles=list(Role))
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def admin_user(user_id: int):
+    user = services.get_user(db.session(), user_id)
+    form = GrantRoleForm()
+    form.role.choices = [("", "Choose a role")] + [(r.value, r.label) for r in Role if r not in user.roles]
+    if form.validate_on_submit():
+        try:
+            services.grant_role(db.session(), actor=current_actor(), user_id=user.id, role=Role(form.role.data),
+                                now=utcnow(), client_address=client_address())
+        except Conflict as error:
+            form.role.errors = [*form.role.errors, error.message]
+        else:
+            db.session().commit()
+            flash(f"{Role(form.role.data).label} role granted to {user.email}.", "success")
+            return redirect(url_for("accounts.admin_user", user_id=user.id))
+    return render_template("accounts/admin_user.html", user=user, form=form, revoke_form=ConfirmForm()), \
+        200 if not form.errors else 422
+
+
+@bp.route("/admin/users/<int:user_id>/roles/<role>/revoke", methods=["POST"])
+@roles_required(Role.ADMIN)
+def admin_revoke_role(user_id: int, role: str):
+    if role not in {r.value for r in Role}:
+        return render_template("errors/404.html"), 404
+    if ConfirmForm().validate_on_submit():
+        try:
+            user = services.revoke_role(db.session(), actor=current_actor(), user_id=user_id, role=Role(role),
+                                        now=utcnow(), client_address=client_address())
+        except Conflict as error:
+            flash(error.message, "error")
+        else:
+            db.session().commit()
+            flash(f"{Role(role).label} role removed from {user.email}.", "success")
+    return redirect(url_for("accounts.admin_user", user_id=user_id))

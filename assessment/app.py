@@ -1,0 +1,124 @@
+"""The composition root: the only module that knows every package."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from core import db, web
+from core.clock import Clock, london
+from core.errors import DomainError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+csrf = CSRFProtect()
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(REPO_ROOT / "instance"), instance_relative_config=True,
+                template_folder=str(REPO_ROOT / "templates"), static_folder=str(REPO_ROOT / "static"))
+    _load_config(app, overrides)
+    db.init_app(app)
+    app.extensions["cop.clock"] = Clock()
+    _init_auth(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    _register_template_helpers(app)
+    web.init_app(app)
+    return app
+
+
+def _load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
+    from assessment.config import load_config
+
+    config = load_config(Path(app.instance_path), overrides)
+    app.config.update(config)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=config["SESSION_COOKIE_SECURE"],
+    )
+    if config["TRUSTED_PROXIES"]:
+        hops = config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def _init_auth(app: Flask) -> None:
+    from assessment.accounts.models import User
+
+    manager = LoginManager(app)
+    manager.login_view = "accounts.login"
+    manager.login_message = "Sign in to see this page."
+    manager.login_message_category = "info"
+    manager.session_protection = "basic"
+
+    @manager.user_loader
+    def load_user(identifier: str):
+        user_id, _, version = identifier.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session().get(User, int(user_id))
+        if user is None or str(user.session_version) != version:
+            return None  # the password changed since this session began
+        return user
+
+    csrf.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from assessment.accounts.views import bp as accounts_bp
+    from assessment.admin.views import bp as admin_bp
+    from assessment.home.views import bp as home_bp
+    from item_bank.framework.views import bp as framework_bp
+
+    for blueprint in (home_bp, accounts_bp, admin_bp, framework_bp):
+        app.register_blueprint(blueprint)
+
+    from assessment.cli import register_commands
+
+    register_commands(app)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        if _wants_json():
+            body = {"error": error.message}
+            problems = getattr(error, "problems", None)
+            if problems:
+                body["fields"] = {p.field: p.message for p in problems}
+            return jsonify(body), error.http_status
+        return render_template("errors/problem.html", status=error.http_status, message=error.message), \
+            error.http_status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        message = "This form has expired or was sent from another site. Go back, reload the page and try again."
+        if _wants_json():
+            return jsonify({"error": message}), 400
+        return render_template("errors/problem.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if _wants_json():
+            return jsonify({"error": error.description}), error.code
+        template = f"errors/{error.code}.html" if error.code in (403, 404) else "errors/problem.html"
+        return render_template(template, status=error.code, message=error.description), error.code
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from core.roles import Role
+
+    app.jinja_env.filters["london"] = london
+    app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["current_actor"] = web.current_actor

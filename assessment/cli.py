@@ -1,0 +1,93 @@
+"""The ``cop`` command: Flask's CLI with the app factory preloaded, and every package's commands."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, FlaskGroup
+
+from core import audit, db, migrations
+from core.cli import one_line_errors
+from core.clock import utcnow
+
+db_cli = AppGroup("db", help="Database migrations (Alembic).")
+demo_cli = AppGroup("demo", help="Demo data.")
+audit_cli = AppGroup("audit", help="The audit log.")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision):
+    """Apply migrations up to REVISION (default: head)."""
+    migrations.upgrade(db.state().engine, revision)
+    click.echo(f"Database at {migrations.current_revision(db.state().engine)}")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision):
+    """Undo migrations down to REVISION (default: one step; 'base' for all)."""
+    migrations.downgrade(db.state().engine, revision)
+    click.echo(f"Database at {migrations.current_revision(db.state().engine) or 'base (empty)'}")
+
+
+@db_cli.command("current")
+def db_current():
+    """Print the database's migration revision and the newest available."""
+    engine = db.state().engine
+    current = migrations.current_revision(engine)
+    head = migrations.head_revision(engine)
+    click.echo(f"current: {current or 'none'}\nhead:    {head}")
+    if current != head:
+        click.echo("The database is behind: run 'cop db upgrade'.")
+
+
+@demo_cli.command("load")
+@click.option("--password", default=None, help="Password for demo accounts created now (default: COP_DEMO_PASSWORD "
+                                               "or a generated one, printed once).")
+@one_line_errors
+def demo_load(password):
+    """Load the demo accounts and data (loading twice changes nothing)."""
+    from assessment.demo import DEMO_ACCOUNTS, load_demo
+
+    password = password or current_app.config["DEMO_PASSWORD"]
+    outcome = load_demo(db.session(), now=utcnow(), password=password,
+                        hash_profile=current_app.config["PASSWORD_HASH_PROFILE"])
+    db.session().commit()
+    click.echo("Demo data loaded." if outcome.created or outcome.framework_created else "Demo data already loaded.")
+    click.echo("Demo accounts:")
+    for email, _name, roles in DEMO_ACCOUNTS:
+        click.echo(f"  {email:<28} {', '.join(sorted(roles))}")
+    if outcome.created:
+        shown = outcome.password if outcome.password_generated else "(the one you gave)"
+        click.echo(f"Password for the accounts created now: {shown}")
+    else:
+        click.echo("Passwords are unchanged (set when the accounts were first created).")
+
+
+@audit_cli.command("verify")
+def audit_verify():
+    """Recompute the audit log's hash chain and report the first broken row."""
+    check = audit.verify_chain(db.session())
+    if check.ok:
+        click.echo(f"Audit log intact: {check.rows_checked} rows verified.")
+        return
+    raise click.ClickException(f"Audit log broken at row {check.first_broken_id}: {check.reason}.")
+
+
+def register_commands(app: Flask) -> None:
+    from assessment.accounts.cli import users_cli
+    from item_bank.framework.cli import framework_cli
+
+    for group in (db_cli, demo_cli, audit_cli, users_cli, framework_cli):
+        app.cli.add_command(group)
+
+
+def _create_app(*_args, **_kwargs):
+    from assessment.app import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    FlaskGroup(create_app=_create_app, add_default_commands=True, load_dotenv=False,
+               help="The Certificate of Proficiency platform.")(prog_name="cop")

@@ -1,0 +1,118 @@
+"""Configuration: allow-listed defaults → instance/config.py → COP_* environment → overrides.
+
+Unknown keys are errors, so a misspelt setting fails loudly instead of being ignored.
+Nothing here reads configuration at import time; ``load_config`` runs inside ``create_app``.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,  # default: SQLite in the instance folder
+    "TESTING": False,
+    "DEBUG": False,
+    "SERVER_NAME": None,
+    "PREFERRED_URL_SCHEME": "http",
+    "WTF_CSRF_ENABLED": True,
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,  # a long exam page must still be able to post
+    "SESSION_COOKIE_SECURE": False,  # set True (COP_SESSION_COOKIE_SECURE=1) when served over HTTPS
+    "PASSWORD_HASH_PROFILE": "standard",  # "fast" only for tests
+    "PASSWORD_RESET_TTL_S": 3600,
+    "LOGIN_THROTTLE": True,
+    "TRUSTED_PROXIES": 0,  # how many reverse proxies set X-Forwarded-For
+    "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    "UPLOAD_FOLDER": None,  # default: instance/uploads (outside the web root)
+    "VIRUS_SCAN_COMMAND": None,  # e.g. "clamdscan --no-summary {path}"; None = no scan
+    "DEMO_PASSWORD": None,
+}
+
+_BOOL_TRUE = {"1", "true", "yes", "on"}
+_BOOL_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def _coerce(key: str, raw: str) -> Any:
+    default = DEFAULTS[key]
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered in _BOOL_TRUE:
+            return True
+        if lowered in _BOOL_FALSE:
+            return False
+        raise ConfigError(f"COP_{key} must be true or false, not {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"COP_{key} must be a whole number, not {raw!r}") from None
+    return raw
+
+
+def _from_instance_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    namespace: dict[str, Any] = {"__file__": str(path)}
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # noqa: S102 - operator-owned file
+    return {k: v for k, v in namespace.items() if k.isupper()}
+
+
+def _from_environment(environ: dict[str, str]) -> dict[str, Any]:
+    found = {}
+    for name, raw in environ.items():
+        if not name.startswith("COP_"):
+            continue
+        key = name[4:]
+        if key in DEFAULTS:
+            found[key] = _coerce(key, raw)
+    return found
+
+
+def _check_keys(source: str, values: dict[str, Any]) -> None:
+    unknown = sorted(set(values) - set(DEFAULTS))
+    if unknown:
+        raise ConfigError(f"unknown setting(s) in {source}: {', '.join(unknown)}")
+
+
+def load_config(instance_path: Path, overrides: dict[str, Any] | None = None, environ=None) -> dict[str, Any]:
+    environ = os.environ if environ is None else environ
+    config = dict(DEFAULTS)
+    from_file = _from_instance_file(instance_path / "config.py")
+    _check_keys("instance/config.py", from_file)
+    config.update(from_file)
+    config.update(_from_environment(dict(environ)))
+    overrides = overrides or {}
+    _check_keys("overrides", overrides)
+    config.update(overrides)
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{instance_path / 'cop.sqlite3'}"
+    if not config["UPLOAD_FOLDER"]:
+        config["UPLOAD_FOLDER"] = str(instance_path / "uploads")
+    if not config["SECRET_KEY"]:
+        if config["TESTING"]:
+            config["SECRET_KEY"] = "testing-only-not-secret"
+        else:
+            config["SECRET_KEY"] = _instance_secret(instance_path)
+    return config
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """Generate the secret key once into the instance folder (never committed), then reuse it."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="utf-8").strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker won the race: use its key
+        return key_file.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,30 @@
+"""The front page, the signed-in landing page and the health check."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from core import db
+from core.web import current_actor, login_required
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.dashboard"))
+    return render_template("home/index.html")
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    return render_template("home/dashboard.html", actor=current_actor())
+
+
+@bp.route("/healthz")
+def healthz():
+    db.session().execute(text("SELECT 1"))
+    return jsonify({"status": "ok"})

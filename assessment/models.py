@@ -1,0 +1,7 @@
+"""Every package's tables, imported in one place so Alembic and the tests see the whole schema."""
+from core.audit import AuditEntry  # noqa: F401
+from core.db import Base
+from assessment.accounts.models import LoginAttempt, PasswordResetToken, RoleGrant, User  # noqa: F401
+from item_bank.framework.models import FrameworkVersion, Standard, Substandard, Theme  # noqa: F401
+
+metadata = Base.metadata

@@ -1,0 +1,104 @@
+"""Database kernel: the declarative base, column types and the request-scoped session.
+
+Services receive a ``Session`` explicitly, flush but never commit; a view commits once
+(see DESIGN.md). The app owns one engine; tests may swap the session factory so that a
+whole test runs inside one outer transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware timestamp, always stored and returned in UTC.
+
+    SQLite has no time zones and hands back naive values; PostgreSQL returns aware ones.
+    Refusing naive input catches the classic bug of storing local time by accident.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; use an aware datetime")
+        value = value.astimezone(dt.timezone.utc)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+@dataclass
+class DatabaseState:
+    engine: Engine
+    session_factory: sessionmaker
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            # Foreign keys are off by default in SQLite; WAL lets readers work while one writes.
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if parsed.database not in (None, "", ":memory:"):
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["cop.db"] = DatabaseState(engine, sessionmaker(bind=engine, expire_on_commit=False))
+    app.teardown_appcontext(_close_session)
+
+
+def state() -> DatabaseState:
+    return current_app.extensions["cop.db"]
+
+
+def session() -> Session:
+    """The session of the current request (or CLI command), created on first use."""
+    if "cop_db_session" not in g:
+        g.cop_db_session = state().session_factory()
+    return g.cop_db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    db_session = g.pop("cop_db_session", None)
+    if db_session is not None:
+        db_session.close()

@@ -3,14 +3,19 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from core.roles import Role
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 class RegisterForm(FlaskForm):
     full_name = StringField("Full name", validators=[DataRequired("Enter your full name"), Length(max=200)])
-    email = EmailField("Email address", validators=[
+    email = EmailField("Email address", filters=[_strip], validators=[
         DataRequired("Enter your email address"),
         Email("Enter an email address in the correct format, like name@example.org", check_deliverability=False),
         Length(max=320)])
@@ -22,13 +27,13 @@ class RegisterForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired("Enter your email address")])
+    email = EmailField("Email address", filters=[_strip], validators=[DataRequired("Enter your email address")])
     password = PasswordField("Password", validators=[DataRequired("Enter your password")])
     next = HiddenField()
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email address", validators=[
+    email = EmailField("Email address", filters=[_strip], validators=[
         DataRequired("Enter your email address"),
         Email("Enter an email address in the correct format, like name@example.org", check_deliverability=False)])
 
@@ -41,8 +46,11 @@ class ResetPasswordForm(FlaskForm):
 
 
 class GrantRoleForm(FlaskForm):
-    role = SelectField("Role to grant", choices=[(r.value, r.label) for r in Role],
-                       validators=[DataRequired("Choose a role")])
+    role = SelectField("Role to grant", validators=[DataRequired("Choose a role")])
+
+    def offer(self, roles) -> None:
+        """Offer only the roles the person does not hold yet, after a 'Choose a role' prompt."""
+        self.role.choices = [SelectChoice("", "Choose a role")] + [SelectChoice(r.value, r.label) for r in roles]
 
 
 class ConfirmForm(FlaskForm):

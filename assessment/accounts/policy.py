@@ -9,6 +9,7 @@ lets a forgotten password recover by itself.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from collections.abc import Sequence
 
@@ -60,13 +61,13 @@ def _decide(failures: list[dt.datetime], now: dt.datetime, slow_after: int, lock
     if count >= lock_after:
         unlock_at = failures[lock_after - 1] + LOCK_FOR
         if now < unlock_at:
-            return ThrottleDecision(False, int((unlock_at - now).total_seconds()) + 1, locked=True)
+            return ThrottleDecision(False, math.ceil((unlock_at - now).total_seconds()), locked=True)
         return ThrottleDecision(True)
     if count >= slow_after:
         delay = FIRST_DELAY_S * 2 ** (count - slow_after)
         ready_at = failures[-1] + dt.timedelta(seconds=delay)
         if now < ready_at:
-            return ThrottleDecision(False, int((ready_at - now).total_seconds()) + 1)
+            return ThrottleDecision(False, math.ceil((ready_at - now).total_seconds()))
     return ThrottleDecision(True)
 
 

@@ -131,7 +131,7 @@ def admin_users():
 def admin_user(user_id: int):
     user = services.get_user(db.session(), user_id)
     form = GrantRoleForm()
-    form.role.choices = [("", "Choose a role")] + [(r.value, r.label) for r in Role if r not in user.roles]
+    form.offer([r for r in Role if r not in user.roles])
     if form.validate_on_submit():
         try:
             services.grant_role(db.session(), actor=current_actor(), user_id=user.id, role=Role(form.role.data),

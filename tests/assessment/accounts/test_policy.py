@@ -1,0 +1,56 @@
+import datetime as dt
+
+from assessment.accounts import policy
+from assessment.accounts.policy import Attempt
+
+T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
+
+
+def failures(n, start=T0, gap_s=1):
+    return [Attempt(start + dt.timedelta(seconds=i * gap_s), False) for i in range(n)]
+
+
+def test_a_few_failures_are_allowed():
+    assert policy.account_decision(failures(policy.SLOW_AFTER - 1), T0 + dt.timedelta(seconds=5)).allowed
+
+
+def test_after_three_failures_each_try_waits_longer():
+    attempts = failures(3)
+    last = attempts[-1].at
+    decision = policy.account_decision(attempts, last + dt.timedelta(seconds=1))
+    assert not decision.allowed and not decision.locked
+    assert decision.retry_after_s == policy.FIRST_DELAY_S - 1  # 5 s after the third failure, 1 s gone
+    assert policy.account_decision(attempts, last + dt.timedelta(seconds=policy.FIRST_DELAY_S)).allowed
+    attempts = failures(4)
+    decision = policy.account_decision(attempts, attempts[-1].at)
+    assert decision.retry_after_s == policy.FIRST_DELAY_S * 2  # doubles
+
+
+def test_lockout_after_eight_failures_for_fifteen_minutes():
+    attempts = failures(policy.LOCK_AFTER, gap_s=60)
+    locked_at = attempts[-1].at
+    decision = policy.account_decision(attempts, locked_at + dt.timedelta(minutes=1))
+    assert decision.locked and not decision.allowed
+    assert "paused for 14 minutes" in decision.message
+    # Lifted once the lock period has passed (and the earliest failures have left the window).
+    assert policy.account_decision(attempts, locked_at + policy.LOCK_FOR).allowed
+
+
+def test_a_success_clears_the_account_but_not_the_address():
+    attempts = failures(5) + [Attempt(T0 + dt.timedelta(seconds=10), True)]
+    now = T0 + dt.timedelta(seconds=11)
+    assert policy.account_decision(attempts, now).allowed
+    many = failures(policy.ADDRESS_SLOW_AFTER) + [Attempt(T0 + dt.timedelta(seconds=20), True)]
+    assert not policy.address_decision(many, T0 + dt.timedelta(seconds=21)).allowed
+
+
+def test_old_failures_fall_out_of_the_window():
+    attempts = failures(5)
+    assert policy.account_decision(attempts, T0 + policy.WINDOW + dt.timedelta(minutes=1)).allowed
+
+
+def test_combined_reports_the_strictest():
+    slow = policy.ThrottleDecision(False, 10)
+    locked = policy.ThrottleDecision(False, 5, locked=True)
+    assert policy.combined(policy.ThrottleDecision(True), slow, locked) is locked
+    assert policy.combined(policy.ThrottleDecision(True)).allowed

@@ -1,0 +1,111 @@
+"""Browser fixtures: a live server per database backend, Debian's Chromium through Playwright,
+and axe-core run inside the page. Nothing is downloaded: the browser is /usr/bin/chromium and
+axe-core comes from node_modules (installed by `make test`)."""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+from werkzeug.serving import make_server
+
+from tests.cop_testing import postgres_schema_url, reset_postgres_schema, skip_or_fail
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("COP_CHROMIUM", "/usr/bin/chromium"))
+AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
+ARTEFACTS = REPO / "test-artefacts" / "screenshots"
+DEMO_PASSWORD = "demo password for browser tests"
+# The flags Chromium needs headless as root on a machine with no outside network.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+
+
+@pytest.fixture(scope="session")
+def live_server(backend, tmp_path_factory):
+    """The real app, migrated with Alembic and loaded with the demo data, served on a free port."""
+    from assessment.app import create_app
+    from assessment.demo import load_demo
+    from core import db, migrations
+    from core.clock import utcnow
+
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'browser.sqlite3'}"
+    else:
+        reset_postgres_schema("cop_browser")
+        url = postgres_schema_url("cop_browser")
+    engine = create_engine(url)
+    migrations.upgrade(engine)
+    engine.dispose()
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "PASSWORD_HASH_PROFILE": "fast",
+                      "SECRET_KEY": "browser-test-secret"})
+    with app.app_context():
+        load_demo(db.session(), now=utcnow(), password=DEMO_PASSWORD, hash_profile="fast")
+        db.session().commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    app.extensions["cop.db"].engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        skip_or_fail(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+    if not AXE_JS.exists():
+        skip_or_fail("browser tests need axe-core: run `npm ci` (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server, backend, request):
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    problems: list[str] = []
+    # A 4xx page (a form with errors answers 422) logs "Failed to load resource"; statuses are the
+    # tests' business, so only other console errors count here.
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.checked = Checker(page, request.node.name)
+    yield page
+    context.close()
+    assert [p for p in problems if "Content Security Policy" in p or "Refused" in p] == [], "CSP violations"
+    assert problems == [], "errors in the browser console"
+
+
+class Checker:
+    """Runs axe-core on the page as it stands and keeps a screenshot of it."""
+
+    def __init__(self, page, prefix: str) -> None:
+        self.page = page
+        self.prefix = prefix.replace("[", "-").replace("]", "").replace("/", "-")
+        self.count = 0
+
+    def __call__(self, name: str) -> None:
+        self.count += 1
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTEFACTS / f"{self.prefix}-{self.count:02d}-{name}.png"), full_page=True)
+        assert_no_axe_violations(self.page, name)
+
+
+def assert_no_axe_violations(page, name: str) -> None:
+    # evaluate() runs through the DevTools protocol, so the page's strict CSP stays on while axe runs.
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+                           AXE_TAGS)
+    violations = [f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:3])
+                  for v in result["violations"]]
+    assert violations == [], f"axe-core found accessibility problems on {name}"

@@ -1,0 +1,100 @@
+"""Journeys through the foundation in a real browser, with axe-core on every page visited."""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from tests.browser.conftest import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+_ids = itertools.count(1)
+
+
+def sign_in(page, email, password=DEMO_PASSWORD):
+    page.goto("/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_candidate_signs_up_signs_in_and_sees_what_to_do_next(page):
+    email = f"new.candidate{next(_ids)}@example.org"
+    page.goto("/")
+    page.checked("start")
+    page.get_by_role("link", name="Create a candidate account").click()
+    page.checked("register")
+    page.get_by_role("button", name="Create account").click()
+    summary = page.locator(".error-summary")
+    assert summary.is_visible()
+    assert page.evaluate("() => document.activeElement.classList.contains('error-summary')")
+    page.checked("register-errors")
+    page.get_by_label("Full name").fill("Nia Candidate")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Create a password").fill("a long candidate password")
+    page.get_by_label("Confirm password").fill("a long candidate password")
+    page.get_by_role("button", name="Create account").click()
+    assert page.get_by_role("heading", name="Candidate: what to do next").is_visible()
+    page.checked("candidate-dashboard")
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, email, "a long candidate password")
+    assert page.url.endswith("/dashboard")
+    assert page.get_by_role("heading", name="Candidate: what to do next").is_visible()
+
+
+def test_wrong_password_shows_one_message(page):
+    sign_in(page, "candidate@example.org", "not the password at all")
+    assert page.locator(".error-summary").inner_text().count("Email address or password is incorrect") == 1
+    page.checked("login-error")
+
+
+def test_admin_grants_a_role(page):
+    sign_in(page, "admin@example.org")
+    page.checked("admin-dashboard")
+    page.get_by_role("link", name="Manage users and roles").click()
+    page.checked("users")
+    page.get_by_label("Name or email").fill("writer@")
+    page.get_by_role("button", name="Filter").click()
+    page.get_by_role("link", name="Wren Writer").click()
+    page.checked("user")
+    page.get_by_label("Role to grant").select_option(label="Examiner")
+    page.get_by_role("button", name="Grant role").click()
+    assert page.get_by_text("Examiner role granted to writer@example.org.").is_visible()
+    assert page.locator(".role-list").get_by_text("Examiner", exact=True).is_visible()
+    page.checked("user-granted")
+    page.get_by_role("link", name="Audit log").first.click()
+    assert page.get_by_role("cell", name="role.granted").first.is_visible()
+    page.checked("audit")
+
+
+def test_anyone_can_read_and_search_the_framework(page):
+    page.goto("/framework")
+    assert page.get_by_role("heading", name="A. Standards of Moral and Ethical Conduct").is_visible()
+    assert page.locator("#sub-22\\.3").is_visible()
+    page.checked("framework")
+    page.get_by_role("searchbox", name="Search the Standards").fill("safeguard")
+    page.get_by_role("button", name="Search").click()
+    assert page.get_by_role("heading", name="match “safeguard”").is_visible()
+    page.checked("framework-search")
+
+
+def test_keyboard_user_reaches_the_skip_link_first_and_sees_focus(page):
+    page.goto("/login")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => document.activeElement.textContent.trim()")
+    assert focused == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main-content"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    outline = page.evaluate("() => getComputedStyle(document.activeElement).boxShadow")
+    assert outline != "none"  # the visible focus style
+
+
+def test_pages_reflow_at_320_css_pixels(page):
+    page.set_viewport_size({"width": 320, "height": 640})
+    for path in ("/", "/login", "/register", "/framework"):
+        page.goto(path)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways at 320 px"
+    page.checked("framework-narrow")

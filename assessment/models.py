@@ -2,6 +2,10 @@
 from core.audit import AuditEntry  # noqa: F401
 from core.db import Base
 from assessment.accounts.models import LoginAttempt, PasswordResetToken, RoleGrant, User  # noqa: F401
+from core.notifications import Notification  # noqa: F401
 from item_bank.framework.models import FrameworkVersion, Standard, Substandard, Theme  # noqa: F401
+from item_bank.models import (  # noqa: F401
+    Attachment, CaseStudy, CaseStudyVersion, ExamPaper, ExamPaperEntry, ExamSpec, Item, ItemAdministration,
+    ItemMapping, ItemVersion, ReviewEvent)
 
 metadata = Base.metadata

@@ -617,8 +617,10 @@ def pools_and_specs(draw):
         # An enemy set may hold at most one witness member, so the witness stays legal.
         enemies.append(frozenset({draw(st.sampled_from(sorted(witness_ids))), outsiders[0]}))
     spec = SpecConstraints(
-        total_marks=total + draw(st.integers(-slack, slack)) if total > slack else total,
-        total_marks_tolerance=slack if total > slack else 0,
+        # The target may sit up to ``slack`` below the witness's total; the tolerance must stay
+        # smaller than that target, hence more than twice the slack.
+        total_marks=total + draw(st.integers(-slack, slack)) if total > 2 * slack else total,
+        total_marks_tolerance=slack if total > 2 * slack else 0,
         theme_marks=theme_marks,
         item_type_mix=types,
         n_case_studies=(max(len(witness) - 1, 1), len(witness) + 1),

@@ -75,9 +75,10 @@ def _register_blueprints(app: Flask) -> None:
     from assessment.accounts.views import bp as accounts_bp
     from assessment.admin.views import bp as admin_bp
     from assessment.home.views import bp as home_bp
+    from item_bank.authoring.views import bp as authoring_bp
     from item_bank.framework.views import bp as framework_bp
 
-    for blueprint in (home_bp, accounts_bp, admin_bp, framework_bp):
+    for blueprint in (home_bp, accounts_bp, admin_bp, framework_bp, authoring_bp):
         app.register_blueprint(blueprint)
 
     from assessment.cli import register_commands
@@ -122,3 +123,12 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["london"] = london
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["current_actor"] = web.current_actor
+
+    def unread_notifications() -> int:
+        from flask_login import current_user
+
+        from core.notifications import unread_count
+
+        return unread_count(db.session(), current_user.id) if current_user.is_authenticated else 0
+
+    app.jinja_env.globals["unread_notifications"] = unread_notifications

@@ -29,6 +29,8 @@ class CaseStudy(Base):
     versions: Mapped[list[CaseStudyVersion]] = relationship(
         back_populates="case_study", order_by="CaseStudyVersion.number", lazy="selectin")
     items: Mapped[list[Item]] = relationship(back_populates="case_study", order_by="Item.id")
+    author: Mapped["User"] = relationship("User", lazy="joined")  # noqa: F821 - by name, not by import
+    framework_version: Mapped["FrameworkVersion"] = relationship("FrameworkVersion")  # noqa: F821
 
     @property
     def latest(self) -> CaseStudyVersion:
@@ -68,6 +70,10 @@ class CaseStudyVersion(Base):
     @property
     def total_marks(self) -> int:
         return sum(iv.max_mark for iv in self.item_versions)
+
+    @property
+    def case_study_framework(self):
+        return self.case_study.framework_version
 
 
 class Item(Base):

@@ -139,7 +139,13 @@ def _set_mappings(item_version: ItemVersion, content: dict, known: dict[str, Sub
     wanted = {known[mapping["primary"]].id: True}
     for code in mapping.get("others") or []:
         wanted.setdefault(known[code].id, False)
-    item_version.mappings.clear()
+    # Update in place: deleting and re-adding the same sub-standard in one flush would trip the
+    # unique constraint, because the ORM inserts before it deletes.
+    for mapping_row in list(item_version.mappings):
+        if mapping_row.substandard_id in wanted:
+            mapping_row.is_primary = wanted.pop(mapping_row.substandard_id)
+        else:
+            item_version.mappings.remove(mapping_row)
     item_version.mappings.extend(ItemMapping(substandard_id=sid, is_primary=primary) for sid, primary in wanted.items())
 
 

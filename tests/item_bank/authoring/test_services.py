@@ -104,3 +104,17 @@ def test_review_events_are_append_only(db, make_case_study):
     with pytest.raises(AppendOnlyViolation):
         db.flush()
     db.rollback()
+
+
+def test_editing_an_item_with_the_same_mapping_keeps_one_row_per_substandard(db, make_case_study):
+    version = make_case_study(n_items=1, primaries=("6.3",))
+    from assessment.accounts.models import User
+    actor = db.get(User, version.case_study.author_id).actor
+    item_id = version.item_versions[0].item_id
+    authoring.save_item(db, actor=actor, version_id=version.id, item_id=item_id, now=NOW,
+                        content=sba_content(primary="6.3", others=["7.1"], stem="Reworded"))
+    authoring.save_item(db, actor=actor, version_id=version.id, item_id=item_id, now=NOW,
+                        content=sba_content(primary="7.1", others=["6.3"], stem="Reworded again"))
+    rows = db.scalars(select(ItemMapping).where(ItemMapping.item_version_id == version.item_versions[0].id)).all()
+    assert len(rows) == 2
+    assert {r.is_primary for r in rows} == {True, False}

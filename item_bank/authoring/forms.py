@@ -6,6 +6,7 @@ import re
 import string
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (BooleanField, DecimalField, IntegerField, RadioField, SelectField, SelectMultipleField,
                      StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
@@ -26,6 +27,12 @@ class CaseStudyForm(FlaskForm):
         "Scenario", validators=[DataRequired("Enter the scenario")],
         description="Formatted with simple HTML: <p>, <h3>, <ul>/<ol> with <li>, <strong>, <em>, and tables "
                     "(<table>, <th scope=\"col\">, <td>). Anything else is removed when you save.")
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField("File (PDF, PNG or JPEG, up to 10 MB)")
+    description = StringField("What is it?", validators=[Length(max=300)],
+                              description="For example: Referral letter from the solicitor")
 
 
 class NewVersionForm(FlaskForm):

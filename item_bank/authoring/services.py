@@ -14,7 +14,7 @@ from core.errors import Conflict, FieldProblem, Forbidden, NotFound, Problems, V
 from core.roles import Actor, Role, require_role
 from item_bank import item_types
 from item_bank.framework.models import FrameworkVersion, Substandard
-from item_bank.models import CaseStudy, CaseStudyVersion, Item, ItemMapping, ItemVersion
+from item_bank.models import Attachment, CaseStudy, CaseStudyVersion, Item, ItemMapping, ItemVersion
 from item_bank.sanitise import sanitise_html
 from item_bank.workflow import EDITABLE, FROZEN, Status
 
@@ -242,6 +242,11 @@ def start_new_version(session: Session, *, actor: Actor, case_study_id: int, cha
                             estimated_facility=old.estimated_facility)
         copy_.mappings = [ItemMapping(substandard_id=m.substandard_id, is_primary=m.is_primary) for m in old.mappings]
         version.item_versions.append(copy_)
+    # Attachments are content-addressed files, so the new version simply points at the same ones.
+    for old in latest.attachments:
+        session.add(Attachment(case_study_version_id=version.id, filename=old.filename, content_type=old.content_type,
+                               size_bytes=old.size_bytes, sha256=old.sha256, description=old.description,
+                               uploaded_at=old.uploaded_at, uploaded_by_id=old.uploaded_by_id))
     session.flush()
     audit.record(session, actor=actor, action="case_study.new_version", target_type="case_study",
                  target_id=case_study.id, before={"version": latest.number},

@@ -1,7 +1,7 @@
 """Item-bank pages for writers and reviewers: the bank, authoring, review, versions, coverage."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 
 from core import db
 from core.clock import utcnow
@@ -9,9 +9,9 @@ from core.errors import Conflict, Forbidden, ValidationFailed
 from core.roles import Role
 from core.web import current_actor, roles_required
 from item_bank import item_types
-from item_bank.authoring import diff, queries, services
-from item_bank.authoring.forms import (ITEM_FORMS, ITEM_TYPE_NAMES, ButtonForm, CaseStudyForm, CommentForm,
-                                       DecisionForm, NewVersionForm)
+from item_bank.authoring import attachments, diff, queries, services
+from item_bank.authoring.forms import (ITEM_FORMS, ITEM_TYPE_NAMES, AttachmentForm, ButtonForm, CaseStudyForm,
+                                       CommentForm, DecisionForm, NewVersionForm)
 from item_bank.framework import services as framework_services
 from item_bank.framework.models import FrameworkVersion
 from item_bank.review import services as review
@@ -112,7 +112,7 @@ def version_page(case_study_id: int, number: int):
                                   is_reviewer=actor.has(Role.ITEM_REVIEWER),
                                   is_examiner=actor.has(Role.EXAMINER, Role.ADMIN)),
         history=review.history(db.session(), version.id), decision_form=DecisionForm(), comment_form=comment_form,
-        button_form=ButtonForm(), submission_problems=review.submission_problems(version)
+        button_form=ButtonForm(), attachment_form=AttachmentForm(), submission_problems=review.submission_problems(version)
         if is_author and version.status in EDITABLE else [])
 
 
@@ -318,3 +318,48 @@ def item_page(item_id: int):
         abort(404)
     return render_template("authoring/item.html", item=item, administrations=queries.administrations(db.session(), item_id),
                            item_type_names=ITEM_TYPE_NAMES)
+
+
+@bp.route("/case-studies/<int:case_study_id>/versions/<int:number>/attachments", methods=["POST"])
+@roles_required(Role.ITEM_WRITER)
+def add_attachment(case_study_id: int, number: int):
+    version = _version(case_study_id, number)
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            attachments.add_attachment(
+                db.session(), actor=current_actor(), version_id=version.id,
+                filename=getattr(upload, "filename", "") or "", data=upload.read() if upload else b"",
+                description=form.description.data or "", upload_folder=current_app.config["UPLOAD_FOLDER"],
+                scan_command=current_app.config["VIRUS_SCAN_COMMAND"], now=utcnow())
+        except ValidationFailed as error:
+            db.session().rollback()
+            flash("; ".join(p.message for p in error.problems) or error.message, "error")
+        else:
+            db.session().commit()
+            flash("Attachment added.", "success")
+    return redirect(_version_url(version, _anchor="attachments"))
+
+
+@bp.route("/attachments/<int:attachment_id>/delete", methods=["POST"])
+@roles_required(Role.ITEM_WRITER)
+def delete_attachment(attachment_id: int):
+    attachment = attachments.get_attachment(db.session(), attachment_id)
+    version = attachment.case_study_version
+    if ButtonForm().validate_on_submit():
+        attachments.remove_attachment(db.session(), actor=current_actor(), attachment_id=attachment_id, now=utcnow())
+        db.session().commit()
+        flash("Attachment removed.", "success")
+    return redirect(_version_url(version, _anchor="attachments"))
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@roles_required(*STAFF)
+def download_attachment(attachment_id: int):
+    attachment = attachments.get_attachment(db.session(), attachment_id)
+    path = attachments.storage_path(current_app.config["UPLOAD_FOLDER"], attachment.sha256)
+    if not path.exists():
+        abort(404)
+    return send_file(path, mimetype=attachment.content_type, download_name=attachment.filename,
+                     as_attachment=attachment.content_type == "application/pdf")

@@ -42,3 +42,9 @@ def build_context(db, make_user, framework):
                                          scenario_html="<p>A scenario.</p>", now=now)
     item = services.save_item(db, actor=writer.actor, version_id=version.id, content=sba_content(), now=now)
     return {"cs_id": version.case_study_id, "item_id": item.item_id}
+
+ROUTES.update({
+    "authoring.add_attachment": Route(VERSION + "/attachments", WRITER, method="POST", ok=302),
+    "authoring.delete_attachment": Route("/item-bank/attachments/999999/delete", WRITER, method="POST", ok=404),
+    "authoring.download_attachment": Route("/item-bank/attachments/999999", STAFF, ok=404),
+})

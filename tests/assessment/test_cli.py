@@ -61,6 +61,13 @@ def test_demo_load_is_idempotent(runner, db):
     assert db.scalar(select(func.count()).select_from(User)) == users == 6
     examiner = db.scalar(select(User).where(User.email == "examiner@example.org"))
     assert examiner.roles == {Role.EXAMINER, Role.ITEM_REVIEWER}
+    from item_bank.models import CaseStudy, CaseStudyVersion, Item
+    from item_bank.workflow import Status
+    assert db.scalar(select(func.count()).select_from(CaseStudy)) == 13
+    assert db.scalar(select(func.count()).select_from(Item)) == 71
+    statuses = db.scalars(select(CaseStudyVersion.status)).all()
+    assert statuses.count(Status.APPROVED) == 9 and statuses.count(Status.IN_REVIEW) == 2
+    assert db.scalar(select(func.max(CaseStudyVersion.number))) == 2  # one case study has two versions
 
 
 def test_demo_load_generates_and_prints_a_password_when_none_given(runner, db):

@@ -2,6 +2,8 @@
 from core.audit import AuditEntry  # noqa: F401
 from core.db import Base
 from assessment.accounts.models import LoginAttempt, PasswordResetToken, RoleGrant, User  # noqa: F401
+from assessment.delivery.models import (  # noqa: F401
+    AdjustmentRequest, Attempt, AttemptEvent, AttemptSlot, Booking, ResponseStep, Sitting, SittingPaper)
 from core.notifications import Notification  # noqa: F401
 from item_bank.framework.models import FrameworkVersion, Standard, Substandard, Theme  # noqa: F401
 from item_bank.models import (  # noqa: F401

@@ -18,6 +18,7 @@ from assessment.models import metadata
 from core.db import DatabaseState
 from core.roles import SYSTEM, Role
 
+from tests.factories import make_case_study  # noqa: F401 - a fixture for every package's tests
 from tests.cop_testing import PG_URL, TEST_PASSWORD, postgres_schema_url, reset_postgres_schema, skip_or_fail, sqlite_savepoint_engine
 
 

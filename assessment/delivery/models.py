@@ -1,0 +1,154 @@
+"""Exam delivery: sittings, bookings, reasonable adjustments, attempts with frozen slots, and the
+append-only evidence of an attempt (response steps and attempt events) from which its state is
+derived (replay.py). After Moodle's question engine: attempt → slot → steps."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, UTCDateTime
+from assessment.delivery.rules import AdjustmentStatus
+
+ADJUSTMENT_STATUS = Enum(AdjustmentStatus, native_enum=False, create_constraint=True, name="adjustment_status",
+                         length=20, values_callable=lambda e: [m.value for m in e], validate_strings=True)
+
+
+class Sitting(Base):
+    __tablename__ = "sittings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    is_practice: Mapped[bool] = mapped_column(Boolean, default=False)
+    booking_opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    booking_closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    duration_s: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    requires_invigilation: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    papers: Mapped[list[SittingPaper]] = relationship(back_populates="sitting", lazy="selectin",
+                                                      cascade="all, delete-orphan", order_by="SittingPaper.id")
+
+
+class SittingPaper(Base):
+    """A published exam paper used by a sitting; with several, each candidate gets one at random."""
+
+    __tablename__ = "sitting_papers"
+    __table_args__ = (UniqueConstraint("sitting_id", "exam_paper_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id", ondelete="CASCADE"), index=True)
+    exam_paper_id: Mapped[int] = mapped_column(ForeignKey("exam_papers.id"), index=True)
+
+    sitting: Mapped[Sitting] = relationship(back_populates="papers")
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    booked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    sitting: Mapped[Sitting] = relationship(lazy="joined")
+
+
+class AdjustmentRequest(Base):
+    """A candidate's request for reasonable adjustments (Equality Act 2010) and the decision on it."""
+
+    __tablename__ = "adjustment_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    extra_time_pct: Mapped[int] = mapped_column(Integer, default=0)
+    rest_breaks: Mapped[bool] = mapped_column(Boolean, default=False)
+    text_size: Mapped[str] = mapped_column(String(20), default="")
+    colour_scheme: Mapped[str] = mapped_column(String(30), default="")
+    uses_screen_reader: Mapped[bool] = mapped_column(Boolean, default=False)
+    other: Mapped[str] = mapped_column(Text, default="")
+    evidence_filename: Mapped[str] = mapped_column(String(200), default="")
+    evidence_sha256: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[AdjustmentStatus] = mapped_column(ADJUSTMENT_STATUS, default=AdjustmentStatus.PENDING)
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Attempt(Base):
+    """One candidate's sitting of one paper. Its state, deadline and answers are folds over its
+    steps and events; the row itself holds only what was fixed at start."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (UniqueConstraint("sitting_id", "candidate_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    exam_paper_id: Mapped[int] = mapped_column(ForeignKey("exam_papers.id"))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    duration_s: Mapped[int] = mapped_column(Integer)
+    extra_time_pct: Mapped[int] = mapped_column(Integer, default=0)
+    has_rest_breaks: Mapped[bool] = mapped_column(Boolean, default=False)
+    preferences: Mapped[dict] = mapped_column(JSON, default=dict)  # text size, colour scheme, screen reader
+
+    slots: Mapped[list[AttemptSlot]] = relationship(back_populates="attempt", order_by="AttemptSlot.slot",
+                                                    lazy="selectin", cascade="all, delete-orphan")
+    sitting: Mapped[Sitting] = relationship(lazy="joined")
+
+
+class AttemptSlot(Base):
+    """An item frozen into an attempt at start, with the option order this candidate sees."""
+
+    __tablename__ = "attempt_slots"
+    __table_args__ = (UniqueConstraint("attempt_id", "slot"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
+    slot: Mapped[int] = mapped_column(Integer)
+    case_study_version_id: Mapped[int] = mapped_column(ForeignKey("case_study_versions.id"))
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"))
+    option_order: Mapped[list | None] = mapped_column(JSON)
+    max_mark: Mapped[int] = mapped_column(Integer)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="slots")
+
+
+class ResponseStep(Base):
+    """One acknowledged save of one slot: the slot's whole state (answer, flag, struck-out options)."""
+
+    __tablename__ = "response_steps"
+    __append_only__ = True
+    __table_args__ = (UniqueConstraint("attempt_id", "seq"), UniqueConstraint("attempt_id", "client_step_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    slot: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict] = mapped_column(JSON)
+    client_step_id: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class AttemptEvent(Base):
+    """Life events of an attempt: started, paused, resumed, time_extended, break_started, break_ended,
+    device_claimed, stale_save_rejected, late_response_rejected, submitted, auto_submitted, voided."""
+
+    __tablename__ = "attempt_events"
+    __append_only__ = True
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,80 @@
+"""Delivery rules, pure: when a sitting can be booked or started, and how adjustments change time."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import json
+from dataclasses import dataclass
+
+
+class AdjustmentStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+@dataclass(frozen=True)
+class Window:
+    booking_opens_at: dt.datetime
+    booking_closes_at: dt.datetime
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+
+
+def can_book(window: Window, now: dt.datetime, *, booked: int, capacity: int, already_booked: bool,
+             is_practice: bool = False) -> Decision:
+    if is_practice:
+        return Decision(False, "The practice exam needs no booking: start it whenever you like.")
+    if already_booked:
+        return Decision(False, "You have already booked this sitting.")
+    if now < window.booking_opens_at:
+        return Decision(False, "Booking for this sitting has not opened yet.")
+    if now >= window.booking_closes_at:
+        return Decision(False, "Booking for this sitting has closed.")
+    if booked >= capacity:
+        return Decision(False, "This sitting is full.")
+    return Decision(True)
+
+
+def can_cancel(window: Window, now: dt.datetime) -> Decision:
+    if now >= window.booking_closes_at:
+        return Decision(False, "The booking deadline has passed, so the booking can no longer be cancelled here. "
+                               "Contact the register if something has gone wrong.")
+    return Decision(True)
+
+
+def can_start(window: Window, now: dt.datetime, *, is_booked: bool, is_practice: bool) -> Decision:
+    if not is_practice and not is_booked:
+        return Decision(False, "You have not booked this sitting.")
+    if now < window.opens_at:
+        return Decision(False, "This sitting has not opened yet.")
+    if now >= window.closes_at:
+        return Decision(False, "This sitting has closed.")
+    return Decision(True)
+
+
+def allowed_duration_s(duration_s: int, extra_time_pct: int) -> int:
+    """The exam's length with extra time, rounded up to the whole second (never shorter)."""
+    return duration_s + -(-duration_s * extra_time_pct // 100)
+
+
+def receipt_code(attempt_id: int, final_answers: dict[int, object]) -> str:
+    """A short code derived from the final responses: quoting it in an appeal proves what was submitted."""
+    canonical = json.dumps({"attempt": attempt_id, "answers": {str(k): v for k, v in sorted(final_answers.items())}},
+                           sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest().upper()
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+    value = int(digest, 16)
+    chars = []
+    for _ in range(12):
+        value, index = divmod(value, len(alphabet))
+        chars.append(alphabet[index])
+    code = "".join(chars)
+    return f"{code[:4]}-{code[4:8]}-{code[8:]}"

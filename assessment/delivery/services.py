@@ -1,0 +1,326 @@
+"""Delivery use cases. Every write appends evidence (steps or events); state is replayed from it.
+
+The save protocol (DESIGN.md): a retry with the same client step id is answered with the stored
+acknowledgement and writes nothing; a save equal to the slot's current state writes nothing; a save
+that saw an older sequence number gets 409; a save after the end is refused *and recorded*; only the
+device that last claimed the attempt may save.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from core import audit, signals
+from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.roles import Actor, Role, require_role
+from assessment.delivery import replay
+from assessment.delivery.models import (AdjustmentRequest, Attempt, AttemptEvent, AttemptSlot, Booking,
+                                        ResponseStep, Sitting)
+from assessment.delivery.rules import AdjustmentStatus, Window, allowed_duration_s, can_start, receipt_code
+from item_bank import item_types
+
+
+class AttemptEnded(Conflict):
+    code = "attempt_ended"
+
+
+class StaleSequence(Conflict):
+    code = "stale"
+
+    def __init__(self, message: str, view: replay.AttemptView) -> None:
+        super().__init__(message)
+        self.view = view
+
+
+class DeviceReplaced(Conflict):
+    code = "read_only"
+
+
+@dataclass(frozen=True)
+class Ack:
+    seq: int
+    slot: int
+    written: bool
+    view: replay.AttemptView
+
+
+def window_of(sitting: Sitting) -> Window:
+    return Window(sitting.booking_opens_at, sitting.booking_closes_at, sitting.opens_at, sitting.closes_at)
+
+
+def _lock_attempt(session: Session, attempt_id: int) -> Attempt:
+    if session.get_bind().dialect.name == "postgresql":
+        # One save at a time per attempt: sequence numbers are handed out under this row lock.
+        session.execute(text("SELECT id FROM attempts WHERE id = :id FOR UPDATE"), {"id": attempt_id})
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None:
+        raise NotFound("There is no such attempt.")
+    return attempt
+
+
+def get_attempt_for(session: Session, actor: Actor, attempt_id: int) -> Attempt:
+    """The candidate's own attempt; anyone else's is 'not found', so ids reveal nothing."""
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None or attempt.candidate_id != actor.user_id:
+        raise NotFound("There is no such attempt.")
+    return attempt
+
+
+def approved_adjustments(session: Session, candidate_id: int) -> AdjustmentRequest | None:
+    return session.scalars(select(AdjustmentRequest).where(
+        AdjustmentRequest.candidate_id == candidate_id, AdjustmentRequest.status == AdjustmentStatus.APPROVED)
+        .order_by(AdjustmentRequest.decided_at.desc())).first()
+
+
+def evidence(session: Session, attempt_id: int) -> tuple[list[replay.Step], list[replay.Event]]:
+    steps = [replay.Step(s.seq, s.slot, s.payload, s.client_step_id, s.created_at, s.device_id)
+             for s in session.scalars(select(ResponseStep).where(ResponseStep.attempt_id == attempt_id))]
+    events = [replay.Event(e.kind, e.occurred_at, e.payload or {})
+              for e in session.scalars(select(AttemptEvent).where(AttemptEvent.attempt_id == attempt_id)
+                                       .order_by(AttemptEvent.id))]
+    return steps, events
+
+
+def view_of(session: Session, attempt: Attempt, now: dt.datetime) -> replay.AttemptView:
+    steps, events = evidence(session, attempt.id)
+    return replay.attempt_view(started_at=attempt.started_at,
+                               allowed_s=allowed_duration_s(attempt.duration_s, attempt.extra_time_pct),
+                               slot_numbers=[s.slot for s in attempt.slots], steps=steps, events=events, now=now)
+
+
+def _event(session: Session, attempt: Attempt, kind: str, now: dt.datetime, *, actor_id: int | None = None,
+           payload: dict | None = None, reason: str = "") -> AttemptEvent:
+    event = AttemptEvent(attempt_id=attempt.id, kind=kind, payload=payload or {}, actor_id=actor_id, reason=reason,
+                         occurred_at=now)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def start_attempt(session: Session, *, actor: Actor, sitting_id: int, device_id: str, now: dt.datetime,
+                  rng: random.Random | None = None) -> Attempt:
+    """Start (or resume) the candidate's attempt at a sitting: pick a paper, freeze its items and
+    option orders, apply approved adjustments, and claim the attempt for this device."""
+    require_role(actor, Role.CANDIDATE)
+    sitting = session.get(Sitting, sitting_id)
+    if sitting is None:
+        raise NotFound("There is no such sitting.")
+    existing = session.scalar(select(Attempt).where(Attempt.sitting_id == sitting.id,
+                                                    Attempt.candidate_id == actor.user_id))
+    if existing is not None:
+        claim_device(session, actor=actor, attempt_id=existing.id, device_id=device_id, now=now)
+        return existing
+    booked = session.scalar(select(Booking.id).where(Booking.sitting_id == sitting.id,
+                                                     Booking.candidate_id == actor.user_id,
+                                                     Booking.cancelled_at.is_(None))) is not None
+    decision = can_start(window_of(sitting), now, is_booked=booked, is_practice=sitting.is_practice)
+    if not decision.allowed:
+        raise Conflict(decision.reason)
+    vetoes = [reason for _fn, reason in signals.attempt_starting.send(session, candidate_id=actor.user_id,
+                                                                      sitting=sitting) if reason]
+    if vetoes:
+        raise Conflict(vetoes[0])
+    if not sitting.papers:
+        raise Conflict("This sitting has no exam paper yet.")
+    from item_bank.models import ExamPaper  # read-only use of a lower layer's table
+
+    rng = rng or random.Random(secrets.randbits(64))
+    paper = session.get(ExamPaper, rng.choice(sitting.papers).exam_paper_id)
+    adjustments = approved_adjustments(session, actor.user_id)
+    attempt = Attempt(sitting_id=sitting.id, candidate_id=actor.user_id, exam_paper_id=paper.id, started_at=now,
+                      duration_s=sitting.duration_s,
+                      extra_time_pct=adjustments.extra_time_pct if adjustments else 0,
+                      has_rest_breaks=bool(adjustments and adjustments.rest_breaks),
+                      preferences={"text_size": adjustments.text_size, "colour_scheme": adjustments.colour_scheme,
+                                   "screen_reader": adjustments.uses_screen_reader} if adjustments else {})
+    session.add(attempt)
+    session.flush()
+    number = 0
+    for entry in paper.entries:
+        for item_version in entry.case_study_version.item_versions:
+            number += 1
+            attempt.slots.append(AttemptSlot(
+                slot=number, case_study_version_id=entry.case_study_version_id, item_version_id=item_version.id,
+                option_order=item_types.shuffled_option_order(item_version.content, rng),
+                max_mark=item_version.max_mark))
+    session.flush()
+    _event(session, attempt, "started", now, actor_id=actor.user_id,
+           payload={"exam_paper_id": paper.id, "extra_time_pct": attempt.extra_time_pct})
+    _event(session, attempt, "device_claimed", now, actor_id=actor.user_id, payload={"device_id": device_id})
+    audit.record(session, actor=actor, action="attempt.started", target_type="attempt", target_id=attempt.id,
+                 after={"sitting": sitting.id, "paper": paper.id}, now=now)
+    return attempt
+
+
+def claim_device(session: Session, *, actor: Actor, attempt_id: int, device_id: str, now: dt.datetime) -> None:
+    """This device (browser tab) now drives the attempt; any other becomes read-only. Recorded."""
+    attempt = get_attempt_for(session, actor, attempt_id)
+    view = view_of(session, attempt, now)
+    if view.state.is_open and view.active_device != device_id:
+        _event(session, attempt, "device_claimed", now, actor_id=actor.user_id,
+               payload={"device_id": device_id, "previous": view.active_device})
+
+
+def save_response(session: Session, *, actor: Actor, attempt_id: int, slot: int, payload: dict, seen_seq: int,
+                  client_step_id: str, device_id: str, now: dt.datetime) -> Ack:
+    attempt = get_attempt_for(session, actor, attempt_id)
+    attempt = _lock_attempt(session, attempt.id)
+    stored = session.scalar(select(ResponseStep).where(ResponseStep.attempt_id == attempt.id,
+                                                       ResponseStep.client_step_id == client_step_id))
+    if stored is not None:  # a retry of a save we already acknowledged
+        return Ack(stored.seq, stored.slot, False, view_of(session, attempt, now))
+    view = view_of(session, attempt, now)
+    if not view.state.is_open:
+        _event(session, attempt, "late_response_rejected", now, actor_id=actor.user_id,
+               payload={"slot": slot, "client_step_id": client_step_id, "state": view.state.value})
+        raise AttemptEnded("This exam has ended, so answers can no longer be changed. "
+                           "Everything saved before the end has been kept.")
+    if view.state == replay.AttemptState.PAUSED:
+        raise Conflict("The exam is paused, so answers cannot be changed until it resumes.")
+    if slot not in view.slots:
+        raise NotFound("There is no such question in this exam.")
+    if device_id != view.active_device:
+        raise DeviceReplaced("This exam is open in another window or device, so this one is read-only.")
+    if seen_seq != view.last_seq:
+        raise StaleSequence("Your answers changed elsewhere; this page has been brought up to date.", view)
+    current = view.slots[slot]
+    proposed = replay.slot_state(payload, 0)
+    if (current.answer, current.flagged, current.struck) == (proposed.answer, proposed.flagged, proposed.struck):
+        return Ack(view.last_seq, slot, False, view)
+    step = ResponseStep(attempt_id=attempt.id, seq=view.last_seq + 1, slot=slot, payload=payload,
+                        client_step_id=client_step_id, device_id=device_id, created_at=now)
+    session.add(step)
+    session.flush()
+    return Ack(step.seq, slot, True, view_of(session, attempt, now))
+
+
+def submit_attempt(session: Session, *, actor: Actor, attempt_id: int, now: dt.datetime) -> replay.AttemptView:
+    attempt = _lock_attempt(session, get_attempt_for(session, actor, attempt_id).id)
+    view = view_of(session, attempt, now)
+    if not view.state.is_open:
+        raise AttemptEnded("This exam has already ended.")
+    _event(session, attempt, "submitted", now, actor_id=actor.user_id)
+    final = view_of(session, attempt, now)
+    audit.record(session, actor=actor, action="attempt.submitted", target_type="attempt", target_id=attempt.id,
+                 after={"answered": final.answered, "receipt": receipt_code(attempt.id, final.final_answers())},
+                 now=now)
+    signals.attempt_submitted.send(session, attempt_id=attempt.id)
+    return final
+
+
+def _staff_attempt(session: Session, actor: Actor, attempt_id: int) -> Attempt:
+    require_role(actor, Role.ADMIN, Role.INVIGILATOR)
+    attempt = _lock_attempt(session, attempt_id)
+    return attempt
+
+
+def _need_reason(reason: str) -> None:
+    if not reason.strip():
+        from core.errors import FieldProblem, ValidationFailed
+        raise ValidationFailed("Give a reason", [FieldProblem("reason", "Give a reason: it is kept with the attempt")])
+
+
+def extend_time(session: Session, *, actor: Actor, attempt_id: int, seconds: int, reason: str,
+                now: dt.datetime) -> replay.AttemptView:
+    attempt = _staff_attempt(session, actor, attempt_id)
+    _need_reason(reason)
+    if not 0 < seconds <= 4 * 3600:
+        from core.errors import FieldProblem, ValidationFailed
+        raise ValidationFailed("Time to add", [FieldProblem("minutes", "Add between 1 minute and 4 hours")])
+    if not view_of(session, attempt, now).state.is_open:
+        raise AttemptEnded("This attempt has ended; time can no longer be added.")
+    _event(session, attempt, "time_extended", now, actor_id=actor.user_id, payload={"seconds": seconds}, reason=reason)
+    audit.record(session, actor=actor, action="attempt.time_extended", target_type="attempt", target_id=attempt.id,
+                 after={"seconds": seconds, "reason": reason}, now=now)
+    return view_of(session, attempt, now)
+
+
+def pause(session: Session, *, actor: Actor, attempt_id: int, reason: str, now: dt.datetime) -> replay.AttemptView:
+    attempt = _staff_attempt(session, actor, attempt_id)
+    _need_reason(reason)
+    view = view_of(session, attempt, now)
+    if view.state != replay.AttemptState.IN_PROGRESS:
+        raise Conflict("Only an attempt in progress can be paused.")
+    _event(session, attempt, "paused", now, actor_id=actor.user_id, payload={"reason": reason}, reason=reason)
+    audit.record(session, actor=actor, action="attempt.paused", target_type="attempt", target_id=attempt.id,
+                 after={"reason": reason}, now=now)
+    return view_of(session, attempt, now)
+
+
+def resume(session: Session, *, actor: Actor, attempt_id: int, now: dt.datetime) -> replay.AttemptView:
+    attempt = _staff_attempt(session, actor, attempt_id)
+    steps, events = evidence(session, attempt.id)
+    last_stop = next((e for e in reversed(events) if e.kind in ("paused", "resumed")), None)
+    if last_stop is None or last_stop.kind != "paused":
+        raise Conflict("This attempt is not paused by an invigilator.")
+    _event(session, attempt, "resumed", now, actor_id=actor.user_id)
+    audit.record(session, actor=actor, action="attempt.resumed", target_type="attempt", target_id=attempt.id, now=now)
+    return view_of(session, attempt, now)
+
+
+def take_break(session: Session, *, actor: Actor, attempt_id: int, now: dt.datetime, end: bool = False) -> replay.AttemptView:
+    """A rest break stops the clock; only for candidates whose adjustments allow breaks."""
+    attempt = _lock_attempt(session, get_attempt_for(session, actor, attempt_id).id)
+    if not attempt.has_rest_breaks:
+        raise Forbidden("Rest breaks are not part of your approved adjustments.")
+    view = view_of(session, attempt, now)
+    if end:
+        if view.state != replay.AttemptState.PAUSED or view.paused_reason != "Rest break":
+            raise Conflict("You are not on a break.")
+        _event(session, attempt, "break_ended", now, actor_id=actor.user_id)
+    else:
+        if view.state != replay.AttemptState.IN_PROGRESS:
+            raise Conflict("A break can only start while the exam is in progress.")
+        _event(session, attempt, "break_started", now, actor_id=actor.user_id, payload={"reason": "Rest break"})
+    return view_of(session, attempt, now)
+
+
+def close_overdue(session: Session, *, now: dt.datetime) -> list[int]:
+    """Record ``auto_submitted`` for every attempt whose deadline has passed without a submission,
+    so the audit trail shows when it closed (its state was already derived as timed out)."""
+    closed = []
+    recorded = set(session.scalars(select(AttemptEvent.attempt_id).where(
+        AttemptEvent.kind.in_(["submitted", "auto_submitted", "voided"]))))
+    for attempt in session.scalars(select(Attempt).where(Attempt.id.not_in(recorded) if recorded else True)):
+        view = view_of(session, attempt, now)
+        if view.state == replay.AttemptState.TIMED_OUT:
+            _event(session, attempt, "auto_submitted", now, payload={"deadline": view.deadline.isoformat(),
+                                                                     "answered": view.answered})
+            signals.attempt_submitted.send(session, attempt_id=attempt.id)
+            closed.append(attempt.id)
+    return closed
+
+
+@dataclass(frozen=True)
+class FinalResponse:
+    slot: int
+    item_version_id: int
+    option_order: list | None
+    answer: object
+    max_mark: int
+
+
+def final_responses(session: Session, attempt_id: int, now: dt.datetime) -> list[FinalResponse]:
+    """What scoring reads: each slot's last answer saved before the attempt ended. Refuses an
+    attempt that is still open (its answers are not final yet)."""
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None:
+        raise NotFound("There is no such attempt.")
+    view = view_of(session, attempt, now)
+    if view.state.is_open:
+        raise Conflict("This attempt is still open; its responses are not final.")
+    return [FinalResponse(s.slot, s.item_version_id, s.option_order, view.slots[s.slot].answer, s.max_mark)
+            for s in attempt.slots]
+
+
+def receipt_for(session: Session, attempt: Attempt, now: dt.datetime) -> str:
+    return receipt_code(attempt.id, view_of(session, attempt, now).final_answers())
+
+
+__all__ = ["Ack", "AttemptEnded", "DeviceReplaced", "DomainError", "StaleSequence", "final_responses",
+           "save_response", "start_attempt", "submit_attempt"]

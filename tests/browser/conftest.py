@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
 
+@dataclass
+class Live:
+    url: str
+    app: object  # the served Flask app: tests may set data up inside ``with live.app.app_context()``
+    database_url: str
+
+
 @pytest.fixture(scope="session")
-def live_server(backend, tmp_path_factory):
+def live(backend, tmp_path_factory):
     """The real app, migrated with Alembic and loaded with the demo data, served on a free port."""
     from assessment.app import create_app
     from assessment.demo import load_demo
@@ -48,10 +56,15 @@ def live_server(backend, tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield Live(f"http://127.0.0.1:{server.server_port}", app, url)
     server.shutdown()
     thread.join(timeout=10)
     app.extensions["cop.db"].engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live) -> str:
+    return live.url
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,18 @@
+"""Rasch model: CML calibration (free or anchored), person abilities (ML, WLE), item fit, linking.
+
+Orientation everywhere: candidates × items, 0/1, NaN = not presented.
+"""
+
+from .cml import RaschCalibration, ResponseGroup, rasch_cml, sufficient_statistics
+from .esf import conditional_terms, elementary_symmetric_functions
+from .fit import ItemFit, item_fit
+from .linking import CarriedCut, Link, carry_cut_score, mean_mean_link
+from .persons import AbilityTable, PersonAbilities, ability_table, expected_score, person_abilities, theta_for_score
+
+__all__ = [
+    "RaschCalibration", "ResponseGroup", "rasch_cml", "sufficient_statistics",
+    "conditional_terms", "elementary_symmetric_functions",
+    "ItemFit", "item_fit",
+    "CarriedCut", "Link", "carry_cut_score", "mean_mean_link",
+    "AbilityTable", "PersonAbilities", "ability_table", "expected_score", "person_abilities", "theta_for_score",
+]

@@ -1,0 +1,166 @@
+"""`python -m scoring …` on the public data sets and on bad files."""
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scoring.psychometrics.cli import main
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_item_analysis_with_key_on_sat12(capsys, data_dir, fixture):
+    code, out, err = run(capsys, "item-analysis", str(data_dir / "sat12_responses.csv"), "--key", str(data_dir / "sat12_key.csv"))
+    assert code == 0, err
+    doc = json.loads(out)
+    fx = fixture("ctt_sat12.json")
+    assert (doc["n_candidates"], doc["n_items"]) == (600, 32)
+    assert set(doc["test"]) >= {"mean", "sd", "min", "max", "alpha", "kr20", "kr21", "sem"}
+    assert doc["test"]["alpha"] == pytest.approx(fx["alpha"], abs=1e-10)
+    item = doc["items"][31]
+    assert set(item) >= {"item", "facility", "pbis", "pbis_corrected", "biserial", "discrimination_ul27",
+                         "alpha_if_deleted", "flags", "options"}
+    assert "possible_miskey" in item["flags"]
+    assert [o["option"] for o in item["options"]] == ["1", "2", "3", "4", "5"]
+    assert item["options"][2]["pbis_rest"] == pytest.approx(fx["options"][31]["pbis_rest"][2], abs=1e-10)
+
+
+def test_item_analysis_of_scores_and_text_format(capsys, data_dir, tmp_path):
+    code, out, _ = run(capsys, "item-analysis", str(data_dir / "lsat7_scored.csv"), "--format", "text",
+                       "--plot", str(tmp_path / "d.svg"), "--cut", "3")
+    assert code == 0 and "alpha" in out and "Item1" in out
+    svg = (tmp_path / "d.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "cut score 3.00" in svg
+
+
+def test_option_curves_plot(capsys, data_dir, tmp_path):
+    code, _, err = run(capsys, "item-analysis", str(data_dir / "cttdata_responses.csv"), "--key", str(data_dir / "cttdata_key.csv"),
+                       "--plot", str(tmp_path / "o.svg"), "--plot-item", "i05")
+    assert code == 0, err
+    assert "Option curves" in (tmp_path / "o.svg").read_text()
+
+
+def test_rasch_on_lsat6(capsys, data_dir, fixture, tmp_path):
+    code, out, err = run(capsys, "rasch", str(data_dir / "lsat6_scored.csv"), "--plot", str(tmp_path / "r.svg"))
+    assert code == 0, err
+    doc = json.loads(out)
+    np.testing.assert_allclose([i["difficulty"] for i in doc["items"]], fixture("rasch_lsat6.json")["exact_difficulty"], atol=1e-6)
+    assert doc["score_table"][0]["theta_ml"] is None and doc["score_table"][0]["theta_wle"] < -2
+    assert (tmp_path / "r.svg").exists()
+
+
+def test_rasch_with_anchors(capsys, data_dir, tmp_path):
+    anchors = tmp_path / "anchors.csv"
+    anchors.write_text("item,difficulty\nItem1,-1.25\nItem3,1.24\n")
+    code, out, err = run(capsys, "rasch", str(data_dir / "lsat6_scored.csv"), "--anchors", str(anchors))
+    assert code == 0, err
+    items = json.loads(out)["items"]
+    assert items[0]["difficulty"] == -1.25 and items[0]["anchored"] and not items[1]["anchored"]
+
+
+def test_angoff(capsys, fixtures_dir, fixture, tmp_path):
+    code, out, err = run(capsys, "angoff", str(fixtures_dir / "angoff_ratings.csv"), "--exclude", "Q12",
+                         "--sem", "1.5", "--plot", str(tmp_path / "a.svg"))
+    assert code == 0, err
+    doc = json.loads(out)
+    assert set(doc) >= {"cut_score", "cut_fraction", "se", "sd_judges", "judges", "n_items", "n_judges"}
+    assert doc["n_items"] == 11 and doc["n_judges"] == 8
+    assert doc["pass_mark"]["pass_mark"] == np.ceil(doc["cut_score"] + 1.5)
+
+
+def test_hofstee_beuk_ebel_borderline(capsys, fixtures_dir, tmp_path):
+    scores = fixtures_dir / "borderline.csv"
+    code, out, err = run(capsys, "hofstee", str(scores), "--max-score", "40", "--min-cut", "15", "--max-cut", "25",
+                         "--min-fail", "0.05", "--max-fail", "0.3", "--plot", str(tmp_path / "h.svg"))
+    assert code == 0, err
+    assert set(json.loads(out)) >= {"cut_score", "fail_rate", "intersects"}
+    judges = tmp_path / "judges.csv"
+    judges.write_text("judge,cut,pass_rate\nA,18,0.8\nB,20,0.75\nC,22,0.7\n")
+    code, out, err = run(capsys, "beuk", str(scores), "--judges", str(judges), "--max-score", "40", "--plot", str(tmp_path / "b.svg"))
+    assert code == 0, err
+    assert "cut_score" in json.loads(out) and (tmp_path / "b.svg").exists()
+    items = tmp_path / "items.csv"
+    items.write_text("item,relevance,difficulty\nq1,Essential,easy\nq2,essential,easy\nq3,important,hard\n")
+    rates = tmp_path / "rates.csv"
+    rates.write_text("relevance,difficulty,rate\nessential,easy,0.9\nimportant,hard,0.4\n")
+    code, out, err = run(capsys, "ebel", str(items), "--rates", str(rates), "--format", "text")
+    assert code == 0, err
+    assert "cut_score: 2.2000" in out
+    code, out, err = run(capsys, "borderline-regression", str(scores), "--plot", str(tmp_path / "br.svg"))
+    assert code == 0, err
+    assert "borderline_group" in json.loads(out) and (tmp_path / "br.svg").exists()
+
+
+@pytest.mark.parametrize(
+    "content, key, expected",
+    [
+        ("", None, "the file is empty"),
+        ("candidate_id,q1,q2\nA,1,0\nB,1\n", None, "row 3: has 2 cells but the header has 3"),
+        ("candidate_id,q1,q2\nA,1,0\nB,x,1\n", None, "row 3, column 2 ('q1'): 'x' is not a score"),
+        ("candidate_id,q1,q2\nA,A,B\nB,B,B\n", "item,key\nq1,A\nq9,B\n", "key.csv, row 3, column 1 ('item'): item 'q9' is not a column"),
+        ("candidate_id,q1,q2\nA,A,B\nB,B,B\n", "item,key\nq1,A\n", "column 3 ('q2'): item has no key"),
+        ("candidate_id,q1,q2\nA,A,B\nB,B,B\n", "item\nq1\n", "missing column(s) key"),
+        ("candidate_id,q1\n", None, "no data rows"),
+    ],
+)
+def test_bad_input_names_file_row_and_column(capsys, tmp_path, content, key, expected):
+    responses = tmp_path / "responses.csv"
+    responses.write_text(content)
+    argv = ["item-analysis", str(responses)]
+    if key is not None:
+        (tmp_path / "key.csv").write_text(key)
+        argv += ["--key", str(tmp_path / "key.csv")]
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert expected in err and "Traceback" not in err
+
+
+def test_bad_scores_file_and_engine_refusal(capsys, tmp_path):
+    scores = tmp_path / "scores.csv"
+    scores.write_text("candidate,score\nA,10\nB,ten\n")
+    code, _, err = run(capsys, "hofstee", str(scores), "--max-score", "40", "--min-cut", "1", "--max-cut", "2",
+                       "--min-fail", "0.1", "--max-fail", "0.2")
+    assert code == 2 and "scores.csv, row 3, column 2 ('score'): 'ten' is not a score" in err
+    resp = tmp_path / "r.csv"
+    resp.write_text("id,a,b\n1,1,0\n2,1,1\n3,1,0\n")  # item a: everybody right
+    code, _, err = run(capsys, "rasch", str(resp))
+    assert code == 2 and "a" in err and "Traceback" not in err
+    code, _, err = run(capsys, "item-analysis", str(tmp_path / "missing.csv"))
+    assert code == 2 and "no such file" in err
+
+
+def test_python_dash_m_entry_point(data_dir):
+    done = subprocess.run([sys.executable, "-m", "scoring", "item-analysis", str(data_dir / "lsat6_scored.csv")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["n_items"] == 5
+    bad = subprocess.run([sys.executable, "-m", "scoring", "item-analysis", "/nonexistent.csv"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_psychometrics_imports_nothing_of_ours():
+    """The package is a bottom layer: numpy, scipy, matplotlib and the standard library only."""
+    package = ROOT / "scoring" / "psychometrics"
+    ours = {"core", "item_bank", "assessment", "proctoring", "scoring", "flask", "sqlalchemy"}
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] not in ours, f"{path.relative_to(ROOT)} imports {name}"

@@ -45,8 +45,13 @@ run: demo serve
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install-test
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@
+
+bench: install-test $(VENV)/.installed-bench   ## psychometrics vs R, then the delivery load test
 	$(BIN)/python bench/bench_psychometrics.py
+	$(BIN)/python bench/load_delivery.py
 
 clean:
 	rm -rf $(VENV) node_modules test-artefacts .pytest_cache

@@ -186,12 +186,14 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, slot: int,
         raise NotFound("There is no such question in this exam.")
     if device_id != view.active_device:
         raise DeviceReplaced("This exam is open in another window or device, so this one is read-only.")
-    if seen_seq != view.last_seq:
-        raise StaleSequence("Your answers changed elsewhere; this page has been brought up to date.", view)
     current = view.slots[slot]
     proposed = replay.slot_state(payload, 0)
+    # A save equal to the slot's state writes nothing, whatever sequence the page saw: that also
+    # answers the retry of a save that was itself acknowledged as "nothing to write".
     if (current.answer, current.flagged, current.struck) == (proposed.answer, proposed.flagged, proposed.struck):
         return Ack(view.last_seq, slot, False, view)
+    if seen_seq != view.last_seq:
+        raise StaleSequence("Your answers changed elsewhere; this page has been brought up to date.", view)
     step = ResponseStep(attempt_id=attempt.id, seq=view.last_seq + 1, slot=slot, payload=payload,
                         client_step_id=client_step_id, device_id=device_id, created_at=now)
     session.add(step)

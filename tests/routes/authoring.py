@@ -44,7 +44,7 @@ def build_context(db, make_user, framework):
     return {"cs_id": version.case_study_id, "item_id": item.item_id}
 
 ROUTES.update({
-    "authoring.add_attachment": Route(VERSION + "/attachments", WRITER, method="POST", ok=302),
+    "authoring.add_attachment": Route(VERSION + "/attachments", WRITER, method="POST", ok=403),  # not the author
     "authoring.delete_attachment": Route("/item-bank/attachments/999999/delete", WRITER, method="POST", ok=404),
     "authoring.download_attachment": Route("/item-bank/attachments/999999", STAFF, ok=404),
 })

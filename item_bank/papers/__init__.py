@@ -1,0 +1,1 @@
+"""Exam specs (blueprints) and exam papers: by hand, automatically, published and frozen."""

@@ -1,0 +1,59 @@
+"""An item writer imports QTI on the import page: the empty form's error summary, a file that
+cannot be imported, and a package that becomes a draft — axe-core on every state of the page."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+
+from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.test_foundation_journeys import sign_in
+
+pytestmark = pytest.mark.browser
+_ids = itertools.count(1)
+
+
+def _own_writer(live) -> str:
+    """A writer of this test's own, so the drafts it imports never appear in other journeys' lists."""
+    from assessment.accounts import services
+    from core import db
+    from core.roles import SYSTEM, Role
+
+    email = f"exchange.writer{next(_ids)}.{dt.datetime.now().timestamp():.0f}@example.org"
+    with live.app.app_context():
+        services.create_user(db.session(), actor=SYSTEM, email=email, full_name="Quinn Importer",
+                             password=DEMO_PASSWORD, roles={Role.ITEM_WRITER}, now=dt.datetime.now(dt.timezone.utc),
+                             hash_profile="fast")
+        db.session().commit()
+    return email
+
+
+def test_a_writer_imports_qti_and_reads_the_report(page, live, tmp_path):
+    from item_bank import qti
+    from tests.item_bank.conftest import CASE_STUDY, SHARED_QTI
+
+    sign_in(page, _own_writer(live))
+    page.goto("/item-bank/import")
+    assert page.get_by_role("heading", name="Import QTI items").is_visible()
+    page.checked("import")
+
+    page.get_by_role("button", name="Import").click()
+    summary = page.locator(".error-summary")
+    assert summary.is_visible() and "Choose a QTI package" in summary.inner_text()
+    page.checked("import-errors")
+
+    page.get_by_label("QTI package or item file").set_input_files(str(SHARED_QTI / "examples" / "qti2p2" / "associate.xml"))
+    page.get_by_role("button", name="Import").click()
+    assert "0 items imported, 1 not imported" in page.locator(".notice").inner_text()
+    assert page.get_by_role("table", name="Not imported").is_visible()
+    page.checked("import-nothing")
+
+    package = tmp_path / "case.zip"
+    package.write_bytes(qti.export_case_study(CASE_STUDY, "3.0"))
+    page.get_by_label("QTI package or item file").set_input_files(str(package))
+    page.get_by_role("button", name="Import").click()
+    assert "5 items imported, 0 not imported (QTI 3.0)" in page.locator(".notice").inner_text()
+    assert page.get_by_role("table", name="Imported").is_visible()
+    assert page.get_by_role("link", name=CASE_STUDY["title"]).is_visible()
+    page.checked("import-report")

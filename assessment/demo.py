@@ -54,7 +54,91 @@ def load_demo(session: Session, *, now: dt.datetime, password: str | None, hash_
                              roles=roles, now=now, hash_profile=hash_profile)
         outcome.created.append(email)
     outcome.case_studies_created = load_demo_bank(session, now=now)
+    load_demo_papers_and_sittings(session, now=now)
     return outcome
+
+
+# The demo spec: three case studies, 40–50 marks, all four themes within wide bands. Two disjoint
+# triples of the approved demo bank meet it, so automatic assembly can build two parallel papers.
+DEMO_SPEC_TITLE = "Certificate of Proficiency – demo specification"
+DEMO_PAPER_TITLE = "Certificate of Proficiency – demo paper A"
+DEMO_PAPER_KEYS = ("capacity-best-interests", "rtc-brain-injury", "child-cerebral-palsy")
+PRACTICE_SPEC_TITLE = "Practice exam specification"
+PRACTICE_PAPER_TITLE = "Practice exam"
+PRACTICE_PAPER_KEYS = ("supervision-caseload-leadership",)
+
+
+def _spec_fields(title: str, total: int, tolerance: int, n_case_studies: int, duration_min: int,
+                 themes: dict[str, tuple[int, int]]):
+    from item_bank.papers.rules import SpecFields
+
+    return SpecFields(title=title, total_marks=total, total_marks_tolerance=tolerance, duration_min=duration_min,
+                      min_case_studies=n_case_studies, max_case_studies=n_case_studies, theme_marks=themes)
+
+
+def _published_paper(session: Session, *, examiner, spec_title: str, fields, paper_title: str, keys, now, practice):
+    from sqlalchemy import select
+
+    from item_bank.models import CaseStudyVersion, ExamPaper, ExamSpec
+    from item_bank.papers import services as papers
+
+    paper = session.scalar(select(ExamPaper).where(ExamPaper.title == paper_title))
+    if paper is not None:
+        return paper
+    spec = session.scalar(select(ExamSpec).where(ExamSpec.title == spec_title)) or \
+        papers.create_spec(session, actor=examiner.actor, fields=fields, now=now)
+    paper = papers.create_paper(session, actor=examiner.actor, spec_id=spec.id, title=paper_title, now=now)
+    titles = {case["key"]: case["title"] for case in json.loads(DEMO_BANK.read_text(encoding="utf-8"))["case_studies"]}
+    for key in keys:
+        version = session.scalar(select(CaseStudyVersion).where(CaseStudyVersion.title == titles[key])
+                                 .order_by(CaseStudyVersion.number))
+        papers.add_case_study(session, actor=examiner.actor, paper_id=paper.id, case_study_id=version.case_study_id,
+                              now=now)
+    paper.is_practice = practice
+    return papers.publish_paper(session, actor=examiner.actor, paper_id=paper.id, now=now)
+
+
+def load_demo_papers_and_sittings(session: Session, *, now: dt.datetime) -> None:
+    """The demo spec and a published paper that meets it; a practice paper; an always-open practice
+    sitting, a sitting open now (the demo candidate is booked) and one taking bookings."""
+    from sqlalchemy import select
+
+    from assessment.delivery.models import Booking, Sitting, SittingPaper
+
+    examiner = accounts.find_user_by_email(session, "examiner@example.org")
+    candidate = accounts.find_user_by_email(session, "candidate@example.org")
+    admin = accounts.find_user_by_email(session, "admin@example.org")
+    if examiner is None or candidate is None:
+        return
+    paper = _published_paper(
+        session, examiner=examiner, spec_title=DEMO_SPEC_TITLE, paper_title=DEMO_PAPER_TITLE, keys=DEMO_PAPER_KEYS,
+        fields=_spec_fields(DEMO_SPEC_TITLE, 45, 5, 3, 90, {"A": (15, 10), "B": (25, 12), "C": (4, 4), "D": (1, 1)}),
+        now=now, practice=False)
+    practice = _published_paper(
+        session, examiner=examiner, spec_title=PRACTICE_SPEC_TITLE, paper_title=PRACTICE_PAPER_TITLE,
+        keys=PRACTICE_PAPER_KEYS,
+        fields=_spec_fields(PRACTICE_SPEC_TITLE, 14, 4, 1, 20, {"A": (2, 2), "B": (2, 2), "C": (10, 4), "D": (2, 2)}),
+        now=now, practice=True)
+    day = dt.timedelta(days=1)
+    sittings = [
+        ("Practice exam (always open)", practice, True, now - 30 * day, now - 30 * day, now - day, now + 3650 * day,
+         20 * 60, False),
+        ("Winter 2026 sitting (open now)", paper, False, now - 14 * day, now - dt.timedelta(minutes=1),
+         now - dt.timedelta(hours=1), now + 7 * day, 90 * 60, True),
+        ("Spring 2027 sitting", paper, False, now - day, now + 60 * day, now + 75 * day, now + 76 * day, 90 * 60, True),
+    ]
+    for title, exam_paper, is_practice, b_open, b_close, opens, closes, duration_s, invigilated in sittings:
+        if session.scalar(select(Sitting.id).where(Sitting.title == title)) is not None:
+            continue
+        sitting = Sitting(title=title, is_practice=is_practice, booking_opens_at=b_open, booking_closes_at=b_close,
+                          opens_at=opens, closes_at=closes, duration_s=duration_s, capacity=500,
+                          requires_invigilation=invigilated, created_by_id=admin.id if admin else None, created_at=now)
+        session.add(sitting)
+        session.flush()
+        session.add(SittingPaper(sitting_id=sitting.id, exam_paper_id=exam_paper.id))
+        if title.startswith("Winter"):
+            session.add(Booking(sitting_id=sitting.id, candidate_id=candidate.id, booked_at=now - 7 * day))
+    session.flush()
 
 
 def load_demo_bank(session: Session, *, now: dt.datetime) -> int:

@@ -298,8 +298,28 @@ def _validate_substandards(value: Any) -> list[FieldError]:
     return errors
 
 
-def validate_content(content: Any) -> list[FieldError]:
-    """Every problem with an item's content, in form order; an empty list means it is valid."""
+# Gaps a *draft* may carry until it is submitted for review (an imported item often lacks them):
+# the item can already be shown and marked, but a reviewer needs these. Structural problems — a key
+# that is not an option, an empty option, a missing stem — are never tolerated.
+DRAFT_TOLERATED_FIELDS = frozenset({"rationale", "options", "rubric", "model_answer", "max_mark"})
+
+
+def _tolerated_in_draft(error: FieldError, content: Mapping[str, Any]) -> bool:
+    if error.field in DRAFT_TOLERATED_FIELDS:
+        return True
+    mapping = content.get("substandards")
+    missing_primary = not isinstance(mapping, Mapping) or mapping.get("primary") in (None, "")
+    return error.field == "substandards.primary" and missing_primary
+
+
+def validate_content(content: Any, *, draft: bool = False) -> list[FieldError]:
+    """Every problem with an item's content, in form order; an empty list means it is valid.
+
+    With ``draft`` the review-completeness gaps listed in ``DRAFT_TOLERATED_FIELDS`` (and a missing
+    primary sub-standard) are let through; submission for review checks everything.
+    """
+    if draft:
+        return [e for e in validate_content(content) if not _tolerated_in_draft(e, content)]
     if not isinstance(content, Mapping):
         return [FieldError("type", "The item is empty")]
     try:

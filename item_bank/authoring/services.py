@@ -117,10 +117,11 @@ def _substandards_by_code(session: Session, framework_version_id: int, codes: li
     return {row.code: row for row in rows}
 
 
-def _validated_content(session: Session, version: CaseStudyVersion, content: dict) -> tuple[dict, dict[str, Substandard]]:
+def _validated_content(session: Session, version: CaseStudyVersion, content: dict,
+                       draft_ok: bool = False) -> tuple[dict, dict[str, Substandard]]:
     content = copy.deepcopy(content)
     content["stem"] = sanitise_html(content.get("stem", ""))
-    problems = [FieldProblem(p.field, p.message) for p in item_types.validate_content(content)]
+    problems = [FieldProblem(p.field, p.message) for p in item_types.validate_content(content, draft=draft_ok)]
     mapping = content.get("substandards") or {}
     codes = [c for c in [mapping.get("primary"), *(mapping.get("others") or [])] if c]
     known = _substandards_by_code(session, version.case_study.framework_version_id, codes)
@@ -135,8 +136,8 @@ def _validated_content(session: Session, version: CaseStudyVersion, content: dic
 
 
 def _set_mappings(item_version: ItemVersion, content: dict, known: dict[str, Substandard]) -> None:
-    mapping = content["substandards"]
-    wanted = {known[mapping["primary"]].id: True}
+    mapping = content.get("substandards") or {}
+    wanted = {known[mapping["primary"]].id: True} if mapping.get("primary") else {}
     for code in mapping.get("others") or []:
         wanted.setdefault(known[code].id, False)
     # Update in place: deleting and re-adding the same sub-standard in one flush would trip the
@@ -149,12 +150,24 @@ def _set_mappings(item_version: ItemVersion, content: dict, known: dict[str, Sub
     item_version.mappings.extend(ItemMapping(substandard_id=sid, is_primary=primary) for sid, primary in wanted.items())
 
 
+def _max_mark(content: dict) -> int:
+    try:
+        return item_types.max_mark(content)
+    except (KeyError, TypeError, ValueError):  # an incomplete draft (e.g. no rubric yet) has no marks yet
+        return 0
+
+
 def save_item(session: Session, *, actor: Actor, version_id: int, content: dict, now: dt.datetime,
-              item_id: int | None = None) -> ItemVersion:
-    """Add an item to a draft version (``item_id`` None) or replace an item's content in it."""
+              item_id: int | None = None, draft_ok: bool = False) -> ItemVersion:
+    """Add an item to a draft version (``item_id`` None) or replace an item's content in it.
+
+    ``draft_ok`` lets an item in that is complete enough to show and mark but still lacks what a
+    reviewer needs (a rationale, a mapping, a rubric): the QTI import uses it. Submission for
+    review checks everything, so such an item cannot reach a paper.
+    """
     version = get_version(session, version_id)
     _require_author_edit(actor, version)
-    content, known = _validated_content(session, version, content)
+    content, known = _validated_content(session, version, content, draft_ok)
     if item_id is None:
         if len(version.item_versions) >= max(item_types.CASE_STUDY_ITEMS):
             raise Conflict("A case study has at most 8 items.")
@@ -163,14 +176,14 @@ def save_item(session: Session, *, actor: Actor, version_id: int, content: dict,
         session.flush()
         item_version = ItemVersion(item_id=item.id, case_study_version_id=version.id,
                                    position=len(version.item_versions) + 1, item_type=content["type"],
-                                   content=content, max_mark=item_types.max_mark(content),
+                                   content=content, max_mark=_max_mark(content),
                                    estimated_facility=content.get("estimated_facility"))
         version.item_versions.append(item_version)
     else:
         item_version = _item_version_in(version, item_id)
         item_version.item_type = content["type"]
         item_version.content = content
-        item_version.max_mark = item_types.max_mark(content)
+        item_version.max_mark = _max_mark(content)
         item_version.estimated_facility = content.get("estimated_facility")
     session.flush()
     _set_mappings(item_version, content, known)

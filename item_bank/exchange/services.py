@@ -1,15 +1,14 @@
 """QTI import and export against the item-bank tables, reading the bank for the JSON API, and the
 numbers behind ``cop items stats``.
 
-**Import stores only valid content.** The QTI reader (:mod:`item_bank.qti`) accepts an item when
-everything that decides what candidates see and how they are marked can be represented here, and
-then notes what is still missing for review (a rationale, a sub-standard, a rubric…). Such an item
-cannot be stored: every item goes in through :func:`item_bank.authoring.services.save_item`, which
-validates it fully, inside its own savepoint. So an item is either stored whole as part of a
-**draft** case study owned by the importing item writer, or not stored at all and reported with
-the reasons ("needs a sub-standard", "needs a rationale", "unsupported interaction", …). A case
-study none of whose items could be stored is not created either. Fix the package (or write the
-missing parts in the source system) and import again.
+**Import: whole items into drafts.** The QTI reader (:mod:`item_bank.qti`) accepts an item when
+everything that decides what candidates see and how they are marked can be represented here; an
+item that cannot (an unsupported interaction, missing media, an unknown scoring rule) is reported
+and left out — never half-imported. An accepted item goes in through
+:func:`item_bank.authoring.services.save_item` with ``draft_ok``, inside its own savepoint: it may
+still lack what a reviewer needs (a rationale, a sub-standard, a rubric, enough options), which the
+report lists as "before review" notes, and submission for review refuses until they are written.
+A package with no scenario gets a clearly marked placeholder scenario in the draft.
 """
 from __future__ import annotations
 
@@ -242,6 +241,10 @@ def _reason(problem: FieldProblem) -> str:
 _REVIEW_NOTES = ("Needs attention before review", "No sub-standard mapping came with the item")
 
 
+NO_SCENARIO = ("<p><strong>This case study was imported without a scenario.</strong> "
+               "Write the scenario before submitting it for review.</p>")
+
+
 def _read(data: bytes | str | os.PathLike) -> qti.ImportReport:
     try:
         return qti.import_package(data)
@@ -287,10 +290,15 @@ def import_qti(session: Session, *, actor: Actor, data: bytes | str | os.PathLik
 def _store_case_study(session: Session, actor: Actor, case: dict[str, Any], members, outcome: ImportOutcome,
                       now: dt.datetime, step) -> None:
     title = str(case.get("title") or "Imported case study").strip()
+    scenario = case.get("scenario") or ""
+    if not (scenario or "").strip():
+        scenario = NO_SCENARIO
+        for row, _item in members:
+            row.notes.append("Before review: the package had no scenario, so the draft has a placeholder; "
+                             "write the scenario.")
     case_savepoint = session.begin_nested()
     try:
-        version = authoring.create_case_study(session, actor=actor, title=title,
-                                              scenario_html=case.get("scenario") or "", now=now)
+        version = authoring.create_case_study(session, actor=actor, title=title, scenario_html=scenario, now=now)
     except ValidationFailed as error:
         case_savepoint.rollback()
         why = "; ".join(p.message for p in error.problems) or error.message
@@ -309,7 +317,8 @@ def _store_case_study(session: Session, actor: Actor, case: dict[str, Any], memb
         content = case["items"][item.position]
         savepoint = session.begin_nested()
         try:
-            item_version = authoring.save_item(session, actor=actor, version_id=version.id, content=content, now=now)
+            item_version = authoring.save_item(session, actor=actor, version_id=version.id, content=content, now=now,
+                                               draft_ok=True)
         except ValidationFailed as error:
             savepoint.rollback()
             row.reasons.extend(_reason(p) for p in error.problems)
@@ -324,7 +333,8 @@ def _store_case_study(session: Session, actor: Actor, case: dict[str, Any], memb
             savepoint.commit()
             row.imported = True
             row.item_id = item_version.item_id
-            row.notes = [n for n in item.notes if not n.startswith(_REVIEW_NOTES)]
+            row.notes = [*row.notes, *(n for n in item.notes if not n.startswith(_REVIEW_NOTES)),
+                         *(f"Before review: {e.message}" for e in validate_content(item_version.content))]
             stored.append(row)
         step(row)
     if not stored:

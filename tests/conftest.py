@@ -19,7 +19,8 @@ from core.db import DatabaseState
 from core.roles import SYSTEM, Role
 
 from tests.factories import make_case_study  # noqa: F401 - a fixture for every package's tests
-from tests.cop_testing import PG_URL, TEST_PASSWORD, postgres_schema_url, reset_postgres_schema, skip_or_fail, sqlite_savepoint_engine
+from tests.cop_testing import (PG_URL, TEST_PASSWORD, drop_own_schemas, own_schema, postgres_schema_url,
+                               reset_postgres_schema, skip_or_fail, sqlite_savepoint_engine)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -33,8 +34,9 @@ def backend(request) -> str:
 def database_url(backend, tmp_path_factory) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-    reset_postgres_schema("cop_test")
-    return postgres_schema_url("cop_test")
+    schema = own_schema("cop_test")
+    reset_postgres_schema(schema)
+    return postgres_schema_url(schema)
 
 
 @pytest.fixture(scope="session")
@@ -126,3 +128,7 @@ def framework(db):
     document = json.loads(BUNDLED_FRAMEWORK.read_text(encoding="utf-8"))
     return services.import_framework(db, actor=SYSTEM, document=document,
                                      now=dt.datetime.now(dt.timezone.utc)).framework_version
+
+
+def pytest_sessionfinish(session, exitstatus):
+    drop_own_schemas()

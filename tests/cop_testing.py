@@ -18,8 +18,17 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+# Each test process works in schemas of its own (cop_test_<pid>, …), so two runs against one
+# database — two developers, or a developer and a fresh-clone check — never drop each other's tables.
+_OWN_SCHEMAS: set[str] = set()
+
+
+def own_schema(name: str) -> str:
+    return f"{name}_{os.getpid()}"
+
+
 def postgres_schema_url(schema: str) -> str:
-    """The test database URL with its own schema on the search path, so suites never collide."""
+    """The test database URL with ``schema`` (from ``own_schema``) on the search path."""
     separator = "&" if "?" in PG_URL else "?"
     return f"{PG_URL}{separator}options={quote(f'-csearch_path={schema}')}"
 
@@ -30,6 +39,18 @@ def reset_postgres_schema(schema: str) -> None:
         connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine.dispose()
+    _OWN_SCHEMAS.add(schema)
+
+
+def drop_own_schemas() -> None:
+    if not _OWN_SCHEMAS or not PG_URL:
+        return
+    engine = create_engine(PG_URL)
+    with engine.begin() as connection:
+        for schema in sorted(_OWN_SCHEMAS):
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+    _OWN_SCHEMAS.clear()
 
 
 def sqlite_savepoint_engine(url: str):

@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, inspect
 from assessment.models import metadata
 from core import migrations
 
-from tests.cop_testing import postgres_schema_url, reset_postgres_schema
+from tests.cop_testing import own_schema, postgres_schema_url, reset_postgres_schema
 
 
 @pytest.fixture
@@ -17,8 +17,9 @@ def empty_engine(backend, tmp_path):
     if backend == "sqlite":
         engine = create_engine(f"sqlite:///{tmp_path / 'migrations.sqlite3'}")
     else:
-        reset_postgres_schema("cop_migrations")
-        engine = create_engine(postgres_schema_url("cop_migrations"))
+        schema = own_schema("cop_migrations")
+        reset_postgres_schema(schema)
+        engine = create_engine(postgres_schema_url(schema))
     yield engine
     engine.dispose()
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine
 from werkzeug.serving import make_server
 
-from tests.cop_testing import postgres_schema_url, reset_postgres_schema, skip_or_fail
+from tests.cop_testing import own_schema, postgres_schema_url, reset_postgres_schema, skip_or_fail
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("COP_CHROMIUM", "/usr/bin/chromium"))
@@ -43,8 +43,9 @@ def live(backend, tmp_path_factory):
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'browser.sqlite3'}"
     else:
-        reset_postgres_schema("cop_browser")
-        url = postgres_schema_url("cop_browser")
+        schema = own_schema("cop_browser")
+        reset_postgres_schema(schema)
+        url = postgres_schema_url(schema)
     engine = create_engine(url)
     migrations.upgrade(engine)
     engine.dispose()

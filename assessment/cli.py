@@ -76,10 +76,11 @@ def audit_verify():
 
 def register_commands(app: Flask) -> None:
     from assessment.accounts.cli import users_cli
+    from assessment.delivery.cli import delivery_cli
     from item_bank.exchange.cli import items_cli
     from item_bank.framework.cli import framework_cli
 
-    for group in (db_cli, demo_cli, audit_cli, users_cli, framework_cli, items_cli):
+    for group in (db_cli, demo_cli, audit_cli, users_cli, framework_cli, items_cli, delivery_cli):
         app.cli.add_command(group)
 
 

@@ -1,0 +1,311 @@
+"""Sittings pages: candidates book and ask for adjustments; administrators run sittings and decide
+adjustments; invigilators and administrators watch a live sitting and act on attempts; examiners
+and administrators read an attempt's timeline. Views parse, call one service, commit once."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from werkzeug.routing import BuildError
+
+from core import db
+from core.clock import LONDON, utcnow
+from core.errors import Conflict, ValidationFailed
+from core.roles import Role
+from core.web import current_actor, roles_required
+from item_bank.authoring.attachments import sniff_type
+from assessment.delivery import sittings
+from assessment.delivery.forms import (AddTimeForm, AdjustmentForm, ButtonForm, DecisionForm, PauseForm, SittingForm,
+                                       add_problems, from_london)
+
+bp = Blueprint("sittings", __name__)
+STAFF = (Role.ADMIN, Role.INVIGILATOR)
+
+
+@bp.context_processor
+def _helpers():
+    def start_url(sitting_id: int) -> str:
+        """The player's start page, or its planned path while the player is not registered yet."""
+        try:
+            return url_for("player.instructions", sitting_id=sitting_id)
+        except BuildError:
+            return f"/sittings/{sitting_id}/start"
+
+    def minutes(seconds: int | None) -> str:
+        if seconds is None:
+            return "—"
+        hours, rest = divmod(int(seconds), 3600)
+        return f"{hours} h {rest // 60:02d} min" if hours else f"{rest // 60} min {rest % 60:02d} s"
+
+    return {"start_url": start_url, "minutes": minutes, "status_labels": sittings.STATUS_LABELS}
+
+
+def _status(form) -> int:
+    return 422 if form.errors or form.form_errors else 200
+
+
+# ------------------------------------------------------------------------------------- candidates
+
+@bp.route("/sittings")
+@roles_required(Role.CANDIDATE)
+def index():
+    overview = sittings.candidate_overview(db.session(), actor=current_actor(), now=utcnow())
+    return render_template("sittings/index.html", overview=overview, form=ButtonForm())
+
+
+@bp.route("/sittings/<int:sitting_id>/book", methods=["POST"])
+@roles_required(Role.CANDIDATE)
+def book(sitting_id: int):
+    if ButtonForm().validate_on_submit():
+        try:
+            booking = sittings.book(db.session(), actor=current_actor(), sitting_id=sitting_id, now=utcnow())
+        except Conflict as error:
+            flash(error.message, "error")
+        else:
+            db.session().commit()
+            flash(f"You have booked {booking.sitting.title}.", "success")
+    return redirect(url_for("sittings.index"))
+
+
+@bp.route("/sittings/<int:sitting_id>/cancel", methods=["POST"])
+@roles_required(Role.CANDIDATE)
+def cancel(sitting_id: int):
+    if ButtonForm().validate_on_submit():
+        try:
+            booking = sittings.cancel_booking(db.session(), actor=current_actor(), sitting_id=sitting_id, now=utcnow())
+        except Conflict as error:
+            flash(error.message, "error")
+        else:
+            db.session().commit()
+            flash(f"Your booking for {booking.sitting.title} is cancelled.", "success")
+    return redirect(url_for("sittings.index"))
+
+
+@bp.route("/adjustments", methods=["GET", "POST"])
+@roles_required(Role.CANDIDATE)
+def adjustments():
+    form = AdjustmentForm()
+    if form.validate_on_submit():
+        upload = form.evidence.data
+        details = sittings.AdjustmentDetails(
+            extra_time_pct=form.extra_time_pct.data, rest_breaks=form.rest_breaks.data,
+            text_size=form.text_size.data or "", colour_scheme=form.colour_scheme.data or "",
+            uses_screen_reader=form.uses_screen_reader.data, other=form.other.data or "",
+            evidence_filename=getattr(upload, "filename", "") or "", evidence=upload.read() if upload else b"")
+        try:
+            sittings.request_adjustments(db.session(), actor=current_actor(), details=details,
+                                         upload_folder=current_app.config["UPLOAD_FOLDER"],
+                                         scan_command=current_app.config["VIRUS_SCAN_COMMAND"], now=utcnow())
+        except ValidationFailed as error:
+            add_problems(form, error)
+        except Conflict as error:
+            form.form_errors.append(error.message)
+        else:
+            db.session().commit()
+            flash("Your request has been sent. We will tell you the decision here and in your notifications.",
+                  "success")
+            return redirect(url_for("sittings.adjustments"))
+    requests = sittings.my_adjustments(db.session(), actor=current_actor())
+    return render_template("sittings/adjustments.html", form=form, requests=requests,
+                           describe=sittings.describe), _status(form)
+
+
+# -------------------------------------------------------------------------------- administrators
+
+@bp.route("/admin/sittings")
+@roles_required(Role.ADMIN)
+def admin_sittings():
+    rows = sittings.all_sittings(db.session(), actor=current_actor())
+    return render_template("sittings/admin_sittings.html", rows=rows)
+
+
+def _details(form: SittingForm) -> sittings.SittingDetails:
+    return sittings.SittingDetails(
+        title=form.title.data or "", paper_ids=list(form.paper_ids.data or []),
+        booking_opens_at=form.booking_opens_at.data, booking_closes_at=form.booking_closes_at.data,
+        opens_at=form.opens_at.data, closes_at=form.closes_at.data, duration_min=form.duration_min.data,
+        capacity=form.capacity.data, requires_invigilation=form.requires_invigilation.data,
+        is_practice=form.is_practice.data)
+
+
+@bp.route("/admin/sittings/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_sitting():
+    form = SittingForm(papers=sittings.published_papers(db.session()))
+    if form.validate_on_submit():
+        try:
+            sitting = sittings.create_sitting(db.session(), actor=current_actor(), details=_details(form),
+                                              now=utcnow())
+        except ValidationFailed as error:
+            add_problems(form, error)
+        else:
+            db.session().commit()
+            flash(f"Sitting “{sitting.title}” created.", "success")
+            return redirect(url_for("sittings.admin_sittings"))
+    return render_template("sittings/sitting_form.html", form=form, sitting=None), _status(form)
+
+
+@bp.route("/admin/sittings/<int:sitting_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_sitting(sitting_id: int):
+    sitting = sittings.get_sitting(db.session(), sitting_id)
+    form = SittingForm(papers=sittings.published_papers(db.session()))
+    if request.method == "GET":
+        form.title.data, form.paper_ids.data = sitting.title, [p.exam_paper_id for p in sitting.papers]
+        form.booking_opens_at.data, form.booking_closes_at.data = sitting.booking_opens_at, sitting.booking_closes_at
+        form.opens_at.data, form.closes_at.data = sitting.opens_at, sitting.closes_at
+        form.duration_min.data, form.capacity.data = sitting.duration_s // 60, sitting.capacity
+        form.requires_invigilation.data, form.is_practice.data = sitting.requires_invigilation, sitting.is_practice
+    if form.validate_on_submit():
+        try:
+            sittings.update_sitting(db.session(), actor=current_actor(), sitting_id=sitting.id,
+                                    details=_details(form), now=utcnow())
+        except ValidationFailed as error:
+            add_problems(form, error)
+        else:
+            db.session().commit()
+            flash(f"Sitting “{sitting.title}” saved.", "success")
+            return redirect(url_for("sittings.admin_sittings"))
+    return render_template("sittings/sitting_form.html", form=form, sitting=sitting), _status(form)
+
+
+@bp.route("/admin/adjustments")
+@roles_required(Role.ADMIN)
+def admin_adjustments():
+    queue = sittings.adjustment_queue(db.session(), actor=current_actor())
+    return render_template("sittings/admin_adjustments.html", queue=queue, describe=sittings.describe)
+
+
+@bp.route("/admin/adjustments/<int:request_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def admin_adjustment(request_id: int):
+    found = sittings.get_adjustment(db.session(), actor=current_actor(), request_id=request_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            decided = sittings.decide_adjustment(db.session(), actor=current_actor(), request_id=request_id,
+                                                 approve=form.decision.data == "approve", reason=form.reason.data,
+                                                 now=utcnow())
+        except ValidationFailed as error:
+            add_problems(form, error)
+        except Conflict as error:
+            form.form_errors.append(error.message)
+        else:
+            db.session().commit()
+            flash(f"Request {decided.status.value} for {found.candidate_name}. They have been told.", "success")
+            return redirect(url_for("sittings.admin_adjustments"))
+    return render_template("sittings/admin_adjustment.html", found=found, form=form,
+                           describe=sittings.describe), _status(form)
+
+
+@bp.route("/admin/adjustments/<int:request_id>/evidence")
+@roles_required(Role.ADMIN)
+def adjustment_evidence(request_id: int):
+    adjustment = sittings.get_adjustment(db.session(), actor=current_actor(), request_id=request_id).request
+    path = sittings.evidence_path(current_app.config["UPLOAD_FOLDER"], adjustment.evidence_sha256)
+    if not adjustment.evidence_sha256 or not path.exists():
+        return render_template("errors/404.html"), 404
+    with path.open("rb") as handle:
+        content_type = sniff_type(handle.read(16)) or "application/octet-stream"
+    return send_file(path, mimetype=content_type, download_name=adjustment.evidence_filename, as_attachment=True,
+                     max_age=0)
+
+
+# ----------------------------------------------------------------------------------------- staff
+
+@bp.route("/staff/sittings")
+@roles_required(*STAFF)
+def staff_sittings():
+    rows = sittings.all_sittings(db.session(), actor=current_actor())
+    return render_template("sittings/staff_sittings.html", rows=rows)
+
+
+@bp.route("/staff/sittings/<int:sitting_id>/live")
+@roles_required(*STAFF)
+def live(sitting_id: int):
+    now = utcnow()
+    sitting, rows = sittings.live_list(db.session(), actor=current_actor(), sitting_id=sitting_id, now=now)
+    return render_template("sittings/live.html", sitting=sitting, rows=rows, now=now)
+
+
+def _attempt_page(attempt_id: int, add_form=None, pause_form=None, resume_form=None):
+    found = sittings.staff_attempt(db.session(), actor=current_actor(), attempt_id=attempt_id, now=utcnow())
+    forms = [f for f in (add_form, pause_form, resume_form) if f is not None]
+    status = 422 if any(f.errors or f.form_errors for f in forms) else 200
+    return render_template("sittings/staff_attempt.html", found=found,
+                           add_form=add_form or AddTimeForm(prefix="add"),
+                           pause_form=pause_form or PauseForm(prefix="pause"),
+                           resume_form=resume_form or ButtonForm(prefix="resume")), status
+
+
+@bp.route("/staff/attempts/<int:attempt_id>")
+@roles_required(*STAFF)
+def staff_attempt(attempt_id: int):
+    return _attempt_page(attempt_id)
+
+
+def _act(attempt_id: int, form, action, done: str):
+    if form.validate_on_submit():
+        try:
+            action()
+        except ValidationFailed as error:
+            add_problems(form, error)
+        except Conflict as error:
+            form.form_errors.append(error.message)
+        else:
+            db.session().commit()
+            flash(done, "success")
+            return redirect(url_for("sittings.staff_attempt", attempt_id=attempt_id))
+    return None
+
+
+@bp.route("/staff/attempts/<int:attempt_id>/add-time", methods=["POST"])
+@roles_required(*STAFF)
+def add_time(attempt_id: int):
+    form = AddTimeForm(prefix="add")
+    done = _act(attempt_id, form, lambda: sittings.add_time(
+        db.session(), actor=current_actor(), attempt_id=attempt_id, minutes=form.minutes.data,
+        reason=form.reason.data or "", now=utcnow()), f"{form.minutes.data} minutes added.")
+    return done or _attempt_page(attempt_id, add_form=form)
+
+
+@bp.route("/staff/attempts/<int:attempt_id>/pause", methods=["POST"])
+@roles_required(*STAFF)
+def pause(attempt_id: int):
+    form = PauseForm(prefix="pause")
+    done = _act(attempt_id, form, lambda: sittings.pause_attempt(
+        db.session(), actor=current_actor(), attempt_id=attempt_id, reason=form.reason.data or "", now=utcnow()),
+        "The attempt is paused: the candidate's clock has stopped.")
+    return done or _attempt_page(attempt_id, pause_form=form)
+
+
+@bp.route("/staff/attempts/<int:attempt_id>/resume", methods=["POST"])
+@roles_required(*STAFF)
+def resume(attempt_id: int):
+    form = ButtonForm(prefix="resume")
+    done = _act(attempt_id, form, lambda: sittings.resume_attempt(
+        db.session(), actor=current_actor(), attempt_id=attempt_id, now=utcnow()),
+        "The attempt has resumed: the candidate's clock is running again.")
+    return done or _attempt_page(attempt_id, resume_form=form)
+
+
+def _moment(raw: str | None) -> tuple[dt.datetime | None, str]:
+    """``?at=`` as ISO 8601; a time without a zone is UK time (as typed into the form)."""
+    if not raw:
+        return None, ""
+    try:
+        parsed = dt.datetime.fromisoformat(raw.strip())
+        return (parsed.astimezone(dt.timezone.utc) if parsed.tzinfo else from_london(parsed)), ""
+    except ValueError:
+        return None, "Enter the moment as a date and time, like 23/11/2026 10:15"
+
+
+@bp.route("/staff/attempts/<int:attempt_id>/timeline")
+@roles_required(Role.EXAMINER, Role.ADMIN)
+def timeline(attempt_id: int):
+    at, problem = _moment(request.args.get("at"))
+    found = sittings.timeline(db.session(), actor=current_actor(), attempt_id=attempt_id, at=at, now=utcnow())
+    return render_template("sittings/timeline.html", t=found, problem=problem,
+                           at_local=found.at.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M:%S")), \
+        422 if problem else 200
+

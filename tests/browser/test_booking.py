@@ -1,0 +1,175 @@
+"""A candidate books a sitting and asks for extra time; an administrator approves it and creates a
+sitting; an invigilator watches a running sitting and pauses an attempt; an examiner replays its
+timeline — axe-core on every page."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+
+import pytest
+
+from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.test_foundation_journeys import sign_in
+
+pytestmark = pytest.mark.browser
+_ids = itertools.count(1)
+
+
+def _setup(live, email):
+    """A published paper from the demo bank, a sitting open for booking, one running now with the new
+    candidate booked and answering, and a practice sitting."""
+    from sqlalchemy import select
+
+    from assessment.accounts import services as accounts
+    from assessment.delivery import services, sittings
+    from assessment.delivery.models import Booking
+    from core import db
+    from core.roles import SYSTEM, Role
+    from item_bank.models import CaseStudyVersion, ExamPaper, ExamPaperEntry, ExamSpec
+    from item_bank.workflow import Status
+
+    now = dt.datetime.now(dt.timezone.utc)
+    hour = dt.timedelta(hours=1)
+    with live.app.app_context():
+        session = db.session()
+        version = session.scalars(select(CaseStudyVersion).where(CaseStudyVersion.status == Status.APPROVED)).first()
+        if version is None:
+            pytest.skip("the demo bank has no approved case study")
+        examiner = accounts.find_user_by_email(session, "examiner@example.org")
+        spec = ExamSpec(title="Booking journey spec", total_marks=version.total_marks, total_marks_tolerance=0,
+                        duration_min=60, min_case_studies=1, max_case_studies=1, max_exposure=None, theme_marks={},
+                        standard_marks={}, item_type_mix={}, enemy_sets=[], created_by_id=examiner.id,
+                        created_at=now, updated_at=now)
+        session.add(spec)
+        session.flush()
+        paper = ExamPaper(title=f"Booking journey paper {email}", exam_spec_id=spec.id, is_published=True,
+                          created_by_id=examiner.id, created_at=now, published_at=now)
+        session.add(paper)
+        session.flush()
+        session.add(ExamPaperEntry(exam_paper_id=paper.id, case_study_version_id=version.id, position=1))
+        session.flush()
+        candidate = accounts.create_user(session, actor=SYSTEM, email=email, full_name="Bobbie Booker",
+                                         password=DEMO_PASSWORD, roles={Role.CANDIDATE}, now=now,
+                                         hash_profile="fast")
+
+        def sitting(title, **times):
+            return sittings.create_sitting(session, actor=SYSTEM, now=now, details=sittings.SittingDetails(
+                title=title, paper_ids=[paper.id], duration_min=60, capacity=30, **times))
+
+        bookable = sitting(f"Spring sitting {email}", booking_opens_at=now - hour, booking_closes_at=now + 24 * hour,
+                           opens_at=now + 48 * hour, closes_at=now + 56 * hour)
+        running = sitting(f"Running sitting {email}", booking_opens_at=now - 48 * hour,
+                          booking_closes_at=now - 24 * hour, opens_at=now - hour, closes_at=now + 8 * hour)
+        sitting(f"Practice {email}", is_practice=True, booking_opens_at=None, booking_closes_at=None,
+                opens_at=now - hour, closes_at=now + 24 * 365 * hour)
+        session.add(Booking(sitting_id=running.id, candidate_id=candidate.id, booked_at=now - 30 * hour))
+        session.flush()
+        attempt = services.start_attempt(session, actor=candidate.actor, sitting_id=running.id, device_id="tab",
+                                         now=now - 10 * dt.timedelta(minutes=1))
+        services.save_response(session, actor=candidate.actor, attempt_id=attempt.id, slot=1,
+                               payload={"answer": "B"}, seen_seq=0, client_step_id="c1", device_id="tab",
+                               now=now - 5 * dt.timedelta(minutes=1))
+        session.commit()
+        return bookable.id, running.id, attempt.id, paper.title
+
+
+def sign_out(page):
+    page.get_by_role("button", name="Sign out").click()
+
+
+def test_book_ask_for_extra_time_approve_watch_and_replay(page, live):
+    email = f"booker{next(_ids)}-{dt.datetime.now().timestamp():.0f}@example.org"
+    bookable_id, running_id, attempt_id, paper_title = _setup(live, email)
+
+    # The candidate books from the dashboard's link and asks for 25 % extra time.
+    sign_in(page, email)
+    page.get_by_role("link", name="Book a sitting").click()
+    assert page.get_by_role("heading", name="Sittings", exact=True).is_visible()
+    assert page.get_by_role("link", name=re.compile(r"^Try the practice exam\s*: Practice booker")).count() == 1
+    page.checked("sittings")
+    page.get_by_role("button", name=re.compile(r"^Book\s+Spring sitting booker")).click()
+    assert page.get_by_text(f"You have booked Spring sitting {email}.").is_visible()
+    assert page.get_by_role("button", name=re.compile(r"^Cancel booking\s*: Spring sitting booker")).is_visible()
+    page.checked("booked")
+
+    page.get_by_role("link", name="ask for them here").click()
+    page.get_by_role("button", name="Send request").click()
+    summary = page.locator(".error-summary")
+    assert summary.is_visible() and "Choose at least one adjustment" in summary.inner_text()
+    page.checked("adjustments-errors")
+    page.get_by_label("Extra time").select_option(label="25% extra time")
+    page.get_by_label("Rest breaks that stop the clock").check()
+    page.get_by_label("Other adjustments (optional)").fill("I am dyslexic.")
+    page.get_by_label(re.compile("^Evidence")).set_input_files(
+        files=[{"name": "letter.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 a letter"}])
+    page.get_by_role("button", name="Send request").click()
+    assert page.get_by_text("Your request has been sent.").is_visible()
+    assert page.get_by_text("Waiting for a decision").is_visible()
+    page.checked("adjustments-sent")
+    sign_out(page)
+
+    # The administrator approves it with a reason, and creates a sitting in UK time.
+    sign_in(page, "admin@example.org")
+    page.goto("/admin/adjustments")
+    page.checked("adjustment-queue")
+    page.get_by_role("link", name=re.compile("Bobbie Booker")).first.click()
+    assert page.get_by_role("link", name="Download letter.pdf").is_visible()
+    page.get_by_role("button", name="Record decision").click()
+    assert "Choose whether to approve or decline" in page.locator(".error-summary").inner_text()
+    page.checked("decision-errors")
+    page.get_by_label("Approve").check()
+    page.get_by_label("Reason").fill("Supported by the assessor's report.")
+    page.get_by_role("button", name="Record decision").click()
+    assert page.get_by_text("Request approved for Bobbie Booker").is_visible()
+
+    page.goto("/admin/sittings/new")
+    page.checked("new-sitting")
+    page.get_by_label("Title").fill(f"Autumn sitting {email}")
+    page.get_by_label(paper_title).check()
+    page.get_by_label("Booking opens").fill("2027-09-01T09:00")
+    page.get_by_label("Booking closes").fill("2027-09-30T17:00")
+    page.get_by_label("Exam window opens").fill("2027-10-14T09:00")
+    page.get_by_label("Exam window closes").fill("2027-10-14T08:00")
+    page.get_by_label("Time allowed in minutes").fill("120")
+    page.get_by_label("Number of places").fill("40")
+    page.get_by_role("button", name="Create sitting").click()
+    assert "The exam window must close after it opens" in page.locator(".error-summary").inner_text()
+    page.checked("new-sitting-errors")
+    page.get_by_label("Exam window closes").fill("2027-10-14T17:00")
+    page.get_by_role("button", name="Create sitting").click()
+    row = page.get_by_role("row").filter(has_text=f"Autumn sitting {email}")
+    assert "14 October 2027, 09:00" in row.inner_text()
+    page.checked("admin-sittings")
+    sign_out(page)
+
+    # The candidate sees the decision.
+    sign_in(page, email)
+    page.goto("/adjustments")
+    assert page.get_by_text("Supported by the assessor's report.").is_visible()
+    sign_out(page)
+
+    # The invigilator watches the running sitting and pauses the attempt.
+    sign_in(page, "invigilator@example.org")
+    page.goto(f"/staff/sittings/{running_id}/live")
+    row = page.get_by_role("row").filter(has_text="Bobbie Booker")
+    assert "In progress" in row.inner_text() and "1 of" in row.inner_text()
+    page.checked("live-list")
+    row.get_by_role("link", name=re.compile("Manage")).click()
+    page.checked("staff-attempt")
+    page.locator("#pause-reason").fill("Candidate reported a fire alarm.")
+    page.get_by_role("button", name="Pause the attempt").click()
+    assert page.get_by_text("The attempt is paused").is_visible()
+    page.get_by_role("button", name="Resume the attempt").click()
+    assert page.get_by_text("The attempt has resumed").is_visible()
+    sign_out(page)
+
+    # The examiner replays the timeline.
+    sign_in(page, "examiner@example.org")
+    page.goto(f"/staff/attempts/{attempt_id}/timeline")
+    assert page.get_by_role("cell", name="Paused by staff").is_visible()
+    page.checked("timeline")
+    page.get_by_role("link", name=re.compile("Answers at this moment")).first.click()
+    assert page.get_by_role("heading", name=re.compile("^Answers at")).is_visible()
+    assert page.get_by_text("0 of").first.is_visible()
+    page.checked("timeline-at-start")

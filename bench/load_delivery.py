@@ -294,17 +294,18 @@ def main() -> None:
         for n in [int(x) for x in args.candidates.split(",")]:
             with tempfile.TemporaryDirectory() as workdir:
                 url = database_url(backend, Path(workdir))
-                print(f"[{backend}] preparing {n} candidates…", flush=True)
-                plan = prepare(url, n)
+                smallest = n == min(int(x) for x in args.candidates.split(","))
+                extra = args.saturation_clients if smallest else 0  # fresh attempts for the saturation run
+                print(f"[{backend}] preparing {n + extra} candidates…", flush=True)
+                plan, spare = (lambda whole: (whole[:n], whole[n:]))(prepare(url, n + extra))
                 server = Server("assessment.wsgi:app", {"COP_DATABASE_URL": url, "COP_SECRET_KEY": SECRET,
                                                         "COP_PASSWORD_HASH_PROFILE": "fast", "COP_LOGIN_THROTTLE": "0"})
                 try:
                     row = {"backend": backend, **asyncio.run(run_sitting(server.url, plan, args.duration, paced=True))}
                     print(json.dumps(row), flush=True)
                     results["runs"].append(row)
-                    if n == min(int(x) for x in args.candidates.split(",")):
-                        saturated = asyncio.run(run_sitting(server.url, plan[: args.saturation_clients],
-                                                            args.saturation_duration, paced=False))
+                    if spare:
+                        saturated = asyncio.run(run_sitting(server.url, spare, args.saturation_duration, paced=False))
                         entry = {"backend": backend, "target": "autosave (closed loop)", **saturated}
                         print(json.dumps(entry), flush=True)
                         results["saturation"].append(entry)

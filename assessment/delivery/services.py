@@ -7,12 +7,13 @@ device that last claimed the attempt may save.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from core import audit, signals
@@ -77,20 +78,48 @@ def approved_adjustments(session: Session, candidate_id: int) -> AdjustmentReque
         .order_by(AdjustmentRequest.decided_at.desc())).first()
 
 
+_STEP_COLUMNS = (ResponseStep.seq, ResponseStep.slot, ResponseStep.payload, ResponseStep.client_step_id,
+                 ResponseStep.created_at, ResponseStep.device_id)
+
+
+def _events(session: Session, attempt_id: int) -> list[replay.Event]:
+    rows = session.execute(select(AttemptEvent.kind, AttemptEvent.occurred_at, AttemptEvent.payload)
+                           .where(AttemptEvent.attempt_id == attempt_id).order_by(AttemptEvent.id))
+    return [replay.Event(kind, at, payload or {}) for kind, at, payload in rows]
+
+
 def evidence(session: Session, attempt_id: int) -> tuple[list[replay.Step], list[replay.Event]]:
-    steps = [replay.Step(s.seq, s.slot, s.payload, s.client_step_id, s.created_at, s.device_id)
-             for s in session.scalars(select(ResponseStep).where(ResponseStep.attempt_id == attempt_id))]
-    events = [replay.Event(e.kind, e.occurred_at, e.payload or {})
-              for e in session.scalars(select(AttemptEvent).where(AttemptEvent.attempt_id == attempt_id)
-                                       .order_by(AttemptEvent.id))]
-    return steps, events
+    """Every step and event of an attempt: for timelines and replay to any past moment."""
+    steps = [replay.Step(*row) for row in session.execute(
+        select(*_STEP_COLUMNS).where(ResponseStep.attempt_id == attempt_id).order_by(ResponseStep.seq))]
+    return steps, _events(session, attempt_id)
 
 
-def view_of(session: Session, attempt: Attempt, now: dt.datetime) -> replay.AttemptView:
-    steps, events = evidence(session, attempt.id)
+def latest_steps(session: Session, attempt_id: int) -> list[replay.Step]:
+    """Each slot's last step only. The server never writes a step after the attempt ends, so for the
+    state *now* these fold to exactly what all the steps would; the cost stays flat however many
+    saves an attempt has had (autosave is the hot path)."""
+    latest = (select(func.max(ResponseStep.seq)).where(ResponseStep.attempt_id == attempt_id)
+              .group_by(ResponseStep.slot))
+    return [replay.Step(*row) for row in session.execute(
+        select(*_STEP_COLUMNS).where(ResponseStep.attempt_id == attempt_id, ResponseStep.seq.in_(latest)))]
+
+
+def _fold(attempt: Attempt, steps, events, now: dt.datetime) -> replay.AttemptView:
     return replay.attempt_view(started_at=attempt.started_at,
                                allowed_s=allowed_duration_s(attempt.duration_s, attempt.extra_time_pct),
                                slot_numbers=[s.slot for s in attempt.slots], steps=steps, events=events, now=now)
+
+
+def view_of(session: Session, attempt: Attempt, now: dt.datetime) -> replay.AttemptView:
+    """The attempt as it stands now."""
+    return _fold(attempt, latest_steps(session, attempt.id), _events(session, attempt.id), now)
+
+
+def view_at(session: Session, attempt: Attempt, moment: dt.datetime) -> replay.AttemptView:
+    """The attempt as it stood at ``moment`` (any past instant), from all its evidence."""
+    steps, events = evidence(session, attempt.id)
+    return _fold(attempt, steps, events, moment)
 
 
 def _event(session: Session, attempt: Attempt, kind: str, now: dt.datetime, *, actor_id: int | None = None,
@@ -198,7 +227,10 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, slot: int,
                         client_step_id=client_step_id, device_id=device_id, created_at=now)
     session.add(step)
     session.flush()
-    return Ack(step.seq, slot, True, view_of(session, attempt, now))
+    # The new state is the old one with this slot replaced: no second replay on the hot path.
+    after = dataclasses.replace(view, last_seq=step.seq,
+                                slots={**view.slots, slot: replay.slot_state(payload, step.seq)})
+    return Ack(step.seq, slot, True, after)
 
 
 def submit_attempt(session: Session, *, actor: Actor, attempt_id: int, now: dt.datetime) -> replay.AttemptView:
@@ -256,7 +288,7 @@ def pause(session: Session, *, actor: Actor, attempt_id: int, reason: str, now: 
 
 def resume(session: Session, *, actor: Actor, attempt_id: int, now: dt.datetime) -> replay.AttemptView:
     attempt = _staff_attempt(session, actor, attempt_id)
-    steps, events = evidence(session, attempt.id)
+    events = _events(session, attempt.id)
     last_stop = next((e for e in reversed(events) if e.kind in ("paused", "resumed")), None)
     if last_stop is None or last_stop.kind != "paused":
         raise Conflict("This attempt is not paused by an invigilator.")

@@ -99,8 +99,9 @@ class Attempt(Base):
     has_rest_breaks: Mapped[bool] = mapped_column(Boolean, default=False)
     preferences: Mapped[dict] = mapped_column(JSON, default=dict)  # text size, colour scheme, screen reader
 
+    # Loaded only when used: the autosave path needs just the slot numbers (services.slot_numbers).
     slots: Mapped[list[AttemptSlot]] = relationship(back_populates="attempt", order_by="AttemptSlot.slot",
-                                                    lazy="selectin", cascade="all, delete-orphan")
+                                                    lazy="select", cascade="all, delete-orphan")
     sitting: Mapped[Sitting] = relationship(lazy="joined")
 
 

@@ -105,21 +105,26 @@ def latest_steps(session: Session, attempt_id: int) -> list[replay.Step]:
         select(*_STEP_COLUMNS).where(ResponseStep.attempt_id == attempt_id, ResponseStep.seq.in_(latest)))]
 
 
-def _fold(attempt: Attempt, steps, events, now: dt.datetime) -> replay.AttemptView:
+def slot_numbers(session: Session, attempt_id: int) -> list[int]:
+    return list(session.scalars(select(AttemptSlot.slot).where(AttemptSlot.attempt_id == attempt_id)
+                                .order_by(AttemptSlot.slot)))
+
+
+def _fold(session: Session, attempt: Attempt, steps, events, now: dt.datetime) -> replay.AttemptView:
     return replay.attempt_view(started_at=attempt.started_at,
                                allowed_s=allowed_duration_s(attempt.duration_s, attempt.extra_time_pct),
-                               slot_numbers=[s.slot for s in attempt.slots], steps=steps, events=events, now=now)
+                               slot_numbers=slot_numbers(session, attempt.id), steps=steps, events=events, now=now)
 
 
 def view_of(session: Session, attempt: Attempt, now: dt.datetime) -> replay.AttemptView:
     """The attempt as it stands now."""
-    return _fold(attempt, latest_steps(session, attempt.id), _events(session, attempt.id), now)
+    return _fold(session, attempt, latest_steps(session, attempt.id), _events(session, attempt.id), now)
 
 
 def view_at(session: Session, attempt: Attempt, moment: dt.datetime) -> replay.AttemptView:
     """The attempt as it stood at ``moment`` (any past instant), from all its evidence."""
     steps, events = evidence(session, attempt.id)
-    return _fold(attempt, steps, events, moment)
+    return _fold(session, attempt, steps, events, moment)
 
 
 def _event(session: Session, attempt: Attempt, kind: str, now: dt.datetime, *, actor_id: int | None = None,

@@ -74,6 +74,8 @@ def _init_auth(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from assessment.accounts.views import bp as accounts_bp
     from assessment.admin.views import bp as admin_bp
+    from assessment.delivery.api import bp as delivery_api_bp
+    from assessment.delivery.player import bp as player_bp
     from assessment.delivery.views import bp as sittings_bp
     from assessment.home.views import bp as home_bp
     from item_bank.authoring.views import bp as authoring_bp
@@ -81,7 +83,8 @@ def _register_blueprints(app: Flask) -> None:
     from item_bank.framework.views import bp as framework_bp
     from item_bank.papers.views import bp as papers_bp
 
-    for blueprint in (home_bp, accounts_bp, admin_bp, framework_bp, authoring_bp, papers_bp, exchange_bp, sittings_bp):
+    for blueprint in (home_bp, accounts_bp, admin_bp, framework_bp, authoring_bp, papers_bp, exchange_bp,
+                      sittings_bp, player_bp, delivery_api_bp):
         app.register_blueprint(blueprint)
 
     from assessment.cli import register_commands

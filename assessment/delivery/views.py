@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
-from werkzeug.routing import BuildError
 
 from core import db
 from core.clock import LONDON, utcnow
@@ -25,11 +24,8 @@ STAFF = (Role.ADMIN, Role.INVIGILATOR)
 @bp.context_processor
 def _helpers():
     def start_url(sitting_id: int) -> str:
-        """The player's start page, or its planned path while the player is not registered yet."""
-        try:
-            return url_for("player.instructions", sitting_id=sitting_id)
-        except BuildError:
-            return f"/sittings/{sitting_id}/start"
+        """The player's start page (instructions and declaration)."""
+        return url_for("player.start", sitting_id=sitting_id)
 
     def minutes(seconds: int | None) -> str:
         if seconds is None:

@@ -273,7 +273,7 @@ def test_no_json_a_candidate_can_reach_holds_a_key_rubric_rationale_or_model_ans
     its keys are not checked, its text is."""
     version = full_case_study(db, make_user(Role.ITEM_WRITER))
     values = {"case_study_id": version.case_study_id, "item_id": version.item_versions[0].item_id,
-              "paper_id": 1}
+              "paper_id": 1, "attempt_id": 1, "attachment_id": 1}  # attempts: the exam player's own tests
     login_as(Role.CANDIDATE)
     reached = []
     for rule in app.url_map.iter_rules():

@@ -1,0 +1,181 @@
+"""The candidate's JSON autosave API (``/api/v1/attempts/<id>``), used by the exam player.
+
+Every endpoint answers for the signed-in candidate's own attempt only (anyone else's is 404, staff
+get 403). A refused save answers 409 with ``{"error", "code", "state"}``: ``code`` is ``stale``
+(another window saved since this page last looked: reload the state and resend), ``read_only``
+(another window or device has taken the attempt over), ``attempt_ended`` (the attempt is over: the
+refusal is recorded) or ``paused``; ``state`` is the attempt's current state, so the page can carry on
+without another request. Documented in ``docs/exam-player.md``.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request, send_file, url_for
+from sqlalchemy.exc import IntegrityError
+
+from core import db
+from core.clock import utcnow
+from core.errors import Conflict, NotFound
+from core.roles import Role
+from core.web import current_actor, roles_required
+from assessment.delivery import candidate, services
+from assessment.delivery.replay import AttemptState
+from assessment.delivery.rules import allowed_duration_s
+from assessment.delivery.schemas import (AckSchema, BreakInSchema, CandidateItemSchema, CaseStudySchema,
+                                         ClaimInSchema, SaveInSchema, dump_state, load)
+
+bp = Blueprint("delivery_api", __name__, url_prefix="/api/v1/attempts")
+
+
+@bp.after_request
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _state(attempt, now, device_id: str | None) -> dict:
+    session = db.session()
+    view = services.view_of(session, attempt, now)
+    return dump_state(view, now=now, device_id=device_id, saved_at=candidate.saved_times(session, attempt, view))
+
+
+def _refused(error: Conflict, attempt, now, device_id: str | None):
+    """409 with the code the player acts on and the current state. A late save's refusal was recorded
+    by the service, so it is committed too."""
+    db.session().commit()
+    state = _state(attempt, now, device_id)
+    code = getattr(error, "code", "")
+    if not code:
+        code = "paused" if state["state"] == AttemptState.PAUSED.value else "conflict"
+    return jsonify({"error": error.message, "code": code, "state": state}), 409
+
+
+def _device_arg() -> str | None:
+    device_id = request.args.get("device_id")
+    return device_id[:64] if device_id else None
+
+
+@bp.get("/<int:attempt_id>")
+@roles_required(Role.CANDIDATE)
+def attempt(attempt_id: int):
+    """State and content: the items (candidate views, frozen option order), the case studies with
+    their attachments, and each slot's saved state. ``?device_id=`` says whether that window is
+    read-only."""
+    session = db.session()
+    found = candidate.own_attempt(session, current_actor(), attempt_id)
+    now = utcnow()
+    content = candidate.exam_content(session, found)
+    for case_study in content["case_studies"]:
+        for attachment in case_study["attachments"]:
+            attachment["url"] = url_for("delivery_api.attachment", attempt_id=found.id, attachment_id=attachment["id"])
+    body = {
+        "id": found.id, "title": found.sitting.title, "is_practice": found.sitting.is_practice,
+        "allowed_s": allowed_duration_s(found.duration_s, found.extra_time_pct),
+        "extra_time_pct": found.extra_time_pct, "has_rest_breaks": found.has_rest_breaks,
+        "preferences": found.preferences or {},
+        **_state(found, now, _device_arg()),
+        "items": CandidateItemSchema(many=True).dump(content["items"]),
+        "case_studies": CaseStudySchema(many=True).dump(content["case_studies"]),
+        "links": {"review": url_for("player.review", attempt_id=found.id),
+                  "receipt": url_for("player.receipt", attempt_id=found.id),
+                  "player": url_for("player.player", attempt_id=found.id)},
+    }
+    return jsonify(body)
+
+
+@bp.get("/<int:attempt_id>/state")
+@roles_required(Role.CANDIDATE)
+def state(attempt_id: int):
+    """The state alone (no content): what the player polls."""
+    found = candidate.own_attempt(db.session(), current_actor(), attempt_id)
+    return jsonify(_state(found, utcnow(), _device_arg()))
+
+
+@bp.post("/<int:attempt_id>/claim")
+@roles_required(Role.CANDIDATE)
+def claim(attempt_id: int):
+    """This window takes the attempt over; any other becomes read-only (recorded)."""
+    session = db.session()
+    found = candidate.own_attempt(session, current_actor(), attempt_id)
+    data = load(ClaimInSchema(), request.get_json(silent=True))
+    now = utcnow()
+    services.claim_device(session, actor=current_actor(), attempt_id=found.id, device_id=data["device_id"], now=now)
+    session.commit()
+    return jsonify(_state(found, now, data["device_id"]))
+
+
+def _save(data: dict, attempt_id: int, now):
+    return services.save_response(db.session(), actor=current_actor(), attempt_id=attempt_id, slot=data["slot"],
+                                  payload=data["payload"], seen_seq=data["seen_seq"],
+                                  client_step_id=data["client_step_id"], device_id=data["device_id"], now=now)
+
+
+@bp.post("/<int:attempt_id>/responses")
+@roles_required(Role.CANDIDATE)
+def save_response(attempt_id: int):
+    """Save one slot's whole state. A retry with the same ``client_step_id`` is answered with the
+    stored acknowledgement and writes nothing."""
+    session = db.session()
+    found = candidate.own_attempt(session, current_actor(), attempt_id)
+    data = load(SaveInSchema(), request.get_json(silent=True))
+    now = utcnow()
+    try:
+        try:
+            ack = _save(data, found.id, now)
+            session.commit()
+        except IntegrityError:
+            # Two deliveries of the same save raced (a retry while the first was still running): the
+            # other one won, so this one is now a retry and gets the stored acknowledgement.
+            session.rollback()
+            ack = _save(data, found.id, now)
+            session.commit()
+    except Conflict as error:
+        return _refused(error, found, now, data["device_id"])
+    return jsonify(AckSchema().dump(ack))
+
+
+@bp.post("/<int:attempt_id>/submit")
+@roles_required(Role.CANDIDATE)
+def submit(attempt_id: int):
+    session = db.session()
+    found = candidate.own_attempt(session, current_actor(), attempt_id)
+    now = utcnow()
+    try:
+        services.submit_attempt(session, actor=current_actor(), attempt_id=found.id, now=now)
+    except Conflict as error:
+        return _refused(error, found, now, None)
+    session.commit()
+    return jsonify({**_state(found, now, None), "receipt": services.receipt_for(session, found, now),
+                    "receipt_url": url_for("player.receipt", attempt_id=found.id)})
+
+
+@bp.post("/<int:attempt_id>/break")
+@roles_required(Role.CANDIDATE)
+def rest_break(attempt_id: int):
+    """Start or end a rest break (the clock stops); only with approved rest breaks (403 otherwise)."""
+    session = db.session()
+    found = candidate.own_attempt(session, current_actor(), attempt_id)
+    data = load(BreakInSchema(), request.get_json(silent=True))
+    now = utcnow()
+    try:
+        services.take_break(session, actor=current_actor(), attempt_id=found.id, now=now,
+                            end=data["action"] == "end")
+    except Conflict as error:
+        return _refused(error, found, now, None)
+    session.commit()
+    return jsonify(_state(found, now, None))
+
+
+@bp.get("/<int:attempt_id>/attachments/<int:attachment_id>")
+@roles_required(Role.CANDIDATE)
+def attachment(attempt_id: int, attachment_id: int):
+    """An attachment of a case study in this attempt (and no other)."""
+    from item_bank.authoring.attachments import storage_path
+
+    session = db.session()
+    found = candidate.own_attempt(session, current_actor(), attempt_id)
+    stored = candidate.attachment_in(session, found, attachment_id)
+    path = storage_path(current_app.config["UPLOAD_FOLDER"], stored.sha256)
+    if not path.is_file():
+        raise NotFound("The attachment's file is missing. Tell the invigilator or the register.")
+    return send_file(path, mimetype=stored.content_type, download_name=stored.filename, as_attachment=False,
+                     max_age=0)

@@ -1,0 +1,455 @@
+// The exam player: loads the attempt, renders the questions, keeps every change in the outbox and
+// sends it, and follows the attempt's state (read-only in another window, paused, ended).
+import { HttpError, NetworkError, SignedOut, makeApi } from './api.js';
+import { Outbox, newId } from './outbox.js';
+import { Prefs, SCHEMES, TEXT_SIZES } from './prefs.js';
+import { h, isAnswered, renderAnswer, renderScenario } from './render.js';
+import { Sync } from './sync.js';
+import { Timer, spokenTime } from './timer.js';
+
+const STATUS_TEXT = {
+  loading: 'Loading the exam…',
+  saved: 'All answers saved',
+  saving: 'Saving…',
+  offline: 'Offline — your answers are kept on this device and will be sent when the connection returns',
+  signed_out: 'You have been signed out, so answers cannot be sent. They are kept on this device: '
+    + 'sign in again in a new tab, then come back to this one.',
+};
+const POLL_MS = 30000;
+const PAUSED_POLL_MS = 5000;
+
+const $ = (id) => document.getElementById(id);
+const root = $('player');
+const attemptId = root.dataset.attemptId;
+const api = makeApi(root.dataset.apiUrl);
+const outbox = new Outbox(attemptId);
+const claimKey = `cop.claim.${attemptId}`;
+
+const model = {
+  items: [], caseStudies: [], slots: {}, current: 0, mode: 'loading', clockOffset: 0,
+  renderedCaseStudy: null, hasRestBreaks: false,
+};
+let sync = null;
+let prefs = null;
+let timer = null;
+let pollTimer = null;
+
+// --- small helpers -----------------------------------------------------------------------------
+
+function deviceIdFor() {
+  // One id per window: kept across a reload, new for a new tab (or a duplicated one).
+  const key = `cop.device.${attemptId}`;
+  const navigation = performance.getEntriesByType('navigation')[0];
+  let id = sessionStorage.getItem(key);
+  if (!id || !navigation || navigation.type !== 'reload') {
+    id = newId('d');
+    sessionStorage.setItem(key, id);
+  }
+  return id;
+}
+const deviceId = deviceIdFor();
+
+let lastStatus = '';
+function setStatus(kind) {
+  if (kind === lastStatus) return;
+  lastStatus = kind;
+  const line = $('save-status');
+  line.textContent = STATUS_TEXT[kind] || kind;
+  line.dataset.state = kind;
+}
+
+function announce(text) {
+  const region = $('announcer');
+  region.textContent = '';
+  setTimeout(() => { region.textContent = text; }, 50);
+}
+
+function alertMessage(text) {
+  const region = $('player-alert');
+  region.replaceChildren(text ? h('p', { text }) : '');
+  region.hidden = !text;
+}
+
+const clone = (value) => JSON.parse(JSON.stringify(value));
+const payloadOf = (s) => ({ answer: s.answer ?? null, flagged: Boolean(s.flagged), struck: s.struck || [] });
+const serverNow = () => Date.now() + model.clockOffset;
+
+// --- state from the server ---------------------------------------------------------------------
+
+function mergeSlots(serverSlots) {
+  model.slots = {};
+  serverSlots.forEach((s) => { model.slots[s.slot] = payloadOf(s); });
+  Object.entries(outbox.latestBySlot()).forEach(([slot, payload]) => {
+    if (model.slots[slot]) model.slots[slot] = clone(payload);
+  });
+}
+
+function savedAtBySlot(serverSlots) {
+  return Object.fromEntries(serverSlots.map((s) => [s.slot, s.saved_at ? Date.parse(s.saved_at) : 0]));
+}
+
+function applyState(state) {
+  if (state.server_time) model.clockOffset = Date.parse(state.server_time) - Date.now();
+  if (state.state !== 'in_progress' && state.state !== 'paused') { ended(); return; }
+  timer.set(state.time_left_s, state.state === 'in_progress');
+  if (state.read_only === true && model.mode !== 'read_only') { enterReadOnly(); return; }
+  if (state.state === 'paused') enterPaused(state.paused_reason);
+  else if (model.mode === 'paused') leavePaused();
+}
+
+async function refreshState() {
+  if (model.mode === 'loading' || model.mode === 'ended') return;
+  try {
+    applyState(await api.state(deviceId));
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 404) ended();
+    // Offline or signed out: the save status already says so; the next poll tries again.
+  }
+}
+
+function schedulePoll() {
+  clearTimeout(pollTimer);
+  pollTimer = setTimeout(async () => { await refreshState(); schedulePoll(); },
+                         model.mode === 'paused' ? PAUSED_POLL_MS : POLL_MS);
+}
+
+// --- modes -------------------------------------------------------------------------------------
+
+function setInteractive() {
+  const active = model.mode === 'active';
+  $('answer-fieldset').disabled = !active;
+  $('flag-button').disabled = !active;
+  $('break-button').hidden = !(active && model.hasRestBreaks);
+}
+
+function enterReadOnly() {
+  model.mode = 'read_only';
+  sync.stop();
+  $('paused-banner').hidden = true;
+  $('read-only-banner').hidden = false;
+  setInteractive();
+  $('read-only-heading').focus();
+}
+
+async function claimThisWindow() {
+  const button = $('claim-button');
+  button.disabled = true;
+  try {
+    await api.claim(deviceId);
+    const state = await api.state(deviceId);
+    outbox.dropOlderThan(savedAtBySlot(state.slots));
+    mergeSlots(state.slots);
+    sync.seq = state.last_seq;
+    model.mode = 'active';
+    localStorage.setItem(claimKey, `${deviceId}:${Date.now()}`);
+    $('read-only-banner').hidden = true;
+    renderAll();
+    applyState(state);
+    setInteractive();
+    sync.resume();
+    $('question-heading').focus();
+  } catch (error) {
+    alertMessage(error instanceof NetworkError
+      ? 'There is no connection, so this window cannot take over yet. Try again when the connection returns.'
+      : (error.message || 'This window could not take over the exam.'));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function enterPaused(reason) {
+  if (model.mode === 'read_only') return;
+  const wasPaused = model.mode === 'paused';
+  model.mode = 'paused';
+  sync.stop();
+  const isBreak = reason === 'Rest break';
+  $('paused-message').textContent = isBreak
+    ? 'You are on a rest break. The clock has stopped. Your answers are safe.'
+    : `The exam has been paused${reason ? `: ${reason}` : ''}. The clock has stopped, and your answers are safe. `
+      + 'The exam carries on when the invigilator resumes it.';
+  $('end-break-button').hidden = !isBreak;
+  $('paused-banner').hidden = false;
+  setInteractive();
+  if (!wasPaused) { $('paused-heading').focus(); schedulePoll(); }
+}
+
+function leavePaused() {
+  model.mode = 'active';
+  $('paused-banner').hidden = true;
+  setInteractive();
+  sync.resume();
+  schedulePoll();
+  $('question-heading').focus();
+}
+
+function ended() {
+  if (model.mode === 'ended') return;
+  model.mode = 'ended';
+  if (sync) sync.stop();
+  outbox.clear(); // the server accepts nothing after the end
+  clearTimeout(pollTimer);
+  alertMessage('The exam has ended. Everything saved before the end has been kept. Opening your receipt…');
+  window.location.assign(root.dataset.receiptUrl);
+}
+
+function onRefused(code, body) {
+  if (code === 'read_only') enterReadOnly();
+  else if (code === 'attempt_ended') ended();
+  else if (body.state) {
+    applyState(body.state);
+    if (model.mode === 'active') setTimeout(() => sync.resume(), PAUSED_POLL_MS);
+  }
+}
+
+async function onStale(state) {
+  outbox.dropOlderThan(savedAtBySlot(state.slots));
+  mergeSlots(state.slots);
+  renderAll();
+  announce('Your answers were changed in another window; this page has been brought up to date.');
+}
+
+// --- rendering ---------------------------------------------------------------------------------
+
+function currentItem() { return model.items[model.current]; }
+
+function navigatorLabel(item) {
+  const state = model.slots[item.slot];
+  const words = [isAnswered(state) ? 'Answered' : 'Not answered'];
+  if (state.flagged) words.push('Flagged');
+  return words;
+}
+
+function renderNavigator() {
+  const list = $('navigator-list');
+  const groups = model.caseStudies.map((cs, index) => {
+    const items = model.items.filter((item) => item.case_study_id === cs.id);
+    return h('li', { class: 'navigator__group' },
+      h('h3', { class: 'navigator__case', text: `Case study ${index + 1}: ${cs.title}` }),
+      h('ol', { class: 'navigator__items' }, items.map((item) => {
+        const index2 = model.items.indexOf(item);
+        const words = navigatorLabel(item);
+        const state = model.slots[item.slot];
+        return h('li', {},
+          h('button', {
+            type: 'button',
+            class: `navigator__button${isAnswered(state) ? ' is-answered' : ''}${state.flagged ? ' is-flagged' : ''}`,
+            'aria-current': index2 === model.current ? 'step' : null,
+            onclick: () => go(index2),
+          }, h('span', { class: 'navigator__number', text: `Question ${item.slot}` }),
+          h('span', { class: 'navigator__state', text: words.join(', ') })));
+      })));
+  });
+  list.replaceChildren(...groups);
+  const answered = model.items.filter((item) => isAnswered(model.slots[item.slot])).length;
+  const flagged = model.items.filter((item) => model.slots[item.slot].flagged).length;
+  $('navigator-summary').textContent =
+    `${answered} of ${model.items.length} answered${flagged ? `, ${flagged} flagged for review` : ''}`;
+}
+
+const ctx = {
+  announce,
+  update(slot, mutate, { rerender = false, focus = null } = {}) {
+    if (model.mode !== 'active') return;
+    const next = clone(model.slots[slot]);
+    mutate(next);
+    model.slots[slot] = next;
+    outbox.put(slot, payloadOf(next), sync.seq, serverNow());
+    if (rerender) renderQuestion();
+    if (focus && $(focus)) $(focus).focus();
+    renderNavigator();
+    sync.kick();
+  },
+};
+
+function renderQuestion() {
+  const item = currentItem();
+  const state = model.slots[item.slot];
+  $('question-heading').textContent = `Question ${item.slot} of ${model.items.length}`;
+  $('question-meta').textContent = `${item.type_label} · ${item.max_mark} mark${item.max_mark === 1 ? '' : 's'}`;
+  $('flag-tag').hidden = !state.flagged;
+  const stem = h('div', { class: 'rich-text question__stem', id: `stem-${item.slot}`, html: item.stem });
+  $('question-body').replaceChildren(stem, renderAnswer(item, state, ctx));
+  const flag = $('flag-button');
+  flag.setAttribute('aria-pressed', String(Boolean(state.flagged)));
+  $('previous-button').disabled = model.current === 0;
+  $('next-button').disabled = model.current === model.items.length - 1;
+  setInteractive();
+}
+
+function renderCaseStudy() {
+  const item = currentItem();
+  if (model.renderedCaseStudy === item.case_study_id) return;
+  const index = model.caseStudies.findIndex((cs) => cs.id === item.case_study_id);
+  renderScenario($('scenario'), model.caseStudies[index], index, model.caseStudies.length);
+  model.renderedCaseStudy = item.case_study_id;
+}
+
+function renderAll() {
+  renderCaseStudy();
+  renderQuestion();
+  renderNavigator();
+}
+
+function go(index, { focus = true } = {}) {
+  model.current = Math.max(0, Math.min(model.items.length - 1, index));
+  window.history.replaceState(null, '', `#q${currentItem().slot}`);
+  renderAll();
+  if (focus) $('question-heading').focus();
+}
+
+function toggleFlag() {
+  if (model.mode !== 'active') return;
+  const item = currentItem();
+  ctx.update(item.slot, (s) => { s.flagged = !s.flagged; });
+  const flagged = model.slots[item.slot].flagged;
+  $('flag-button').setAttribute('aria-pressed', String(flagged));
+  $('flag-tag').hidden = !flagged;
+  announce(flagged ? 'Flagged for review.' : 'Flag removed.');
+}
+
+// --- controls ----------------------------------------------------------------------------------
+
+async function goToReview(event) {
+  if (event) event.preventDefault();
+  if (model.mode === 'active' && outbox.size) {
+    setStatus('saving');
+    const done = await sync.flush();
+    if (!done && outbox.size) {
+      alertMessage('Some changes have not been sent yet, so the review page would not show them. Stay on this '
+        + 'page until it says “All answers saved”, then review your answers.');
+      return;
+    }
+  }
+  window.location.assign(root.dataset.reviewUrl);
+}
+
+function setTimerHidden(hidden) {
+  prefs.set('timerHidden', hidden);
+  $('timer').hidden = hidden;
+  const toggle = $('timer-toggle');
+  toggle.textContent = hidden ? 'Show the timer' : 'Hide the timer';
+}
+
+function fillSelect(select, choices, value) {
+  select.replaceChildren(...Object.entries(choices).map(([key, label]) =>
+    h('option', { value: key, selected: key === value, text: label })));
+}
+
+async function restBreak(action) {
+  try {
+    if (action === 'start') {
+      const done = await sync.flush();
+      if (!done && outbox.size) {
+        alertMessage('Your latest changes have not been sent yet. Wait until it says “All answers saved”, '
+          + 'then start your break.');
+        return;
+      }
+    }
+    const state = await api.restBreak(action);
+    alertMessage('');
+    applyState(state);
+  } catch (error) {
+    alertMessage(error instanceof NetworkError ? 'There is no connection: try again when it returns.'
+      : error.message);
+  }
+}
+
+function wireControls() {
+  $('answer-form').addEventListener('submit', (event) => event.preventDefault());
+  $('previous-button').addEventListener('click', () => go(model.current - 1));
+  $('next-button').addEventListener('click', () => go(model.current + 1));
+  $('flag-button').addEventListener('click', toggleFlag);
+  $('review-link').addEventListener('click', goToReview);
+  $('claim-button').addEventListener('click', claimThisWindow);
+  $('time-left-button').addEventListener('click', () => timer.sayTimeLeft());
+  $('timer-toggle').addEventListener('click', () => setTimerHidden(!prefs.get('timerHidden')));
+  $('break-button').addEventListener('click', () => restBreak('start'));
+  $('end-break-button').addEventListener('click', () => restBreak('end'));
+  const size = $('text-size');
+  fillSelect(size, TEXT_SIZES, prefs.get('textSize'));
+  size.addEventListener('change', () => prefs.set('textSize', size.value));
+  const scheme = $('colour-scheme');
+  fillSelect(scheme, SCHEMES, prefs.get('scheme'));
+  scheme.addEventListener('change', () => prefs.set('scheme', scheme.value));
+  document.addEventListener('keydown', (event) => {
+    if (!event.altKey || event.ctrlKey || event.metaKey || model.mode === 'loading') return;
+    const actions = {
+      KeyN: () => go(model.current + 1), KeyP: () => go(model.current - 1), KeyF: toggleFlag,
+      KeyT: () => timer.sayTimeLeft(), KeyR: () => goToReview(),
+    };
+    const action = actions[event.code];
+    if (!action) return;
+    event.preventDefault();
+    action();
+  });
+  window.addEventListener('storage', (event) => {
+    if (event.key === claimKey && model.mode !== 'read_only') refreshState();
+    if (event.key === outbox.key && model.mode === 'active') sync.kick();
+  });
+  window.addEventListener('focus', refreshState);
+  window.addEventListener('hashchange', () => {
+    const index = model.items.findIndex((item) => `#q${item.slot}` === window.location.hash);
+    if (index >= 0 && index !== model.current) go(index);
+  });
+}
+
+// --- start -------------------------------------------------------------------------------------
+
+async function load() {
+  for (let failures = 0; ; failures += 1) {
+    try {
+      await api.claim(deviceId);
+      return await api.load(deviceId);
+    } catch (error) {
+      if (error instanceof HttpError && error.status !== 409 && error.status < 500) {
+        alertMessage(error.message);
+        return null;
+      }
+      if (error instanceof SignedOut) {
+        alertMessage('You have been signed out. Sign in again, then come back to this page.');
+        return null;
+      }
+      setStatus(error instanceof NetworkError ? 'offline' : 'loading');
+      await new Promise((resolve) => { setTimeout(resolve, Math.min(30000, 1000 * 2 ** failures)); });
+    }
+  }
+}
+
+async function boot() {
+  setStatus('loading');
+  const data = await load();
+  if (!data) return;
+  prefs = new Prefs(root.dataset.userId, data.preferences);
+  prefs.apply();
+  model.items = data.items;
+  model.caseStudies = data.case_studies;
+  model.hasRestBreaks = data.has_rest_breaks;
+  model.clockOffset = Date.parse(data.server_time) - Date.now();
+  mergeSlots(data.slots);
+  sync = new Sync({
+    api, outbox, deviceId, seq: data.last_seq, onStale, onRefused,
+    onAck: (ack) => { if (ack.time_left_s !== undefined) timer.set(ack.time_left_s, true); },
+    onStatus: setStatus,
+    onDropped: () => announce('One change could not be saved. Check your answer to this question.'),
+  });
+  timer = new Timer({
+    display: (text) => { $('timer-value').textContent = text; },
+    announce,
+    // Send what is left, then ask the server: its deadline, not this page's, ends the exam.
+    onExpire: () => { sync.flush(); setTimeout(refreshState, 1500); },
+  });
+  wireControls();
+  setTimerHidden(prefs.get('timerHidden'));
+  const fromHash = data.items.findIndex((item) => `#q${item.slot}` === window.location.hash);
+  model.current = fromHash >= 0 ? fromHash : 0;
+  model.mode = 'active';
+  localStorage.setItem(claimKey, `${deviceId}:${Date.now()}`);
+  $('player-main').hidden = false;
+  go(model.current, { focus: false });
+  applyState(data);
+  setInteractive();
+  sync.kick();
+  schedulePoll();
+}
+
+boot();

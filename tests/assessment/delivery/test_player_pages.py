@@ -1,0 +1,77 @@
+"""The candidate's pages: instructions and declaration, the player's shell, review, submit, receipt."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from core.roles import Role
+from assessment.delivery import services
+from tests.assessment.delivery.player_data import SECRET, make_exam
+
+
+@pytest.fixture
+def candidate(login_as):
+    return login_as(Role.CANDIDATE)
+
+
+def test_the_start_page_explains_the_exam_and_needs_the_declaration(client, db, framework, clock, candidate):
+    sitting, _ = make_exam(db, candidate=candidate, now=clock.now(), extra_time_pct=25, requires_invigilation=True)
+    page = client.get(f"/sittings/{sitting.id}/start")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "1 hour and 15 minutes" in text and "extra time of 25%" in text
+    assert "Identity and room check — not yet required: invigilation is switched on later" in text
+    refused = client.post(f"/sittings/{sitting.id}/start", data={})
+    assert refused.status_code == 422 and "Confirm the declaration to start the exam" in refused.get_data(as_text=True)
+    started = client.post(f"/sittings/{sitting.id}/start", data={"declaration": "y"})
+    assert started.status_code == 302 and re.fullmatch(r"/attempts/\d+", started.headers["Location"])
+    again = client.get(f"/sittings/{sitting.id}/start")
+    assert "Continue the exam" in again.get_data(as_text=True)
+
+
+def test_a_sitting_the_candidate_has_not_booked_cannot_be_started(client, db, framework, clock, candidate):
+    sitting, _ = make_exam(db, now=clock.now())  # booked by somebody else
+    page = client.get(f"/sittings/{sitting.id}/start")
+    assert "You have not booked this sitting" in page.get_data(as_text=True)
+    refused = client.post(f"/sittings/{sitting.id}/start", data={"declaration": "y"})
+    assert refused.status_code == 409 and "You have not booked this sitting" in refused.get_data(as_text=True)
+    assert client.get("/sittings/99999/start").status_code == 404
+
+
+def test_the_player_shell_review_submit_and_receipt(client, db, framework, clock, candidate):
+    sitting, _ = make_exam(db, candidate=candidate, now=clock.now())
+    attempt = services.start_attempt(db, actor=candidate.actor, sitting_id=sitting.id, device_id="d", now=clock.now())
+    services.save_response(db, actor=candidate.actor, attempt_id=attempt.id, slot=1, payload={"answer": "B"},
+                           seen_seq=0, client_step_id="c1", device_id="d", now=clock.now())
+    services.save_response(db, actor=candidate.actor, attempt_id=attempt.id, slot=3,
+                           payload={"answer": None, "flagged": True}, seen_seq=1, client_step_id="c2",
+                           device_id="d", now=clock.now())
+    shell = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    assert 'name="csrf-token"' in shell and "js/player/main.js" in shell and "The exam needs JavaScript" in shell
+    review = client.get(f"/attempts/{attempt.id}/review")
+    text = review.get_data(as_text=True)
+    assert review.status_code == 200 and "You have answered 1 of 5 questions" in text and "flagged 1" in text
+    assert f"/attempts/{attempt.id}#q3" in text
+    for page in (shell, text):
+        assert SECRET not in page and "Visit the client at home" not in page  # no item content, let alone keys
+    assert client.post(f"/attempts/{attempt.id}/submit", data={}).status_code == 422
+    submitted = client.post(f"/attempts/{attempt.id}/submit", data={"confirm": "y"})
+    assert submitted.status_code == 302 and submitted.headers["Location"] == f"/attempts/{attempt.id}/receipt"
+    receipt = client.get(f"/attempts/{attempt.id}/receipt").get_data(as_text=True)
+    assert "Your exam has been submitted" in receipt and "1 of 5" in receipt
+    assert services.receipt_for(db, attempt, clock.now()) in receipt
+    # After the end the player and review pages lead to the receipt.
+    assert client.get(f"/attempts/{attempt.id}").headers["Location"] == f"/attempts/{attempt.id}/receipt"
+    assert client.get(f"/attempts/{attempt.id}/review").status_code == 302
+
+
+def test_a_timed_out_attempt_has_a_receipt_too(client, db, framework, clock, candidate):
+    sitting, _ = make_exam(db, candidate=candidate, now=clock.now(), duration_s=600)
+    attempt = services.start_attempt(db, actor=candidate.actor, sitting_id=sitting.id, device_id="d", now=clock.now())
+    assert client.get(f"/attempts/{attempt.id}/receipt").headers["Location"] == f"/attempts/{attempt.id}"
+    clock.advance(minutes=11)
+    receipt = client.get(f"/attempts/{attempt.id}/receipt")
+    assert receipt.status_code == 200 and "the time ran out" in receipt.get_data(as_text=True)
+    late = client.post(f"/attempts/{attempt.id}/submit", data={"confirm": "y"})
+    assert late.headers["Location"] == f"/attempts/{attempt.id}/receipt"

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
+
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
@@ -21,6 +24,13 @@ from core.roles import SYSTEM, Role
 from tests.factories import make_case_study  # noqa: F401 - a fixture for every package's tests
 from tests.cop_testing import (PG_URL, TEST_PASSWORD, drop_own_schemas, own_schema, postgres_schema_url,
                                reset_postgres_schema, skip_or_fail, sqlite_savepoint_engine)
+
+
+# CI explores the same examples on every run (a red CI must be reproducible); developers' runs keep
+# hypothesis's random exploration, which is how new counter-examples are found.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

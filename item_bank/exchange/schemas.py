@@ -14,7 +14,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_dump
 
-from core.errors import FieldProblem, ValidationFailed
+from core.schemas import load as load_json
 from item_bank.item_types import candidate_view
 
 
@@ -176,26 +176,6 @@ class ItemInSchema(_In):
     substandards = fields.Nested(MappingSchema, required=True)
 
 
-def _flatten(messages: Any, prefix: str = "") -> list[FieldProblem]:
-    if isinstance(messages, dict):
-        problems = []
-        for key, value in messages.items():
-            name = "body" if key == "_schema" else str(key)
-            problems += _flatten(value, f"{prefix}.{name}" if prefix else name)
-        return problems
-    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        return [FieldProblem(prefix or "body", " ".join(messages))]
-    if isinstance(messages, list):
-        return [p for m in messages for p in _flatten(m, prefix)]
-    return [FieldProblem(prefix or "body", str(messages))]
-
-
 def load(schema: Schema, data: Any) -> dict:
-    """``schema.load(data)``, with shape errors as a ``ValidationFailed`` naming dotted fields
-    (``options.2.text``), so the API answers 422 with ``{"error", "fields"}``."""
-    if not isinstance(data, dict):
-        raise ValidationFailed("Send a JSON object", [FieldProblem("body", "Send a JSON object")])
-    try:
-        return schema.load(data)
-    except ValidationError as error:
-        raise ValidationFailed("The request has problems", _flatten(error.messages)) from None
+    """``schema.load(data)`` with shape errors as a 422 naming dotted fields (see ``core.schemas``)."""
+    return load_json(schema, data, "The request has problems")

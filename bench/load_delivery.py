@@ -135,6 +135,8 @@ class Server:
         self.process = subprocess.Popen(
             [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
              "--worker-class", "gthread", "--threads", str(threads), "--backlog", "4096", "--log-level", "warning",
+             # Candidates idle 10–20 s between saves; keep their connections, as a proxy in front would.
+             "--keep-alive", "75", "--worker-connections", "6000",
              target], cwd=REPO, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 60
@@ -206,8 +208,11 @@ async def candidate(base, connector, email, attempt_id, device, stats: Stats, st
                     break
             counter += 1
             if counter % 5 == 0:  # moving between questions re-reads the state now and then
-                async with client.get(f"{base}/api/v1/attempts/{attempt_id}", params={"device_id": device}) as r:
-                    await r.read()
+                try:
+                    async with client.get(f"{base}/api/v1/attempts/{attempt_id}", params={"device_id": device}) as r:
+                        await r.read()
+                except Exception as error:  # noqa: BLE001
+                    stats.error(f"state: {type(error).__name__}")
             body = {"slot": rng.choice(slots), "payload": {"answer": rng.choice("ABCD"), "flagged": False,
                                                            "struck": []},
                     "seen_seq": seen, "client_step_id": f"{device}-{counter}", "device_id": device}
@@ -227,9 +232,12 @@ async def candidate(base, connector, email, attempt_id, device, stats: Stats, st
             else:
                 stats.error(f"HTTP {status} {reply.get('code', '')}".strip())
                 seen = (reply.get("state") or {}).get("last_seq", seen)
-        async with client.post(f"{base}/api/v1/attempts/{attempt_id}/submit", headers=headers) as response:
-            if response.status != 200:
-                stats.error(f"submit HTTP {response.status}")
+        try:
+            async with client.post(f"{base}/api/v1/attempts/{attempt_id}/submit", headers=headers) as response:
+                if response.status != 200:
+                    stats.error(f"submit HTTP {response.status}")
+        except Exception as error:  # noqa: BLE001
+            stats.error(f"submit: {type(error).__name__}")
 
 
 async def run_sitting(base: str, plan, duration_s: float, paced: bool, concurrency_limit: int = 1024) -> dict:

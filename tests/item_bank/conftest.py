@@ -1,5 +1,5 @@
-"""Shared fixtures for the item-bank tests: valid content of every item type, and the shared
-QTI reference folder (``<repo root>/../shared/qti``)."""
+"""Shared fixtures for the item-bank tests: valid content of every item type, and the official QTI
+schemas and examples kept in the repository (``tests/data/qti``, sources in ``tests/data/README.md``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_QTI = REPO_ROOT.parent / "shared" / "qti"
+QTI_REFERENCE = REPO_ROOT / "tests" / "data" / "qti"
 
 
 def _common(primary: str, **extra):
@@ -135,9 +135,8 @@ def sample_case_study():
 
 @pytest.fixture(scope="session")
 def qti_reference() -> Path:
-    if not SHARED_QTI.is_dir():
-        pytest.skip(f"the shared QTI reference folder is missing: {SHARED_QTI}")
-    return SHARED_QTI
+    assert QTI_REFERENCE.is_dir(), f"the QTI reference folder is missing: {QTI_REFERENCE}"
+    return QTI_REFERENCE
 
 
 # The item-bank factories live in tests/factories.py (fixtures for the whole suite); re-exported for

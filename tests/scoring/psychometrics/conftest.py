@@ -1,4 +1,4 @@
-"""Shared loaders for the psychometrics tests: public data sets (../shared) and R fixtures."""
+"""Shared loaders for the psychometrics tests: public data sets (tests/data/psychometrics) and R fixtures."""
 
 import csv
 import json
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-DATA = ROOT.parent / "shared" / "psychometrics" / "data"
+DATA = ROOT / "tests" / "data" / "psychometrics"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 

@@ -135,8 +135,10 @@ def hofstee_command(args) -> dict:
     r = hofstee(s, min_cut=args.min_cut, max_cut=args.max_cut, min_fail=args.min_fail, max_fail=args.max_fail)
     if args.plot:
         plots.hofstee_plot(args.plot, s, r, max_score=args.max_score)
-    out = {"cut_score": r.cut_score, "fail_rate": r.fail_rate, "intersects": r.intersects, "note": r.note,
-           "n_candidates": int(s.size)}
+    out = {"cut_score": r.cut_score, "fail_rate": r.fail_rate,
+           "interpolated_cut": r.interpolated_cut, "operational_pass_mark": r.pass_mark,
+           "operational_fail_rate": r.pass_mark_fail_rate,
+           "intersects": r.intersects, "note": r.note, "n_candidates": int(s.size)}
     policy = _policy(args, r.cut_score, args.max_score)
     if policy:
         out["pass_mark"] = policy

@@ -8,7 +8,9 @@ below c — a step function of c that jumps at each observed score.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -23,32 +25,107 @@ def fail_rate(scores, cut: float) -> float:
     return float(np.mean(s < cut))
 
 
-def _crossing(scores: np.ndarray, level: float, slope: float, at: float) -> float:
-    """Where the fail-rate curve F(c) = P(score < c) meets the line f(c) = level − slope·(c − at),
-    slope ≥ 0. F − f increases in c, so there is exactly one c* with F(c*) ≤ f(c*) ≤ F(c*+),
-    counting a jump of F as a vertical piece of the curve (the line may cross it there)."""
+def _exact(x: float) -> Fraction:
+    """A number as the person typed it: 0.35 is 7/20, not the binary float nearest to it.
+
+    Scores, cuts and fail rates come from spreadsheets and the command line as decimals; reading
+    them back through their shortest round-trip repr recovers those decimals exactly, so a line that
+    passes through a corner of the staircase (a judge's 0.35 against 7 of 20 candidates) is
+    recognised as doing so instead of missing it by 5e-17 on one side or the other.
+    """
+    return Fraction(repr(float(x)))
+
+
+def _cmp_sqrt(v: Fraction, d: Fraction, r: Fraction) -> int:
+    """Sign of √v·d − r, exactly (v ≥ 0). Beuk's slope is a ratio of SDs, a square root of a
+    rational; comparing squares keeps every decision exact."""
+    left = 0 if v == 0 or d == 0 else (1 if d > 0 else -1)
+    right = 0 if r == 0 else (1 if r > 0 else -1)
+    if left != right:
+        return 1 if left > right else -1
+    if left == 0:
+        return 0
+    a, b = v * d * d, r * r  # both sides have the same sign: compare magnitudes
+    mag = (a > b) - (a < b)
+    return mag if left > 0 else -mag
+
+
+def _crossing(scores: np.ndarray, level: Fraction, slope_sq: Fraction, at: Fraction) -> float:
+    """Where the fail-rate staircase F(c) = P(score < c) meets the line f(c) = level − √slope_sq·(c − at).
+
+    F(c+) − f(c) increases in c, so the crossing is c* = inf{c : F(c+) ≥ f(c)}: either a jump of F
+    (c* = a score u with F(u) ≤ f(u) ≤ F(u+), the line crossing the riser) or a flat piece (c* where
+    f(c*) equals the flat value). Every decision is an exact comparison of fractions, so a line that
+    passes exactly through a corner of the staircase lands on that corner.
+    """
     values, counts = np.unique(scores, return_counts=True)
-    below = np.concatenate(([0.0], np.cumsum(counts) / scores.size))  # F just above values[j-1]
-    line = lambda c: level - slope * (c - at)  # noqa: E731
-    for j, u in enumerate(values):
-        lo_f, hi_f = below[j], below[j + 1]  # F(u) and F(u+)
-        # flat piece before u: F = lo_f on (values[j-1], u]
-        if slope > 0:
-            c = at + (level - lo_f) / slope
-            left = values[j - 1] if j > 0 else -np.inf
-            if left < c < u:
-                return float(c)
-        if lo_f <= line(u) <= hi_f:
-            return float(u)
-    if slope > 0:
-        return float(at + (level - 1.0) / slope)  # beyond the top score F = 1
-    return float(values[-1])
+    n = int(scores.size)
+    cum = np.concatenate(([0], np.cumsum(counts)))  # candidates scoring below values[j]: cum[j]
+
+    def line_above(u: Fraction, fail: Fraction) -> bool:
+        # f(u) > fail  ⟺  level − fail > √slope_sq·(u − at)
+        return _cmp_sqrt(slope_sq, u - at, level - fail) < 0
+
+    for j, value in enumerate(values):
+        u = _exact(value)
+        hi = Fraction(int(cum[j + 1]), n)  # F(u+)
+        if line_above(u, hi):
+            continue  # F(u+) < f(u): the crossing is further right
+        lo = Fraction(int(cum[j]), n)  # F(u), the flat value on (values[j-1], u]
+        if line_above(u, lo) or slope_sq == 0:
+            return float(u)  # F(u) ≤ f(u) ≤ F(u+): the line crosses the riser at u
+        return _flat_crossing(level, slope_sq, at, lo, u)  # f falls to F(u) before u
+    if slope_sq == 0:
+        return float(values[-1])
+    return _flat_crossing(level, slope_sq, at, Fraction(1), None)  # beyond the top score, F = 1
+
+
+def _flat_crossing(level: Fraction, slope_sq: Fraction, at: Fraction, flat: Fraction, right) -> float:
+    """The c with f(c) = flat: at + (level − flat)/slope, exact when the slope is rational."""
+    num, den = slope_sq.numerator, slope_sq.denominator
+    rn, rd = math.isqrt(num), math.isqrt(den)
+    if rn * rn == num and rd * rd == den:
+        c = float(at + (level - flat) / Fraction(rn, rd))
+    else:  # irrational slope: c is irrational too, so it cannot be a corner; a float is as good
+        c = float(at) + float(level - flat) / math.sqrt(float(slope_sq))
+    return min(c, float(right)) if right is not None else c
+
+
+def _interpolated_crossing(scores: np.ndarray, level: Fraction, slope: Fraction, at: Fraction,
+                           lo_mark: int, hi_mark: int) -> Fraction:
+    """Crossing of the line with the fail-rate curve drawn as straight segments between whole marks
+    (points (m, P(score < m)), Cizek & Bunch 2007, ch. 11), exactly. h(m) = F(m) − f(m) increases;
+    it is negative at ``lo_mark`` and positive at ``hi_mark`` by construction."""
+    exact = sorted(_exact(v) for v in scores)
+    n = len(exact)
+
+    def h(m: int) -> Fraction:
+        below = sum(1 for v in exact if v < m)
+        return Fraction(below, n) - (level - slope * (m - at))
+
+    prev = h(lo_mark)
+    for m in range(lo_mark + 1, hi_mark + 1):
+        cur = h(m)
+        if cur >= 0:
+            return Fraction(m - 1) + (-prev) / (cur - prev)
+        prev = cur
+    raise AssertionError("the interpolated curve must cross the line")  # pragma: no cover
 
 
 @dataclass(frozen=True)
 class HofsteeResult:
-    """``intersects`` is False when the judges' line misses the curve inside their rectangle; the
-    cut then sits at the end of the line nearer the curve (``note`` says which)."""
+    """Hofstee's cut, read two ways, and the pass mark.
+
+    - ``cut_score``: where the judges' line meets the observed fail-rate staircase (a score ≥ c
+      passes; on a riser the cut is that whole mark, on a flat step it may fall between marks);
+    - ``interpolated_cut``: where the line meets the fail-rate curve drawn as straight segments
+      between whole marks (Cizek & Bunch 2007, ch. 11, read from the graph the same way);
+    - ``pass_mark``: the operational pass mark, the smallest whole mark at or above
+      ``interpolated_cut``, and ``pass_mark_fail_rate`` the share it fails.
+
+    ``intersects`` is False when the line misses the curve inside the judges' rectangle; the cuts
+    then sit at the end of the line nearer the curve and ``note`` says so in words.
+    """
 
     cut_score: float
     fail_rate: float
@@ -58,6 +135,17 @@ class HofsteeResult:
     min_fail: float
     max_fail: float
     note: str
+    interpolated_cut: float = math.nan
+    pass_mark: float = math.nan
+    pass_mark_fail_rate: float = math.nan
+
+
+_ABOVE = ("the judges' line misses the fail-rate curve inside their rectangle: the curve lies above the line "
+          "(even the lowest acceptable cut fails more than the highest acceptable rate), so the cut is the "
+          "lowest acceptable cut")
+_BELOW = ("the judges' line misses the fail-rate curve inside their rectangle: the curve lies below the line "
+          "(even the highest acceptable cut fails fewer than the lowest acceptable rate), so the cut is the "
+          "highest acceptable cut")
 
 
 def hofstee(scores, *, min_cut: float, max_cut: float, min_fail: float, max_fail: float) -> HofsteeResult:
@@ -73,17 +161,22 @@ def hofstee(scores, *, min_cut: float, max_cut: float, min_fail: float, max_fail
         raise ValueError(f"min_cut ({min_cut}) must be below max_cut ({max_cut})")
     if not lo_f < hi_f:
         raise ValueError(f"min_fail ({min_fail}) must be below max_fail ({max_fail})")
-    slope = (hi_f - lo_f) / (max_cut - min_cut)
-    c = _crossing(s, hi_f, slope, float(min_cut))
+    a, b, p, q = _exact(min_cut), _exact(max_cut), _exact(lo_f), _exact(hi_f)
+    slope = (q - p) / (b - a)
+    c = _crossing(s, q, slope * slope, a)
     note = ""
-    intersects = min_cut <= c <= max_cut
-    if c < min_cut:
-        c = float(min_cut)
-        note = "the curve lies above the line: even the lowest acceptable cut fails more than the highest acceptable rate, so the cut is the lowest acceptable cut"
-    elif c > max_cut:
-        c = float(max_cut)
-        note = "the curve lies below the line: even the highest acceptable cut fails fewer than the lowest acceptable rate, so the cut is the highest acceptable cut"
-    return HofsteeResult(c, fail_rate(s, c), bool(intersects), float(min_cut), float(max_cut), lo_f, hi_f, note)
+    intersects = float(a) <= c <= float(b)
+    if c < float(a):
+        c, note = float(min_cut), _ABOVE
+    elif c > float(b):
+        c, note = float(max_cut), _BELOW
+    lo_mark = math.floor(min(a, _exact(s.min()))) - 1
+    hi_mark = math.ceil(max(b, _exact(s.max()))) + 1
+    t = _interpolated_crossing(s, q, slope, a, lo_mark, hi_mark)
+    t = min(max(t, a), b)  # outside the rectangle: the same end of the line as the staircase cut
+    mark = math.ceil(t)
+    return HofsteeResult(c, fail_rate(s, c), bool(intersects), float(min_cut), float(max_cut), lo_f, hi_f, note,
+                         interpolated_cut=float(t), pass_mark=float(mark), pass_mark_fail_rate=fail_rate(s, mark))
 
 
 @dataclass(frozen=True)
@@ -113,6 +206,12 @@ def beuk(scores, judge_cuts, judge_pass_rates) -> BeukResult:
     if sx == 0:
         c = mx  # judges agree exactly on the cut: the line is vertical
     else:
-        # In fail-rate terms the line is 1 − my − (sy/sx)(c − mx): the same shape Hofstee uses.
-        c = _crossing(s, 1.0 - my, sy / sx, mx)
+        # In fail-rate terms the line is 1 − my − (sy/sx)(c − mx): the same shape Hofstee uses. The
+        # means and the variance ratio are exact fractions of the judges' figures, so the crossing
+        # decisions are exact (the slope itself is a square root, compared by squaring).
+        ec = [_exact(v) for v in cuts]
+        er = [_exact(v) for v in rates]
+        emx, emy = sum(ec) / len(ec), sum(er) / len(er)
+        var_ratio = sum((v - emy) ** 2 for v in er) / sum((v - emx) ** 2 for v in ec)
+        c = _crossing(s, 1 - emy, var_ratio, emx)
     return BeukResult(c, 1.0 - fail_rate(s, c), mx, my, sx, sy)

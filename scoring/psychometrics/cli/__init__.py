@@ -12,7 +12,7 @@ import json
 import sys
 
 from . import commands
-from .readers import InputError
+from .readers import InputError, check_text
 
 __all__ = ["main", "build_parser"]
 
@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+_POSITIONAL = {"command", "responses", "ratings", "items", "scores"}
+
 _RUN = {
     "item-analysis": commands.item_analysis_command,
     "angoff": commands.angoff_command,
@@ -130,6 +132,9 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        for key, value in vars(args).items():
+            if isinstance(value, str):
+                check_text(f"--{key.replace('_', '-')}" if key not in _POSITIONAL else key.upper(), value)
         out = _RUN[args.command](args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -13,7 +13,7 @@ from ..rasch import ability_table, item_fit, person_abilities, rasch_cml
 from ..standard_setting import (
     angoff, beuk, borderline_group, borderline_regression, ebel, hofstee, pass_mark, ratings_matrix,
 )
-from .readers import InputError, number, read_responses, read_table
+from .readers import InputError, number, read_responses, read_table, unique_candidates
 
 
 def _f(v):
@@ -120,6 +120,10 @@ def angoff_command(args) -> dict:
 def _scores(path: str, max_score: float | None, *, extra: tuple[str, ...] = ()):
     t = read_table(path, required=("candidate", "score") + extra)
     cs = t.column("score")
+    for row, cells in t.rows:
+        if not cells[t.column("candidate")]:
+            raise InputError(f"{t.where(row, 'candidate')}: the candidate id is blank")
+    unique_candidates(t, t.column("candidate"))
     s = []
     for row, cells in t.rows:
         v = number(t, row, "score", cells[cs], what="a score")

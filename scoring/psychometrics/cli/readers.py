@@ -6,13 +6,14 @@ Rows are counted as a spreadsheet shows them: the header is row 1, the first can
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["InputError", "Table", "read_table", "read_responses", "Responses", "number"]
+__all__ = ["InputError", "Table", "read_table", "read_responses", "Responses", "number", "check_text", "unique_candidates"]
 
 
 class InputError(ValueError):
@@ -42,14 +43,21 @@ def read_table(path: str, *, required: tuple[str, ...] = (), min_columns: int = 
     Column names are matched case-insensitively (stored lower-cased only for the required ones)."""
     name = Path(path).name
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            raw = list(csv.reader(fh))
+        with open(path, "rb") as fh:
+            data = fh.read()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{name}: not a UTF-8 text file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a CSV file") from None
+    text = _decode(name, data)
+    try:
+        raw = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise InputError(f"{name}: not a readable CSV file ({exc})") from None
+    for i, r in enumerate(raw):
+        for j, cell in enumerate(r):
+            if "\x00" in cell:
+                raise InputError(f"{name}, row {i + 1}, column {j + 1}: the cell contains a NUL character")
     numbered = [(i + 1, tuple(c.strip() for c in r)) for i, r in enumerate(raw) if any(c.strip() for c in r)]
     if not numbered:
         raise InputError(f"{name}: the file is empty")
@@ -74,6 +82,43 @@ def read_table(path: str, *, required: tuple[str, ...] = (), min_columns: int = 
     if not rows:
         raise InputError(f"{name}: there are no data rows under the header")
     return Table(path, lowered, tuple(rows))
+
+
+def unique_candidates(table: Table, col: int) -> None:
+    """Each candidate once: a repeated id is a pasting error that would count someone twice."""
+    first: dict[str, int] = {}
+    for row, cells in table.rows:
+        cid = cells[col]
+        if cid in first:
+            raise InputError(f"{table.where(row, col)}: candidate {cid!r} appears twice (first on row {first[cid]}); "
+                             "each candidate must have one row")
+        first[cid] = row
+
+
+def _decode(name: str, data: bytes) -> str:
+    """Strict UTF-8 (a byte-order mark is allowed and dropped). Invalid bytes, and the encoded lone
+    surrogates (U+D800–U+DFFF) that strict UTF-8 also rejects, are refused with the row they are on,
+    so that nothing downstream ever holds a string that cannot be written back as UTF-8."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        row = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"{name}, row {row}: not valid UTF-8 text (byte 0x{data[exc.start]:02x}); "
+                         "save the file as UTF-8") from None
+
+
+def check_text(what: str, text: str) -> str:
+    """Refuse a string that holds a NUL or cannot be encoded as UTF-8 (a lone surrogate, which is how
+    Python carries undecodable bytes of a command-line argument)."""
+    if "\x00" in text:
+        raise InputError(f"{what}: contains a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"{what}: {text!r} is not valid UTF-8 text") from None
+    return text
 
 
 def number(table: Table, row: int, col, text: str, *, what: str = "a number", blank=None) -> float:
@@ -117,6 +162,7 @@ def read_responses(path: str, key_path: str | None = None) -> Responses:
     for row, cells in t.rows:
         if cells[0] == "":
             raise InputError(f"{t.where(row, 0)}: the candidate id is blank")
+    unique_candidates(t, 0)
     if key_path is None:
         x = np.empty((len(t.rows), len(items)))
         for r, (row, cells) in enumerate(t.rows):

@@ -127,6 +127,10 @@ def rasch_cml(responses, *, items=None, anchors: dict | None = None, tol: float 
     names = labels(items, k, prefix="item", name="items")
     if k < 2:
         raise ValueError("Rasch calibration needs at least 2 items")
+    if n < 2:
+        # Said before anything else: with one candidate every item is "answered correctly by
+        # everybody" or "by nobody", and that message would send the reader to the wrong items.
+        raise ValueError(f"Rasch calibration needs responses from at least 2 candidates; got {n}")
     groups_all = sufficient_statistics(x)
     groups, totals, seen, n_extreme = _informative(groups_all, k)
     anchored = np.zeros(k, dtype=bool)

@@ -164,3 +164,73 @@ def test_psychometrics_imports_nothing_of_ours():
                 continue
             for name in names:
                 assert name.split(".")[0] not in ours, f"{path.relative_to(ROOT)} imports {name}"
+
+
+# ---------------------------------------------------------------- hostile and careless files
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (b"candidate_id,q1,q2\nA,1,0\nB\x00,1,1\n", "responses.csv, row 3, column 1: the cell contains a NUL character"),
+        (b"candidate_id,q1,q2\nA,1,0\nB,1,1\x00\n", "responses.csv, row 3, column 3: the cell contains a NUL character"),
+        (b"candidate_id,q1,q2\nA,1,0\nB\xff,1,1\n", "responses.csv, row 3: not valid UTF-8 text (byte 0xff"),
+        # a lone surrogate (U+D800) written as UTF-8 bytes: strict UTF-8 refuses it
+        (b"candidate_id,q1,q2\nA,1,0\nB\xed\xa0\x80,1,1\n", "responses.csv, row 3: not valid UTF-8 text (byte 0xed"),
+        (b"\xef\xbb\xbfcandidate_id,q1\nA,1\nB,\xc3\n", "responses.csv, row 3: not valid UTF-8 text"),
+    ],
+)
+@pytest.mark.parametrize("command", ["item-analysis", "rasch"])
+def test_nul_and_invalid_utf8_are_refused_with_one_line(capsys, tmp_path, content, expected, command):
+    responses = tmp_path / "responses.csv"
+    responses.write_bytes(content)
+    code, out, err = run(capsys, command, str(responses))
+    assert code == 2 and out == ""
+    assert err.strip() == f"error: {expected}" or (err.startswith(f"error: {expected}") and err.count("\n") == 1)
+
+
+@pytest.mark.parametrize("command, files", [
+    ("hofstee", ["--max-score", "40", "--min-cut", "1", "--max-cut", "2", "--min-fail", "0.1", "--max-fail", "0.2"]),
+    ("angoff", []),
+])
+def test_every_reader_refuses_nul(capsys, tmp_path, command, files):
+    f = tmp_path / "in.csv"
+    if command == "hofstee":
+        f.write_bytes(b"candidate,score\nA,10\nB,1\x001\n")
+    else:
+        f.write_bytes(b"judge,item,rating\nJ\x001,q1,0.5\n")
+    code, out, err = run(capsys, command, str(f), *files)
+    assert code == 2 and out == "" and "contains a NUL character" in err and err.count("\n") == 1
+
+
+def test_command_line_arguments_that_are_not_utf8_are_refused(tmp_path, data_dir):
+    # On Linux an argument with bytes that are not UTF-8 reaches Python as lone surrogates.
+    done = subprocess.run([sys.executable.encode(), b"-m", b"scoring", b"angoff",
+                           str(ROOT / "tests/scoring/psychometrics/fixtures/angoff_ratings.csv").encode(),
+                           b"--exclude", b"Q01,\xff"], cwd=ROOT, capture_output=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == b""
+    assert done.stderr.decode("utf-8", "backslashreplace").strip() == "error: --exclude: 'Q01,\\udcff' is not valid UTF-8 text"
+
+
+@pytest.mark.parametrize("command, content, extra", [
+    ("item-analysis", "candidate_id,q1,q2\nA,1,0\nB,1,1\nA,0,0\n", []),
+    ("rasch", "candidate_id,q1,q2\nA,1,0\nB,1,1\nA,0,0\n", []),
+    ("hofstee", "candidate,score\nA,10\nB,12\nA,14\n",
+     ["--max-score", "40", "--min-cut", "1", "--max-cut", "20", "--min-fail", "0.1", "--max-fail", "0.5"]),
+    ("borderline-regression", "candidate,score,grade\nA,10,1\nB,12,2\nA,14,3\n", []),
+])
+def test_duplicate_candidate_ids_are_refused(capsys, tmp_path, command, content, extra):
+    f = tmp_path / "data.csv"
+    f.write_text(content)
+    code, out, err = run(capsys, command, str(f), *extra)
+    assert code == 2 and out == ""
+    assert err == "error: data.csv, row 4, column 1 ('candidate_id'): candidate 'A' appears twice (first on row 2); " \
+                  "each candidate must have one row\n".replace("'candidate_id'", "'candidate_id'" if command in ("item-analysis", "rasch") else "'candidate'")
+
+
+def test_a_single_candidate_gets_a_clear_rasch_message(capsys, tmp_path):
+    f = tmp_path / "one.csv"
+    f.write_text("candidate_id,a,b,c\nA,1,0,1\n")
+    code, out, err = run(capsys, "rasch", str(f))
+    assert code == 2 and out == ""
+    assert err == "error: Rasch calibration needs responses from at least 2 candidates; got 1\n"

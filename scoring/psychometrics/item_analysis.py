@@ -103,18 +103,20 @@ class ItemAnalysis:
 def _max_scores(x: np.ndarray, max_scores) -> tuple[np.ndarray, list[str]]:
     k = x.shape[1]
     notes = [""] * k
-    if max_scores is not None:
-        m = vector(max_scores, name="max_scores", length=k)
-        if (m <= 0).any():
-            raise ValueError("every max score must be positive")
-        over = _col_max(x) > m
-        if over.any():
-            raise ValueError(f"items {list(np.flatnonzero(over) + 1)} have scores above their max score")
-        return m, notes
     observed = _col_max(x)
-    m = np.where(observed <= 1, 1.0, observed)
-    for j in np.flatnonzero(observed > 1):
-        notes[j] = f"max score taken as the highest observed score ({observed[j]:g}); pass max_scores to state it"
+    stated = np.full(k, np.nan) if max_scores is None else vector(max_scores, name="max_scores", length=k, allow_nan=True)
+    given = ~np.isnan(stated)
+    if (stated[given] <= 0).any():
+        raise ValueError("every max score must be positive")
+    over = given & (observed > np.where(given, stated, np.inf))
+    if over.any():
+        raise ValueError(f"items {list(np.flatnonzero(over) + 1)} have scores above their max score")
+    # An item whose max is not stated (NaN): 1 for a 0/1 item, else the best observed score — which
+    # understates the max when nobody earned full marks, so the note asks for the real one.
+    m = np.where(given, stated, np.where(observed <= 1, 1.0, observed))
+    for j in np.flatnonzero(~given & (observed > 1)):
+        notes[j] = (f"max score taken as the highest observed score ({observed[j]:g}); state the real maximum "
+                    "(max_scores, or --max-marks on the command line)")
     return m, notes
 
 

@@ -24,6 +24,10 @@ def _fraction(text: str) -> float:
     return v
 
 
+_MAX_MARKS_HELP = ("a CSV with columns item, max_score, or a list such as q1=10,q7=4; "
+                   "items not named default to 1 (0/1 items) or the best observed score")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m scoring", description="Psychometrics for the Certificate of Proficiency.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -43,12 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--key", metavar="KEY.csv", help="cells are options chosen; score them against this key")
     s.add_argument("--plot-item", metavar="ITEM", help="with --plot and --key: draw this item's option curves")
     s.add_argument("--cut", type=float, help="with --plot: mark this cut score on the score distribution")
+    s.add_argument("--max-marks", metavar="FILE.csv|ITEM=MAX,…", help=_MAX_MARKS_HELP)
     common(s)
 
     s = sub.add_parser("angoff", help="modified-Angoff cut score from judges' ratings")
     s.add_argument("ratings", metavar="RATINGS.csv")
     s.add_argument("--round", type=int, help="use this round (default: the latest)")
     s.add_argument("--exclude", metavar="ITEM,…", help="items removed after the sitting")
+    s.add_argument("--max-marks", metavar="FILE.csv|ITEM=MAX,…",
+                   help="each item's maximum mark, to weight the ratings (default 1 per item): " + _MAX_MARKS_HELP)
     common(s, policy=True)
 
     s = sub.add_parser("ebel", help="Ebel cut score from item categories and cell success rates")

@@ -13,7 +13,7 @@ from ..rasch import ability_table, item_fit, person_abilities, rasch_cml
 from ..standard_setting import (
     angoff, beuk, borderline_group, borderline_regression, ebel, hofstee, pass_mark, ratings_matrix,
 )
-from .readers import InputError, number, read_responses, read_table, unique_candidates
+from .readers import InputError, max_marks, number, read_responses, read_table, unique_candidates
 
 
 def _f(v):
@@ -39,7 +39,13 @@ def item_analysis_command(args) -> dict:
     opts = None
     if data.choices is not None:
         opts = distractor_analysis(data.choices, data.keys, scores=data.scores, options=data.options, items=data.items)
-    result = item_analysis(data.scores, items=data.items, max_scores=data.max_scores, option_analysis=opts)
+    maxima = data.max_scores
+    if args.max_marks:
+        if data.choices is not None:
+            raise InputError("--max-marks: with --key, give each item's marks in the key's max_score column")
+        maxima = max_marks(args.max_marks, data.items, source=Path(args.responses).name)
+        _check_maxima(data, maxima, args.responses)
+    result = item_analysis(data.scores, items=data.items, max_scores=maxima, option_analysis=opts)
     s = result.summary
     out = {
         "n_candidates": s.n_candidates,
@@ -55,7 +61,7 @@ def item_analysis_command(args) -> dict:
     }
     for it in result.items:
         row = {
-            "item": it.item, "facility": _f(it.facility), "pbis": _f(it.pbis), "pbis_corrected": _f(it.pbis_corrected),
+            "item": it.item, "max_score": it.max_score, "facility": _f(it.facility), "pbis": _f(it.pbis), "pbis_corrected": _f(it.pbis_corrected),
             "biserial": _f(it.biserial), "discrimination_ul27": _f(it.discrimination_ul27),
             "alpha_if_deleted": _f(it.alpha_if_deleted), "flags": list(it.flags), "notes": list(it.notes),
         }
@@ -80,6 +86,18 @@ def item_analysis_command(args) -> dict:
     return out
 
 
+def _check_maxima(data, maxima, path: str) -> None:
+    """A score above the stated maximum is a mistake in one of the two files: name the cell."""
+    for j, top in enumerate(maxima):
+        if np.isnan(top):
+            continue
+        rows = np.flatnonzero(data.scores[:, j] > top)
+        if rows.size:
+            r = rows[0]
+            raise InputError(f"{Path(path).name}, row {r + 2}, column {j + 2} ({data.items[j]!r}): the score "
+                             f"{data.scores[r, j]:g} is above the item's maximum mark {top:g}")
+
+
 def angoff_command(args) -> dict:
     t = read_table(args.ratings, required=("judge", "item", "rating"))
     cj, ci, cr = t.column("judge"), t.column("item"), t.column("rating")
@@ -101,11 +119,16 @@ def angoff_command(args) -> dict:
         records.append((cells[cj], cells[ci], rating, rnd))
     judges, items, matrix, used = ratings_matrix(records, round=args.round)
     exclude = tuple(e.strip() for e in args.exclude.split(",") if e.strip()) if args.exclude else ()
-    r = angoff(matrix, judges=judges, items=items, exclude=exclude)
+    weights = None
+    if args.max_marks:
+        weights = max_marks(args.max_marks, items, source=Path(args.ratings).name)
+        weights = np.where(np.isnan(weights), 1.0, weights)
+    r = angoff(matrix, judges=judges, items=items, exclude=exclude, max_scores=weights)
     if args.plot:
         plots.angoff_plot(args.plot, r)
     out = {
-        "cut_score": r.cut_score, "cut_fraction": r.cut_fraction, "se": _f(r.se), "sd_judges": _f(r.sd_judges),
+        "cut_score": r.cut_score, "cut_fraction": r.cut_fraction, "max_score": r.max_score,
+        "se": _f(r.se), "sd_judges": _f(r.sd_judges),
         "judges": [{"judge": j, "cut_score": c} for j, c in zip(r.judges, r.judge_cuts)],
         "n_items": r.n_items, "n_judges": r.n_judges, "round": used, "excluded": list(r.excluded),
         "agreement": {"icc2": _f(r.agreement.icc2), "icc2k": _f(r.agreement.icc2k),

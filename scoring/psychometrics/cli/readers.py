@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["InputError", "Table", "read_table", "read_responses", "Responses", "number", "check_text", "unique_candidates"]
+__all__ = ["InputError", "Table", "read_table", "read_responses", "Responses", "number", "check_text", "unique_candidates", "max_marks"]
 
 
 class InputError(ValueError):
@@ -212,3 +212,37 @@ def read_responses(path: str, key_path: str | None = None) -> Responses:
     scores = (choices == np.array(key_list, dtype=object)[None, :]) * marks[None, :]
     options = tuple(keys[i][2] for i in items) if co is not None else None
     return Responses(candidates, items, scores.astype(np.float64), marks, choices, key_list, options)
+
+
+def max_marks(spec: str, items: tuple[str, ...], *, source: str) -> np.ndarray:
+    """``--max-marks``: either a CSV file with columns item and max_score, or a list
+    ``ITEM=MAX,ITEM=MAX``. Returns one value per item of ``source``; NaN where not stated."""
+    out = np.full(len(items), np.nan)
+    pairs: list[tuple[str, str, str]] = []  # (item, text, where)
+    if Path(spec).is_file() or "=" not in spec:
+        t = read_table(spec, required=("item", "max_score"))
+        for row, cells in t.rows:
+            pairs.append((cells[t.column("item")], cells[t.column("max_score")], t.where(row, "max_score")))
+    else:
+        for part in (p.strip() for p in spec.split(",")):
+            if not part:
+                continue
+            item, sep, text = part.partition("=")
+            if not sep:
+                raise InputError(f"--max-marks: {part!r} is not ITEM=MAX")
+            pairs.append((item.strip(), text.strip(), f"--max-marks {item.strip()}"))
+    seen = set()
+    for item, text, where in pairs:
+        if item not in items:
+            raise InputError(f"{where}: item {item!r} is not an item of {source}")
+        if item in seen:
+            raise InputError(f"{where}: item {item!r} is given twice")
+        seen.add(item)
+        try:
+            value = float(text)
+        except ValueError:
+            raise InputError(f"{where}: {text!r} is not a maximum mark (a number above 0)") from None
+        if not math.isfinite(value) or value <= 0:
+            raise InputError(f"{where}: {text!r} is not a maximum mark (a number above 0)")
+        out[items.index(item)] = value
+    return out

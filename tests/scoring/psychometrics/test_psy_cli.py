@@ -234,3 +234,70 @@ def test_a_single_candidate_gets_a_clear_rasch_message(capsys, tmp_path):
     code, out, err = run(capsys, "rasch", str(f))
     assert code == 2 and out == ""
     assert err == "error: Rasch calibration needs responses from at least 2 candidates; got 1\n"
+
+
+# ---------------------------------------------------------------- maximum marks
+
+
+TEN_MARK = "candidate_id,essay,q2\n" + "".join(
+    f"C{i},{e},{q}\n" for i, (e, q) in enumerate(zip([8, 8, 7, 6, 5, 4, 4, 2, 2, 1], [1, 1, 1, 0, 1, 0, 1, 0, 0, 0])))
+
+
+@pytest.mark.parametrize("how", ["list", "file"])
+def test_maximum_marks_from_the_command_line(capsys, tmp_path, how):
+    # A 10-mark item whose best score was 8: facility is 4.7 / 10, not 4.7 / 8.
+    responses = tmp_path / "marks.csv"
+    responses.write_text(TEN_MARK)
+    code, out, err = run(capsys, "item-analysis", str(responses))
+    assert code == 0, err
+    essay = json.loads(out)["items"][0]
+    assert essay["facility"] == pytest.approx(0.5875) and essay["max_score"] == 8
+    assert any("--max-marks" in n for n in essay["notes"])
+    if how == "list":
+        spec = "essay=10"
+    else:
+        spec = str(tmp_path / "maxima.csv")
+        (tmp_path / "maxima.csv").write_text("item,max_score\nessay,10\nq2,1\n")
+    code, out, err = run(capsys, "item-analysis", str(responses), "--max-marks", spec)
+    assert code == 0, err
+    doc = json.loads(out)
+    essay, q2 = doc["items"]
+    assert essay["facility"] == pytest.approx(0.47) and essay["max_score"] == 10
+    assert not any("max score" in n for n in essay["notes"])
+    assert q2["facility"] == pytest.approx(0.5) and q2["max_score"] == 1
+    assert doc["test"]["max_score"] == 11
+    # the upper–lower index is a fraction of the item's maximum too
+    from scoring.psychometrics import upper_lower_discrimination
+
+    x = np.array([[int(v) for v in line.split(",")[1:]] for line in TEN_MARK.splitlines()[1:]], dtype=float)
+    assert essay["discrimination_ul27"] == pytest.approx(upper_lower_discrimination(x, [10, 1])[0])
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ("essay=7", "marks.csv, row 2, column 2 ('essay'): the score 8 is above the item's maximum mark 7"),
+    ("nope=3", "--max-marks nope: item 'nope' is not an item of marks.csv"),
+    ("essay=0", "--max-marks essay: '0' is not a maximum mark"),
+    ("essay=ten", "--max-marks essay: 'ten' is not a maximum mark"),
+    ("essay=10,essay=12", "item 'essay' is given twice"),
+    ("essay", "no such file"),
+])
+def test_bad_maximum_marks_are_refused(capsys, tmp_path, spec, expected):
+    responses = tmp_path / "marks.csv"
+    responses.write_text(TEN_MARK)
+    code, out, err = run(capsys, "item-analysis", str(responses), "--max-marks", spec)
+    assert code == 2 and out == "" and expected in err
+
+
+def test_angoff_weights_multi_mark_items(capsys, tmp_path):
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("judge,item,rating\nJ1,q1,0.5\nJ1,q2,0.7\nJ2,q1,0.6\nJ2,q2,0.9\n")
+    code, out, err = run(capsys, "angoff", str(ratings))
+    assert code == 0, err
+    assert json.loads(out)["cut_score"] == pytest.approx(0.55 + 0.8)
+    code, out, err = run(capsys, "angoff", str(ratings), "--max-marks", "q2=4")
+    assert code == 0, err
+    doc = json.loads(out)
+    # cut = Σ max mark × mean rating = 1 × 0.55 + 4 × 0.8
+    assert doc["cut_score"] == pytest.approx(0.55 + 3.2) and doc["max_score"] == 5
+    assert [j["cut_score"] for j in doc["judges"]] == pytest.approx([0.5 + 2.8, 0.6 + 3.6])
+    assert doc["cut_fraction"] == pytest.approx(3.75 / 5)

@@ -2,9 +2,11 @@
 upper–lower discrimination on 27 % groups, reliability, the score distribution and flags for
 examiner review.
 
-Orientation: ``scores`` is a candidates × items matrix of item scores (0/1 or polytomous marks);
-NaN means "not presented" and such cells are left out of that item's figures. An omitted response
-must already be scored (0). Conventions: ../shared/DOMAIN.md, "Scoring and psychometrics".
+Orientation: ``scores`` is a candidates × items matrix of item scores (0/1 or polytomous marks).
+An empty cell (NaN) is an omitted response and scores 0 in every statistic — facility, the
+correlations, the upper–lower index, alpha and the totals alike — which is the usual classical
+convention (and what R's psych gives on the matrix with the omissions scored 0). A paper given in
+several forms is analysed one form at a time; only the Rasch model treats NaN as "not presented".
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ class ScoreSummary:
     kr21: float
     sem: float
     notes: tuple[str, ...] = ()
+    constant_items: tuple[str, ...] = ()  # left out of alpha, KR-20 and KR-21 (see `reliability`)
 
 
 @dataclass(frozen=True)
@@ -121,46 +124,28 @@ def _max_scores(x: np.ndarray, max_scores) -> tuple[np.ndarray, list[str]]:
 
 
 def _col_max(x: np.ndarray) -> np.ndarray:
-    """Largest presented score per item (NaN cells ignored; -inf for an item nobody saw)."""
-    top = x.max(axis=0)  # NaN wherever the column has a NaN
-    gaps = np.isnan(top)
-    if gaps.any():
-        top[gaps] = np.nanmax(np.where(np.isnan(x[:, gaps]), -np.inf, x[:, gaps]), axis=0)
-    return top
+    """Largest score per item (of a validated matrix: no NaN left)."""
+    return x.max(axis=0)
 
 
 def facility(scores, max_scores=None) -> np.ndarray:
-    """Facility of each item of a candidates × items matrix: mean score / max score over the
-    candidates presented it. ``max_scores`` defaults to 1 for 0/1 items, else the observed maximum."""
-    x = _validated(scores)
+    """Facility of each item of a candidates × items matrix: mean score / max score, an omitted
+    (NaN) response scoring 0. ``max_scores`` defaults to 1 for 0/1 items, else the observed maximum."""
+    x, _ = _validated(scores)
     m, _ = _max_scores(x, max_scores)
-    return _col_means(x) / m
+    return x.mean(axis=0) / m
 
 
-def _validated(scores) -> np.ndarray:
+def _validated(scores) -> tuple[np.ndarray, int]:
+    """The matrix with omitted (NaN) cells scored 0, and how many there were."""
     x = score_matrix(scores)
-    nan = np.isnan(x)
-    if not nan.any():
-        if x.min() < 0:
-            raise ValueError("item scores must not be negative")
-        return x
-    if (x[~nan] < 0).any():
+    empty = np.isnan(x)
+    n_empty = int(empty.sum())
+    if n_empty:
+        x = np.where(empty, 0.0, x)
+    if x.min() < 0:
         raise ValueError("item scores must not be negative")
-    if nan.all(axis=0).any():
-        bad = list(np.flatnonzero(nan.all(axis=0)) + 1)
-        raise ValueError(f"items {bad} (1-based columns) were presented to nobody")
-    if nan.all(axis=1).any():
-        bad = list(np.flatnonzero(nan.all(axis=1)) + 1)
-        raise ValueError(f"candidates {bad} (1-based rows) were presented no items")
-    return x
-
-
-def _col_means(x: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
-    if present is None:
-        present = ~np.isnan(x)
-    if present.all():
-        return x.mean(axis=0)
-    return np.where(present, x, 0.0).sum(axis=0) / present.sum(axis=0)
+    return x, n_empty
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -172,40 +157,22 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 def item_correlations(scores, *, cov: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Point-biserial (Pearson) correlations of each item with the total score and with the rest
-    score (total minus that item), for a candidates × items matrix. Returns (item_total, item_rest);
-    NaN where the item or the score it is correlated with does not vary.
-
-    With NaN cells, each item uses the candidates presented it and their totals over presented items.
+    score (total minus that item), for a candidates × items matrix (an omitted, NaN, response
+    scores 0). Returns (item_total, item_rest); NaN where the item or the score it is correlated
+    with does not vary.
     """
-    x = _validated(scores)
-    return _item_correlations(x, ~np.isnan(x), cov)
+    x, _ = _validated(scores)
+    return _item_correlations(x, cov)
 
 
-def _item_correlations(x: np.ndarray, present: np.ndarray, cov: np.ndarray | None):
-    if present.all():
-        c = _covariance(x, True) if cov is None else cov
-        diag = np.diag(c)
-        rows = c.sum(axis=1)
-        total_var = c.sum()
-        # Var(rest) = Var(T) − 2 Cov(x, T) + Var(x); clip rounding noise at a true zero.
-        rest_var = np.maximum(total_var - 2.0 * rows + diag, 0.0)
-        return _ratio(rows, diag * total_var), _ratio(rows - diag, diag * rest_var)
-    m = present.astype(np.float64)
-    xc = np.where(present, x - _col_means(x, present), 0.0)
-    # The total must be built from raw scores: summing centred scores would shift each candidate's
-    # total by a different amount depending on which items they saw.
-    t = np.where(present, x, 0.0).sum(axis=1)
-    t = t - t.mean()
-    n = m.sum(axis=0)
-    sx, sxx = xc.sum(axis=0), (xc * xc).sum(axis=0)
-    st, stt, sxt = m.T @ t, m.T @ (t * t), xc.T @ t
-    cxx = sxx - sx * sx / n
-    ctt = stt - st * st / n
-    cxt = sxt - sx * st / n
-    sr, srr, sxr = st - sx, stt - 2 * sxt + sxx, sxt - sxx
-    crr = np.maximum(srr - sr * sr / n, 0.0)
-    cxr = sxr - sx * sr / n
-    return _ratio(cxt, cxx * ctt), _ratio(cxr, cxx * crr)
+def _item_correlations(x: np.ndarray, cov: np.ndarray | None):
+    c = _covariance(x) if cov is None else cov
+    diag = np.diag(c)
+    rows = c.sum(axis=1)
+    total_var = c.sum()
+    # Var(rest) = Var(T) − 2 Cov(x, T) + Var(x); clip rounding noise at a true zero.
+    rest_var = np.maximum(total_var - 2.0 * rows + diag, 0.0)
+    return _ratio(rows, diag * total_var), _ratio(rows - diag, diag * rest_var)
 
 
 def biserial(scores, *, pbis_rest: np.ndarray | None = None) -> np.ndarray:
@@ -216,16 +183,15 @@ def biserial(scores, *, pbis_rest: np.ndarray | None = None) -> np.ndarray:
     R's ``psych::biserial`` divides the mean difference by the n − 1 SD instead, so its value is
     this one × √((n − 1)/n). NaN for polytomous items, or when p is 0 or 1.
     """
-    x = _validated(scores)
-    present = ~np.isnan(x)
+    x, _ = _validated(scores)
     if pbis_rest is None:
-        pbis_rest = _item_correlations(x, present, None)[1]
-    return _biserial(_dichotomous_items(x, present), _col_means(x, present), pbis_rest)
+        pbis_rest = _item_correlations(x, None)[1]
+    return _biserial(_dichotomous_items(x), x.mean(axis=0), pbis_rest)
 
 
-def _dichotomous_items(x: np.ndarray, present: np.ndarray) -> np.ndarray:
-    """Per item: are all its presented scores 0 or 1? (NaN cells count as neither, so mask them.)"""
-    return (((x == 0) | (x == 1)) | ~present).all(axis=0)
+def _dichotomous_items(x: np.ndarray) -> np.ndarray:
+    """Per item: are all its scores 0 or 1?"""
+    return ((x == 0) | (x == 1)).all(axis=0)
 
 
 def _biserial(is01: np.ndarray, p: np.ndarray, pbis_rest: np.ndarray) -> np.ndarray:
@@ -241,29 +207,19 @@ def upper_lower_discrimination(scores, max_scores=None, fraction: float = 0.27) 
     """Upper–lower discrimination index of each item of a candidates × items matrix: the item's mean
     score (as a fraction of its max) in the top ``fraction`` of candidates by total score minus that
     in the bottom ``fraction``. Ties at a group boundary share it fractionally (see
-    `distractors.group_weights`). With NaN cells, each item's groups are formed among the
-    candidates presented it. NaN with fewer than 2 candidates.
+    `distractors.group_weights`). An omitted (NaN) response scores 0, in the item and in the total
+    that forms the groups. NaN with fewer than 2 candidates.
     """
-    x = _validated(scores)
+    x, _ = _validated(scores)
     m, _ = _max_scores(x, max_scores)
-    present = ~np.isnan(x)
-    return _upper_lower(x, present, np.where(present, x, 0.0).sum(axis=1), m, fraction)
+    return _upper_lower(x, x.sum(axis=1), m, fraction)
 
 
-def _upper_lower(x, present, totals, m, fraction):
+def _upper_lower(x, totals, m, fraction):
     if x.shape[0] < 2:
         return np.full(x.shape[1], np.nan)
-    if present.all():
-        up, lo, g = group_weights(totals, fraction)
-        return ((up - lo) @ x) / (g * m)
-    out = np.full(x.shape[1], np.nan)
-    for j in range(x.shape[1]):
-        rows = present[:, j]
-        if rows.sum() < 2:
-            continue
-        up, lo, g = group_weights(totals[rows], fraction)
-        out[j] = ((up - lo) @ x[rows, j]) / (g * m[j])
-    return out
+    up, lo, g = group_weights(totals, fraction)
+    return ((up - lo) @ x) / (g * m)
 
 
 def _flags(fac, pbis_rest, opts: OptionAnalysis | None, th: FlagThresholds) -> tuple[tuple[str, ...], list[str]]:
@@ -305,7 +261,7 @@ def item_analysis(
     percentiles=DEFAULT_PERCENTILES,
     option_analysis: tuple[OptionAnalysis, ...] | None = None,
 ) -> ItemAnalysis:
-    """Full classical item analysis of a candidates × items score matrix (NaN = not presented).
+    """Full classical item analysis of a candidates × items score matrix (NaN = omitted, scores 0).
 
     Needs at least 2 candidates (ValueError otherwise). Degenerate items (no variance) and papers
     (fewer than 2 items, constant totals) give NaN with the reason in ``notes``.
@@ -313,30 +269,27 @@ def item_analysis(
     the distractor and miskey flags.
     """
     th = thresholds or FlagThresholds()
-    x = _validated(scores)
+    x, n_empty = _validated(scores)
     n, k = x.shape
     if n < 2:
         raise ValueError(f"item analysis needs at least 2 candidates; got {n}")
     names = labels(items, k, prefix="item", name="items")
     m, max_notes = _max_scores(x, max_scores)
-    present = ~np.isnan(x)
-    complete = bool(present.all())
-    totals = x.sum(axis=1) if complete else np.where(present, x, 0.0).sum(axis=1)
-    is01 = _dichotomous_items(x, present)
-    cov = _covariance(x, complete)
-    rel = reliability(x, cov=cov, _known={"complete": complete, "dichotomous": bool(is01.all()), "totals": totals})
-    r_total, r_rest = _item_correlations(x, present, cov)
-    means = _col_means(x, present)
+    totals = x.sum(axis=1)
+    is01 = _dichotomous_items(x)
+    cov = _covariance(x)
+    rel = reliability(x, cov=cov, items=names, _known={"dichotomous": bool(is01.all()), "totals": totals})
+    r_total, r_rest = _item_correlations(x, cov)
+    means = x.mean(axis=0)
     bis = _biserial(is01, means, r_rest)
-    ul = _upper_lower(x, present, totals, m, th.group_fraction)
+    ul = _upper_lower(x, totals, m, th.group_fraction)
     fac = means / m
     stats = []
     for j in range(k):
         notes = [s for s in (max_notes[j],) if s]
         if np.isnan(r_total[j]):
-            col = x[present[:, j], j]
-            notes.append("point-biserials are NaN: every candidate presented the item scored the same"
-                         if np.ptp(col) == 0 else "point-biserials are NaN: total scores do not vary")
+            notes.append("point-biserials are NaN: every candidate scored the same on this item"
+                         if np.ptp(x[:, j]) == 0 else "point-biserials are NaN: total scores do not vary")
         elif np.isnan(r_rest[j]):
             notes.append("item–rest point-biserial is NaN: the rest score does not vary")
         if np.isnan(bis[j]):
@@ -346,7 +299,7 @@ def item_analysis(
         stats.append(
             ItemStatistics(
                 item=names[j],
-                n=n if complete else int(present[:, j].sum()),
+                n=n,
                 max_score=float(m[j]),
                 mean=float(means[j]),
                 facility=float(fac[j]),
@@ -369,7 +322,8 @@ def item_analysis(
         kr20=rel.kr20,
         kr21=rel.kr21,
         sem=rel.sem,
-        notes=rel.notes,
+        notes=rel.notes + ((f"{n_empty} empty cell(s) scored 0 as omitted responses",) if n_empty else ()),
+        constant_items=rel.constant_items,
     )
     return ItemAnalysis(summary, tuple(stats), th)
 

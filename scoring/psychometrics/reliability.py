@@ -1,9 +1,12 @@
 """Reliability and the score distribution: Cronbach's alpha (= KR-20 on 0/1 items), alpha if item
 deleted, KR-21, the standard error of measurement and summary statistics of total scores.
 
-Orientation: every ``scores`` argument is a candidates × items matrix; NaN means "not presented".
-With NaN present, item covariances are pairwise-complete (as R's ``psych::alpha`` does) and a
-candidate's total is the sum of the items they were presented.
+Orientation: every ``scores`` argument is a candidates × items matrix. An empty cell (NaN) is an
+omitted response and scores 0, here as in every classical statistic (see item_analysis).
+
+Items on which every candidate scored the same (constant items) carry no information about
+consistency; like R's ``psych::alpha``, which deletes them with a warning, alpha, KR-20 and KR-21
+are computed without them and the result names them (``constant_items`` and a note).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import score_matrix, vector
+from ._checks import labels, score_matrix, vector
 
 __all__ = [
     "ScoreDistribution",
@@ -55,18 +58,22 @@ class Reliability:
     sd: float
     alpha_if_deleted: tuple[float, ...]
     notes: tuple[str, ...]
+    constant_items: tuple[str, ...] = ()
+
+
+def _scored(scores) -> np.ndarray:
+    """The validated matrix with omitted (NaN) responses scored 0."""
+    x = score_matrix(scores)
+    return np.where(np.isnan(x), 0.0, x) if np.isnan(x).any() else x
 
 
 def item_covariance(scores) -> np.ndarray:
-    """Items × items covariance matrix (divisor n − 1) of a candidates × items score matrix.
-
-    With NaN ("not presented") each pair of items uses the candidates presented both
-    (pairwise-complete, like R's ``cov(x, use = "pairwise")``).
-    """
-    x = score_matrix(scores)
+    """Items × items covariance matrix (divisor n − 1) of a candidates × items score matrix, an
+    omitted (NaN) response scoring 0."""
+    x = _scored(scores)
     if x.shape[0] < 2:
         raise ValueError("a covariance needs at least 2 candidates")
-    return _covariance(x, None)
+    return _covariance(x)
 
 
 # float32 holds every integer below 2**24 exactly, so a cross-product of whole marks whose sums stay
@@ -74,51 +81,27 @@ def item_covariance(scores) -> np.ndarray:
 _EXACT_F32 = float(2**24)
 
 
-def _covariance(x: np.ndarray, complete: bool | None) -> np.ndarray:
-    """`item_covariance` on an already validated matrix; ``complete`` says whether it has no NaN
-    (None: find out)."""
+def _covariance(x: np.ndarray) -> np.ndarray:
+    """`item_covariance` of an already validated matrix with no NaN."""
     n = x.shape[0]
-    if complete is None:
-        complete = not np.isnan(x).any()
-    if complete:
-        top = float(np.abs(x).max())
-        if n * top * top < _EXACT_F32 and top == int(top):
-            xf = x.astype(np.float32)
-            if np.array_equal(xf, x):  # whole marks only
-                cross = (xf.T @ xf).astype(np.float64)
-                sums = x.sum(axis=0)
-                # Exact integer cross-products minus the mean correction in double precision:
-                # the only rounding is in sums·sumsᵀ/n, ~1e-16 of it.
-                return (cross - np.outer(sums, sums) / n) / (n - 1)
-        # Centring first keeps the products small, which is what lets us agree with R to 1e-10.
-        xc = x - x.mean(axis=0)
-        return (xc.T @ xc) / (n - 1)
-    present = ~np.isnan(x)
-    xc = x - _safe_col_means(x, present)
-    m = present.astype(np.float64)
-    x0 = np.where(present, xc, 0.0)
-    n_pair = m.T @ m
-    sum_xy = x0.T @ x0
-    sum_x = x0.T @ m  # [i, j]: sum of item i over candidates presented both i and j
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # A pair of items that fewer than 2 candidates saw both of has no covariance: NaN by design.
-        cov = (sum_xy - sum_x * sum_x.T / n_pair) / (n_pair - 1)
-    cov[n_pair < 2] = np.nan
-    return cov
-
-
-def _safe_col_means(x: np.ndarray, present: np.ndarray) -> np.ndarray:
-    counts = present.sum(axis=0)
-    sums = np.where(present, x, 0.0).sum(axis=0)
-    return np.divide(sums, counts, out=np.zeros(x.shape[1]), where=counts > 0)
+    top = float(np.abs(x).max())
+    if n * top * top < _EXACT_F32 and top == int(top):
+        xf = x.astype(np.float32)
+        if np.array_equal(xf, x):  # whole marks only
+            cross = (xf.T @ xf).astype(np.float64)
+            sums = x.sum(axis=0)
+            # Exact integer cross-products minus the mean correction in double precision:
+            # the only rounding is in sums·sumsᵀ/n, ~1e-16 of it.
+            return (cross - np.outer(sums, sums) / n) / (n - 1)
+    # Centring first keeps the products small, which is what lets us agree with R to 1e-10.
+    xc = x - x.mean(axis=0)
+    return (xc.T @ xc) / (n - 1)
 
 
 def _alpha_from_cov(cov: np.ndarray) -> tuple[float, str | None]:
     k = cov.shape[0]
     if k < 2:
         return np.nan, "alpha needs at least 2 items"
-    if np.isnan(cov).any():
-        return np.nan, "some pair of items was presented together to fewer than 2 candidates"
     total_var = cov.sum()
     if not total_var > 1e-12 * max(1.0, np.trace(cov)):
         return np.nan, "total scores have zero variance"
@@ -126,17 +109,25 @@ def _alpha_from_cov(cov: np.ndarray) -> tuple[float, str | None]:
 
 
 def cronbach_alpha(scores) -> float:
-    """Cronbach's alpha of a candidates × items score matrix: k/(k−1) · (1 − Σ var_i / var_total).
+    """Cronbach's alpha of a candidates × items score matrix: k/(k−1) · (1 − Σ var_i / var_total),
+    over the items that vary (constant items are left out, as psych::alpha does).
 
-    NaN when there are fewer than 2 items or the totals have no variance (see `reliability` for the
+    NaN when fewer than 2 items vary or the totals have no variance (see `reliability` for the
     reason in words).
     """
-    return _alpha_from_cov(item_covariance(scores))[0]
+    x = _scored(scores)
+    keep = _varying(x)
+    return _alpha_from_cov(item_covariance(x[:, keep]))[0]
+
+
+def _varying(x: np.ndarray) -> np.ndarray:
+    """Items on which not every candidate scored the same (exactly: no rounding in a variance)."""
+    return np.ptp(x, axis=0) > 0
 
 
 def _alpha_drop(cov: np.ndarray) -> np.ndarray:
     k = cov.shape[0]
-    if k < 3 or np.isnan(cov).any():
+    if k < 3:
         return np.full(k, np.nan)
     diag = np.diag(cov)
     rows = cov.sum(axis=1)
@@ -150,8 +141,9 @@ def _alpha_drop(cov: np.ndarray) -> np.ndarray:
 
 def alpha_if_item_deleted(scores) -> np.ndarray:
     """Alpha of the remaining items when each item in turn is removed (one value per item of a
-    candidates × items matrix). NaN when fewer than 2 items would remain."""
-    return _alpha_drop(item_covariance(scores))
+    candidates × items matrix). NaN when fewer than 2 varying items would remain; a constant item's
+    value is alpha itself (it is already left out)."""
+    return np.array(reliability(scores).alpha_if_deleted)
 
 
 def _is_dichotomous(x: np.ndarray) -> bool:
@@ -162,7 +154,7 @@ def _is_dichotomous(x: np.ndarray) -> bool:
 def kr20(scores) -> float:
     """KR-20 of a candidates × items matrix of 0/1 scores (Kuder & Richardson 1937) — identical to
     Cronbach's alpha on 0/1 items. NaN when any score is not 0 or 1."""
-    x = score_matrix(scores)
+    x = _scored(scores)
     if not _is_dichotomous(x):
         return np.nan
     return cronbach_alpha(x)
@@ -173,12 +165,14 @@ def kr21(scores) -> float:
     k/(k−1) · (1 − M(k − M)/(k s²)), M the mean total and s² its variance (divisor n − 1).
 
     It assumes equally difficult items, so it is a lower bound on KR-20 and is reported only as a
-    check. NaN for non-0/1 scores, missing (NaN) cells, fewer than 2 items or zero variance.
+    check. Over the items that vary, like alpha; an omitted (NaN) response scores 0. NaN for
+    non-0/1 scores, fewer than 2 varying items or zero variance.
     """
-    x = score_matrix(scores)
-    if np.isnan(x).any() or not _is_dichotomous(x) or x.shape[0] < 2:
+    x = _scored(scores)
+    if not _is_dichotomous(x) or x.shape[0] < 2:
         return np.nan
-    return _kr21(x.sum(axis=1), x.shape[1])
+    keep = _varying(x)
+    return _kr21(x[:, keep].sum(axis=1), int(keep.sum()))
 
 
 def _kr21(totals: np.ndarray, k: int) -> float:
@@ -221,39 +215,46 @@ def score_distribution(totals, percentiles=DEFAULT_PERCENTILES) -> ScoreDistribu
     )
 
 
-def reliability(scores, *, cov: np.ndarray | None = None, _known: dict | None = None) -> Reliability:
+def reliability(scores, *, cov: np.ndarray | None = None, items=None, _known: dict | None = None) -> Reliability:
     """Alpha, KR-20, KR-21, SEM and alpha-if-deleted of a candidates × items score matrix, with the
-    reason for any NaN in ``notes``. ``cov`` may pass a covariance already computed by
-    `item_covariance` for the same matrix (to avoid computing it twice).
+    reason for any NaN in ``notes``. An omitted (NaN) response scores 0. Constant items are left
+    out of alpha, KR-20 and KR-21 and named in ``constant_items`` (``items`` gives their labels).
+    ``cov`` may pass a covariance already computed by `item_covariance` for the same matrix.
 
-    ``_known`` is for `item_analysis`, which has already validated the matrix and knows whether it
-    is complete and 0/1 and its totals: {"complete", "dichotomous", "totals"}.
+    ``_known`` is for `item_analysis`, which has already validated the matrix (no NaN left) and
+    knows whether it is 0/1 and its totals: {"dichotomous", "totals"}.
     """
     known = _known or {}
-    x = scores if known else score_matrix(scores)
+    x = scores if known else _scored(scores)
     notes: list[str] = []
-    if x.shape[0] < 2:
+    n, k = x.shape
+    if n < 2:
         raise ValueError("reliability needs at least 2 candidates")
-    c = _covariance(x, None) if cov is None else cov
-    alpha, why = _alpha_from_cov(c)
+    names = labels(items, k, prefix="item", name="items")
+    c = _covariance(x) if cov is None else cov
+    keep = _varying(x)
+    constant = tuple(name for name, kept in zip(names, keep) if not kept)
+    if constant and keep.any():
+        c = c[np.ix_(keep, keep)]
+        notes.append(f"alpha leaves out {len(constant)} item(s) on which every candidate scored the same "
+                     f"({', '.join(constant)}), as psych::alpha does: they cannot show consistency")
+    alpha, why = _alpha_from_cov(c if keep.any() else c[:0, :0])
     if why:
-        notes.append(f"alpha is NaN: {why}")
+        notes.append(f"alpha is NaN: {why if keep.sum() >= 2 or not constant else 'fewer than 2 items vary'}")
     dich = known["dichotomous"] if known else _is_dichotomous(x)
-    has_nan = (not known["complete"]) if known else bool(np.isnan(x).any())
-    totals = known["totals"] if known else np.nansum(x, axis=1)
+    totals = known["totals"] if known else x.sum(axis=1)
     if not dich:
         notes.append("KR-20 and KR-21 are NaN: they apply to 0/1 items only")
         k21 = np.nan
-    elif has_nan:
-        notes.append("KR-21 is NaN: it needs every item presented to every candidate")
-        k21 = np.nan
     else:
-        k21 = _kr21(totals, x.shape[1])
+        k21 = _kr21(x[:, keep].sum(axis=1), int(keep.sum()))
     sd = float(totals.std(ddof=1))
     sem = standard_error_of_measurement(sd, alpha)
-    drop = _alpha_drop(c)
-    if x.shape[1] < 3:
-        notes.append("alpha if item deleted is NaN: fewer than 2 items would remain")
+    drop = np.full(k, alpha)  # removing a constant item changes nothing
+    if keep.any():
+        drop[keep] = _alpha_drop(c)
+    if keep.sum() < 3:
+        notes.append("alpha if item deleted is NaN: fewer than 2 varying items would remain")
     return Reliability(
         alpha=alpha,
         kr20=alpha if dich else np.nan,
@@ -262,4 +263,5 @@ def reliability(scores, *, cov: np.ndarray | None = None, _known: dict | None = 
         sd=sd,
         alpha_if_deleted=tuple(float(v) for v in drop),
         notes=tuple(notes),
+        constant_items=constant,
     )

@@ -53,7 +53,7 @@ def item_analysis_command(args) -> dict:
         "test": {
             "mean": _f(s.distribution.mean), "sd": _f(s.distribution.sd), "min": _f(s.distribution.min),
             "max": _f(s.distribution.max), "alpha": _f(s.alpha), "kr20": _f(s.kr20), "kr21": _f(s.kr21),
-            "sem": _f(s.sem), "max_score": s.max_score,
+            "sem": _f(s.sem), "max_score": s.max_score, "constant_items": list(s.constant_items),
             "percentiles": {f"{p:g}": _f(v) for p, v in s.distribution.percentiles},
             "notes": list(s.notes),
         },

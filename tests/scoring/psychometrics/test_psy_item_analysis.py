@@ -87,19 +87,106 @@ def test_distractor_analysis_matches_r(name, choices, fixture):
         assert got.omitted == pytest.approx(want["omitted"], abs=TOL)
 
 
-def test_iqitems_with_not_presented_cells(scored, fixture):
-    # psychTools::iqitems, missing responses treated as "not presented": alpha from the
-    # pairwise-complete covariances as psych::alpha does; correlations over presented candidates.
+def _textbook(xz):
+    """Classical figures straight from their definitions (Cronbach 1951; Crocker & Algina 1986,
+    ch. 14; Kelley 1939 with boundary ties shared), on a complete matrix — written without the
+    engine's code, for data sets where there is no R figure for the omitted-as-0 convention."""
+    n, k = xz.shape
+    t = xz.sum(axis=1)
+
+    def alpha(m):
+        kk = m.shape[1]
+        return kk / (kk - 1) * (1 - m.var(axis=0, ddof=1).sum() / m.sum(axis=1).var(ddof=1))
+
+    g = int(np.floor(0.27 * n + 0.5))
+
+    def group(v):
+        b = np.sort(v)[::-1][g - 1]
+        w = (v > b).astype(float)
+        w[v == b] = (g - (v > b).sum()) / (v == b).sum()
+        return w
+
+    return {
+        "facility": xz.mean(axis=0),
+        "alpha": alpha(xz),
+        "alpha_drop": [alpha(np.delete(xz, j, axis=1)) for j in range(k)],
+        "item_total_r": [np.corrcoef(xz[:, j], t)[0, 1] for j in range(k)],
+        "item_rest_r": [np.corrcoef(xz[:, j], t - xz[:, j])[0, 1] for j in range(k)],
+        "ul27": (group(t) @ xz - group(-t) @ xz) / g,
+    }
+
+
+def test_iqitems_omitted_responses_score_zero_in_every_statistic(scored):
+    # psychTools::iqitems has unanswered items (NA). The convention (DOMAIN.md; R's CTT::score,
+    # psych::score.multiple.choice) scores an omission 0, so every statistic — facility, the
+    # correlations, the 27 % groups, alpha — is that of the matrix with the gaps filled by 0.
+    # (Before, the engine left the gaps out item by item and pairwise, and disagreed with itself.)
     items, x = scored("iqitems_scored")
-    fx = fixture("ctt_iqitems.json")
-    assert np.isnan(x).any()
+    assert np.isnan(x).sum() > 0
+    xz = np.where(np.isnan(x), 0.0, x)
+    want = _textbook(xz)
     r = item_analysis(x, items=items)
-    assert r.summary.alpha == pytest.approx(fx["alpha_pairwise"], abs=TOL)
-    np.testing.assert_allclose(col(r, "alpha_if_deleted"), fx["alpha_drop_pairwise"], rtol=0, atol=TOL)
-    np.testing.assert_allclose(col(r, "facility"), fx["facility"], rtol=0, atol=TOL)
-    np.testing.assert_allclose(col(r, "pbis"), fx["item_total_r"], rtol=0, atol=TOL)
-    np.testing.assert_allclose(col(r, "pbis_corrected"), fx["item_rest_r"], rtol=0, atol=TOL)
-    assert np.isnan(r.summary.kr21) and any("KR-21" in n for n in r.summary.notes)
+    assert r.summary.alpha == pytest.approx(want["alpha"], abs=TOL)
+    np.testing.assert_allclose(col(r, "alpha_if_deleted"), want["alpha_drop"], rtol=0, atol=TOL)
+    np.testing.assert_allclose(col(r, "facility"), want["facility"], rtol=0, atol=TOL)
+    np.testing.assert_allclose(col(r, "pbis"), want["item_total_r"], rtol=0, atol=TOL)
+    np.testing.assert_allclose(col(r, "pbis_corrected"), want["item_rest_r"], rtol=0, atol=TOL)
+    np.testing.assert_allclose(col(r, "discrimination_ul27"), want["ul27"], rtol=0, atol=TOL)
+    assert [i.n for i in r.items] == [x.shape[0]] * x.shape[1]
+    assert np.isfinite(r.summary.kr21)
+    assert any(f"{int(np.isnan(x).sum())} empty cell(s) scored 0" in n for n in r.summary.notes)
+    # the same answer whether the caller fills the gaps or leaves them empty
+    r0 = item_analysis(xz, items=items)
+    assert r0.summary.alpha == r.summary.alpha and col(r0, "pbis").tolist() == col(r, "pbis").tolist()
+    assert cronbach_alpha(x) == pytest.approx(want["alpha"], abs=TOL)
+    np.testing.assert_allclose(upper_lower_discrimination(x), want["ul27"], rtol=0, atol=TOL)
+
+
+def test_the_textbook_reference_agrees_with_r_on_complete_data(scored, fixture):
+    # The reference above, checked against psych and psychometric where R's figures exist.
+    for name in SETS:
+        _, x = scored(name)
+        fx, want = fixture(f"ctt_{name}.json"), _textbook(x)
+        assert want["alpha"] == pytest.approx(fx["alpha"], abs=TOL)
+        np.testing.assert_allclose(want["item_rest_r"], fx["item_rest_r"], rtol=0, atol=TOL)
+        np.testing.assert_allclose(want["ul27"], fx["ul27_fractional_ties"], rtol=0, atol=TOL)
+
+
+@pytest.mark.parametrize("value", [0.0, 1.0])
+def test_constant_items_are_left_out_of_alpha_as_psych_does(scored, fixture, value):
+    # psych::alpha deletes an item with no variance (with a warning) before computing alpha, so its
+    # alpha is alpha of the other items: here LSAT-6 as R computed it (ctt_lsat6.json).
+    items, x = scored("lsat6")
+    fx = fixture("ctt_lsat6.json")
+    with_constant = np.column_stack([x[:, :2], np.full(x.shape[0], value), x[:, 2:]])
+    names = items[:2] + ["Same"] + items[2:]
+    r = item_analysis(with_constant, items=names)
+    assert r.summary.alpha == pytest.approx(fx["alpha"], abs=TOL)
+    assert r.summary.kr20 == r.summary.alpha
+    assert r.summary.kr21 == pytest.approx(fx["kr21"], abs=TOL)
+    drop = col(r, "alpha_if_deleted")
+    np.testing.assert_allclose(np.delete(drop, 2), fx["alpha_drop"], rtol=0, atol=TOL)
+    assert drop[2] == pytest.approx(fx["alpha"], abs=TOL)
+    assert r.summary.constant_items == ("Same",)
+    assert any("leaves out 1 item(s)" in n and "Same" in n for n in r.summary.notes)
+    assert cronbach_alpha(with_constant) == pytest.approx(fx["alpha"], abs=TOL)
+    rel = reliability(with_constant, items=names)
+    assert rel.constant_items == ("Same",) and rel.alpha == pytest.approx(fx["alpha"], abs=TOL)
+    # SEM uses the SD of the totals, which a constant item does not change
+    assert r.summary.sem == pytest.approx(fx["sem"], abs=TOL)
+
+
+def test_the_cli_names_the_constant_items(capsys, tmp_path):
+    import json
+
+    from scoring.psychometrics.cli import main
+
+    f = tmp_path / "c.csv"
+    f.write_text("candidate_id,a,b,c,d\n1,1,1,0,1\n2,1,0,0,1\n3,1,1,1,0\n4,1,0,0,0\n5,1,1,1,1\n")
+    assert main(["item-analysis", str(f)]) == 0
+    test = json.loads(capsys.readouterr().out)["test"]
+    assert test["constant_items"] == ["a"]
+    assert test["alpha"] == pytest.approx(cronbach_alpha(np.array([[1, 0, 1], [0, 0, 1], [1, 1, 0], [0, 0, 0], [1, 1, 1.0]])))
 
 
 def test_sat12_item32_is_flagged_as_a_possible_miskey(choices):
@@ -186,10 +273,11 @@ def test_single_item_paper():
     assert np.isnan(r.summary.alpha) and np.isnan(r.items[0].alpha_if_deleted)
 
 
-def test_candidate_presented_nothing_is_refused():
+def test_candidate_with_every_cell_empty_scores_zero():
     x = np.array([[1, 0], [np.nan, np.nan], [1, 1]])
-    with pytest.raises(ValueError, match="presented no items"):
-        item_analysis(x)
+    r = item_analysis(x)
+    assert r.summary.distribution.min == 0
+    assert col(r, "facility").tolist() == [2 / 3, 1 / 3]
 
 
 def test_bad_input_is_refused():

@@ -42,8 +42,13 @@ class FlagThresholds:
     - item–rest point-biserial below 0 → "negative_discrimination"; below ``min_discrimination``
       → "low_discrimination";
     - a distractor chosen by a larger share of the upper 27 % group than the key → "distractor_attracts_strong";
-    - a distractor whose option–rest point-biserial is above ``miskey_distractor_pbis`` and higher
-      than the key's → "possible_miskey" (it behaves the way the key should).
+    - a distractor whose option–rest point-biserial is higher than the key's and *clearly* above
+      ``miskey_distractor_pbis`` — the lower end of its ``miskey_confidence`` confidence interval
+      (Fisher's z) is above it — → "possible_miskey" (it behaves the way the key should).
+      Sample-size guard: with fewer than ``miskey_min_candidates`` candidates the check is not made
+      (a note says so). A correlation's standard error is about 1/√n — 0.14 at n = 50 — so on
+      small samples some distractor of most items beats a key of 0.05 by chance alone: on random
+      answers from 50 candidates the unguarded rule flagged three items in four.
     """
 
     min_facility: float = 0.20
@@ -51,12 +56,26 @@ class FlagThresholds:
     min_discrimination: float = 0.15
     miskey_distractor_pbis: float = 0.05
     group_fraction: float = 0.27
+    miskey_min_candidates: int = 100
+    miskey_confidence: float = 0.95
 
     def __post_init__(self):
         if not 0 <= self.min_facility <= self.max_facility <= 1:
             raise ValueError("facility thresholds need 0 ≤ min_facility ≤ max_facility ≤ 1")
         if not 0 < self.group_fraction <= 0.5:
             raise ValueError("group_fraction must be in (0, 0.5]")
+        if not 0 < self.miskey_confidence < 1:
+            raise ValueError("miskey_confidence must be between 0 and 1")
+        if self.miskey_min_candidates < 4:
+            raise ValueError("miskey_min_candidates must be at least 4 (Fisher's z needs n − 3 > 0)")
+
+
+def _lower_bound(r: float, n: int, confidence: float) -> float:
+    """Lower end of the two-sided confidence interval of a correlation (Fisher's z; n > 3)."""
+    if not np.isfinite(r) or abs(r) >= 1:
+        return r
+    z = ndtri(0.5 + confidence / 2)
+    return float(np.tanh(np.arctanh(r) - z / np.sqrt(n - 3)))
 
 
 @dataclass(frozen=True)
@@ -222,7 +241,7 @@ def _upper_lower(x, totals, m, fraction):
     return ((up - lo) @ x) / (g * m)
 
 
-def _flags(fac, pbis_rest, opts: OptionAnalysis | None, th: FlagThresholds) -> tuple[tuple[str, ...], list[str]]:
+def _flags(fac, pbis_rest, opts: OptionAnalysis | None, th: FlagThresholds, n: int) -> tuple[tuple[str, ...], list[str]]:
     flags: list[str] = []
     notes: list[str] = []
     if fac < th.min_facility:
@@ -241,9 +260,10 @@ def _flags(fac, pbis_rest, opts: OptionAnalysis | None, th: FlagThresholds) -> t
             notes.append(f"upper group chose {', '.join(strong)} more often than the key {key.option}")
         # NaN compares False, so an option nobody chose never triggers this.
         key_pb = key.pbis_rest if not np.isnan(key.pbis_rest) else -np.inf
-        rivals = [
+        rivals = [] if n < th.miskey_min_candidates else [
             o for o in opts.options
-            if not o.is_key and o.pbis_rest > th.miskey_distractor_pbis and o.pbis_rest > key_pb
+            if not o.is_key and o.pbis_rest > key_pb
+            and _lower_bound(o.pbis_rest, n, th.miskey_confidence) > th.miskey_distractor_pbis
         ]
         if rivals:
             best = max(rivals, key=lambda o: o.pbis_rest)
@@ -295,7 +315,7 @@ def item_analysis(
         if np.isnan(bis[j]):
             notes.append("biserial is NaN: " + ("it is defined for 0/1 items only" if not is01[j] else "facility is 0 or 1, or the item–rest correlation is NaN"))
         opts = option_analysis[j] if option_analysis is not None else None
-        flags, flag_notes = _flags(fac[j], r_rest[j], opts, th)
+        flags, flag_notes = _flags(fac[j], r_rest[j], opts, th, n)
         stats.append(
             ItemStatistics(
                 item=names[j],
@@ -322,7 +342,10 @@ def item_analysis(
         kr20=rel.kr20,
         kr21=rel.kr21,
         sem=rel.sem,
-        notes=rel.notes + ((f"{n_empty} empty cell(s) scored 0 as omitted responses",) if n_empty else ()),
+        notes=rel.notes + ((f"{n_empty} empty cell(s) scored 0 as omitted responses",) if n_empty else ())
+        + ((f"the possible-miskey check needs at least {th.miskey_min_candidates} candidates; with {n} a "
+            "distractor beats the key by chance too often to mean anything, so it was not made",)
+           if option_analysis is not None and n < th.miskey_min_candidates else ()),
         constant_items=rel.constant_items,
     )
     return ItemAnalysis(summary, tuple(stats), th)

@@ -331,3 +331,44 @@ def test_covariance_matches_numpy_for_whole_and_fractional_marks(marks):
     rng = np.random.default_rng(len(marks))
     x = rng.choice(np.array(marks, dtype=float), size=(3000, 12))
     np.testing.assert_allclose(item_covariance(x), np.cov(x, rowvar=False), rtol=0, atol=1e-13)
+
+
+# ---------------------------------------------------------------- the miskey flag's guard
+
+
+def _random_paper(n, k, seed):
+    rng = np.random.default_rng(seed)
+    return rng.choice(list("ABCD"), size=(n, k)).astype(object), list(rng.choice(list("ABCD"), size=k))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_miskey_flag_does_not_fire_on_random_answers_from_50_candidates(seed):
+    ch, keys = _random_paper(50, 20, seed)
+    r = item_analysis_from_choices(ch, keys)
+    assert [i.item for i in r.items if "possible_miskey" in i.flags] == []
+    assert any("possible-miskey check needs at least 100 candidates" in n for n in r.summary.notes)
+    # without the guard the old rule (distractor above 0.05 and above the key) fires on most items
+    old = [i for i in r.items
+           if any(not o.is_key and o.pbis_rest > 0.05 and o.pbis_rest > next(x for x in i.options.options if x.is_key).pbis_rest
+                  for o in i.options.options)]
+    assert len(old) >= 5
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_miskey_flag_does_not_fire_on_random_answers_from_600_candidates(seed):
+    ch, keys = _random_paper(600, 32, 100 + seed)
+    r = item_analysis_from_choices(ch, keys)
+    assert [i.item for i in r.items if "possible_miskey" in i.flags] == []
+    assert not any("possible-miskey" in n for n in r.summary.notes)
+
+
+def test_sat12_item32_is_still_flagged_and_the_guard_is_by_sample_size(choices):
+    items, ch, keys, options = choices("sat12")
+    full = item_analysis_from_choices(ch, keys, items=items, options=options)
+    assert [i.item for i in full.items if "possible_miskey" in i.flags] == ["Item32"]
+    # the same item among the first 99 candidates: below the guard, so no check and a note
+    small = item_analysis_from_choices(ch[:99], keys, items=items, options=options)
+    assert not any("possible_miskey" in i.flags for i in small.items)
+    assert any("needs at least 100 candidates; with 99" in n for n in small.summary.notes)
+    with pytest.raises(ValueError, match="miskey_confidence"):
+        FlagThresholds(miskey_confidence=1.0)

@@ -73,7 +73,13 @@ def hofstee_plot(path: str, scores, result, *, max_score: float) -> str:
     ax.plot([result.min_cut, result.max_cut], [result.max_fail, result.min_fail], color="#d4351c", label="judges' line")
     ax.add_patch(plt.Rectangle((result.min_cut, result.min_fail), result.max_cut - result.min_cut,
                                result.max_fail - result.min_fail, fill=False, linestyle="--", color="#505a5f"))
+    marks = np.arange(0, int(np.ceil(max_score)) + 1)
+    ax.plot(marks, [np.mean(s < m) for m in marks], color="#1d70b8", alpha=0.45, linewidth=1,
+            label="fail rate interpolated between whole marks")
     ax.plot([result.cut_score], [result.fail_rate], "ko", label=f"cut {result.cut_score:.2f}, fail rate {result.fail_rate:.1%}")
+    if np.isfinite(result.pass_mark):
+        ax.plot([result.pass_mark], [result.pass_mark_fail_rate], "s", color="#00703c", fillstyle="none",
+                label=f"pass mark {result.pass_mark:g} (interpolated cut {result.interpolated_cut:.2f})")
     ax.set_xlabel("cut score (marks)")
     ax.set_ylabel("fail rate")
     ax.set_ylim(0, 1)

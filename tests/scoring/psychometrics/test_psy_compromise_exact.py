@@ -176,6 +176,9 @@ def test_the_cli_shows_the_staircase_cut_the_interpolated_cut_and_the_pass_mark(
     assert (doc["cut_score"], doc["interpolated_cut"], doc["operational_pass_mark"]) == (15, 15.75, 16)
     assert doc["operational_fail_rate"] == pytest.approx(0.35)
     assert doc["intersects"] is True and doc["note"] == ""
+    assert main(argv + ["--plot", str(tmp_path / "h.svg")]) == 0
+    capsys.readouterr()
+    assert "pass mark 16 (interpolated cut 15.75)" in (tmp_path / "h.svg").read_text()
     assert main(argv + ["--format", "text"]) == 0
     text = capsys.readouterr().out
     assert "interpolated_cut: 15.7500" in text and "operational_pass_mark: 16.0000" in text

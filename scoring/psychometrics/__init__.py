@@ -1,7 +1,8 @@
 """Psychometrics engine: scoring rules, classical item analysis, reliability, standard setting and
 the Rasch model. Pure numpy/scipy; imports nothing else of ours (a bottom layer, see DESIGN.md).
 
-Orientation: score and response matrices are candidates × items; NaN means "not presented".
+Orientation: score and response matrices are candidates × items. In the classical statistics an
+empty cell (NaN) is an omitted response and scores 0; in the Rasch model NaN means "not presented".
 Results are frozen dataclasses; bad input raises ValueError. See docs/psychometrics.md.
 """
 

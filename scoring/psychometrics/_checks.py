@@ -1,8 +1,8 @@
 """Shared input checks: every public function validates its arrays the same way.
 
 Orientation throughout the package: a score matrix is candidates × items (one row per candidate,
-one column per item). NaN means "not presented" (the item was not on that candidate's paper);
-an omitted response is a real response and must already be scored (normally 0).
+one column per item). What NaN means is the caller's: the classical statistics score it 0 as an
+omitted response; the Rasch model reads it as "not presented" (the item was not on that paper).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def score_matrix(scores, *, name: str = "scores", allow_nan: bool = True) -> np.
     if np.isinf(x).any():
         raise ValueError(f"{name} contains an infinite value")
     if not allow_nan and np.isnan(x).any():
-        raise ValueError(f"{name} contains NaN (not presented), which this method does not allow")
+        raise ValueError(f"{name} contains NaN (an empty cell), which this method does not allow")
     return x
 
 

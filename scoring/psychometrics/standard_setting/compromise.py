@@ -9,6 +9,7 @@ below c — a step function of c that jumps at each observed score.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -100,8 +101,7 @@ def _interpolated_crossing(scores: np.ndarray, level: Fraction, slope: Fraction,
     n = len(exact)
 
     def h(m: int) -> Fraction:
-        below = sum(1 for v in exact if v < m)
-        return Fraction(below, n) - (level - slope * (m - at))
+        return Fraction(bisect_left(exact, m), n) - (level - slope * (m - at))
 
     prev = h(lo_mark)
     for m in range(lo_mark + 1, hi_mark + 1):

@@ -71,7 +71,7 @@ def item_analysis_command(args) -> dict:
             row["options"] = [{"option": o.option, "proportion": _f(o.proportion), "pbis_rest": _f(o.pbis_rest)}
                               for o in it.options.options]
         out["items"].append(row)
-    totals = data.scores.sum(axis=1)
+    totals = np.nansum(data.scores, axis=1)
     if args.plot:
         if args.plot_item:
             if data.choices is None:
@@ -251,7 +251,7 @@ def rasch_command(args) -> dict:
     data = read_responses(args.responses, args.key)
     if data.max_scores is not None and np.any(data.max_scores != 1):
         raise InputError("the Rasch model here is for 0/1 items: remove max_score from the key")
-    x = data.scores
+    x = np.nan_to_num(data.scores, nan=0.0)  # a blank cell is an omitted response: 0
     if data.choices is None and not np.all((x == 0) | (x == 1)):
         r, c = np.argwhere((x != 0) & (x != 1))[0]
         raise InputError(f"{Path(args.responses).name}, row {r + 2}, column {c + 2} ({data.items[c]!r}): "

@@ -167,7 +167,7 @@ def read_responses(path: str, key_path: str | None = None) -> Responses:
         x = np.empty((len(t.rows), len(items)))
         for r, (row, cells) in enumerate(t.rows):
             for j, text in enumerate(cells[1:]):
-                v = number(t, row, j + 1, text, what="a score (a number ≥ 0)", blank=0.0)
+                v = number(t, row, j + 1, text, what="a score (a number ≥ 0)", blank=np.nan)  # omitted: the engine scores it 0 and counts it
                 if v < 0:
                     raise InputError(f"{t.where(row, j + 1)}: the score {text!r} is negative")
                 x[r, j] = v

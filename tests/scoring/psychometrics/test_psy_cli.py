@@ -301,3 +301,17 @@ def test_angoff_weights_multi_mark_items(capsys, tmp_path):
     assert doc["cut_score"] == pytest.approx(0.55 + 3.2) and doc["max_score"] == 5
     assert [j["cut_score"] for j in doc["judges"]] == pytest.approx([0.5 + 2.8, 0.6 + 3.6])
     assert doc["cut_fraction"] == pytest.approx(3.75 / 5)
+
+
+def test_blank_cells_are_omitted_responses_scored_zero_and_counted(capsys, tmp_path):
+    f = tmp_path / "blanks.csv"
+    f.write_text("candidate_id,a,b,c\n1,1,,1\n2,,0,1\n3,1,1,0\n4,0,1,\n")
+    code, out, err = run(capsys, "item-analysis", str(f))
+    assert code == 0, err
+    doc = json.loads(out)
+    assert [i["facility"] for i in doc["items"]] == pytest.approx([0.5, 0.5, 0.5])
+    assert "3 empty cell(s) scored 0 as omitted responses" in doc["test"]["notes"]
+    # the Rasch command reads a blank as 0 too: the same result as the file with the zeros written in
+    filled = tmp_path / "filled.csv"
+    filled.write_text("candidate_id,a,b,c\n1,1,0,1\n2,0,0,1\n3,1,1,0\n4,0,1,0\n")
+    assert run(capsys, "rasch", str(f)) == run(capsys, "rasch", str(filled))

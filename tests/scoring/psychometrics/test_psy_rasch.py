@@ -208,3 +208,9 @@ def test_non_binary_and_bad_anchor_refused():
         rasch_cml(x, anchors={"nope": 0.0})
     with pytest.raises(ValueError, match="strictly between"):
         theta_for_score(0, [0.0, 1.0])
+
+
+def test_one_candidate_gets_a_clear_message_not_a_list_of_items():
+    # Before, one candidate was told that nobody / everybody answered each item correctly.
+    with pytest.raises(ValueError, match=r"^Rasch calibration needs responses from at least 2 candidates; got 1$"):
+        rasch_cml(np.array([[1.0, 0.0, 1.0]]))

@@ -24,6 +24,8 @@ from core.roles import SYSTEM, Role
 from tests.factories import make_case_study  # noqa: F401 - a fixture for every package's tests
 from tests.cop_testing import (PG_URL, TEST_PASSWORD, drop_own_schemas, own_schema, postgres_schema_url,
                                reset_postgres_schema, skip_or_fail, sqlite_savepoint_engine)
+# With COP_REQUIRE_ALL=1 these hooks turn every skip, whatever its cause, into a failure.
+from tests.cop_testing import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401
 
 
 # CI explores the same examples on every run (a red CI must be reproducible); developers' runs keep

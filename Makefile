@@ -42,8 +42,10 @@ serve:
 
 run: demo serve
 
+# In parallel on every core (pytest-xdist), printing the 20 slowest tests. PYTEST_ARGS='-n 0' runs in
+# one process; later options win, so PYTEST_ARGS='-n 2' or '--durations=0' work too.
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist worksteal --durations=20 $(PYTEST_ARGS)
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,bench]'

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Integer, String, Text, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from core import append_only  # noqa: F401 - the app and Alembic load the models through here: registers both guards
 from core.db import Base, UTCDateTime
 from core.roles import Actor
 

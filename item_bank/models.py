@@ -134,10 +134,10 @@ class ReviewEvent(Base):
     __append_only__ = True
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_study_version_id: Mapped[int] = mapped_column(ForeignKey("case_study_versions.id", ondelete="CASCADE"),
+    case_study_version_id: Mapped[int] = mapped_column(ForeignKey("case_study_versions.id", ondelete="RESTRICT"),
                                                        index=True)
-    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
-    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="RESTRICT"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     action: Mapped[str] = mapped_column(String(30))  # a workflow Action, or "comment"
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))

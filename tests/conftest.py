@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import shutil
+import tempfile
 
 import pytest
 from hypothesis import settings
@@ -24,6 +26,8 @@ from core.roles import SYSTEM, Role
 from tests.factories import make_case_study  # noqa: F401 - a fixture for every package's tests
 from tests.cop_testing import (PG_URL, TEST_PASSWORD, drop_own_schemas, own_schema, postgres_schema_url,
                                reset_postgres_schema, skip_or_fail, sqlite_savepoint_engine)
+# With COP_REQUIRE_ALL=1 these hooks turn every skip, whatever its cause, into a failure.
+from tests.cop_testing import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401
 
 
 # CI explores the same examples on every run (a red CI must be reproducible); developers' runs keep
@@ -138,6 +142,20 @@ def framework(db):
     document = json.loads(BUNDLED_FRAMEWORK.read_text(encoding="utf-8"))
     return services.import_framework(db, actor=SYSTEM, document=document,
                                      now=dt.datetime.now(dt.timezone.utc)).framework_version
+
+
+def pytest_configure(config):
+    """Each test process (each pytest-xdist worker) stores uploads in a folder of its own, never in
+    the checkout's instance/uploads: two workers storing the same file at once would race on it."""
+    folder = tempfile.mkdtemp(prefix=f"cop-test-uploads-{os.getpid()}-")
+    os.environ["COP_UPLOAD_FOLDER"] = folder  # overrides the value a worker inherits from the controller
+    config.cop_upload_folder = folder
+
+
+def pytest_unconfigure(config):
+    folder = getattr(config, "cop_upload_folder", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_sessionfinish(session, exitstatus):

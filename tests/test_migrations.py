@@ -4,10 +4,11 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from assessment.models import metadata
-from core import migrations
+from core import append_only, migrations
 
 from tests.cop_testing import own_schema, postgres_schema_url, reset_postgres_schema
 
@@ -31,6 +32,35 @@ def test_upgrade_to_head_matches_the_models(empty_engine):
         difference = compare_metadata(context, metadata)
     assert difference == []
     assert migrations.current_revision(empty_engine) == migrations.head_revision(empty_engine)
+
+
+def test_upgrade_to_head_installs_the_append_only_triggers(empty_engine):
+    """Every append-only model's table has its triggers at head, and they refuse raw SQL."""
+    migrations.upgrade(empty_engine)
+    dialect = empty_engine.dialect.name
+    with empty_engine.connect() as connection:
+        installed = append_only.installed_triggers(connection)
+    for table in append_only.append_only_tables():
+        assert append_only.trigger_names(table, dialect) <= installed.get(table, set()), table
+    with empty_engine.begin() as connection:
+        connection.execute(text("INSERT INTO login_attempts (email, is_success, attempted_at) "
+                                "VALUES ('someone@example.org', false, CURRENT_TIMESTAMP)"))
+    for statement in ("UPDATE login_attempts SET is_success = true", "DELETE FROM login_attempts"):
+        with pytest.raises(IntegrityError, match="append-only"), empty_engine.begin() as connection:
+            connection.execute(text(statement))
+
+
+def test_downgrading_the_guards_removes_the_triggers(empty_engine):
+    migrations.upgrade(empty_engine, "0004")
+    migrations.downgrade(empty_engine, "0003")
+    with empty_engine.connect() as connection:
+        assert append_only.installed_triggers(connection) == {}
+    with empty_engine.begin() as connection:
+        connection.execute(text("INSERT INTO login_attempts (email, is_success, attempted_at) "
+                                "VALUES ('someone@example.org', false, CURRENT_TIMESTAMP)"))
+        connection.execute(text("DELETE FROM login_attempts"))
+    foreign_keys = inspect(empty_engine).get_foreign_keys("response_steps")
+    assert [(key.get("options") or {}).get("ondelete") for key in foreign_keys] == ["CASCADE"]
 
 
 def test_downgrade_to_base_removes_every_table(empty_engine):

@@ -130,7 +130,7 @@ class ResponseStep(Base):
     __table_args__ = (UniqueConstraint("attempt_id", "seq"), UniqueConstraint("attempt_id", "client_step_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="RESTRICT"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     slot: Mapped[int] = mapped_column(Integer)
     payload: Mapped[dict] = mapped_column(JSON)
@@ -147,9 +147,9 @@ class AttemptEvent(Base):
     __append_only__ = True
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="RESTRICT"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     reason: Mapped[str] = mapped_column(Text, default="")
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

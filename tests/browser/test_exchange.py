@@ -31,7 +31,7 @@ def _own_writer(live) -> str:
 
 def test_a_writer_imports_qti_and_reads_the_report(page, live, tmp_path):
     from item_bank import qti
-    from tests.item_bank.conftest import CASE_STUDY, SHARED_QTI
+    from tests.item_bank.conftest import CASE_STUDY, QTI_REFERENCE
 
     sign_in(page, _own_writer(live))
     page.goto("/item-bank/import")
@@ -43,7 +43,7 @@ def test_a_writer_imports_qti_and_reads_the_report(page, live, tmp_path):
     assert summary.is_visible() and "Choose a QTI package" in summary.inner_text()
     page.checked("import-errors")
 
-    page.get_by_label("QTI package or item file").set_input_files(str(SHARED_QTI / "examples" / "qti2p2" / "associate.xml"))
+    page.get_by_label("QTI package or item file").set_input_files(str(QTI_REFERENCE / "examples" / "qti2p2" / "associate.xml"))
     page.get_by_role("button", name="Import").click()
     assert "0 items imported, 1 not imported" in page.locator(".notice").inner_text()
     assert page.get_by_role("table", name="Not imported").is_visible()

@@ -2,7 +2,7 @@ import datetime as dt
 
 from sqlalchemy import text
 
-from core import audit
+from core import append_only, audit
 from core.roles import Actor
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
@@ -15,6 +15,16 @@ def write_entries(db, n=5):
                          client_address="127.0.0.1") for i in range(n)]
 
 
+def tamper(db, sql, params):
+    """Rewrite the log as someone with the database owner's rights would: drop the append-only
+    triggers first (they refuse this SQL otherwise), then put them back. The test's transaction is
+    rolled back, so the triggers come back whatever happens; the hash chain is the second line."""
+    connection = db.connection()
+    append_only.drop_triggers(connection, "audit_entries")
+    db.execute(text(sql), params)
+    append_only.create_triggers(connection, "audit_entries")
+
+
 def test_each_row_chains_to_the_previous(db):
     entries = write_entries(db, 3)
     assert entries[0].previous_hash == audit.GENESIS_HASH
@@ -25,8 +35,8 @@ def test_each_row_chains_to_the_previous(db):
 
 def test_a_changed_row_is_named(db):
     entries = write_entries(db)
-    db.execute(text("UPDATE audit_entries SET after_summary = :s WHERE id = :id"),
-               {"s": '{"roles": ["admin"]}', "id": entries[2].id})
+    tamper(db, "UPDATE audit_entries SET after_summary = :s WHERE id = :id",
+           {"s": '{"roles": ["admin"]}', "id": entries[2].id})
     db.expire_all()
     check = audit.verify_chain(db)
     assert check.first_broken_id == entries[2].id
@@ -35,7 +45,7 @@ def test_a_changed_row_is_named(db):
 
 def test_a_removed_row_breaks_the_link_of_the_next(db):
     entries = write_entries(db)
-    db.execute(text("DELETE FROM audit_entries WHERE id = :id"), {"id": entries[1].id})
+    tamper(db, "DELETE FROM audit_entries WHERE id = :id", {"id": entries[1].id})
     db.expire_all()
     check = audit.verify_chain(db)
     assert check.first_broken_id == entries[2].id
@@ -47,7 +57,7 @@ def test_cli_verify_reports_intact_then_the_tampered_row(db, runner):
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0
     assert "4 rows verified" in result.output
-    db.execute(text("UPDATE audit_entries SET actor_label = 'someone-else' WHERE id = :id"), {"id": entries[3].id})
+    tamper(db, "UPDATE audit_entries SET actor_label = 'someone-else' WHERE id = :id", {"id": entries[3].id})
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
     assert f"broken at row {entries[3].id}" in result.output

@@ -1,0 +1,167 @@
+"""Evidence rows are protected by the database itself, not only by the ORM guard: raw SQL cannot
+change or delete them, and a parent row they point at cannot be deleted (RESTRICT, no cascade)."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError
+
+from assessment.models import metadata
+from core import append_only, audit
+from core.roles import SYSTEM, Role
+
+from tests.assessment.delivery.conftest import make_published_paper, make_sitting  # noqa: F401 - fixtures
+
+NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone.utc)
+
+# A tampering UPDATE for each append-only table (a new append-only table must be added here).
+TAMPER = {
+    "audit_entries": "action = 'tampered'",
+    "login_attempts": "is_success = NOT is_success",
+    "response_steps": "payload = '{}'",
+    "attempt_events": "reason = 'tampered'",
+    "review_events": "comment = 'tampered'",
+}
+
+
+def test_every_append_only_model_is_covered_here():
+    assert append_only.append_only_tables() == set(TAMPER)
+
+
+@pytest.fixture
+def evidence(db, make_case_study, make_sitting, make_user):
+    """One row of each append-only table, and the rows they point at, by table name."""
+    from assessment.accounts.models import LoginAttempt
+    from assessment.delivery.models import Attempt, AttemptEvent, ResponseStep
+    from item_bank.models import ReviewEvent
+    from item_bank.workflow import Status
+
+    entry = audit.record(db, actor=SYSTEM, action="evidence.test", target_type="test", now=NOW)
+    login = LoginAttempt(email="someone@example.org", client_address="127.0.0.1", is_success=False, attempted_at=NOW)
+    db.add(login)
+    version = make_case_study(Status.SUBMITTED)
+    review = db.scalars(select(ReviewEvent).where(ReviewEvent.case_study_version_id == version.id)).first()
+    sitting = make_sitting()
+    candidate = make_user(Role.CANDIDATE)
+    invigilator = make_user(Role.INVIGILATOR)
+    attempt = Attempt(sitting_id=sitting.id, candidate_id=candidate.id, exam_paper_id=sitting.papers[0].exam_paper_id,
+                      started_at=NOW, duration_s=3600)
+    db.add(attempt)
+    db.flush()
+    step = ResponseStep(attempt_id=attempt.id, seq=1, slot=1, payload={"answer": "A"}, client_step_id="step-1",
+                        created_at=NOW)
+    event = AttemptEvent(attempt_id=attempt.id, kind="paused", actor_id=invigilator.id, reason="Fire alarm",
+                         payload={}, occurred_at=NOW)
+    db.add_all([step, event])
+    db.flush()
+    return {"audit_entries": entry, "login_attempts": login, "response_steps": step, "attempt_events": event,
+            "review_events": review, "attempt": attempt, "version": version, "invigilator": invigilator}
+
+
+def _refused(db, sql: str, params: dict, match: str):
+    with pytest.raises(IntegrityError, match=match):
+        with db.begin_nested():
+            db.execute(text(sql), params)
+
+
+@pytest.mark.parametrize("table", sorted(TAMPER))
+def test_raw_update_of_evidence_is_refused(db, evidence, table):
+    row_id = evidence[table].id
+    _refused(db, f"UPDATE {table} SET {TAMPER[table]} WHERE id = :id", {"id": row_id},
+             match=f"{table} rows are append-only evidence; UPDATE is refused")
+    assert db.execute(text(f"SELECT count(*) FROM {table} WHERE id = :id"), {"id": row_id}).scalar_one() == 1
+
+
+@pytest.mark.parametrize("table", sorted(TAMPER))
+def test_raw_delete_of_evidence_is_refused(db, evidence, table):
+    row_id = evidence[table].id
+    _refused(db, f"DELETE FROM {table} WHERE id = :id", {"id": row_id},
+             match=f"{table} rows are append-only evidence; DELETE is refused")
+    assert db.execute(text(f"SELECT count(*) FROM {table} WHERE id = :id"), {"id": row_id}).scalar_one() == 1
+
+
+def test_appending_evidence_still_works(db, evidence):
+    from assessment.delivery.models import ResponseStep
+
+    db.add(ResponseStep(attempt_id=evidence["attempt"].id, seq=2, slot=1, payload={"answer": "B"},
+                        client_step_id="step-2", created_at=NOW))
+    db.flush()
+    assert db.execute(text("SELECT count(*) FROM response_steps WHERE attempt_id = :id"),
+                      {"id": evidence["attempt"].id}).scalar_one() == 2
+
+
+@pytest.mark.parametrize("table", sorted(TAMPER))
+def test_truncate_of_evidence_is_refused_on_postgresql(db, evidence, backend, table):
+    if backend != "postgresql":
+        return  # SQLite has no TRUNCATE; its DELETE without WHERE is refused by the row trigger
+    _refused(db, f"TRUNCATE {table} CASCADE", {}, match=f"{table} rows are append-only evidence; TRUNCATE is refused")
+
+
+# Parents whose deletion used to cascade into evidence (or would leave it dangling).
+PARENTS = {
+    "an attempt (its response steps and events)": ("attempts", "attempt"),
+    "a case study version (its review history)": ("case_study_versions", "version"),
+    "a user who acted on an attempt": ("users", "invigilator"),
+}
+
+
+@pytest.mark.parametrize("parent", sorted(PARENTS))
+def test_deleting_a_parent_of_evidence_is_refused_by_its_foreign_key(db, evidence, parent):
+    table, key = PARENTS[parent]
+    # The foreign key refuses it, before any cascade could reach the evidence triggers.
+    _refused(db, f"DELETE FROM {table} WHERE id = :id", {"id": evidence[key].id},
+             match="(?i)foreign key")
+
+
+def test_no_foreign_key_of_evidence_cascades_in_the_models():
+    for table in append_only.append_only_tables():
+        for key in metadata.tables[table].foreign_keys:
+            assert key.ondelete == "RESTRICT", f"{table}.{key.parent.name} must be ON DELETE RESTRICT"
+
+
+def test_no_foreign_key_of_evidence_cascades_in_the_database(db):
+    inspector = inspect(db.connection())
+    for table in append_only.append_only_tables():
+        for key in inspector.get_foreign_keys(table):
+            assert (key.get("options") or {}).get("ondelete", "").upper() == "RESTRICT", (table, key)
+
+
+def test_the_test_database_has_every_trigger(db):
+    installed = append_only.installed_triggers(db.connection())
+    dialect = db.get_bind().dialect.name
+    for table in append_only.append_only_tables():
+        assert append_only.trigger_names(table, dialect) <= installed.get(table, set()), table
+
+
+def test_the_app_loads_the_orm_guard(tmp_path):
+    """The ORM guard must be registered whenever the app's models are, not only when a test imports it."""
+    root = Path(__file__).resolve().parents[2]
+    script = (
+        "import datetime as dt\n"
+        "from sqlalchemy import create_engine\n"
+        "from sqlalchemy.orm import Session\n"
+        "from assessment.app import create_app\n"
+        "from assessment.models import metadata\n"
+        "from core import audit\n"
+        "from core.roles import SYSTEM\n"
+        "engine = create_engine('sqlite://')\n"
+        "metadata.create_all(engine)\n"
+        "with Session(engine) as session:\n"
+        "    entry = audit.record(session, actor=SYSTEM, action='x', target_type='t',\n"
+        "                         now=dt.datetime.now(dt.timezone.utc))\n"
+        "    session.delete(entry)\n"
+        "    try:\n"
+        "        session.flush()\n"
+        "    except Exception as error:\n"
+        "        print(type(error).__name__)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(root)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "AppendOnlyViolation"

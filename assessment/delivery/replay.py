@@ -66,6 +66,12 @@ class AttemptView:
     active_device: str
     paused_reason: str = ""
     ended_at: dt.datetime | None = None
+    stopped_by: str = ""  # what stopped the clock while paused: "paused" (staff) or "break_started"
+
+    @property
+    def on_break(self) -> bool:
+        """Paused by the candidate's own rest break (not by an invigilator)."""
+        return self.state == AttemptState.PAUSED and self.stopped_by == "break_started"
 
     @property
     def answered(self) -> int:
@@ -124,10 +130,12 @@ def attempt_view(*, started_at: dt.datetime, allowed_s: int, slot_numbers: Itera
         elif event.kind == "voided":
             closing = (AttemptState.VOIDED, event.at)
 
+    stopped_by = ""
     if stopped_since is not None and closing is None:
         stopped_now = stopped_s + (now - stopped_since).total_seconds()
         deadline = started_at + dt.timedelta(seconds=allowed_s + extended_s + stopped_now)
         state = AttemptState.PAUSED
+        stopped_by = stop_kind
     else:
         deadline = deadline_so_far()
         state = AttemptState.IN_PROGRESS
@@ -148,4 +156,5 @@ def attempt_view(*, started_at: dt.datetime, allowed_s: int, slot_numbers: Itera
         last_seq = step.seq
     time_left = 0 if ended_at is not None else max(0, int((deadline - now).total_seconds()))
     return AttemptView(state=state, deadline=deadline, time_left_s=time_left, last_seq=last_seq, slots=slots,
-                       active_device=active_device, paused_reason=paused_reason, ended_at=ended_at)
+                       active_device=active_device, paused_reason=paused_reason, ended_at=ended_at,
+                       stopped_by=stopped_by)

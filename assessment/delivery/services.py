@@ -7,7 +7,6 @@ device that last claimed the attempt may save.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import random
 import secrets
@@ -261,9 +260,8 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, slot: int,
     session.add(step)
     session.flush()
     # The new state is the old one with this slot replaced: no second replay on the hot path.
-    after = dataclasses.replace(view, last_seq=step.seq,
-                                slots={**view.slots, slot: replay.slot_state(payload, step.seq)})
-    return Ack(step.seq, slot, True, after)
+    return Ack(step.seq, slot, True, replay.with_step(view, replay.Step(step.seq, slot, payload, client_step_id,
+                                                                          now, device_id)))
 
 
 def submit_attempt(session: Session, *, actor: Actor, attempt_id: int, now: dt.datetime) -> replay.AttemptView:

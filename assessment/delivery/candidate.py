@@ -113,6 +113,23 @@ class ReviewRow:
     type_label: str
     is_answered: bool
     is_flagged: bool
+    status: str = "unanswered"  # item_types.answer_status: unanswered, incomplete, over_limit, answered
+    note: str = ""  # what is missing or too long, in words
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.status in ("incomplete", "over_limit")
+
+
+def _review_note(content: dict, answer: object, status: str) -> str:
+    if status == "incomplete" and content.get("type") == "multiple_response":
+        return f"{len(answer)} of {content.get('choose')} options chosen"
+    if status == "incomplete":
+        return f"{len(answer)} of {len(content.get('stems') or [])} situations matched"
+    if status == "over_limit":
+        words = len(str(answer).split())
+        return f"{words} words: {words - content['word_limit']} over the limit of {content['word_limit']}"
+    return ""
 
 
 def review_rows(session: Session, attempt: Attempt, view: replay.AttemptView) -> list[ReviewRow]:
@@ -121,7 +138,9 @@ def review_rows(session: Session, attempt: Attempt, view: replay.AttemptView) ->
     for slot in attempt.slots:
         item_version = session.get(ItemVersion, slot.item_version_id)
         state = view.slots[slot.slot]
+        status = item_types.answer_status(item_version.content, state.answer)
         rows.append(ReviewRow(slot.slot, titles[slot.case_study_version_id],
                               TYPE_LABELS.get(item_version.item_type, item_version.item_type),
-                              state.is_answered, state.flagged))
+                              state.is_answered, state.flagged, status,
+                              _review_note(item_version.content, state.answer, status)))
     return rows

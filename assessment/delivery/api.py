@@ -4,8 +4,11 @@ Every endpoint answers for the signed-in candidate's own attempt only (anyone el
 get 403). A refused save answers 409 with ``{"error", "code", "state"}``: ``code`` is ``stale``
 (another window saved since this page last looked: reload the state and resend), ``read_only``
 (another window or device has taken the attempt over), ``attempt_ended`` (the attempt is over: the
-refusal is recorded) or ``paused``; ``state`` is the attempt's current state, so the page can carry on
-without another request. Documented in ``docs/exam-player.md``.
+refusal is recorded) or ``paused`` (paused by staff or on a rest break: ``state.on_break`` says which);
+``state`` is the attempt's current state, so the page can carry on without another request. A save
+whose answer does not fit its item is 422 and writes nothing. While the attempt is paused no item
+content is sent at all (the attempt answers its state with ``content_withheld``; attachments 409).
+Documented in ``docs/exam-player.md``.
 """
 from __future__ import annotations
 

@@ -236,3 +236,12 @@ def test_the_staff_timeline_shows_bad_rows_stored_before_saves_were_checked(app,
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "bad \ufffd and \ufffd end" in text and "1\ufffd: A\ufffd" in text
+
+
+def test_the_review_page_lists_no_questions_on_a_break(client, exam, clock):
+    client.post(url(exam, "/break"), json={"action": "start"})
+    text = client.get(f"/attempts/{exam.id}/review").get_data(as_text=True)
+    assert "You are on a rest break, so the list of questions is" in text
+    assert "Jamie, 24" not in text and "#q1" not in text
+    client.post(url(exam, "/break"), json={"action": "end"})
+    assert "Jamie, 24" in client.get(f"/attempts/{exam.id}/review").get_data(as_text=True)

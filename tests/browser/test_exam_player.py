@@ -234,8 +234,11 @@ def test_a_keyboard_only_run_through_a_short_paper(page, live):
     page.keyboard.press("Space")
     page.keyboard.press("Alt+F")
     expect(page.get_by_role("button", name="Flag for review")).to_have_attribute("aria-pressed", "true")
-    # Strike out an option with Enter on its toggle.
+    # Strike out an option with Enter on its toggle: it is ticked, so the page asks first.
     tab_until(page, is_focused(".strike-button"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_text(re.compile("is part of your answer. Strike it out anyway"))).to_be_focused()
+    tab_until(page, is_focused(".strike-confirm .button--warning"))
     page.keyboard.press("Enter")
     expect(page.locator(".strike-button:focus")).to_have_attribute("aria-pressed", "true")
     # Next with the button, pressed with Enter.

@@ -197,7 +197,8 @@ async def candidate(base, connector, email, attempt_id, device, stats: Stats, st
         except Exception as error:  # noqa: BLE001 - a benchmark counts failures instead of stopping
             stats.error(f"start: {type(error).__name__}")
             return
-        slots = [s["slot"] for s in state.get("slots", [])] or [1]
+        # Saves are checked against their item: "A"–"D" fits single best answer questions only.
+        slots = [i["slot"] for i in state.get("items", []) if i.get("type") == "sba"] or [1]
         seen = state.get("last_seq", 0)
         headers = {"X-CSRFToken": token}
         counter = 0

@@ -26,6 +26,7 @@ __all__ = [
     "FieldError", "ItemType", "ITEM_TYPES", "SCORING_RULES", "ID_PATTERN",
     "get_item_type", "validate_content", "validate_case_study", "max_mark",
     "candidate_view", "shuffled_option_order",
+    "MAX_WRITTEN_CHARS", "validate_answer", "validate_struck", "answer_status", "unsafe_text",
 ]
 
 # Option and stem ids are short tokens. Not starting with "_" keeps the QTI identifier encoding
@@ -403,3 +404,139 @@ def shuffled_option_order(content: Mapping[str, Any], rng: Random) -> list[str] 
         while order == key:
             rng.shuffle(order)
     return order
+
+
+# --- candidates' answers (the exam's save path) ----------------------------------------------------
+#
+# One pure check per item type of what a candidate may save for an item: the shape and the values
+# must fit the item, or the save is refused and nothing is written. An empty answer (None, "", [],
+# {}) is always allowed: it means the question is not answered (omitted). Kept in their own block,
+# apart from the authoring checks above.
+
+# A written answer's hard cap, in characters. The authoring form allows word limits of up to 2,000
+# words (about 12,000 characters); going over a word limit is allowed (the review page and the
+# markers see it), but nothing may grow without bound.
+MAX_WRITTEN_CHARS = 30_000
+
+
+def _is_empty(answer: Any) -> bool:
+    return answer is None or answer == "" or answer == [] or answer == {}
+
+
+def unsafe_text(value: str) -> str:
+    """Why ``value`` cannot be stored as text ("" when it can): NUL, or a lone surrogate, which is not
+    a character and cannot be written as UTF-8."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        return "contains an invalid character (a lone surrogate)"
+    return ""
+
+
+def _sba_answer(content: Mapping[str, Any], answer: Any) -> list[FieldError]:
+    if not isinstance(answer, str):
+        return [FieldError("answer", "Give one option id for a single best answer question")]
+    if answer not in _option_ids(content):
+        return [FieldError("answer", f"{answer[:40]!r} is not one of this question's options")]
+    return []
+
+
+def _multiple_response_answer(content: Mapping[str, Any], answer: Any) -> list[FieldError]:
+    choose = content.get("choose")
+    if not isinstance(answer, list) or not all(isinstance(a, str) for a in answer):
+        return [FieldError("answer", "Give a list of option ids for a multiple response question")]
+    if len(set(answer)) != len(answer):
+        return [FieldError("answer", "The same option is chosen more than once")]
+    ids = _option_ids(content)
+    unknown = [a for a in answer if a not in ids]
+    if unknown:
+        return [FieldError("answer", f"{unknown[0][:40]!r} is not one of this question's options")]
+    if _is_int(choose) and len(answer) > choose:
+        return [FieldError("answer", f"Choose at most {choose} options ({len(answer)} are chosen)")]
+    return []
+
+
+def _extended_matching_answer(content: Mapping[str, Any], answer: Any) -> list[FieldError]:
+    if not isinstance(answer, Mapping) or not all(isinstance(k, str) and isinstance(v, str)
+                                                  for k, v in answer.items()):
+        return [FieldError("answer", "Give a mapping of stem ids to option ids for an extended matching question")]
+    stems = {s.get("id") for s in content.get("stems") or [] if isinstance(s, Mapping)}
+    ids = _option_ids(content)
+    for stem_id, option_id in answer.items():
+        if stem_id not in stems:
+            return [FieldError("answer", f"{stem_id[:40]!r} is not one of this question's stems")]
+        if option_id not in ids:
+            return [FieldError("answer", f"{option_id[:40]!r} is not one of this question's options")]
+    return []
+
+
+def _ordering_answer(content: Mapping[str, Any], answer: Any) -> list[FieldError]:
+    ids = _option_ids(content)
+    if not isinstance(answer, list) or not all(isinstance(a, str) for a in answer) \
+            or sorted(answer) != sorted(ids):
+        return [FieldError("answer", "Give every option of an ordering question exactly once, in your order")]
+    return []
+
+
+def _constructed_response_answer(content: Mapping[str, Any], answer: Any) -> list[FieldError]:
+    if not isinstance(answer, str):
+        return [FieldError("answer", "Give a written answer as text")]
+    if len(answer) > MAX_WRITTEN_CHARS:
+        return [FieldError("answer", f"A written answer can be at most {MAX_WRITTEN_CHARS:,} characters long "
+                                     f"(this one has {len(answer):,})")]
+    return []
+
+
+ANSWER_CHECKS = {
+    "sba": _sba_answer,
+    "multiple_response": _multiple_response_answer,
+    "extended_matching": _extended_matching_answer,
+    "ordering": _ordering_answer,
+    "constructed_response": _constructed_response_answer,
+}
+
+
+def validate_answer(content: Mapping[str, Any], answer: Any) -> list[FieldError]:
+    """Problems with ``answer`` as a candidate's answer to the item ``content`` ([] if it may be
+    saved). Fields are ``answer``."""
+    if _is_empty(answer):
+        return []
+    problems = ANSWER_CHECKS[get_item_type(content.get("type")).name](content, answer)
+    if not problems and isinstance(answer, str) and unsafe_text(answer):
+        problems = [FieldError("answer", f"The answer {unsafe_text(answer)}")]
+    return problems
+
+
+def validate_struck(content: Mapping[str, Any], struck: Any) -> list[FieldError]:
+    """Problems with a list of struck-out (ruled-out) options: each must be an option of the item,
+    once. Field ``struck``."""
+    if struck is None or struck == []:
+        return []
+    if not isinstance(struck, list) or not all(isinstance(s, str) for s in struck):
+        return [FieldError("struck", "Give the ruled-out options as a list of option ids")]
+    ids = _option_ids(content)
+    unknown = [s for s in struck if s not in ids]
+    if unknown:
+        return [FieldError("struck", f"{unknown[0][:40]!r} is not one of this question's options")]
+    if len(set(struck)) != len(struck):
+        return [FieldError("struck", "The same option is ruled out more than once")]
+    return []
+
+
+def answer_status(content: Mapping[str, Any], answer: Any) -> str:
+    """How complete a (valid) answer is, for the candidate's review page: ``"unanswered"``,
+    ``"incomplete"`` (fewer ticks than asked for, stems left without an option), ``"over_limit"``
+    (a written answer over its word limit) or ``"answered"``."""
+    if _is_empty(answer):
+        return "unanswered"
+    kind = content.get("type")
+    if kind == "multiple_response" and _is_int(content.get("choose")) and isinstance(answer, list) \
+            and len(answer) < content["choose"]:
+        return "incomplete"
+    if kind == "extended_matching" and isinstance(answer, Mapping) \
+            and len(answer) < len(content.get("stems") or []):
+        return "incomplete"
+    limit = content.get("word_limit")
+    if kind == "constructed_response" and _is_int(limit) and isinstance(answer, str) and len(answer.split()) > limit:
+        return "over_limit"
+    return "answered"

@@ -4,8 +4,11 @@ Every endpoint answers for the signed-in candidate's own attempt only (anyone el
 get 403). A refused save answers 409 with ``{"error", "code", "state"}``: ``code`` is ``stale``
 (another window saved since this page last looked: reload the state and resend), ``read_only``
 (another window or device has taken the attempt over), ``attempt_ended`` (the attempt is over: the
-refusal is recorded) or ``paused``; ``state`` is the attempt's current state, so the page can carry on
-without another request. Documented in ``docs/exam-player.md``.
+refusal is recorded) or ``paused`` (paused by staff or on a rest break: ``state.on_break`` says which);
+``state`` is the attempt's current state, so the page can carry on without another request. A save
+whose answer does not fit its item is 422 and writes nothing. While the attempt is paused no item
+content is sent at all (the attempt answers its state with ``content_withheld``; attachments 409).
+Documented in ``docs/exam-player.md``.
 """
 from __future__ import annotations
 
@@ -63,23 +66,28 @@ def attempt(attempt_id: int):
     session = db.session()
     found = candidate.own_attempt(session, current_actor(), attempt_id)
     now = utcnow()
-    content = candidate.exam_content(session, found)
-    for case_study in content["case_studies"]:
-        for attachment in case_study["attachments"]:
-            attachment["url"] = url_for("delivery_api.attachment", attempt_id=found.id, attachment_id=attachment["id"])
+    state = _state(found, now, _device_arg())
     body = {
         "id": found.id, "title": found.sitting.title, "is_practice": found.sitting.is_practice,
         "allowed_s": allowed_duration_s(found.duration_s, found.extra_time_pct),
         "extra_time_pct": found.extra_time_pct, "has_rest_breaks": found.has_rest_breaks,
         "preferences": found.preferences or {},
-        **_state(found, now, _device_arg()),
-        "items": CandidateItemSchema(many=True).dump(content["items"]),
-        "case_studies": CaseStudySchema(many=True).dump(content["case_studies"]),
+        **state,
         "links": {"review": url_for("player.review", attempt_id=found.id),
                   "receipt": url_for("player.receipt", attempt_id=found.id),
                   "player": url_for("player.player", attempt_id=found.id)},
     }
-    return jsonify(body)
+    # While the clock is stopped (a rest break, a pause by staff) the paper is not sent at all:
+    # otherwise a break would be unlimited reading time. The player asks again when it ends.
+    if state["state"] == AttemptState.PAUSED.value:
+        return jsonify({**body, "content_withheld": True})
+    content = candidate.exam_content(session, found)
+    for case_study in content["case_studies"]:
+        for attachment in case_study["attachments"]:
+            attachment["url"] = url_for("delivery_api.attachment", attempt_id=found.id, attachment_id=attachment["id"])
+    return jsonify({**body, "content_withheld": False,
+                    "items": CandidateItemSchema(many=True).dump(content["items"]),
+                    "case_studies": CaseStudySchema(many=True).dump(content["case_studies"])})
 
 
 @bp.get("/<int:attempt_id>/state")
@@ -174,6 +182,10 @@ def attachment(attempt_id: int, attachment_id: int):
     session = db.session()
     found = candidate.own_attempt(session, current_actor(), attempt_id)
     stored = candidate.attachment_in(session, found, attachment_id)
+    now = utcnow()
+    view = services.view_of(session, found, now)
+    if view.state == AttemptState.PAUSED:  # a document of the paper is content too
+        return _refused(services.Paused(services.paused_message(view)), found, now, None)
     path = storage_path(current_app.config["UPLOAD_FOLDER"], stored.sha256)
     if not path.is_file():
         raise NotFound("The attachment's file is missing. Tell the invigilator or the register.")

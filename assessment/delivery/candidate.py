@@ -18,6 +18,7 @@ from assessment.delivery import replay, services
 from assessment.delivery.models import Attempt, Booking, Sitting
 from assessment.delivery.rules import Decision, allowed_duration_s, can_start
 from item_bank import item_types
+from item_bank.exchange.schemas import PresentedItem
 from item_bank.models import Attachment, CaseStudyVersion, ItemVersion
 
 TYPE_LABELS = {name: kind.label for name, kind in item_types.ITEM_TYPES.items()}
@@ -74,14 +75,10 @@ def _case_study_versions(session: Session, attempt: Attempt) -> list[CaseStudyVe
 
 
 def exam_content(session: Session, attempt: Attempt) -> dict:
-    """The items (candidate views, in the frozen option order) and the case studies of an attempt,
-    slot-ordered: ``{"items": [...], "case_studies": [...]}``."""
-    items = []
-    for slot in attempt.slots:
-        item_version = session.get(ItemVersion, slot.item_version_id)
-        view = item_types.candidate_view(item_version.content, slot.option_order)
-        items.append({"slot": slot.slot, "case_study_id": slot.case_study_version_id, "max_mark": slot.max_mark,
-                      "type_label": TYPE_LABELS.get(view["type"], view["type"]), **view})
+    """The items (to be dumped by ``CandidateItemSchema``: candidate views, in the frozen option
+    order) and the case studies of an attempt, slot-ordered: ``{"items": [...], "case_studies": [...]}``."""
+    items = [PresentedItem(session.get(ItemVersion, slot.item_version_id), slot.slot, slot.case_study_version_id,
+                           slot.option_order, slot.max_mark) for slot in attempt.slots]
     case_studies = []
     for version in _case_study_versions(session, attempt):
         case_studies.append({
@@ -116,6 +113,23 @@ class ReviewRow:
     type_label: str
     is_answered: bool
     is_flagged: bool
+    status: str = "unanswered"  # item_types.answer_status: unanswered, incomplete, over_limit, answered
+    note: str = ""  # what is missing or too long, in words
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.status in ("incomplete", "over_limit")
+
+
+def _review_note(content: dict, answer: object, status: str) -> str:
+    if status == "incomplete" and content.get("type") == "multiple_response":
+        return f"{len(answer)} of {content.get('choose')} options chosen"
+    if status == "incomplete":
+        return f"{len(answer)} of {len(content.get('stems') or [])} situations matched"
+    if status == "over_limit":
+        words = len(str(answer).split())
+        return f"{words} words: {words - content['word_limit']} over the limit of {content['word_limit']}"
+    return ""
 
 
 def review_rows(session: Session, attempt: Attempt, view: replay.AttemptView) -> list[ReviewRow]:
@@ -124,7 +138,9 @@ def review_rows(session: Session, attempt: Attempt, view: replay.AttemptView) ->
     for slot in attempt.slots:
         item_version = session.get(ItemVersion, slot.item_version_id)
         state = view.slots[slot.slot]
+        status = item_types.answer_status(item_version.content, state.answer)
         rows.append(ReviewRow(slot.slot, titles[slot.case_study_version_id],
                               TYPE_LABELS.get(item_version.item_type, item_version.item_type),
-                              state.is_answered, state.flagged))
+                              state.is_answered, state.flagged, status,
+                              _review_note(item_version.content, state.answer, status)))
     return rows

@@ -43,6 +43,18 @@ def _minutes(seconds: int) -> str:
 bp.add_app_template_filter(_minutes, "player_duration")
 
 
+def _printable(value: object) -> str:
+    """Text that can always be written into a page: a NUL or a lone surrogate (stored before saves
+    were checked) becomes U+FFFD, so one bad answer cannot make a staff page fail for ever."""
+    text = value if isinstance(value, str) else str(value)
+    if not text.isprintable() or any("\ud800" <= ch <= "\udfff" for ch in text):
+        text = "".join("\ufffd" if ch == "\x00" or "\ud800" <= ch <= "\udfff" else ch for ch in text)
+    return text
+
+
+bp.add_app_template_filter(_printable, "printable")
+
+
 @bp.route("/sittings/<int:sitting_id>/start", methods=["GET", "POST"])
 @roles_required(Role.CANDIDATE)
 def start(sitting_id: int):

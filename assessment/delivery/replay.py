@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from collections.abc import Iterable, Sequence
 
 
@@ -66,6 +66,12 @@ class AttemptView:
     active_device: str
     paused_reason: str = ""
     ended_at: dt.datetime | None = None
+    stopped_by: str = ""  # what stopped the clock while paused: "paused" (staff) or "break_started"
+
+    @property
+    def on_break(self) -> bool:
+        """Paused by the candidate's own rest break (not by an invigilator)."""
+        return self.state == AttemptState.PAUSED and self.stopped_by == "break_started"
 
     @property
     def answered(self) -> int:
@@ -85,6 +91,24 @@ _CLOCK_STOPS = {"paused": "resumed", "break_started": "break_ended"}
 def slot_state(payload: dict, seq: int) -> SlotState:
     return SlotState(answer=payload.get("answer"), flagged=bool(payload.get("flagged", False)),
                      struck=tuple(payload.get("struck") or ()), seq=seq)
+
+
+def with_step(view: AttemptView, step: Step) -> AttemptView:
+    """The view just after the save path wrote ``step`` to an attempt in progress: ``view`` with that
+    slot replaced (no second fold on the hot path; proven equal to folding again)."""
+    return replace(view, last_seq=step.seq, slots={**view.slots, step.slot: slot_state(step.payload, step.seq)})
+
+
+def latest_per_slot(steps: Iterable[Step]) -> list[Step]:
+    """Each slot's last step (highest ``seq``): the save path's fast fold reads only these
+    (``services.latest_steps`` is the same selection in SQL). Folded *now*, they give exactly what
+    all the steps give, because the server writes no step while the attempt is paused or after it
+    has ended; ``tests/assessment/delivery/test_properties.py`` proves it for any history."""
+    latest: dict[int, Step] = {}
+    for step in steps:
+        if step.slot not in latest or step.seq > latest[step.slot].seq:
+            latest[step.slot] = step
+    return sorted(latest.values(), key=lambda s: s.seq)
 
 
 def attempt_view(*, started_at: dt.datetime, allowed_s: int, slot_numbers: Iterable[int], steps: Sequence[Step],
@@ -124,10 +148,12 @@ def attempt_view(*, started_at: dt.datetime, allowed_s: int, slot_numbers: Itera
         elif event.kind == "voided":
             closing = (AttemptState.VOIDED, event.at)
 
+    stopped_by = ""
     if stopped_since is not None and closing is None:
         stopped_now = stopped_s + (now - stopped_since).total_seconds()
         deadline = started_at + dt.timedelta(seconds=allowed_s + extended_s + stopped_now)
         state = AttemptState.PAUSED
+        stopped_by = stop_kind
     else:
         deadline = deadline_so_far()
         state = AttemptState.IN_PROGRESS
@@ -148,4 +174,5 @@ def attempt_view(*, started_at: dt.datetime, allowed_s: int, slot_numbers: Itera
         last_seq = step.seq
     time_left = 0 if ended_at is not None else max(0, int((deadline - now).total_seconds()))
     return AttemptView(state=state, deadline=deadline, time_left_s=time_left, last_seq=last_seq, slots=slots,
-                       active_device=active_device, paused_reason=paused_reason, ended_at=ended_at)
+                       active_device=active_device, paused_reason=paused_reason, ended_at=ended_at,
+                       stopped_by=stopped_by)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from core.schemas import load as load_json
 from assessment.delivery import replay
+from item_bank.exchange.schemas import CandidateItemSchema  # noqa: F401  (one schema, the item bank's)
+from item_bank.item_types import MAX_WRITTEN_CHARS, unsafe_text
 
-MAX_TEXT = 100_000  # characters in one written answer (a 2,000-word answer is about 12,000)
+MAX_TEXT = MAX_WRITTEN_CHARS  # characters in one written answer (the item types' hard cap)
 ID = validate.Length(min=1, max=64)
 
 
@@ -60,7 +62,36 @@ class PayloadSchema(_In):
     struck = fields.List(fields.String(validate=ID), load_default=list, validate=validate.Length(max=32))
 
 
+def _unsafe_strings(value: Any, path: str) -> dict[str, str]:
+    """Every string (key or value) in a JSON value that cannot be stored as text, by dotted path."""
+    found: dict[str, str] = {}
+    if isinstance(value, str):
+        if unsafe_text(value):
+            found[path or "body"] = f"This {unsafe_text(value)}."
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            name = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and unsafe_text(key):
+                found[path or "body"] = f"A field name {unsafe_text(key)}."
+                continue
+            found.update(_unsafe_strings(inner, name))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found.update(_unsafe_strings(inner, f"{path}.{index}" if path else str(index)))
+    return found
+
+
 class SaveInSchema(_In):
+    @pre_load
+    def refuse_unsafe_text(self, data, **_kwargs):
+        # NUL and lone surrogates are refused before anything else looks at the body: stored, they
+        # break PostgreSQL, UTF-8 pages and every later reading of the evidence.
+        if isinstance(data, dict):
+            found = _unsafe_strings(data, "")
+            if found:
+                raise ValidationError({key: [message] for key, message in found.items()})
+        return data
+
     slot = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     payload = fields.Nested(PayloadSchema, required=True)
     seen_seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
@@ -106,6 +137,7 @@ class StateSchema(Schema):
     server_time = fields.Function(lambda s: _iso(s["now"]))
     last_seq = fields.Function(lambda s: s["view"].last_seq)
     paused_reason = fields.Function(lambda s: s["view"].paused_reason)
+    on_break = fields.Function(lambda s: s["view"].on_break)
     ended_at = fields.Function(lambda s: _iso(s["view"].ended_at))
     answered = fields.Function(lambda s: s["view"].answered)
     read_only = fields.Function(lambda s: None if s["device_id"] is None
@@ -128,27 +160,6 @@ class AckSchema(Schema):
     state = fields.Function(lambda ack: ack.view.state.value)
     time_left_s = fields.Function(lambda ack: ack.view.time_left_s)
     deadline = fields.Function(lambda ack: _iso(ack.view.deadline))
-
-
-class _CandidateOptionSchema(Schema):
-    id = fields.String()
-    text = fields.String()
-
-
-class CandidateItemSchema(Schema):
-    """One slot's item as the candidate sees it: the allow-listed candidate view, options in the
-    attempt's frozen order. No key, rubric, model answer or rationale."""
-
-    slot = fields.Integer()
-    case_study_id = fields.Integer()
-    max_mark = fields.Integer()
-    type = fields.String()
-    type_label = fields.String()
-    stem = fields.String()
-    options = fields.List(fields.Nested(_CandidateOptionSchema))
-    stems = fields.List(fields.Nested(_CandidateOptionSchema))
-    choose = fields.Integer()
-    word_limit = fields.Integer(allow_none=True)
 
 
 class AttachmentSchema(Schema):

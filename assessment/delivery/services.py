@@ -7,7 +7,6 @@ device that last claimed the attempt may save.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import random
 import secrets
@@ -17,7 +16,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from core import audit, signals
-from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.errors import Conflict, DomainError, FieldProblem, Forbidden, NotFound, ValidationFailed
 from core.roles import Actor, Role, require_role
 from assessment.delivery import replay
 from assessment.delivery.models import (AdjustmentRequest, Attempt, AttemptEvent, AttemptSlot, Booking,
@@ -40,6 +39,13 @@ class StaleSequence(Conflict):
 
 class DeviceReplaced(Conflict):
     code = "read_only"
+
+
+class Paused(Conflict):
+    """The clock is stopped (a rest break, or a pause by staff): the paper is not to be read or
+    answered. The state in the 409 body says which (``on_break``)."""
+
+    code = "paused"
 
 
 @dataclass(frozen=True)
@@ -200,6 +206,28 @@ def claim_device(session: Session, *, actor: Actor, attempt_id: int, device_id: 
                payload={"device_id": device_id, "previous": view.active_device})
 
 
+def _check_payload(session: Session, attempt_id: int, slot: int, payload: dict) -> None:
+    """The answer and the ruled-out options must fit the slot's item (``item_types.validate_answer``):
+    a wrong shape or value is refused before anything is written."""
+    from item_bank.models import ItemVersion  # read-only use of a lower layer's table
+
+    row = session.scalar(select(AttemptSlot).where(AttemptSlot.attempt_id == attempt_id, AttemptSlot.slot == slot))
+    if row is None:
+        raise NotFound("There is no such question in this exam.")
+    content = session.get(ItemVersion, row.item_version_id).content
+    problems = [FieldProblem(f"payload.{p.field}", p.message)
+                for p in (item_types.validate_answer(content, payload.get("answer"))
+                          + item_types.validate_struck(content, payload.get("struck")))]
+    if problems:
+        raise ValidationFailed("The answer does not fit this question", problems)
+
+
+def paused_message(view: replay.AttemptView) -> str:
+    if view.on_break:
+        return "You are on a rest break, so the questions are hidden and answers cannot be changed until you end it."
+    return "The exam is paused, so the questions are hidden and answers cannot be changed until it resumes."
+
+
 def save_response(session: Session, *, actor: Actor, attempt_id: int, slot: int, payload: dict, seen_seq: int,
                   client_step_id: str, device_id: str, now: dt.datetime) -> Ack:
     attempt = get_attempt_for(session, actor, attempt_id)
@@ -208,6 +236,7 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, slot: int,
                                                        ResponseStep.client_step_id == client_step_id))
     if stored is not None:  # a retry of a save we already acknowledged
         return Ack(stored.seq, stored.slot, False, view_of(session, attempt, now))
+    _check_payload(session, attempt.id, slot, payload)
     view = view_of(session, attempt, now)
     if not view.state.is_open:
         _event(session, attempt, "late_response_rejected", now, actor_id=actor.user_id,
@@ -215,9 +244,7 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, slot: int,
         raise AttemptEnded("This exam has ended, so answers can no longer be changed. "
                            "Everything saved before the end has been kept.")
     if view.state == replay.AttemptState.PAUSED:
-        raise Conflict("The exam is paused, so answers cannot be changed until it resumes.")
-    if slot not in view.slots:
-        raise NotFound("There is no such question in this exam.")
+        raise Paused(paused_message(view))
     if device_id != view.active_device:
         raise DeviceReplaced("This exam is open in another window or device, so this one is read-only.")
     current = view.slots[slot]
@@ -233,9 +260,8 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, slot: int,
     session.add(step)
     session.flush()
     # The new state is the old one with this slot replaced: no second replay on the hot path.
-    after = dataclasses.replace(view, last_seq=step.seq,
-                                slots={**view.slots, slot: replay.slot_state(payload, step.seq)})
-    return Ack(step.seq, slot, True, after)
+    return Ack(step.seq, slot, True, replay.with_step(view, replay.Step(step.seq, slot, payload, client_step_id,
+                                                                          now, device_id)))
 
 
 def submit_attempt(session: Session, *, actor: Actor, attempt_id: int, now: dt.datetime) -> replay.AttemptView:
@@ -291,14 +317,23 @@ def pause(session: Session, *, actor: Actor, attempt_id: int, reason: str, now: 
     return view_of(session, attempt, now)
 
 
-def resume(session: Session, *, actor: Actor, attempt_id: int, now: dt.datetime) -> replay.AttemptView:
+def resume(session: Session, *, actor: Actor, attempt_id: int, now: dt.datetime,
+           reason: str = "") -> replay.AttemptView:
+    """Start the clock again: end a pause by staff, or end a candidate's rest break on their behalf
+    (an invigilator may need to, e.g. when the candidate cannot). Recorded with who and why."""
     attempt = _staff_attempt(session, actor, attempt_id)
-    events = _events(session, attempt.id)
-    last_stop = next((e for e in reversed(events) if e.kind in ("paused", "resumed")), None)
-    if last_stop is None or last_stop.kind != "paused":
-        raise Conflict("This attempt is not paused by an invigilator.")
-    _event(session, attempt, "resumed", now, actor_id=actor.user_id)
-    audit.record(session, actor=actor, action="attempt.resumed", target_type="attempt", target_id=attempt.id, now=now)
+    view = view_of(session, attempt, now)
+    if view.state != replay.AttemptState.PAUSED:
+        raise Conflict("This attempt is not paused and not on a rest break, so there is nothing to resume.")
+    if view.on_break:
+        _event(session, attempt, "break_ended", now, actor_id=actor.user_id, payload={"by": "staff"},
+               reason=reason or "Rest break ended by staff")
+        audit.record(session, actor=actor, action="attempt.break_ended", target_type="attempt",
+                     target_id=attempt.id, after={"reason": reason or "Rest break ended by staff"}, now=now)
+    else:
+        _event(session, attempt, "resumed", now, actor_id=actor.user_id, reason=reason)
+        audit.record(session, actor=actor, action="attempt.resumed", target_type="attempt", target_id=attempt.id,
+                     after={"reason": reason} if reason else None, now=now)
     return view_of(session, attempt, now)
 
 
@@ -309,7 +344,7 @@ def take_break(session: Session, *, actor: Actor, attempt_id: int, now: dt.datet
         raise Forbidden("Rest breaks are not part of your approved adjustments.")
     view = view_of(session, attempt, now)
     if end:
-        if view.state != replay.AttemptState.PAUSED or view.paused_reason != "Rest break":
+        if not view.on_break:
             raise Conflict("You are not on a break.")
         _event(session, attempt, "break_ended", now, actor_id=actor.user_id)
     else:

@@ -10,12 +10,13 @@
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_dump
 
 from core.schemas import load as load_json
-from item_bank.item_types import candidate_view
+from item_bank.item_types import ITEM_TYPES, candidate_view
 
 
 class _In(Schema):
@@ -117,14 +118,35 @@ class _CandidateOptionSchema(Schema):
     text = fields.String()
 
 
+@dataclass(frozen=True)
+class PresentedItem:
+    """An item version as it is presented in one slot of an exam attempt: its number in the paper,
+    its case study and the attempt's frozen option order (and the mark frozen with the slot)."""
+
+    item_version: Any
+    slot: int
+    case_study_id: int
+    option_order: list[str] | None
+    max_mark: int
+
+
 class CandidateItemSchema(Schema):
-    """What a candidate sees of an item: built from ``candidate_view`` — never a key, rubric,
-    model answer, rationale, reference, facility or mapping."""
+    """What a candidate sees of an item — the one schema for every candidate-facing view (the item
+    bank's preview and the exam player). Built from ``candidate_view``, an allow-list, and given
+    the item version itself (or a :class:`PresentedItem` wrapping one), never its raw content: a key,
+    rubric, model answer, rationale, reference, facility or mapping cannot leak.
+
+    Dumped from an item version: ``item_id`` and ``position`` in its case study. Dumped from a
+    ``PresentedItem``: ``slot`` and ``case_study_id`` instead (an exam does not tell the candidate
+    which bank item a question is), options in the attempt's frozen order."""
 
     item_id = fields.Integer()
     position = fields.Integer()
+    slot = fields.Integer()
+    case_study_id = fields.Integer()
     max_mark = fields.Integer()
     type = fields.String()
+    type_label = fields.String()
     stem = fields.String()
     options = fields.List(fields.Nested(_CandidateOptionSchema))
     stems = fields.List(fields.Nested(_CandidateOptionSchema))
@@ -132,9 +154,14 @@ class CandidateItemSchema(Schema):
     word_limit = fields.Integer(allow_none=True)
 
     @pre_dump
-    def to_candidate_view(self, item_version, **_kwargs):
-        return {"item_id": item_version.item_id, "position": item_version.position,
-                "max_mark": item_version.max_mark, **candidate_view(item_version.content)}
+    def to_candidate_view(self, item, **_kwargs):
+        if isinstance(item, PresentedItem):
+            view = candidate_view(item.item_version.content, item.option_order)
+            where = {"slot": item.slot, "case_study_id": item.case_study_id, "max_mark": item.max_mark}
+        else:
+            view = candidate_view(item.content)
+            where = {"item_id": item.item_id, "position": item.position, "max_mark": item.max_mark}
+        return {**where, **view, "type_label": ITEM_TYPES[view["type"]].label}
 
 
 class CandidateCaseStudySchema(Schema):

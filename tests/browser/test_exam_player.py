@@ -234,8 +234,11 @@ def test_a_keyboard_only_run_through_a_short_paper(page, live):
     page.keyboard.press("Space")
     page.keyboard.press("Alt+F")
     expect(page.get_by_role("button", name="Flag for review")).to_have_attribute("aria-pressed", "true")
-    # Strike out an option with Enter on its toggle.
+    # Strike out an option with Enter on its toggle: it is ticked, so the page asks first.
     tab_until(page, is_focused(".strike-button"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_text(re.compile("is part of your answer. Strike it out anyway"))).to_be_focused()
+    tab_until(page, is_focused(".strike-confirm .button--warning"))
     page.keyboard.press("Enter")
     expect(page.locator(".strike-button:focus")).to_have_attribute("aria-pressed", "true")
     # Next with the button, pressed with Enter.
@@ -340,7 +343,7 @@ def test_a_pause_a_rest_break_and_the_end_of_time(page, live):
     page.get_by_label("Visit the client at home", exact=True).check()  # refused: the attempt is paused
     expect(page.get_by_role("heading", name="The exam is paused")).to_be_visible()
     expect(page.get_by_text("The exam has been paused: Checking the room.")).to_be_visible()
-    expect(page.get_by_label("Call the GP", exact=True)).to_be_disabled()
+    expect(page.get_by_label("Call the GP", exact=True)).to_have_count(0)  # the paper is hidden
     page.checked("paused")
     with live.app.app_context():
         session = db.session()
@@ -360,6 +363,128 @@ def test_a_pause_a_rest_break_and_the_end_of_time(page, live):
     expect(page.get_by_role("heading", name="Your exam has ended: the time ran out")).to_be_visible(timeout=90000)
     expect(page.locator("#answered-count")).to_have_text("1 of 3")
     page.checked("timed-out-receipt")
+
+
+# --- a break or a pause leaves nothing of the paper readable ------------------------------------------
+
+PAPER_TEXTS = ["Rehabilitation Code", "What should the case manager do", "Visit the client at home",
+               "Which two records", "Occupational therapist", "Immediate needs assessment", "mental capacity"]
+
+
+def assert_nothing_of_the_paper(page, attempt_id):
+    """No scenario, stem, option or navigator on the page, whatever is tried, and none from the API."""
+    html = page.content()
+    assert [text for text in PAPER_TEXTS if text in html] == []
+    expect(page.locator("#navigator")).to_be_hidden()
+    expect(page.locator("#paper")).to_be_hidden()
+    expect(page.get_by_role("button", name=re.compile(r"^Question \d"))).to_have_count(0)
+    # The keyboard shortcuts that open questions do nothing.
+    for key in ("Alt+N", "Alt+N", "Alt+P", "Alt+F"):
+        page.keyboard.press(key)
+    page.evaluate("() => { window.location.hash = '#q5'; }")  # a link to the last question
+    page.wait_for_timeout(300)  # let a (wrongly) scheduled render run before looking again
+    html = page.content()
+    assert [text for text in PAPER_TEXTS if text in html] == []
+    expect(page.get_by_role("heading", name=re.compile(r"^Question \d+ of"))).to_have_count(0)
+    # The API, asked from the page itself, sends the state and nothing of the paper.
+    body = page.evaluate("async (url) => (await fetch(url, {credentials: 'same-origin'})).json()",
+                         f"/api/v1/attempts/{attempt_id}")
+    assert body["state"] == "paused" and body["content_withheld"] is True
+    assert "items" not in body and "case_studies" not in body
+    assert [text for text in PAPER_TEXTS if text in str(body)] == []
+
+
+def test_a_rest_break_and_a_pause_leave_nothing_of_the_paper_readable(page, live):
+    from assessment.delivery import services
+    from core import db
+    from core.roles import Role
+    from tests.assessment.delivery.player_data import make_person
+
+    sitting_id, email = exam_in(live, rest_breaks=True)
+    sign_in(page, email)
+    start_exam(page, sitting_id)
+    attempt_id = answers_in(live.app, sitting_id)[0]
+    page.get_by_label("Visit the client at home", exact=True).check()
+    expect(status(page)).to_have_text(SAVED)
+
+    page.get_by_role("button", name="Take a rest break").click()
+    expect(page.get_by_text("You are on a rest break. The clock has stopped.")).to_be_visible()
+    expect(page.get_by_role("heading", name="The exam is paused")).to_be_focused()
+    assert_nothing_of_the_paper(page, attempt_id)
+    page.checked("on-a-break")
+    # Reloading on a break does not bring the paper back either.
+    page.reload()
+    expect(page.get_by_text("You are on a rest break. The clock has stopped.")).to_be_visible()
+    assert_nothing_of_the_paper(page, attempt_id)
+
+    page.get_by_role("button", name="End the break and carry on").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Question \d of 5$"))).to_be_focused()
+    expect(page.locator("#scenario")).to_contain_text("Rehabilitation Code")
+    page.get_by_role("button", name=re.compile(r"^Question 5\W")).click()
+    expect(page.get_by_role("heading", name="Question 5 of 5")).to_be_visible()
+    expect(page.get_by_label("Your answer")).to_be_visible()
+
+    # A pause by an invigilator: the same, and the paper comes back when it is lifted.
+    with live.app.app_context():
+        session = db.session()
+        invigilator = make_person(session, Role.INVIGILATOR)
+        services.pause(session, actor=invigilator.actor, attempt_id=attempt_id, reason="Fire alarm",
+                       now=dt.datetime.now(dt.timezone.utc))
+        session.commit()
+    page.evaluate("() => window.dispatchEvent(new Event('focus'))")  # the player asks for its state
+    expect(page.get_by_text("The exam has been paused: Fire alarm.")).to_be_visible()
+    assert_nothing_of_the_paper(page, attempt_id)
+    page.checked("paused-by-staff")
+    with live.app.app_context():
+        session = db.session()
+        services.resume(session, actor=invigilator.actor, attempt_id=attempt_id, now=dt.datetime.now(dt.timezone.utc))
+        session.commit()
+    expect(page.get_by_role("heading", name="The exam is paused")).to_be_hidden(timeout=20000)
+    expect(page.locator("#scenario")).to_contain_text("Rehabilitation Code")
+    expect(page.get_by_role("heading", name="Question 5 of 5")).to_be_focused()  # where the candidate was
+    page.get_by_role("button", name=re.compile(r"^Question 1\W")).click()
+    expect(page.get_by_label("Visit the client at home", exact=True)).to_be_checked()
+
+
+def test_the_player_keeps_to_the_items_limits(page, live):
+    """A tick beyond the number asked for is refused with a message beside the question; striking out
+    an option that is part of the answer asks first; the review page lists incomplete answers."""
+    sitting_id, email = exam_in(live)
+    sign_in(page, email)
+    start_exam(page, sitting_id)
+    page.get_by_label("Visit the client at home", exact=True).check()
+    strike = page.get_by_role("button", name="Strike out: Visit the client at home")
+    strike.click()
+    expect(page.get_by_text("Visit the client at home is part of your answer. Strike it out anyway?")).to_be_focused()
+    page.checked("strike-out-confirmation")
+    page.get_by_role("button", name="Cancel").click()
+    expect(strike).to_be_focused()
+    expect(strike).to_have_attribute("aria-pressed", "false")
+    strike.click()
+    page.get_by_role("button", name="Strike it out").click()
+    expect(page.get_by_role("button", name="Strike out: Visit the client at home")).to_have_attribute(
+        "aria-pressed", "true")
+    page.get_by_role("button", name="Strike out: Call the GP").click()  # not the answer: no question asked
+    expect(page.get_by_role("button", name="Strike out: Call the GP")).to_have_attribute("aria-pressed", "true")
+
+    page.get_by_role("button", name="Next question").click()
+    page.get_by_label("The consent form", exact=True).check()
+    page.get_by_label("A note of the home visit", exact=True).check()
+    third = page.get_by_label("The client's shopping list", exact=True)
+    third.click()  # a third tick: refused
+    expect(third).not_to_be_checked()
+    expect(page.locator("#limit-2")).to_have_text(re.compile("You can choose only 2"))
+    page.checked("tick-refused")
+    page.get_by_label("The consent form", exact=True).uncheck()
+    expect(page.get_by_text("You have chosen 1 of 2.")).to_be_visible()
+    expect(status(page)).to_have_text(SAVED)
+    _, saved, _ = answers_in(live.app, sitting_id)
+    assert saved[1] == "B" and saved[2] == ["B"]
+
+    page.get_by_role("link", name="Review answers and submit").click()
+    expect(page.get_by_role("heading", name="Answers to check")).to_be_visible()
+    expect(page.locator("#attention")).to_contain_text("Question 2: incomplete (1 of 2 options chosen)")
+    page.checked("review-incomplete")
 
 
 # --- the server killed mid-exam --------------------------------------------------------------------

@@ -264,3 +264,108 @@ def test_candidate_view_never_contains_keys_rubrics_or_rationales(content, rng):
     for stem in view.get("stems", []):
         assert set(stem) == {"id", "text"}
     assert max_mark(content) >= 1
+
+
+# --- candidates' answers (the exam's save path) -------------------------------------------------------
+
+from item_bank.item_types import (  # noqa: E402
+    ANSWER_CHECKS, MAX_WRITTEN_CHARS, answer_status, validate_answer, validate_struck,
+)
+
+
+def test_every_type_has_an_answer_check():
+    assert set(ANSWER_CHECKS) == set(ITEM_TYPES)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("empty", [None, "", [], {}])
+def test_an_empty_answer_is_always_allowed_and_unanswered(sample_item, kind, empty):
+    content = sample_item(kind)
+    assert validate_answer(content, empty) == []
+    assert answer_status(content, empty) == "unanswered"
+
+
+def _ids(content):
+    return [o["id"] for o in content.get("options", [])]
+
+
+def test_single_best_answer_takes_one_of_its_options(sample_item):
+    content = sample_item("sba")
+    first = _ids(content)[0]
+    assert validate_answer(content, first) == []
+    for bad in ("Z", [first], {"1": first}, 3, True):
+        [problem] = validate_answer(content, bad)
+        assert problem.field == "answer"
+
+
+def test_multiple_response_takes_at_most_choose_distinct_options(sample_item):
+    content = sample_item("multiple_response")
+    ids, choose = _ids(content), content["choose"]
+    assert validate_answer(content, ids[:choose]) == []
+    assert answer_status(content, ids[:choose]) == "answered"
+    assert validate_answer(content, ids[:1]) == [] and answer_status(content, ids[:1]) == ("incomplete" if choose > 1
+                                                                                         else "answered")
+    assert "at most" in validate_answer(content, ids[:choose + 1])[0].message
+    assert validate_answer(content, [ids[0], ids[0]])
+    assert validate_answer(content, [ids[0], "Z"])
+    assert validate_answer(content, ids[0])
+
+
+def test_extended_matching_takes_one_option_per_stem_among_its_stems(sample_item):
+    content = sample_item("extended_matching")
+    stems, ids = [s["id"] for s in content["stems"]], _ids(content)
+    full = {stem: ids[0] for stem in stems}
+    assert validate_answer(content, full) == [] and answer_status(content, full) == "answered"
+    part = {stems[0]: ids[1]}
+    assert validate_answer(content, part) == [] and answer_status(content, part) == "incomplete"
+    assert validate_answer(content, {"no-such-stem": ids[0]})
+    assert validate_answer(content, {stems[0]: "Z"})
+    assert validate_answer(content, {stems[0]: [ids[0]]})
+    assert validate_answer(content, [ids[0]])
+
+
+def test_ordering_takes_a_permutation_of_its_options(sample_item):
+    content = sample_item("ordering")
+    ids = _ids(content)
+    assert validate_answer(content, list(reversed(ids))) == []
+    assert validate_answer(content, ids[:-1])
+    assert validate_answer(content, ids + [ids[0]])
+    assert validate_answer(content, ids[:-1] + ["Z"])
+    assert validate_answer(content, {"1": ids[0]})
+
+
+def test_a_written_answer_is_text_within_the_hard_cap_and_may_run_over_its_word_limit(sample_item):
+    content = {**sample_item("constructed_response"), "word_limit": 5}
+    assert validate_answer(content, "one two three") == [] and answer_status(content, "one two three") == "answered"
+    assert validate_answer(content, "a " * 10) == [] and answer_status(content, "a " * 10) == "over_limit"
+    assert validate_answer(content, "x" * MAX_WRITTEN_CHARS) == []
+    assert "at most" in validate_answer(content, "x" * (MAX_WRITTEN_CHARS + 1))[0].message
+    assert MAX_WRITTEN_CHARS > 2000 * 12  # above the longest word limit a writer can set
+    assert validate_answer(content, ["text"])
+    assert "NUL" in validate_answer(content, "a\x00b")[0].message
+    assert "surrogate" in validate_answer(content, "a\ud800b")[0].message
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_struck_out_options_are_among_the_items_options(sample_item, kind):
+    content = sample_item(kind)
+    ids = _ids(content)
+    assert validate_struck(content, []) == [] and validate_struck(content, None) == []
+    if ids:
+        assert validate_struck(content, ids[:2]) == []
+        assert validate_struck(content, [ids[0], ids[0]])
+    assert validate_struck(content, ["Z"])
+    assert validate_struck(content, "A")
+
+
+@settings(max_examples=200)
+@given(answer=st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner,
+                                                                                       max_size=3), max_leaves=8),
+       kind=st.sampled_from(KINDS))
+def test_answer_checks_never_raise_and_always_name_the_field(answer, kind):
+    from tests.item_bank.conftest import ALL_ITEMS  # the same samples as the fixture
+
+    content = copy.deepcopy(ALL_ITEMS[kind])
+    problems = validate_answer(content, answer) + validate_struck(content, answer)
+    assert all(isinstance(p, FieldError) and p.field in ("answer", "struck") for p in problems)

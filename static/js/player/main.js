@@ -28,6 +28,9 @@ const claimKey = `cop.claim.${attemptId}`;
 const model = {
   items: [], caseStudies: [], slots: {}, current: 0, mode: 'loading', clockOffset: 0,
   renderedCaseStudy: null, hasRestBreaks: false,
+  // The paper (items and case studies) is held only while the clock runs: a break or a pause
+  // drops it from memory and from the page, and it is fetched again when the exam carries on.
+  contentLoaded: false, reloading: false,
 };
 let sync = null;
 let prefs = null;
@@ -92,9 +95,12 @@ function applyState(state) {
   if (state.server_time) model.clockOffset = Date.parse(state.server_time) - Date.now();
   if (state.state !== 'in_progress' && state.state !== 'paused') { ended(); return; }
   timer.set(state.time_left_s, state.state === 'in_progress');
-  if (state.read_only === true && model.mode !== 'read_only') { enterReadOnly(); return; }
-  if (state.state === 'paused') enterPaused(state.paused_reason);
+  const paused = state.state === 'paused';
+  if (paused) hidePaper(); // whatever the mode: a read-only window must not show the paper either
+  if (state.read_only === true && model.mode !== 'read_only') enterReadOnly();
+  if (paused) enterPaused(state.paused_reason, state.on_break);
   else if (model.mode === 'paused') leavePaused();
+  else if (!model.contentLoaded) reloadContent();
 }
 
 async function refreshState() {
@@ -111,6 +117,52 @@ function schedulePoll() {
   clearTimeout(pollTimer);
   pollTimer = setTimeout(async () => { await refreshState(); schedulePoll(); },
                          model.mode === 'paused' ? PAUSED_POLL_MS : POLL_MS);
+}
+
+// --- the paper: shown only while the clock runs --------------------------------------------------
+
+function installContent(data) {
+  model.items = data.items;
+  model.caseStudies = data.case_studies;
+  model.renderedCaseStudy = null;
+  model.contentLoaded = true;
+}
+
+function hidePaper() {
+  model.items = [];
+  model.caseStudies = [];
+  model.renderedCaseStudy = null;
+  model.contentLoaded = false;
+  $('scenario').replaceChildren();
+  $('question-body').replaceChildren();
+  $('navigator-list').replaceChildren();
+  $('navigator-summary').textContent = '';
+  $('question-heading').textContent = 'Question';
+  $('question-meta').textContent = '';
+  $('paper').hidden = true;
+  $('navigator').hidden = true;
+}
+
+// Fetch the paper again (after a break or a pause). True when it is back on the page.
+async function reloadContent() {
+  if (model.reloading) return false;
+  model.reloading = true;
+  try {
+    const data = await api.load(deviceId);
+    if (data.content_withheld) { applyState(data); return false; }
+    installContent(data);
+    outbox.dropOlderThan(savedAtBySlot(data.slots));
+    mergeSlots(data.slots);
+    if (sync) sync.seq = data.last_seq;
+    $('paper').hidden = false;
+    $('navigator').hidden = false;
+    go(Math.min(model.current, model.items.length - 1), { focus: false });
+    return true;
+  } catch (error) {
+    return false; // offline or refused: the next poll tries again
+  } finally {
+    model.reloading = false;
+  }
 }
 
 // --- modes -------------------------------------------------------------------------------------
@@ -143,7 +195,7 @@ async function claimThisWindow() {
     model.mode = 'active';
     localStorage.setItem(claimKey, `${deviceId}:${Date.now()}`);
     $('read-only-banner').hidden = true;
-    renderAll();
+    if (model.contentLoaded) renderAll();
     applyState(state);
     setInteractive();
     sync.resume();
@@ -157,12 +209,12 @@ async function claimThisWindow() {
   }
 }
 
-function enterPaused(reason) {
-  if (model.mode === 'read_only') return;
+function enterPaused(reason, onBreak) {
+  if (model.mode === 'read_only') { schedulePoll(); return; }
   const wasPaused = model.mode === 'paused';
   model.mode = 'paused';
   sync.stop();
-  const isBreak = reason === 'Rest break';
+  const isBreak = onBreak === undefined ? reason === 'Rest break' : Boolean(onBreak);
   $('paused-message').textContent = isBreak
     ? 'You are on a rest break. The clock has stopped. Your answers are safe.'
     : `The exam has been paused${reason ? `: ${reason}` : ''}. The clock has stopped, and your answers are safe. `
@@ -173,7 +225,10 @@ function enterPaused(reason) {
   if (!wasPaused) { $('paused-heading').focus(); schedulePoll(); }
 }
 
-function leavePaused() {
+async function leavePaused() {
+  if (model.reloading) return;
+  const back = model.contentLoaded || await reloadContent();
+  if (!back || model.mode !== 'paused' || !model.contentLoaded) { schedulePoll(); return; }
   model.mode = 'active';
   $('paused-banner').hidden = true;
   setInteractive();
@@ -204,7 +259,7 @@ function onRefused(code, body) {
 async function onStale(state) {
   outbox.dropOlderThan(savedAtBySlot(state.slots));
   mergeSlots(state.slots);
-  renderAll();
+  if (model.contentLoaded) renderAll();
   announce('Your answers were changed in another window; this page has been brought up to date.');
 }
 
@@ -248,6 +303,7 @@ function renderNavigator() {
 
 const ctx = {
   announce,
+  state: (slot) => model.slots[slot],
   update(slot, mutate, { rerender = false, focus = null } = {}) {
     if (model.mode !== 'active') return;
     const next = clone(model.slots[slot]);
@@ -291,6 +347,7 @@ function renderAll() {
 }
 
 function go(index, { focus = true } = {}) {
+  if (!model.contentLoaded || !model.items.length) return; // on a break or paused: nothing to open
   model.current = Math.max(0, Math.min(model.items.length - 1, index));
   window.history.replaceState(null, '', `#q${currentItem().slot}`);
   renderAll();
@@ -298,7 +355,7 @@ function go(index, { focus = true } = {}) {
 }
 
 function toggleFlag() {
-  if (model.mode !== 'active') return;
+  if (model.mode !== 'active' || !model.contentLoaded) return;
   const item = currentItem();
   ctx.update(item.slot, (s) => { s.flagged = !s.flagged; });
   const flagged = model.slots[item.slot].flagged;
@@ -373,6 +430,8 @@ function wireControls() {
   scheme.addEventListener('change', () => prefs.set('scheme', scheme.value));
   document.addEventListener('keydown', (event) => {
     if (!event.altKey || event.ctrlKey || event.metaKey || model.mode === 'loading') return;
+    // On a break or paused only "time left" answers: nothing opens a question.
+    if (!model.contentLoaded && event.code !== 'KeyT') { if (event.code in SHORTCUT_KEYS) event.preventDefault(); return; }
     const actions = {
       KeyN: () => go(model.current + 1), KeyP: () => go(model.current - 1), KeyF: toggleFlag,
       KeyT: () => timer.sayTimeLeft(), KeyR: () => goToReview(),
@@ -388,10 +447,13 @@ function wireControls() {
   });
   window.addEventListener('focus', refreshState);
   window.addEventListener('hashchange', () => {
+    if (!model.contentLoaded) return;
     const index = model.items.findIndex((item) => `#q${item.slot}` === window.location.hash);
     if (index >= 0 && index !== model.current) go(index);
   });
 }
+
+const SHORTCUT_KEYS = { KeyN: 1, KeyP: 1, KeyF: 1, KeyT: 1, KeyR: 1 };
 
 // --- start -------------------------------------------------------------------------------------
 
@@ -421,8 +483,6 @@ async function boot() {
   if (!data) return;
   prefs = new Prefs(root.dataset.userId, data.preferences);
   prefs.apply();
-  model.items = data.items;
-  model.caseStudies = data.case_studies;
   model.hasRestBreaks = data.has_rest_breaks;
   model.clockOffset = Date.parse(data.server_time) - Date.now();
   mergeSlots(data.slots);
@@ -440,12 +500,17 @@ async function boot() {
   });
   wireControls();
   setTimerHidden(prefs.get('timerHidden'));
-  const fromHash = data.items.findIndex((item) => `#q${item.slot}` === window.location.hash);
-  model.current = fromHash >= 0 ? fromHash : 0;
   model.mode = 'active';
   localStorage.setItem(claimKey, `${deviceId}:${Date.now()}`);
   $('player-main').hidden = false;
-  go(model.current, { focus: false });
+  if (data.content_withheld) {
+    hidePaper(); // opened on a break or while paused: the paper comes when the exam carries on
+  } else {
+    installContent(data);
+    const fromHash = data.items.findIndex((item) => `#q${item.slot}` === window.location.hash);
+    model.current = fromHash >= 0 ? fromHash : 0;
+    go(model.current, { focus: false });
+  }
   applyState(data);
   setInteractive();
   sync.kick();

@@ -1,5 +1,6 @@
 // Rendering: the case study, the navigator and each item type, as plain DOM. Answers are read
-// back through ``ctx.update(slot, mutate)``; nothing here talks to the server.
+// back through ``ctx.update(slot, mutate)`` (and ``ctx.state(slot)``, when given, is the slot's
+// current state); nothing here talks to the server.
 //
 // Stems and scenarios are HTML sanitised by the item bank when they were written; option and stem
 // texts are plain text and are only ever set as text.
@@ -34,16 +35,54 @@ export function wordCount(text) {
   return (text || '').trim().split(/\s+/).filter(Boolean).length;
 }
 
+// A written answer's hard cap in characters (the server's item_types.MAX_WRITTEN_CHARS).
+export const MAX_WRITTEN_CHARS = 30000;
+
+function isChosen(answer, optionId) {
+  if (Array.isArray(answer)) return answer.includes(optionId);
+  if (answer && typeof answer === 'object') return Object.values(answer).includes(optionId);
+  return answer === optionId;
+}
+
+// Striking out an option that is part of the answer asks first, in the page (not a browser
+// dialog): a small confirmation under the option, focused, with "Strike it out" and "Cancel".
+function confirmStrike(button, label, onConfirm) {
+  const row = button.closest('.option-row');
+  const old = row.parentNode.querySelector('.strike-confirm');
+  if (old) old.remove();
+  const id = `${button.id}-confirm`;
+  const cancel = () => { box.remove(); button.focus(); };
+  const box = h('div', { class: 'strike-confirm notice', role: 'group', 'aria-labelledby': `${id}-text`, id },
+    h('p', { id: `${id}-text`, tabindex: '-1',
+             text: `${label} is part of your answer. Strike it out anyway? It stays in your answer until you `
+               + 'change your answer.' }),
+    h('button', { type: 'button', class: 'button button--warning button--small', id: `${id}-yes`,
+                  onclick: () => { box.remove(); onConfirm(); } }, 'Strike it out'),
+    ' ',
+    h('button', { type: 'button', class: 'button button--secondary button--small', id: `${id}-no`,
+                  onclick: cancel }, 'Cancel'));
+  box.addEventListener('keydown', (event) => { if (event.key === 'Escape') { event.preventDefault(); cancel(); } });
+  row.after(box);
+  box.querySelector('p').focus();
+}
+
 function strikeButton(item, option, label, state, ctx) {
   const struck = (state.struck || []).includes(option.id);
+  const buttonId = `strike-${item.slot}-${option.id}`;
+  const toggle = () => ctx.update(item.slot, (s) => {
+    const set = new Set(s.struck || []);
+    if (set.has(option.id)) set.delete(option.id); else set.add(option.id);
+    s.struck = item.options.map((o) => o.id).filter((id) => set.has(id));
+  }, { rerender: true, focus: buttonId });
   return h('button', {
     type: 'button', class: 'strike-button', 'aria-pressed': String(struck),
-    onclick: () => ctx.update(item.slot, (s) => {
-      const set = new Set(s.struck || []);
-      if (set.has(option.id)) set.delete(option.id); else set.add(option.id);
-      s.struck = item.options.map((o) => o.id).filter((id) => set.has(id));
-    }, { rerender: true, focus: `strike-${item.slot}-${option.id}` }),
-    id: `strike-${item.slot}-${option.id}`, 'aria-label': `Strike out: ${label}`,
+    onclick: (event) => {
+      // The state as it is now (a tick since this was drawn does not redraw the options).
+      const current = ctx.state ? ctx.state(item.slot) : state;
+      if (!struck && isChosen(current && current.answer, option.id)) confirmStrike(event.currentTarget, label, toggle);
+      else toggle();
+    },
+    id: buttonId, 'aria-label': `Strike out: ${label}`,
   }, 'Strike out');
 }
 
@@ -60,23 +99,36 @@ function choices(item, state, ctx, multiple) {
     ? h('p', { class: 'hint choose-count', id: `count-${item.slot}`, 'aria-live': 'polite',
                text: `You have chosen ${chosen.size} of ${item.choose}.` })
     : null;
+  // Beside the question, announced: why a tick beyond the number asked for was refused.
+  const limit = multiple
+    ? h('p', { class: 'error-message choose-limit', id: `limit-${item.slot}`, 'aria-live': 'assertive' })
+    : null;
   const rows = item.options.map((option, index) => {
     const id = `q${item.slot}-option-${index}`;
     const input = h('input', {
       class: 'choices__input', type: multiple ? 'checkbox' : 'radio', id, name, value: option.id,
       checked: multiple ? chosen.has(option.id) : chosen === option.id,
-      onchange: () => ctx.update(item.slot, (s) => {
+      onchange: (event) => {
         if (multiple) {
-          const boxes = document.querySelectorAll(`input[name="${name}"]`);
-          s.answer = Array.from(boxes).filter((b) => b.checked).map((b) => b.value).sort();
-          if (count) {
-            count.textContent = `You have chosen ${s.answer.length} of ${item.choose}.` +
-              (s.answer.length > item.choose ? ` Choose only ${item.choose}.` : '');
+          const boxes = Array.from(document.querySelectorAll(`input[name="${name}"]`));
+          if (event.target.checked && boxes.filter((b) => b.checked).length > item.choose) {
+            event.target.checked = false; // never more ticks than the question asks for
+            limit.textContent = `You can choose only ${item.choose}. Untick one of your choices first to choose `
+              + `“${option.text}”.`;
+            return;
           }
-        } else {
-          s.answer = option.id;
+          limit.textContent = '';
         }
-      }),
+        ctx.update(item.slot, (s) => {
+          if (multiple) {
+            const boxes = document.querySelectorAll(`input[name="${name}"]`);
+            s.answer = Array.from(boxes).filter((b) => b.checked).map((b) => b.value).sort();
+            count.textContent = `You have chosen ${s.answer.length} of ${item.choose}.`;
+          } else {
+            s.answer = option.id;
+          }
+        });
+      },
     });
     return h('div', { class: 'option-row' },
       h('div', { class: 'choices__item' }, input,
@@ -85,7 +137,7 @@ function choices(item, state, ctx, multiple) {
   });
   return h('fieldset', { class: 'fieldset', 'aria-describedby': `stem-${item.slot}` },
     h('legend', { class: 'fieldset__legend', text: multiple ? `Choose ${item.choose} options` : 'Choose one answer' }),
-    count, h('div', { class: 'choices' }, rows));
+    count, limit, h('div', { class: 'choices' }, rows));
 }
 
 function matching(item, state, ctx) {
@@ -177,7 +229,7 @@ function written(item, state, ctx) {
     }
   };
   const area = h('textarea', {
-    class: 'textarea', id, rows: 12, spellcheck: 'true',
+    class: 'textarea', id, rows: 12, spellcheck: 'true', maxlength: String(MAX_WRITTEN_CHARS),
     'aria-describedby': `stem-${item.slot} words-${item.slot}`,
     oninput: (event) => {
       showCount(event.target.value, true);

@@ -75,3 +75,19 @@ def test_a_timed_out_attempt_has_a_receipt_too(client, db, framework, clock, can
     assert receipt.status_code == 200 and "the time ran out" in receipt.get_data(as_text=True)
     late = client.post(f"/attempts/{attempt.id}/submit", data={"confirm": "y"})
     assert late.headers["Location"] == f"/attempts/{attempt.id}/receipt"
+
+
+def test_the_review_page_lists_incomplete_and_over_long_answers(client, db, framework, clock, candidate):
+    sitting, _ = make_exam(db, candidate=candidate, now=clock.now())
+    attempt = services.start_attempt(db, actor=candidate.actor, sitting_id=sitting.id, device_id="d", now=clock.now())
+    answers = {2: ["A"], 3: {"1": "B"}, 5: "word " * 62}  # choose 2; two stems; a word limit of 50
+    for seen, (slot, answer) in enumerate(answers.items()):
+        services.save_response(db, actor=candidate.actor, attempt_id=attempt.id, slot=slot,
+                               payload={"answer": answer}, seen_seq=seen, client_step_id=f"c{slot}", device_id="d",
+                               now=clock.now())
+    text = client.get(f"/attempts/{attempt.id}/review").get_data(as_text=True)
+    assert "Answers to check" in text
+    assert "1 of 2 options chosen" in text and "1 of 2 situations matched" in text
+    assert "62 words: 12 over the limit of 50" in text
+    attention = text[text.index("Answers to check"):text.index("Submit the exam")]
+    assert [f"#q{n}" in attention for n in (1, 2, 3, 4, 5)] == [False, True, True, False, True]

@@ -10,7 +10,7 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessment.delivery import services
+from assessment.delivery import replay, services
 from tests.assessment.delivery.conftest import T0
 
 ANSWERS = st.sampled_from(["A", "B", "C", "D"])
@@ -53,3 +53,53 @@ def test_replay_equals_the_last_acknowledged_answers(db, make_sitting, booked_ca
     db.expire_all()
     view = services.view_of(db, attempt, now)
     assert {s: v.answer for s, v in view.slots.items() if v.answer is not None} == acknowledged
+    # The fast fold's SQL selection is the pure one's, and folds to the full evidence's view.
+    all_steps, _ = services.evidence(db, attempt.id)
+    assert sorted(services.latest_steps(db, attempt.id), key=lambda s: s.seq) == replay.latest_per_slot(all_steps)
+    assert view == services.view_at(db, attempt, now)
+
+
+# --- the save path's fast fold equals the full fold --------------------------------------------------
+
+EVENT_KINDS = ["paused", "resumed", "break_started", "break_ended", "time_extended", "device_claimed",
+               "submitted", "voided", "late_response_rejected", "stale_save_rejected"]
+HISTORY = st.lists(st.tuples(st.integers(0, 400),  # seconds since the previous operation
+                             st.sampled_from(["save"] * 4 + EVENT_KINDS),
+                             st.integers(1, 3),  # slot
+                             st.sampled_from(["A", "B", "C", None]),
+                             st.integers(1, 600)),  # seconds added by a time extension
+                   max_size=40)
+
+
+def _full_and_fast(steps, events, now, allowed_s=900):
+    fold = dict(started_at=T0, allowed_s=allowed_s, slot_numbers=[1, 2, 3], events=events, now=now)
+    return replay.attempt_view(steps=steps, **fold), replay.attempt_view(steps=replay.latest_per_slot(steps), **fold)
+
+
+@settings(max_examples=400, deadline=None)
+@given(history=HISTORY, later=st.integers(0, 4000))
+def test_the_fast_fold_equals_the_full_fold_for_any_history(history, later):
+    """Events of any kind in any order at any time (the services guard them, but the fold must not
+    depend on it); steps written only when the full fold says the attempt is in progress, which is
+    what the save path guarantees. At every moment the latest step per slot folds to the same view
+    as every step, and a save's acknowledged view (the old view with one slot replaced) equals the
+    fold after it."""
+    now = T0
+    steps: list[replay.Step] = []
+    events: list[replay.Event] = []
+    for index, (wait, kind, slot, answer, seconds) in enumerate(history):
+        now += dt.timedelta(seconds=wait)
+        full, fast = _full_and_fast(steps, events, now)
+        assert fast == full
+        if kind != "save":
+            payload = {"seconds": seconds} if kind == "time_extended" else {"device_id": f"d{slot}"}
+            events.append(replay.Event(kind, now, payload))
+            continue
+        if full.state != replay.AttemptState.IN_PROGRESS:
+            continue  # refused by the save path: nothing written
+        payload = {"answer": answer, "flagged": bool(index % 2), "struck": []}
+        step = replay.Step(full.last_seq + 1, slot, payload, f"c{index}", now)
+        steps.append(step)
+        assert replay.with_step(fast, step) == _full_and_fast(steps, events, now)[0]
+    full, fast = _full_and_fast(steps, events, now + dt.timedelta(seconds=later))
+    assert fast == full

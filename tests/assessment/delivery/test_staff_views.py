@@ -103,7 +103,7 @@ def test_the_live_page_and_the_staff_actions(client, db, login_as, clock, runnin
     clock.advance(minutes=5)
     assert client.post(url + "/resume").status_code == 302
     again = client.post(url + "/resume")
-    assert again.status_code == 422 and b"not paused by an invigilator" in again.data
+    assert again.status_code == 422 and b"is not paused and not on a rest break" in again.data
     events = db.scalars(select(AttemptEvent).where(AttemptEvent.attempt_id == busy_attempt.id)
                         .order_by(AttemptEvent.id)).all()
     assert [e.kind for e in events][-3:] == ["time_extended", "paused", "resumed"]

@@ -453,6 +453,18 @@ def _rich_text(draw):
     return sanitise_html("".join(blocks))
 
 
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_paragraph_typed_inside_a_heading_round_trips(sample_case_study, version):
+    # Found by the property test below: "<h2>a<p>a</p></h2>" came back as "<h2>a</h2><p>a</p>".
+    fragment = sanitise_html("<h2>a<p>a</p></h2>")
+    case = copy.deepcopy(sample_case_study)
+    case["scenario"] = fragment
+    case["items"][0]["stem"] = fragment
+    report = import_package(export_case_study(case, version))
+    assert report.case_studies[0]["scenario"] == fragment
+    assert report.case_studies[0]["items"][0]["stem"] == fragment
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(stem=_rich_text(), scenario=_rich_text(), version=st.sampled_from(VERSIONS))
 def test_any_sanitised_stem_and_scenario_round_trip(sample_case_study, stem, scenario, version):

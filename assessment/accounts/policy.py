@@ -90,3 +90,29 @@ def combined(*decisions: ThrottleDecision) -> ThrottleDecision:
 def is_lockout_transition(failures_before: int, lock_after: int = LOCK_AFTER) -> bool:
     """True when the failure being recorded is the one that locks the account."""
     return failures_before + 1 == lock_after
+
+
+# --- how long a signed-in session lasts --------------------------------------------------------------
+
+IDLE_LIMIT = dt.timedelta(minutes=30)
+ABSOLUTE_LIMIT = dt.timedelta(hours=12)
+# A candidate in an exam is never signed out mid-exam: the session lasts until the attempt's
+# deadline (its duration, extra time and any pause) and this much more, idle or not.
+EXAM_GRACE = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class SessionTimes:
+    signed_in_at: dt.datetime
+    last_seen_at: dt.datetime
+
+
+def session_lapsed(times: SessionTimes, now: dt.datetime) -> bool:
+    """True when the ordinary limits have passed: idle too long, or signed in too long."""
+    return now - times.last_seen_at > IDLE_LIMIT or now - times.signed_in_at > ABSOLUTE_LIMIT
+
+
+def exam_keeps_session(attempt_deadlines: Sequence[dt.datetime], now: dt.datetime) -> bool:
+    """An attempt keeps its candidate signed in, idle or not, until its deadline (which moves with
+    pauses and extra time) plus ``EXAM_GRACE``."""
+    return any(now < deadline + EXAM_GRACE for deadline in attempt_deadlines)

@@ -130,6 +130,15 @@ def sign_in(session: Session, *, email: str, password: str, now: dt.datetime, cl
     return SignInResult(None, policy.ThrottleDecision(True))
 
 
+def sign_out(session: Session, *, actor: Actor, now: dt.datetime, client_address: str | None = None) -> None:
+    """End the person's sign-ins on the server: every session cookie issued so far stops working."""
+    user = get_user(session, actor.user_id)
+    user.session_version += 1
+    audit.record(session, actor=actor, action="logout", target_type="user", target_id=user.id, now=now,
+                 client_address=client_address)
+    session.flush()
+
+
 def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -206,6 +215,7 @@ def revoke_role(session: Session, *, actor: Actor, user_id: int, role: Role, now
         raise Conflict("You are the only administrator; grant the role to someone else first.")
     before = sorted(user.roles)
     user.role_grants.remove(grant)
+    user.session_version += 1  # a session opened with the role must not outlive it
     session.flush()
     audit.record(session, actor=actor, action="role.revoked", target_type="user", target_id=user.id,
                  before={"roles": before}, after={"roles": sorted(user.roles)}, now=now,

@@ -123,12 +123,30 @@ UNSTORABLE_MESSAGE = "This contains a character that cannot be stored (a null ch
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
+def _at_most(bound: int) -> str:
+    """A regular expression for the whole numbers 0..``bound`` written without a sign."""
+    digits = str(bound)
+    alternatives = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    for i, digit in enumerate(digits):
+        if digit != "0":
+            rest = len(digits) - i - 1
+            alternatives.append(digits[:i] + f"[0-{int(digit) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
+    alternatives.append(digits)
+    return "(?:" + "|".join(alternatives) + ")"
+
+
 class BoundedIntConverter(IntegerConverter):
-    """``<int:…>`` that answers 404 for ids beyond a 64-bit column instead of failing in the database."""
+    """``<int:…>`` that answers 404 for ids beyond a 64-bit column instead of failing in the database.
+
+    The bound is in the pattern, not only in ``to_python``: werkzeug chooses the rule by pattern and
+    method before it converts, so a number that only failed conversion turned PUT into 405.
+    """
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None,  # noqa: A002
                  signed: bool = False) -> None:
         super().__init__(map, fixed_digits, min, MAX_ID if max is None else max if max < MAX_ID else MAX_ID, signed)
+        if not fixed_digits and not signed:
+            self.regex = _at_most(self.max)
 
 
 def json_too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:

@@ -38,7 +38,11 @@ def register():
                 now=utcnow(), hash_profile=_profile(), client_address=client_address())
         except ValidationFailed as error:
             _add_problems(form, error)
+        except services.RateLimited as error:
+            form.form_errors.append(error.message)
+            return render_template("accounts/register.html", form=form), 429
         except Conflict:
+            db.session().commit()  # the request counts towards the sign-up limit
             form.email.errors = [*form.email.errors,
                                  "An account with this email address already exists. Sign in or reset your password."]
         else:

@@ -123,3 +123,42 @@ def test_a_candidate_is_never_signed_out_mid_exam(app, db, framework, clock, mak
     assert client.get("/dashboard").status_code == 200
     clock.advance(minutes=61)
     assert is_signed_out(client.get("/dashboard"))
+
+
+def test_signing_out_at_one_app_instance_ends_the_session_at_another(backend, tmp_path):
+    """Two instances (two processes in production) share only the database and the secret key."""
+    from sqlalchemy import create_engine
+
+    from assessment.app import create_app
+    from assessment.models import metadata
+    from core import db
+    from core.roles import SYSTEM
+    from assessment.accounts import services
+    from tests.cop_testing import own_schema, postgres_schema_url, reset_postgres_schema
+
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'instances.sqlite3'}"
+    else:
+        schema = own_schema("cop_instances")
+        reset_postgres_schema(schema)
+        url = postgres_schema_url(schema)
+    engine = create_engine(url)
+    metadata.create_all(engine)
+    engine.dispose()
+    settings = {"TESTING": True, "DATABASE_URL": url, "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_PROFILE": "fast",
+                "SECRET_KEY": "shared-secret"}
+    first, second = create_app(settings), create_app(settings)
+    try:
+        with first.app_context():
+            services.create_user(db.session(), actor=SYSTEM, email="both@example.org", full_name="Both",
+                                 password=TEST_PASSWORD, roles={Role.EXAMINER}, now=first.extensions["cop.clock"].now(),
+                                 hash_profile="fast")
+            db.session().commit()
+        client = sign_in(first, "both@example.org")
+        copied = cookie(client)
+        assert replay(second, copied).get("/dashboard").status_code == 200
+        assert replay(second, copied).post("/logout").status_code == 302
+        assert is_signed_out(replay(first, copied).get("/dashboard"))
+    finally:
+        for app in (first, second):
+            app.extensions["cop.db"].engine.dispose()

@@ -28,7 +28,8 @@ class RegisterForm(FlaskForm):
 
 class LoginForm(FlaskForm):
     email = EmailField("Email address", filters=[_strip], validators=[
-        DataRequired("Enter your email address"), Length(max=320, message="Enter an email address of 320 characters or fewer")])
+        DataRequired("Enter your email address"),
+        Length(max=320, message="Enter an email address of 320 characters or fewer")])
     password = PasswordField("Password", validators=[DataRequired("Enter your password")])
     next = HiddenField()
 

@@ -116,7 +116,8 @@ def _lock(session: Session, key: str, now: dt.datetime) -> None:
     waits here and then sees what the first one wrote."""
     table = ThrottleLock.__table__
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(table).values(key=key, touched_at=now).on_conflict_do_nothing(index_elements=["key"]))
+    session.execute(dialect.insert(table).values(key=key, touched_at=now)
+                    .on_conflict_do_nothing(index_elements=["key"]))
     session.execute(update(table).where(table.c.key == key).values(touched_at=now))
 
 
@@ -189,7 +190,8 @@ def sign_in(session: Session, *, email: str, password: str, now: dt.datetime, cl
     failures_before = len(policy._recent_failures(account_attempts, now, clear_on_success=True,
                                                   cleared_at=cleared_at))
     if throttle and policy.is_lockout_transition(failures_before):
-        audit.record(session, actor=SYSTEM, action="account.locked", target_type="account", target_id=_account_ref(email),
+        audit.record(session, actor=SYSTEM, action="account.locked", target_type="account",
+                     target_id=_account_ref(email),
                      after={"locked_for_s": int(policy.LOCK_FOR.total_seconds())}, now=now,
                      client_address=client_address)
     return SignInResult(None, policy.ThrottleDecision(True))

@@ -36,7 +36,8 @@ def bomb() -> bytes:
 
 
 def many_members() -> bytes:
-    return zip_of({"imsmanifest.xml": MANIFEST % b"", **{f"f{n}.txt": b"" for n in range(importer.MAX_PACKAGE_MEMBERS)}})
+    empty_files = {f"f{n}.txt": b"" for n in range(importer.MAX_PACKAGE_MEMBERS)}
+    return zip_of({"imsmanifest.xml": MANIFEST % b"", **empty_files})
 
 
 def rereading() -> bytes:

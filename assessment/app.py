@@ -25,6 +25,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     app.extensions["cop.clock"] = Clock()
     _init_auth(app)
+    _init_sessions(app)
+    web.register_converters(app)  # before the blueprints: a rule takes its converter when added
     _register_blueprints(app)
     _register_error_handlers(app)
     _register_template_helpers(app)
@@ -69,6 +71,29 @@ def _init_auth(app: Flask) -> None:
         return user
 
     csrf.init_app(app)
+
+
+def _attempt_deadlines(session, user_id: int, now):
+    """Deadlines (pauses and extra time included) of the person's attempts that were not voided: a
+    sitting keeps its candidate signed in until its deadline and an hour beyond (accounts.policy)."""
+    from sqlalchemy import select
+
+    from assessment.delivery import services as delivery
+    from assessment.delivery.models import Attempt
+    from assessment.delivery.replay import AttemptState
+
+    deadlines = []
+    for attempt in session.scalars(select(Attempt).where(Attempt.candidate_id == user_id)):
+        view = delivery.view_of(session, attempt, now)
+        if view.state != AttemptState.VOIDED:
+            deadlines.append(view.deadline)
+    return deadlines
+
+
+def _init_sessions(app: Flask) -> None:
+    from assessment.accounts import sessions
+
+    sessions.init_app(app, _attempt_deadlines)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -118,9 +143,21 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if _wants_json():
-            return jsonify({"error": error.description}), error.code
-        template = f"errors/{error.code}.html" if error.code in (403, 404) else "errors/problem.html"
-        return render_template(template, status=error.code, message=error.description), error.code
+            response = jsonify({"error": error.description})
+        else:
+            template = f"errors/{error.code}.html" if error.code in (403, 404) else "errors/problem.html"
+            response = app.make_response(render_template(template, status=error.code, message=error.description))
+        response.status_code = error.code
+        return _keep_error_headers(error, response)
+
+
+def _keep_error_headers(error: HTTPException, response):
+    """werkzeug's own headers of the error (``Allow`` on 405, ``Retry-After``, ``WWW-Authenticate``)
+    survive our error pages."""
+    for name, value in error.get_headers():
+        if name.lower() not in ("content-type", "content-length"):
+            response.headers[name] = value
+    return response
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -16,6 +16,9 @@ DEFAULTS: dict[str, Any] = {
     "TESTING": False,
     "DEBUG": False,
     "SERVER_NAME": None,
+    # Links in e-mails and logs (password reset) start with this, never with the request's Host
+    # header, which whoever sends the request chooses. Set COP_BASE_URL=https://exam.example.org.
+    "BASE_URL": None,
     "PREFERRED_URL_SCHEME": "http",
     "WTF_CSRF_ENABLED": True,
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,  # a long exam page must still be able to post
@@ -92,6 +95,10 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None, en
     config.update(overrides)
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{instance_path / 'cop.sqlite3'}"
+    if not config["BASE_URL"]:
+        config["BASE_URL"] = "http://localhost:5000"
+    if not str(config["BASE_URL"]).startswith(("http://", "https://")):
+        raise ConfigError(f"BASE_URL must start with http:// or https://, not {config['BASE_URL']!r}")
     if not config["UPLOAD_FOLDER"]:
         config["UPLOAD_FOLDER"] = str(instance_path / "uploads")
     if not config["SECRET_KEY"]:

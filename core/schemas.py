@@ -9,6 +9,8 @@ from marshmallow import Schema, ValidationError
 
 from core.errors import FieldProblem, ValidationFailed
 
+UNSTORABLE = "contains a character that cannot be stored (a null character or an unpaired surrogate)"
+
 
 def _flatten(messages: Any, prefix: str = "") -> list[FieldProblem]:
     if isinstance(messages, dict):
@@ -24,10 +26,48 @@ def _flatten(messages: Any, prefix: str = "") -> list[FieldProblem]:
     return [FieldProblem(prefix or "body", str(messages))]
 
 
+def is_storable(text: str) -> bool:
+    """Text both databases store as given: UTF-8 encodable (no lone surrogates) and without NUL."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def unstorable_strings(data: Any) -> list[FieldProblem]:
+    """Every string (key or value) that neither database can store as given, by dotted path.
+    PostgreSQL refuses NUL and SQLite keeps it; a lone surrogate cannot even be encoded: refusing
+    both at the edge makes the two behave alike."""
+    problems = []
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if not is_storable(value):
+                problems.append(FieldProblem(path or "body", UNSTORABLE))
+        elif isinstance(value, dict):
+            for key, child in value.items():
+                name = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and not is_storable(key):
+                    problems.append(FieldProblem(path or "body", f"a key {UNSTORABLE}"))
+                    name = f"{path}.?" if path else "?"
+                stack.append((name, child))
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{i}" if path else str(i), child) for i, child in enumerate(value))
+    return sorted(problems, key=lambda p: p.field)
+
+
 def load(schema: Schema, data: Any, summary: str = "The request has problems") -> dict:
-    """``schema.load(data)``; anything but a JSON object, or a shape error, is a ``ValidationFailed``."""
+    """``schema.load(data)``; anything but a JSON object, text no database can store, or a shape
+    error, is a ``ValidationFailed``."""
     if not isinstance(data, dict):
         raise ValidationFailed("Send a JSON object", [FieldProblem("body", "Send a JSON object")])
+    problems = unstorable_strings(data)
+    if problems:
+        raise ValidationFailed("The request contains text that cannot be stored", problems)
     try:
         return schema.load(data)
     except ValidationError as error:

@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import functools
+import re
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, Response, abort, redirect, request, url_for
+from flask import Flask, Response, abort, current_app, redirect, request, url_for
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter
 
 from core.roles import Actor, Role
+from core.schemas import is_storable
 
 ANONYMOUS = Actor(user_id=None, label="anonymous", roles=frozenset())
 
@@ -40,12 +47,15 @@ def client_address() -> str | None:
 
 
 def roles_required(*roles: Role):
-    """Route guard: anonymous → the login page; signed in without one of ``roles`` → 403."""
+    """Route guard: anonymous → the login page (or 401 JSON under ``/api/``); signed in without one
+    of ``roles`` → 403."""
 
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
+                if is_api_request():
+                    abort(401, "Sign in to use this.")
                 return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
             if roles and not current_actor().has(*roles):
                 abort(403)
@@ -60,6 +70,17 @@ def roles_required(*roles: Role):
 def login_required(view):
     """Any signed-in person."""
     return roles_required()(view)
+
+
+def is_api_request() -> bool:
+    """Script calls: a redirect to an HTML sign-in page means nothing to them."""
+    return request.path.startswith("/api/")
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for an e-mail or a log, from the configured ``BASE_URL``: never from the
+    request's ``Host`` header, which the sender of the request chooses."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, _external=False, **values)
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -84,5 +105,139 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def add_no_store(response: Response) -> Response:
+    """Pages and JSON for a signed-in person carry personal data (answers, keys, names): no cache,
+    shared or in the browser, may keep them, and *Back* after signing out shows nothing."""
+    if request.endpoint != "static" and current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- hostile input at the edge ---------------------------------------------------------------------
+
+MAX_ID = 2**63 - 1  # the largest id a 64-bit column holds; anything larger names nothing
+MAX_QUERY_NUMBER = 2**31 - 1  # page numbers, counts and ids in the query string
+MAX_JSON_DEPTH = 32
+FREE_TEXT_ARGS = frozenset({"q"})  # search boxes: digits there are text, not numbers
+UNSTORABLE_MESSAGE = "This contains a character that cannot be stored (a null character). Remove it and try again."
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def _at_most(bound: int) -> str:
+    """A regular expression for the whole numbers 0..``bound`` written without a sign."""
+    digits = str(bound)
+    alternatives = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    for i, digit in enumerate(digits):
+        if digit != "0":
+            rest = len(digits) - i - 1
+            alternatives.append(digits[:i] + f"[0-{int(digit) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
+    alternatives.append(digits)
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` that answers 404 for ids beyond a 64-bit column instead of failing in the database.
+
+    The bound is in the pattern, not only in ``to_python``: werkzeug chooses the rule by pattern and
+    method before it converts, so a number that only failed conversion turned PUT into 405.
+    """
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None,  # noqa: A002
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, MAX_ID if max is None else max if max < MAX_ID else MAX_ID, signed)
+        if not fixed_digits and not signed:
+            self.regex = _at_most(self.max)
+
+
+def json_too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """More than ``limit`` nested arrays/objects (iterative: the point is not to recurse)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return False
+
+
+class GuardedJSONProvider(DefaultJSONProvider):
+    """Refuses bodies nested deeper than ``MAX_JSON_DEPTH`` with 400 (even for ``get_json(silent=True)``):
+    nothing we accept nests that deep, and deeper input only costs stack and time."""
+
+    def loads(self, s, **kwargs):
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError:
+            raise BadRequest(f"The JSON is nested too deeply (more than {MAX_JSON_DEPTH} levels).") from None
+        if json_too_deep(value):
+            raise BadRequest(f"The JSON is nested too deeply (more than {MAX_JSON_DEPTH} levels).")
+        return value
+
+
+def refuse_hostile_request() -> None:
+    """Before every request: a path part with NUL names nothing (404); a query string with NUL or a
+    number no page, count or id can reach is refused (400) before any query runs."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and not is_storable(value):
+            abort(404)
+    for key, value in request.args.items(multi=True):
+        if not (is_storable(key) and is_storable(value)):
+            abort(400, "The address contains a character that cannot be used (a null character).")
+        number = value.strip()
+        if key not in FREE_TEXT_ARGS and _INTEGER.fullmatch(number):
+            # Length first: int() of thousands of digits is slow, and refused by Python past 4,300.
+            significant = number.lstrip("+-").lstrip("0")
+            if len(significant) > len(str(MAX_QUERY_NUMBER)) or (significant and int(significant) > MAX_QUERY_NUMBER):
+                abort(400, f"The number given for ‘{key}’ is out of range.")
+
+
+def _field_values(form) -> list:
+    """(field, raw values) of a form, through nested forms and lists."""
+    found = []
+    for field in form:
+        if hasattr(field, "entries"):
+            for entry in field.entries:
+                found += _field_values(entry.form) if hasattr(entry, "form") else [(entry, entry.raw_data or [])]
+        elif hasattr(field, "form") and field.type == "FormField":
+            found += _field_values(field.form)
+        else:
+            found.append((field, getattr(field, "raw_data", None) or []))
+    return found
+
+
+def _validate_storable(original):
+    @functools.wraps(original)
+    def validate(self, extra_validators=None):
+        ok = original(self, extra_validators=extra_validators)
+        for field, values in _field_values(self):
+            if any(isinstance(v, str) and not is_storable(v) for v in values):
+                field.errors = [*field.errors, UNSTORABLE_MESSAGE]
+                ok = False
+        self._errors = None  # WTForms caches ``form.errors``; let it see the message added here
+        return ok
+
+    validate.refuses_unstorable = True
+    return validate
+
+
+def guard_forms() -> None:
+    """Every form (each is a ``FlaskForm``) refuses text the databases cannot store, with the message
+    beside the field and so in the error summary. Installed once, on FlaskForm itself, so that no
+    form can forget it."""
+    if not getattr(FlaskForm.validate, "refuses_unstorable", False):
+        FlaskForm.validate = _validate_storable(FlaskForm.validate)
+
+
+def register_converters(app: Flask) -> None:
+    """Before any blueprint: rules pick their converter when they are added."""
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.json_provider_class = GuardedJSONProvider
+    app.json = GuardedJSONProvider(app)
+
+
 def init_app(app: Flask) -> None:
+    guard_forms()
+    app.before_request(refuse_hostile_request)
     app.after_request(add_security_headers)
+    app.after_request(add_no_store)

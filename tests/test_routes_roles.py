@@ -24,7 +24,7 @@ def expected_status(route: Route, visitor) -> int | str:
     if route.allowed == PUBLIC:
         return route.ok_signed_in if visitor != "anonymous" and route.ok_signed_in else route.ok
     if visitor == "anonymous":
-        return "login"
+        return 401 if route.url.startswith("/api/") else "login"  # scripts get 401 JSON, not a sign-in page
     if route.allowed == SIGNED_IN or visitor in route.allowed:
         return route.ok
     return 403

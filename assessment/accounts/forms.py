@@ -27,7 +27,9 @@ class RegisterForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email address", filters=[_strip], validators=[DataRequired("Enter your email address")])
+    email = EmailField("Email address", filters=[_strip], validators=[
+        DataRequired("Enter your email address"),
+        Length(max=320, message="Enter an email address of 320 characters or fewer")])
     password = PasswordField("Password", validators=[DataRequired("Enter your password")])
     next = HiddenField()
 
@@ -35,7 +37,8 @@ class LoginForm(FlaskForm):
 class ForgotPasswordForm(FlaskForm):
     email = EmailField("Email address", filters=[_strip], validators=[
         DataRequired("Enter your email address"),
-        Email("Enter an email address in the correct format, like name@example.org", check_deliverability=False)])
+        Email("Enter an email address in the correct format, like name@example.org", check_deliverability=False),
+        Length(max=320)])
 
 
 class ResetPasswordForm(FlaskForm):

@@ -84,3 +84,29 @@ class LoginAttempt(Base):
     client_address: Mapped[str | None] = mapped_column(String(64), index=True)
     is_success: Mapped[bool] = mapped_column(Boolean)
     attempted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class AccountRequest(Base):
+    """A password-reset request or a sign-up, appended whether or not the account exists; the
+    per-address and per-account rate limits are derived from these rows (policy.py)."""
+
+    __tablename__ = "account_requests"
+    __append_only__ = True
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "password_reset" or "sign_up"
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    client_address: Mapped[str | None] = mapped_column(String(64), index=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ThrottleLock(Base):
+    """One row per email address and per client address, locked (by an UPDATE) for the length of a
+    sign-in, sign-up or reset request, so that concurrent requests for the same account or address
+    take turns and each counts the attempts of the one before: the limits hold under concurrency."""
+
+    __tablename__ = "throttle_locks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(400), unique=True)
+    touched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

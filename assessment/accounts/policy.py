@@ -45,9 +45,12 @@ class ThrottleDecision:
         return f"Too many unsuccessful sign-in attempts. Wait {self.retry_after_s} seconds and try again."
 
 
-def _recent_failures(attempts: Sequence[Attempt], now: dt.datetime, clear_on_success: bool) -> list[dt.datetime]:
+def _recent_failures(attempts: Sequence[Attempt], now: dt.datetime, clear_on_success: bool,
+                     cleared_at: dt.datetime | None = None) -> list[dt.datetime]:
     failures: list[dt.datetime] = []
     for attempt in sorted(attempts, key=lambda a: a.at):
+        if cleared_at is not None and attempt.at <= cleared_at:
+            continue
         if attempt.is_success:
             if clear_on_success:
                 failures.clear()
@@ -71,8 +74,12 @@ def _decide(failures: list[dt.datetime], now: dt.datetime, slow_after: int, lock
     return ThrottleDecision(True)
 
 
-def account_decision(attempts: Sequence[Attempt], now: dt.datetime) -> ThrottleDecision:
-    return _decide(_recent_failures(attempts, now, clear_on_success=True), now, SLOW_AFTER, LOCK_AFTER)
+def account_decision(attempts: Sequence[Attempt], now: dt.datetime,
+                     cleared_at: dt.datetime | None = None) -> ThrottleDecision:
+    """``cleared_at``: when the password was last reset. A reset proves control of the mailbox, so
+    it lifts the lock-out that failures before it built up."""
+    return _decide(_recent_failures(attempts, now, clear_on_success=True, cleared_at=cleared_at), now,
+                   SLOW_AFTER, LOCK_AFTER)
 
 
 def address_decision(attempts: Sequence[Attempt], now: dt.datetime) -> ThrottleDecision:
@@ -90,3 +97,48 @@ def combined(*decisions: ThrottleDecision) -> ThrottleDecision:
 def is_lockout_transition(failures_before: int, lock_after: int = LOCK_AFTER) -> bool:
     """True when the failure being recorded is the one that locks the account."""
     return failures_before + 1 == lock_after
+
+
+# --- how long a signed-in session lasts --------------------------------------------------------------
+
+IDLE_LIMIT = dt.timedelta(minutes=30)
+ABSOLUTE_LIMIT = dt.timedelta(hours=12)
+# A candidate in an exam is never signed out mid-exam: the session lasts until the attempt's
+# deadline (its duration, extra time and any pause) and this much more, idle or not.
+EXAM_GRACE = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class SessionTimes:
+    signed_in_at: dt.datetime
+    last_seen_at: dt.datetime
+
+
+def session_lapsed(times: SessionTimes, now: dt.datetime) -> bool:
+    """True when the ordinary limits have passed: idle too long, or signed in too long."""
+    return now - times.last_seen_at > IDLE_LIMIT or now - times.signed_in_at > ABSOLUTE_LIMIT
+
+
+def exam_keeps_session(attempt_deadlines: Sequence[dt.datetime], now: dt.datetime) -> bool:
+    """An attempt keeps its candidate signed in, idle or not, until its deadline (which moves with
+    pauses and extra time) plus ``EXAM_GRACE``."""
+    return any(now < deadline + EXAM_GRACE for deadline in attempt_deadlines)
+
+
+# --- password-reset requests and sign-ups ------------------------------------------------------------
+# Counted from append-only rows, whether or not the account exists, so the limits neither reveal
+# accounts nor depend on which app instance answers.
+
+REQUEST_WINDOW = dt.timedelta(hours=1)
+REQUEST_LIMITS = {  # kind: (per email address, per client address) within REQUEST_WINDOW
+    "password_reset": (3, 10),
+    "sign_up": (3, 5),
+}
+
+
+def request_allowed(kind: str, for_email: Sequence[dt.datetime], for_address: Sequence[dt.datetime],
+                    now: dt.datetime) -> bool:
+    """Whether one more request of ``kind`` may go ahead, given the earlier ones' times."""
+    per_email, per_address = REQUEST_LIMITS[kind]
+    recent = lambda times: sum(1 for at in times if now - at < REQUEST_WINDOW)  # noqa: E731
+    return recent(for_email) < per_email and recent(for_address) < per_address

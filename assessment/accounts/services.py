@@ -6,15 +6,26 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.errors import Conflict, NotFound, Problems, ValidationFailed
+from core.errors import Conflict, DomainError, NotFound, Problems, ValidationFailed
 from core.roles import SYSTEM, Actor, Role, require_role
 from assessment.accounts import policy
-from assessment.accounts.models import LoginAttempt, PasswordResetToken, RoleGrant, User
+from assessment.accounts.models import (AccountRequest, LoginAttempt, PasswordResetToken, RoleGrant, ThrottleLock,
+                                        User)
 from assessment.accounts.passwords import dummy_hash, hash_password, password_problems, verify_password
+
+
+def _account_ref(email: str) -> str:
+    """An email address as an audit target (the column holds 80 characters; addresses may hold 320)."""
+    return email[:80]
+
+
+class RateLimited(DomainError):
+    http_status = 429
 
 
 def normalise_email(email: str) -> str:
@@ -53,11 +64,12 @@ def create_user(
     email = normalise_email(email)
     problems = _check_new_account(session, email, full_name, password)
     problems.raise_if_any()
+    # Hash first, so that an existing address takes as long to answer as a new one.
+    password_hash = hash_password(password, hash_profile)
     if find_user_by_email(session, email) is not None:
         # Self-registration must not reveal which emails hold accounts; the view words this gently.
         raise Conflict("An account with that email address already exists.")
-    user = User(email=email, full_name=full_name.strip(), password_hash=hash_password(password, hash_profile),
-                created_at=now)
+    user = User(email=email, full_name=full_name.strip(), password_hash=password_hash, created_at=now)
     session.add(user)
     session.flush()
     for role in sorted(roles):
@@ -69,9 +81,21 @@ def create_user(
     return user
 
 
+SIGN_UP_LIMITED = ("Too many accounts have been asked for from this connection or for this email address. "
+                   "Try again in an hour.")
+
+
 def register_candidate(session: Session, *, email: str, full_name: str, password: str, now: dt.datetime,
                        hash_profile: str = "standard", client_address: str | None = None) -> User:
-    actor = Actor(user_id=None, label=normalise_email(email), roles=frozenset())
+    """A candidate signs up. Rate-limited per email address and per client address (``RateLimited``)
+    before anything about the account is looked at, so the limit answers alike either way."""
+    email_key = normalise_email(email)
+    _take_turns(session, email_key, client_address, now)
+    if not _request_allowed(session, "sign_up", email_key, client_address, now):
+        raise RateLimited(SIGN_UP_LIMITED)
+    session.add(AccountRequest(kind="sign_up", email=email_key, client_address=client_address, requested_at=now))
+    session.flush()
+    actor = Actor(user_id=None, label=email_key, roles=frozenset())
     return create_user(session, actor=actor, email=email, full_name=full_name, password=password,
                        roles={Role.CANDIDATE}, now=now, hash_profile=hash_profile, client_address=client_address)
 
@@ -86,6 +110,42 @@ class SignInResult:
         return self.user is not None
 
 
+def _lock(session: Session, key: str, now: dt.datetime) -> None:
+    """Hold the lock row for ``key`` until the transaction ends (created on first use). An UPDATE
+    locks the row on PostgreSQL and takes SQLite's write lock, so a second request for the same key
+    waits here and then sees what the first one wrote."""
+    table = ThrottleLock.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(table).values(key=key, touched_at=now)
+                    .on_conflict_do_nothing(index_elements=["key"]))
+    session.execute(update(table).where(table.c.key == key).values(touched_at=now))
+
+
+def _take_turns(session: Session, email: str, client_address: str | None, now: dt.datetime) -> None:
+    # Always the email first, then the address: one order, so two requests never wait on each other.
+    _lock(session, f"email:{email}", now)
+    if client_address:
+        _lock(session, f"address:{client_address}", now)
+
+
+def _request_times(session: Session, kind: str, column, value, now: dt.datetime) -> list[dt.datetime]:
+    return list(session.scalars(select(AccountRequest.requested_at).where(
+        AccountRequest.kind == kind, column == value, AccountRequest.requested_at > now - policy.REQUEST_WINDOW)))
+
+
+def _request_allowed(session: Session, kind: str, email: str, client_address: str | None, now: dt.datetime) -> bool:
+    by_address = _request_times(session, kind, AccountRequest.client_address, client_address, now) \
+        if client_address else []
+    return policy.request_allowed(kind, _request_times(session, kind, AccountRequest.email, email, now), by_address,
+                                  now)
+
+
+def _password_reset_at(session: Session, user: User | None) -> dt.datetime | None:
+    if user is None:
+        return None
+    return session.scalar(select(func.max(PasswordResetToken.used_at)).where(PasswordResetToken.user_id == user.id))
+
+
 def _attempts(session: Session, column, value, since: dt.datetime) -> list[policy.Attempt]:
     rows = session.execute(select(LoginAttempt.attempted_at, LoginAttempt.is_success)
                            .where(column == value, LoginAttempt.attempted_at >= since)).all()
@@ -96,18 +156,23 @@ def sign_in(session: Session, *, email: str, password: str, now: dt.datetime, cl
             hash_profile: str = "standard", throttle: bool = True) -> SignInResult:
     """Check a password, honouring throttling; records the attempt and audits it either way."""
     email = normalise_email(email)
+    if throttle:
+        # Concurrent attempts on one account (or from one address) take turns, so each one counts
+        # the failures before it: sixteen at once cannot all be checked before any is recorded.
+        _take_turns(session, email, client_address, now)
     since = now - policy.WINDOW - policy.LOCK_FOR
     account_attempts = _attempts(session, LoginAttempt.email, email, since)
     address_attempts = _attempts(session, LoginAttempt.client_address, client_address, since) if client_address else []
+    user = find_user_by_email(session, email)
+    cleared_at = _password_reset_at(session, user)
     if throttle:
-        decision = policy.combined(policy.account_decision(account_attempts, now),
+        decision = policy.combined(policy.account_decision(account_attempts, now, cleared_at),
                                    policy.address_decision(address_attempts, now))
         if not decision.allowed:
             audit.record(session, actor=Actor(None, email), action="login.refused_throttled", target_type="account",
-                         target_id=email, after={"retry_after_s": decision.retry_after_s}, now=now,
+                         target_id=_account_ref(email), after={"retry_after_s": decision.retry_after_s}, now=now,
                          client_address=client_address)
             return SignInResult(None, decision)
-    user = find_user_by_email(session, email)
     if user is None:
         verify_password(dummy_hash(hash_profile), password, hash_profile)  # same work as a real check
         is_valid = False
@@ -120,14 +185,25 @@ def sign_in(session: Session, *, email: str, password: str, now: dt.datetime, cl
         audit.record(session, actor=actor, action="login.succeeded", target_type="user", target_id=user.id,
                      now=now, client_address=client_address)
         return SignInResult(user, policy.ThrottleDecision(True))
-    audit.record(session, actor=actor, action="login.failed", target_type="account", target_id=email,
+    audit.record(session, actor=actor, action="login.failed", target_type="account", target_id=_account_ref(email),
                  now=now, client_address=client_address)
-    failures_before = len(policy._recent_failures(account_attempts, now, clear_on_success=True))
+    failures_before = len(policy._recent_failures(account_attempts, now, clear_on_success=True,
+                                                  cleared_at=cleared_at))
     if throttle and policy.is_lockout_transition(failures_before):
-        audit.record(session, actor=SYSTEM, action="account.locked", target_type="account", target_id=email,
+        audit.record(session, actor=SYSTEM, action="account.locked", target_type="account",
+                     target_id=_account_ref(email),
                      after={"locked_for_s": int(policy.LOCK_FOR.total_seconds())}, now=now,
                      client_address=client_address)
     return SignInResult(None, policy.ThrottleDecision(True))
+
+
+def sign_out(session: Session, *, actor: Actor, now: dt.datetime, client_address: str | None = None) -> None:
+    """End the person's sign-ins on the server: every session cookie issued so far stops working."""
+    user = get_user(session, actor.user_id)
+    user.session_version += 1
+    audit.record(session, actor=actor, action="logout", target_type="user", target_id=user.id, now=now,
+                 client_address=client_address)
+    session.flush()
 
 
 def _token_digest(token: str) -> str:
@@ -136,9 +212,22 @@ def _token_digest(token: str) -> str:
 
 def request_password_reset(session: Session, *, email: str, now: dt.datetime, ttl_s: int,
                            client_address: str | None = None) -> str | None:
-    """Make a single-use token for the account, if there is one. Returns the raw token (to send)."""
+    """Make a single-use token for the account, if there is one and the rate limits allow. Returns the
+    raw token (to send), or None. Known and unknown addresses do the same work and leave the same
+    kind of record, so neither the answer nor its timing tells them apart."""
+    email = normalise_email(email)
+    _take_turns(session, email, client_address, now)
+    if not _request_allowed(session, "password_reset", email, client_address, now):
+        audit.record(session, actor=Actor(None, email), action="password.reset_refused_rate_limited",
+                     target_type="account", target_id=_account_ref(email), now=now, client_address=client_address)
+        session.flush()
+        return None
+    session.add(AccountRequest(kind="password_reset", email=email, client_address=client_address, requested_at=now))
     user = find_user_by_email(session, email)
     if user is None or not user.is_enabled:
+        audit.record(session, actor=Actor(None, email), action="password.reset_requested", target_type="account",
+                     target_id=_account_ref(email), now=now, client_address=client_address)
+        session.flush()
         return None
     token = secrets.token_urlsafe(32)
     session.add(PasswordResetToken(user_id=user.id, token_hash=_token_digest(token), created_at=now,
@@ -206,6 +295,7 @@ def revoke_role(session: Session, *, actor: Actor, user_id: int, role: Role, now
         raise Conflict("You are the only administrator; grant the role to someone else first.")
     before = sorted(user.roles)
     user.role_grants.remove(grant)
+    user.session_version += 1  # a session opened with the role must not outlive it
     session.flush()
     audit.record(session, actor=actor, action="role.revoked", target_type="user", target_id=user.id,
                  before={"roles": before}, after={"roles": sorted(user.roles)}, now=now,

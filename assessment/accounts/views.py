@@ -8,7 +8,7 @@ from core import db
 from core.clock import utcnow
 from core.errors import Conflict, ValidationFailed
 from core.roles import Role
-from core.web import client_address, current_actor, is_safe_next, login_required, roles_required
+from core.web import client_address, current_actor, external_url, is_safe_next, login_required, roles_required
 from assessment.accounts import services
 from assessment.accounts.forms import ConfirmForm, ForgotPasswordForm, GrantRoleForm, LoginForm, RegisterForm, ResetPasswordForm
 
@@ -38,7 +38,11 @@ def register():
                 now=utcnow(), hash_profile=_profile(), client_address=client_address())
         except ValidationFailed as error:
             _add_problems(form, error)
+        except services.RateLimited as error:
+            form.form_errors.append(error.message)
+            return render_template("accounts/register.html", form=form), 429
         except Conflict:
+            db.session().commit()  # the request counts towards the sign-up limit
             form.email.errors = [*form.email.errors,
                                  "An account with this email address already exists. Sign in or reset your password."]
         else:
@@ -75,6 +79,9 @@ def login():
 @login_required
 def logout():
     if ConfirmForm().validate_on_submit():
+        # Ends this sign-in on the server too: a copy of the cookie stops working everywhere.
+        services.sign_out(db.session(), actor=current_actor(), now=utcnow(), client_address=client_address())
+        db.session().commit()
         logout_user()
         flash("You have signed out.", "success")
     return redirect(url_for("home.index"))
@@ -90,7 +97,7 @@ def forgot_password():
         db.session().commit()
         if token is not None:
             # Mail delivery comes later; until then the operator reads the link from the log.
-            link = url_for("accounts.reset_password", token=token, _external=True)
+            link = external_url("accounts.reset_password", token=token)
             current_app.logger.warning("Password reset link for %s: %s", form.email.data.strip().lower(), link)
         # The same answer whether or not the account exists.
         return render_template("accounts/forgot_sent.html")

@@ -248,6 +248,9 @@ NO_SCENARIO = ("<p><strong>This case study was imported without a scenario.</str
 def _read(data: bytes | str | os.PathLike) -> qti.ImportReport:
     try:
         return qti.import_package(data)
+    except qti.PackageRefused as error:
+        raise ValidationFailed("The package is too large to import", [FieldProblem(
+            "file", f"The package is too large to import, so nothing was imported. {error}")]) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, UnicodeError) as error:
         raise ValidationFailed("The file cannot be read", [FieldProblem(
             "file", f"The file is not a QTI package or item that can be read: {error}")]) from None

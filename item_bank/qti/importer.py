@@ -8,8 +8,9 @@ one case study; any remaining items of a package form one case study named after
 Storing them as drafts, and validating them, is the caller's job.
 
 Packages are read, never extracted: a path in a manifest that points outside the package is
-treated as missing, XML is parsed without network access or entity expansion, and oversized
-members are refused.
+treated as missing, XML is parsed without network access or entity expansion (and libxml2's
+default depth limit), and a package over the size or member limits is refused whole
+(:class:`PackageRefused`).
 """
 
 from __future__ import annotations
@@ -29,9 +30,23 @@ from item_bank.qti.item_reader import read_item, read_stimulus
 from item_bank.qti.manifest import ParsedResource, parse_manifest
 from item_bank.qti.reading import Problem, ReadItem
 
-__all__ = ["ImportReport", "ItemReport", "Problem", "import_package", "import_item_xml"]
+__all__ = ["ImportReport", "ItemReport", "PackageRefused", "Problem", "import_package", "import_item_xml"]
 
-MAX_MEMBER_BYTES = 20 * 1024 * 1024  # one XML file; real items are a few kilobytes
+# A package is read whole into memory and every XML file in it parsed, so a small zip that expands
+# to gigabytes (a "zip bomb": a 30 KB upload once took 47 s and 1.3 GB) must be refused from its
+# directory, before anything is decompressed. Real items are a few kilobytes and packages hold no
+# media we keep, so these limits are generous.
+MAX_MEMBER_BYTES = 2 * 1024 * 1024  # one XML file
+MAX_PACKAGE_BYTES = 25 * 1024 * 1024  # all members together, uncompressed
+MAX_PACKAGE_MEMBERS = 2000  # files in the package (and items in its manifest)
+
+
+class PackageRefused(ValueError):
+    """The package is over a size limit; nothing of it is imported. The message says which."""
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB"
 
 
 @dataclass(frozen=True)
@@ -91,16 +106,34 @@ class _Source:
 
 class _ZipSource(_Source):
     def __init__(self, archive: zipfile.ZipFile):
+        members = archive.infolist()
+        if len(members) > MAX_PACKAGE_MEMBERS:
+            raise PackageRefused(f"The package holds {len(members)} files; the limit is {MAX_PACKAGE_MEMBERS}.")
+        total = sum(member.file_size for member in members)  # as the zip's directory declares them
+        if total > MAX_PACKAGE_BYTES:
+            raise PackageRefused(f"The package expands to {_megabytes(total)}; the limit is "
+                                 f"{_megabytes(MAX_PACKAGE_BYTES)} uncompressed.")
+        big = next((m for m in members if m.file_size > MAX_MEMBER_BYTES), None)
+        if big is not None:
+            raise PackageRefused(f"{big.filename} expands to {_megabytes(big.file_size)}; the limit for one file "
+                                 f"is {_megabytes(MAX_MEMBER_BYTES)}.")
         self.archive = archive
         self.names = {posixpath.normpath(n): n for n in archive.namelist() if not n.endswith("/")}
+        self.budget = MAX_PACKAGE_BYTES  # reading one file many times must not get round the limit
 
     def exists(self, path):
         return posixpath.normpath(path) in self.names
 
     def read(self, path):
         name = self.names.get(posixpath.normpath(path))
-        if name is None or self.archive.getinfo(name).file_size > MAX_MEMBER_BYTES:
+        if name is None:
             return None
+        size = self.archive.getinfo(name).file_size
+        if size > self.budget:
+            raise PackageRefused(f"The package's manifest reads its files more than {_megabytes(MAX_PACKAGE_BYTES)} "
+                                 "in all.")
+        self.budget -= size
+        # zipfile stops at the declared size and checks the CRC, so a member cannot expand past it.
         return self.archive.read(name)
 
 
@@ -130,6 +163,8 @@ def import_item_xml(data: bytes | str | os.PathLike) -> ImportReport:
         name, data = path.name, path.read_bytes()
     else:
         source, name = None, "item.xml"
+    if len(data) > MAX_MEMBER_BYTES:
+        raise PackageRefused(f"The item file is {_megabytes(len(data))}; the limit is {_megabytes(MAX_MEMBER_BYTES)}.")
     try:
         root = _parse(data)
     except etree.XMLSyntaxError as error:
@@ -165,6 +200,9 @@ def _import_from(source: _Source) -> ImportReport:
         manifest = parse_manifest(raw)
     except etree.XMLSyntaxError as error:
         return ImportReport(None, problems=(Problem("invalid_xml", f"imsmanifest.xml is not well-formed XML: {error}"),))
+    if len(manifest.resources) > MAX_PACKAGE_MEMBERS:
+        raise PackageRefused(f"The manifest lists {len(manifest.resources)} resources; the limit is "
+                             f"{MAX_PACKAGE_MEMBERS}.")
     items = [r for r in manifest.resources if r.type.startswith("imsqti_item_xml")]
     version = "3.0" if any(r.type.endswith("v3p0") for r in items) else ("2.2" if items else None)
     builder = _Builder(version, package_title=manifest.title or _test_title(source, manifest))

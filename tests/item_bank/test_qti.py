@@ -383,6 +383,24 @@ def test_external_entities_are_not_expanded(tmp_path, qti_reference):
     assert "TOP SECRET" not in json.dumps(report.to_dict())
 
 
+@pytest.mark.parametrize("hostile", ["&#0;", "&#xD800;", "\x00"])
+def test_text_no_database_can_store_leaves_the_item_out_with_the_reason(qti_reference, hostile):
+    original = (qti_reference / "examples" / "qti2p2" / "order.xml").read_text()
+    report = import_item_xml(original.replace("Jenson Button", f"Jenson{hostile}Button").encode("utf-8"))
+    assert report.case_studies == []
+    [item] = report.items
+    assert not item.imported and [p.code for p in item.problems] == ["invalid_xml"]
+
+
+def test_deep_nesting_and_entity_expansion_are_refused_quickly():
+    deep = b"<a>" * 100_000 + b"</a>" * 100_000
+    assert [p.code for p in import_item_xml(deep).items[0].problems] == ["invalid_xml"]
+    entities = "".join(f'<!ENTITY e{n} "{f"&e{n - 1};" * 10 if n else "lol" * 10}">' for n in range(10))
+    laughs = f'<?xml version="1.0"?><!DOCTYPE x [{entities}]><x>&e9;</x>'.encode()
+    report = import_item_xml(laughs)
+    assert not report.items[0].imported
+
+
 def test_broken_input_is_reported_not_raised():
     assert [p.code for p in import_item_xml(b"<not xml").items[0].problems] == ["invalid_xml"]
     assert [p.code for p in import_package(b"plain text").items[0].problems] == ["invalid_xml"]
@@ -451,6 +469,18 @@ def _rich_text(draw):
         else:
             blocks.append(f"<{kind}>{draw(_inline())}</{kind}>")
     return sanitise_html("".join(blocks))
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_paragraph_typed_inside_a_heading_round_trips(sample_case_study, version):
+    # Found by the property test below: "<h2>a<p>a</p></h2>" came back as "<h2>a</h2><p>a</p>".
+    fragment = sanitise_html("<h2>a<p>a</p></h2>")
+    case = copy.deepcopy(sample_case_study)
+    case["scenario"] = fragment
+    case["items"][0]["stem"] = fragment
+    report = import_package(export_case_study(case, version))
+    assert report.case_studies[0]["scenario"] == fragment
+    assert report.case_studies[0]["items"][0]["stem"] == fragment
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

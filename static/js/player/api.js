@@ -44,6 +44,8 @@ export async function request(method, url, body, retried = false) {
       if (response.redirected || response.status === 401) throw new SignedOut('Signed out');
       throw new HttpError(response.status, null);
     }
+    // The server answers a signed-out (or timed-out) call with 401 JSON.
+    if (response.status === 401) throw new SignedOut('Signed out');
     data = await response.json();
   } catch (error) {
     if (error instanceof SignedOut || error instanceof HttpError) throw error;

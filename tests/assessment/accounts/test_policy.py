@@ -54,3 +54,35 @@ def test_combined_reports_the_strictest():
     locked = policy.ThrottleDecision(False, 5, locked=True)
     assert policy.combined(policy.ThrottleDecision(True), slow, locked) is locked
     assert policy.combined(policy.ThrottleDecision(True)).allowed
+
+
+def test_a_password_reset_clears_the_failures_before_it():
+    start = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone.utc)
+    failures = [policy.Attempt(start + dt.timedelta(seconds=10 * n), False) for n in range(policy.LOCK_AFTER)]
+    now = start + dt.timedelta(minutes=3)
+    assert policy.account_decision(failures, now).locked
+    assert policy.account_decision(failures, now, cleared_at=start + dt.timedelta(minutes=2)).allowed
+
+
+def test_session_limits_and_an_exam_keeping_a_session():
+    start = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone.utc)
+    times = policy.SessionTimes(signed_in_at=start, last_seen_at=start + dt.timedelta(hours=11, minutes=50))
+    assert not policy.session_lapsed(times, start + dt.timedelta(hours=11, minutes=59))
+    assert policy.session_lapsed(times, start + dt.timedelta(hours=12, minutes=1))
+    idle = policy.SessionTimes(signed_in_at=start, last_seen_at=start)
+    assert not policy.session_lapsed(idle, start + policy.IDLE_LIMIT)
+    assert policy.session_lapsed(idle, start + policy.IDLE_LIMIT + dt.timedelta(seconds=1))
+    deadline = start + dt.timedelta(hours=14)
+    assert policy.exam_keeps_session([deadline], deadline + dt.timedelta(minutes=59))
+    assert not policy.exam_keeps_session([deadline], deadline + policy.EXAM_GRACE)
+    assert not policy.exam_keeps_session([], start)
+
+
+def test_request_limits_count_the_last_hour_only():
+    now = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone.utc)
+    per_email, per_address = policy.REQUEST_LIMITS["password_reset"]
+    recent = [now - dt.timedelta(minutes=n) for n in range(per_email)]
+    old = [now - dt.timedelta(hours=2)] * 50
+    assert not policy.request_allowed("password_reset", recent, [], now)
+    assert policy.request_allowed("password_reset", recent[:-1] + old, old, now)
+    assert not policy.request_allowed("password_reset", [], [now] * per_address, now)

@@ -178,10 +178,11 @@ def test_only_item_writers_write(client, login_as, make_case_study, role):
     assert client.post(f"{API}/{version.case_study_id}/items", json=sba_content()).status_code == 403
 
 
-def test_anonymous_requests_go_to_sign_in(client, make_case_study):
+def test_anonymous_requests_get_401_json(client, make_case_study):
+    # A script cannot follow a redirect to an HTML sign-in page; it needs to be told to sign in.
     version = make_case_study(Status.DRAFT)
     for response in (client.get(API), client.get(f"{API}/{version.case_study_id}"), _new_draft(client)):
-        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+        assert response.status_code == 401 and response.is_json and response.json["error"]
 
 
 def test_writes_need_the_csrf_token_in_a_header(app, client, login_as):

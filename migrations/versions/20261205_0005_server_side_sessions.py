@@ -12,6 +12,7 @@ Create Date: 2026-12-05
 from alembic import op
 import sqlalchemy as sa
 import core.db
+from core import append_only
 
 
 revision = '0005'
@@ -33,6 +34,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_account_requests_client_address'), ['client_address'], unique=False)
         batch_op.create_index(batch_op.f('ix_account_requests_email'), ['email'], unique=False)
         batch_op.create_index(batch_op.f('ix_account_requests_requested_at'), ['requested_at'], unique=False)
+    append_only.create_triggers(op.get_bind(), 'account_requests')
 
     op.create_table('throttle_locks',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -45,6 +47,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('throttle_locks')
+    append_only.drop_triggers(op.get_bind(), 'account_requests')
     with op.batch_alter_table('account_requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_account_requests_requested_at'))
         batch_op.drop_index(batch_op.f('ix_account_requests_email'))

@@ -27,6 +27,7 @@ TAMPER = {
     "response_steps": "payload = '{}'",
     "attempt_events": "reason = 'tampered'",
     "review_events": "comment = 'tampered'",
+    "account_requests": "email = 'tampered@example.org'",
 }
 
 
@@ -37,14 +38,16 @@ def test_every_append_only_model_is_covered_here():
 @pytest.fixture
 def evidence(db, make_case_study, make_sitting, make_user):
     """One row of each append-only table, and the rows they point at, by table name."""
-    from assessment.accounts.models import LoginAttempt
+    from assessment.accounts.models import AccountRequest, LoginAttempt
     from assessment.delivery.models import Attempt, AttemptEvent, ResponseStep
     from item_bank.models import ReviewEvent
     from item_bank.workflow import Status
 
     entry = audit.record(db, actor=SYSTEM, action="evidence.test", target_type="test", now=NOW)
     login = LoginAttempt(email="someone@example.org", client_address="127.0.0.1", is_success=False, attempted_at=NOW)
-    db.add(login)
+    request = AccountRequest(kind="sign_up", email="someone@example.org", client_address="127.0.0.1",
+                             requested_at=NOW)
+    db.add_all([login, request])
     version = make_case_study(Status.SUBMITTED)
     review = db.scalars(select(ReviewEvent).where(ReviewEvent.case_study_version_id == version.id)).first()
     sitting = make_sitting()
@@ -61,7 +64,7 @@ def evidence(db, make_case_study, make_sitting, make_user):
     db.add_all([step, event])
     db.flush()
     return {"audit_entries": entry, "login_attempts": login, "response_steps": step, "attempt_events": event,
-            "review_events": review, "attempt": attempt, "version": version, "invigilator": invigilator}
+            "review_events": review, "account_requests": request, "attempt": attempt, "version": version, "invigilator": invigilator}
 
 
 def _refused(db, sql: str, params: dict, match: str):

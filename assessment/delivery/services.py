@@ -72,6 +72,13 @@ def get_attempt_for(session: Session, actor: Actor, attempt_id: int) -> Attempt:
     return attempt
 
 
+def latest_attempt(session: Session, sitting_id: int, candidate_id: int) -> Attempt | None:
+    """The candidate's latest try at a sitting (a real sitting has at most one)."""
+    return session.scalars(select(Attempt).where(Attempt.sitting_id == sitting_id,
+                                                 Attempt.candidate_id == candidate_id)
+                           .order_by(Attempt.attempt_no.desc()).limit(1)).first()
+
+
 def approved_adjustments(session: Session, candidate_id: int) -> AdjustmentRequest | None:
     return session.scalars(select(AdjustmentRequest).where(
         AdjustmentRequest.candidate_id == candidate_id, AdjustmentRequest.status == AdjustmentStatus.APPROVED)
@@ -139,14 +146,17 @@ def _event(session: Session, attempt: Attempt, kind: str, now: dt.datetime, *, a
 def start_attempt(session: Session, *, actor: Actor, sitting_id: int, device_id: str, now: dt.datetime,
                   rng: random.Random | None = None) -> Attempt:
     """Start (or resume) the candidate's attempt at a sitting: pick a paper, freeze its items and
-    option orders, apply approved adjustments, and claim the attempt for this device."""
+    option orders, apply approved adjustments, and claim the attempt for this device.
+
+    A real sitting has one attempt per candidate: asking again resumes it (or returns it, ended). The
+    practice exam can be taken again: once a try has ended, asking again starts the next try."""
     require_role(actor, Role.CANDIDATE)
     sitting = session.get(Sitting, sitting_id)
     if sitting is None:
         raise NotFound("There is no such sitting.")
-    existing = session.scalar(select(Attempt).where(Attempt.sitting_id == sitting.id,
-                                                    Attempt.candidate_id == actor.user_id))
-    if existing is not None:
+    existing = latest_attempt(session, sitting.id, actor.user_id)
+    if existing is not None and not (sitting.is_practice and existing.is_practice
+                                     and not view_of(session, existing, now).state.is_open):
         claim_device(session, actor=actor, attempt_id=existing.id, device_id=device_id, now=now)
         return existing
     booked = session.scalar(select(Booking.id).where(Booking.sitting_id == sitting.id,
@@ -167,6 +177,8 @@ def start_attempt(session: Session, *, actor: Actor, sitting_id: int, device_id:
     paper = session.get(ExamPaper, rng.choice(sitting.papers).exam_paper_id)
     adjustments = approved_adjustments(session, actor.user_id)
     attempt = Attempt(sitting_id=sitting.id, candidate_id=actor.user_id, exam_paper_id=paper.id, started_at=now,
+                      attempt_no=existing.attempt_no + 1 if existing is not None else 1,
+                      is_practice=sitting.is_practice,
                       duration_s=sitting.duration_s,
                       extra_time_pct=adjustments.extra_time_pct if adjustments else 0,
                       has_rest_breaks=bool(adjustments and adjustments.rest_breaks),
@@ -184,10 +196,11 @@ def start_attempt(session: Session, *, actor: Actor, sitting_id: int, device_id:
                 max_mark=item_version.max_mark))
     session.flush()
     _event(session, attempt, "started", now, actor_id=actor.user_id,
-           payload={"exam_paper_id": paper.id, "extra_time_pct": attempt.extra_time_pct})
+           payload={"exam_paper_id": paper.id, "extra_time_pct": attempt.extra_time_pct,
+                    "attempt_no": attempt.attempt_no})
     _event(session, attempt, "device_claimed", now, actor_id=actor.user_id, payload={"device_id": device_id})
     audit.record(session, actor=actor, action="attempt.started", target_type="attempt", target_id=attempt.id,
-                 after={"sitting": sitting.id, "paper": paper.id}, now=now)
+                 after={"sitting": sitting.id, "paper": paper.id, "attempt_no": attempt.attempt_no}, now=now)
     return attempt
 
 

@@ -14,7 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.clock import LONDON
 from core.errors import ValidationFailed
-from assessment.delivery.sittings import COLOUR_SCHEMES, EXTRA_TIME_CHOICES, TEXT_SIZES
+from assessment.delivery.adjustments.rules import COLOUR_SCHEMES, EXTRA_TIME_CHOICES, TEXT_SIZES
 
 
 def from_london(local: dt.datetime) -> dt.datetime:

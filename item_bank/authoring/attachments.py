@@ -36,7 +36,9 @@ def _refuse(message: str) -> ValidationFailed:
     return ValidationFailed(message, [FieldProblem("file", message)])
 
 
-def _scan(data: bytes, command: str | None) -> None:
+def scan(data: bytes, command: str | None) -> None:
+    """Run the configured virus scanner (``{path}`` is the file) and refuse the file unless it exits 0;
+    no command means no scan."""
     if not command:
         return
     with tempfile.NamedTemporaryFile(delete=False) as handle:
@@ -71,7 +73,7 @@ def add_attachment(session: Session, *, actor: Actor, version_id: int, filename:
     if not description.strip():
         raise ValidationFailed("Describe the attachment", [FieldProblem("description", "Describe the attachment, "
                                                                         "for example ‘Referral letter’")])
-    _scan(data, scan_command)
+    scan(data, scan_command)
     digest = hashlib.sha256(data).hexdigest()
     path = storage_path(upload_folder, digest)
     if not path.exists():

@@ -22,7 +22,8 @@ def _setup(live, email):
     from sqlalchemy import select
 
     from assessment.accounts import services as accounts
-    from assessment.delivery import services, sittings
+    from assessment.delivery import services
+    from assessment.delivery.sittings import services as sitting_services
     from assessment.delivery.models import Booking
     from core import db
     from core.roles import SYSTEM, Role
@@ -54,7 +55,8 @@ def _setup(live, email):
                                          hash_profile="fast")
 
         def sitting(title, **times):
-            return sittings.create_sitting(session, actor=SYSTEM, now=now, details=sittings.SittingDetails(
+            return sitting_services.create_sitting(session, actor=SYSTEM, now=now,
+                                                   details=sitting_services.SittingDetails(
                 title=title, paper_ids=[paper.id], duration_min=60, capacity=30, **times))
 
         bookable = sitting(f"Spring sitting {email}", booking_opens_at=now - hour, booking_closes_at=now + 24 * hour,

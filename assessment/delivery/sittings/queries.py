@@ -1,0 +1,106 @@
+"""What staff and candidates read about sittings: published papers to choose from, one sitting,
+places taken, every sitting with its counts, and a candidate's overview (practice sittings,
+sittings open for booking, their bookings and attempts)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.errors import NotFound
+from core.roles import Actor, Role, require_role
+from assessment.delivery import replay, services
+from assessment.delivery.models import Attempt, Booking, Sitting
+from assessment.delivery.rules import Decision, can_book, can_cancel
+
+
+def published_papers(session: Session) -> list:
+    from item_bank.models import ExamPaper  # read-only use of a lower layer's table
+
+    return list(session.scalars(select(ExamPaper).where(ExamPaper.is_published.is_(True)).order_by(ExamPaper.id)))
+
+
+def get_sitting(session: Session, sitting_id: int) -> Sitting:
+    sitting = session.get(Sitting, sitting_id)
+    if sitting is None:
+        raise NotFound("There is no such sitting.")
+    return sitting
+
+
+def booked_count(session: Session, sitting_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Booking).where(
+        Booking.sitting_id == sitting_id, Booking.cancelled_at.is_(None))) or 0
+
+
+def active_booking(session: Session, sitting_id: int, candidate_id: int) -> Booking | None:
+    return session.scalar(select(Booking).where(Booking.sitting_id == sitting_id, Booking.candidate_id == candidate_id,
+                                                Booking.cancelled_at.is_(None)))
+
+
+@dataclass(frozen=True)
+class SittingRow:
+    sitting: Sitting
+    booked: int
+    attempts: int
+
+
+def all_sittings(session: Session, *, actor: Actor) -> list[SittingRow]:
+    require_role(actor, Role.ADMIN, Role.INVIGILATOR)
+    booked = dict(session.execute(select(Booking.sitting_id, func.count()).where(Booking.cancelled_at.is_(None))
+                                  .group_by(Booking.sitting_id)).all())
+    started = dict(session.execute(select(Attempt.sitting_id, func.count()).group_by(Attempt.sitting_id)).all())
+    return [SittingRow(s, booked.get(s.id, 0), started.get(s.id, 0))
+            for s in session.scalars(select(Sitting).order_by(Sitting.opens_at.desc(), Sitting.id.desc()))]
+
+
+@dataclass(frozen=True)
+class OpenSitting:
+    sitting: Sitting
+    places_left: int
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class MyBooking:
+    booking: Booking
+    can_cancel: Decision
+    is_open_now: bool  # the exam window is open: the candidate may start
+    attempt_state: replay.AttemptState | None
+
+
+@dataclass(frozen=True)
+class CandidateOverview:
+    practice: list[Sitting]
+    open_sittings: list[OpenSitting]
+    bookings: list[MyBooking]
+    attempts: list[tuple[Attempt, replay.AttemptView]]
+
+
+def candidate_overview(session: Session, *, actor: Actor, now: dt.datetime) -> CandidateOverview:
+    """What a candidate sees on /sittings: practice sittings, sittings open for booking, their bookings
+    and attempts."""
+    require_role(actor, Role.CANDIDATE)
+    practice = list(session.scalars(select(Sitting).where(Sitting.is_practice.is_(True), Sitting.opens_at <= now,
+                                                          Sitting.closes_at > now).order_by(Sitting.id)))
+    bookings = list(session.scalars(select(Booking).where(Booking.candidate_id == actor.user_id,
+                                                          Booking.cancelled_at.is_(None)).order_by(Booking.id)))
+    booked_ids = {b.sitting_id for b in bookings}
+    attempts = list(session.scalars(select(Attempt).where(Attempt.candidate_id == actor.user_id)
+                                    .order_by(Attempt.started_at.desc())))
+    views = {a.sitting_id: (a, services.view_of(session, a, now)) for a in attempts}
+    open_sittings = []
+    for sitting in session.scalars(select(Sitting).where(Sitting.is_practice.is_(False),
+                                                         Sitting.booking_opens_at <= now,
+                                                         Sitting.booking_closes_at > now).order_by(Sitting.opens_at)):
+        if sitting.id in booked_ids:
+            continue
+        booked = booked_count(session, sitting.id)
+        decision = can_book(services.window_of(sitting), now, booked=booked, capacity=sitting.capacity,
+                            already_booked=False)
+        open_sittings.append(OpenSitting(sitting, max(0, sitting.capacity - booked), decision))
+    mine = [MyBooking(b, can_cancel(services.window_of(b.sitting), now),
+                      b.sitting.opens_at <= now < b.sitting.closes_at,
+                      views[b.sitting_id][1].state if b.sitting_id in views else None) for b in bookings]
+    return CandidateOverview(practice, open_sittings, mine, list(views.values()))

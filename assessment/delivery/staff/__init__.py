@@ -1,0 +1,2 @@
+"""What invigilators, examiners and administrators see and do during and after a sitting:
+``queries`` (the live list, one attempt, its timeline) and ``services`` (add time, pause, resume)."""

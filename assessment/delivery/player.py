@@ -15,6 +15,7 @@ from core.errors import Conflict
 from core.roles import Role
 from core.web import current_actor, roles_required
 from assessment.delivery import candidate, services
+from assessment.delivery.rules import format_duration
 
 bp = Blueprint("player", __name__)
 
@@ -33,14 +34,8 @@ class SubmitForm(FlaskForm):
                            validators=[DataRequired("Confirm that you want to submit your answers")])
 
 
-def _minutes(seconds: int) -> str:
-    hours, minutes = divmod(-(-seconds // 60), 60)
-    parts = ([f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []) + \
-        ([f"{minutes} minute{'s' if minutes != 1 else ''}"] if minutes or not hours else [])
-    return " and ".join(parts)
-
-
-bp.add_app_template_filter(_minutes, "player_duration")
+# Every page writes durations with the one formatter, so they agree with the exam's clock.
+bp.add_app_template_filter(format_duration, "duration")
 
 
 @bp.route("/sittings/<int:sitting_id>/start", methods=["GET", "POST"])

@@ -78,3 +78,16 @@ def receipt_code(attempt_id: int, final_answers: dict[int, object]) -> str:
         chars.append(alphabet[index])
     code = "".join(chars)
     return f"{code[:4]}-{code[4:8]}-{code[8:]}"
+
+
+def format_duration(seconds: float) -> str:
+    """A duration in words, exactly (never rounded up, so it agrees with the exam's clock):
+    "1 hour and 15 minutes", "1 minute and 15 seconds", "2 hours, 2 minutes and 2 seconds"."""
+    whole = max(0, int(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{n} {unit}{'' if n == 1 else 's'}"
+             for n, unit in ((hours, "hour"), (minutes, "minute"), (secs, "second")) if n]
+    if not parts:
+        return "0 minutes"
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"

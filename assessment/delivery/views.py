@@ -20,6 +20,7 @@ from assessment.delivery.sittings import queries as sitting_queries
 from assessment.delivery.sittings import services as sitting_services
 from assessment.delivery.staff import queries as staff_queries
 from assessment.delivery.staff import services as staff_services
+from assessment.delivery.rules import format_duration
 from assessment.delivery.forms import (AddTimeForm, AdjustmentForm, ButtonForm, DecisionForm, PauseForm, SittingForm,
                                        add_problems, from_london)
 
@@ -34,10 +35,7 @@ def _helpers():
         return url_for("player.start", sitting_id=sitting_id)
 
     def minutes(seconds: int | None) -> str:
-        if seconds is None:
-            return "—"
-        hours, rest = divmod(int(seconds), 3600)
-        return f"{hours} h {rest // 60:02d} min" if hours else f"{rest // 60} min {rest % 60:02d} s"
+        return "—" if seconds is None else format_duration(seconds)
 
     return {"start_url": start_url, "minutes": minutes, "status_labels": staff_queries.STATUS_LABELS}
 
@@ -52,7 +50,15 @@ def _status(form) -> int:
 @roles_required(Role.CANDIDATE)
 def index():
     overview = sitting_queries.candidate_overview(db.session(), actor=current_actor(), now=utcnow())
-    return render_template("sittings/index.html", overview=overview, form=ButtonForm())
+    return render_template("sittings/index.html", overview=overview)
+
+
+@bp.get("/sittings/<int:sitting_id>/book")
+@roles_required(Role.CANDIDATE)
+def confirm_booking(sitting_id: int):
+    """Booking asks first: the sitting, this candidate's time for it, and the button that books."""
+    choice = sitting_queries.booking_choice(db.session(), actor=current_actor(), sitting_id=sitting_id, now=utcnow())
+    return render_template("sittings/confirm_booking.html", choice=choice, form=ButtonForm())
 
 
 @bp.route("/sittings/<int:sitting_id>/book", methods=["POST"])
@@ -67,6 +73,15 @@ def book(sitting_id: int):
             db.session().commit()
             flash(f"You have booked {booking.sitting.title}.", "success")
     return redirect(url_for("sittings.index"))
+
+
+@bp.get("/sittings/<int:sitting_id>/cancel")
+@roles_required(Role.CANDIDATE)
+def confirm_cancel(sitting_id: int):
+    """Cancelling asks first, and says what is lost (the place) and until when it can be booked again."""
+    choice = sitting_queries.cancellation_choice(db.session(), actor=current_actor(), sitting_id=sitting_id,
+                                                 now=utcnow())
+    return render_template("sittings/confirm_cancel.html", choice=choice, form=ButtonForm())
 
 
 @bp.route("/sittings/<int:sitting_id>/cancel", methods=["POST"])
@@ -268,7 +283,7 @@ def add_time(attempt_id: int):
     form = AddTimeForm(prefix="add")
     done = _act(attempt_id, form, lambda: staff_services.add_time(
         db.session(), actor=current_actor(), attempt_id=attempt_id, minutes=form.minutes.data,
-        reason=form.reason.data or "", now=utcnow()), f"{form.minutes.data} minutes added.")
+        reason=form.reason.data or "", now=utcnow()), f"{format_duration((form.minutes.data or 0) * 60)} added.")
     return done or _attempt_page(attempt_id, add_form=form)
 
 

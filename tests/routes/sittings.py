@@ -15,7 +15,9 @@ STAFF = roles(Role.ADMIN, Role.INVIGILATOR)
 
 ROUTES = {
     "sittings.index": Route("/sittings", CANDIDATE),
+    "sittings.confirm_booking": Route("/sittings/{open_sitting_id}/book", CANDIDATE),
     "sittings.book": Route("/sittings/{open_sitting_id}/book", CANDIDATE, method="POST", ok=302),
+    "sittings.confirm_cancel": Route("/sittings/{open_sitting_id}/cancel", CANDIDATE, ok=404),
     # Each visit is by a new person, who has no booking to cancel.
     "sittings.cancel": Route("/sittings/{open_sitting_id}/cancel", CANDIDATE, method="POST", ok=404),
     "sittings.adjustments": Route("/adjustments", CANDIDATE),

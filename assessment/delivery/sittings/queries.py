@@ -13,7 +13,7 @@ from core.errors import NotFound
 from core.roles import Actor, Role, require_role
 from assessment.delivery import replay, services
 from assessment.delivery.models import Attempt, Booking, Sitting
-from assessment.delivery.rules import Decision, can_book, can_cancel
+from assessment.delivery.rules import Decision, allowed_duration_s, can_book, can_cancel
 
 
 def published_papers(session: Session) -> list:
@@ -75,7 +75,16 @@ class CandidateOverview:
     practice: list[Sitting]
     open_sittings: list[OpenSitting]
     bookings: list[MyBooking]
-    attempts: list[tuple[Attempt, replay.AttemptView]]
+    attempts: list[tuple[Attempt, replay.AttemptView]]  # every try, newest first
+    extra_time_pct: int = 0  # approved: applies to attempts started from now on
+
+    def allowed_s(self, sitting: Sitting) -> int:
+        """The time this candidate has for ``sitting``, as the start page and the timer count it: an
+        open attempt's own (fixed when it started), otherwise the sitting's with approved extra time."""
+        for attempt, view in self.attempts:
+            if attempt.sitting_id == sitting.id and view.state.is_open:
+                return allowed_duration_s(attempt.duration_s, attempt.extra_time_pct)
+        return allowed_duration_s(sitting.duration_s, self.extra_time_pct)
 
 
 def candidate_overview(session: Session, *, actor: Actor, now: dt.datetime) -> CandidateOverview:
@@ -87,9 +96,12 @@ def candidate_overview(session: Session, *, actor: Actor, now: dt.datetime) -> C
     bookings = list(session.scalars(select(Booking).where(Booking.candidate_id == actor.user_id,
                                                           Booking.cancelled_at.is_(None)).order_by(Booking.id)))
     booked_ids = {b.sitting_id for b in bookings}
-    attempts = list(session.scalars(select(Attempt).where(Attempt.candidate_id == actor.user_id)
-                                    .order_by(Attempt.started_at.desc())))
-    views = {a.sitting_id: (a, services.view_of(session, a, now)) for a in attempts}
+    attempts = [(a, services.view_of(session, a, now)) for a in session.scalars(
+        select(Attempt).where(Attempt.candidate_id == actor.user_id)
+        .order_by(Attempt.started_at.desc(), Attempt.attempt_no.desc()))]
+    views: dict[int, tuple[Attempt, replay.AttemptView]] = {}
+    for attempt, view in attempts:
+        views.setdefault(attempt.sitting_id, (attempt, view))  # the latest try at each sitting
     open_sittings = []
     for sitting in session.scalars(select(Sitting).where(Sitting.is_practice.is_(False),
                                                          Sitting.booking_opens_at <= now,
@@ -103,4 +115,54 @@ def candidate_overview(session: Session, *, actor: Actor, now: dt.datetime) -> C
     mine = [MyBooking(b, can_cancel(services.window_of(b.sitting), now),
                       b.sitting.opens_at <= now < b.sitting.closes_at,
                       views[b.sitting_id][1].state if b.sitting_id in views else None) for b in bookings]
-    return CandidateOverview(practice, open_sittings, mine, list(views.values()))
+    adjustments = services.approved_adjustments(session, actor.user_id)
+    return CandidateOverview(practice, open_sittings, mine, attempts,
+                             adjustments.extra_time_pct if adjustments else 0)
+
+
+def cancel_decision(session: Session, booking: Booking, now: dt.datetime) -> Decision:
+    """Whether a booking can be cancelled now: until booking closes, and never once started."""
+    decision = can_cancel(services.window_of(booking.sitting), now)
+    if decision.allowed and services.latest_attempt(session, booking.sitting_id, booking.candidate_id) is not None:
+        return Decision(False, "You have already started this sitting, so the booking cannot be cancelled.")
+    return decision
+
+
+@dataclass(frozen=True)
+class BookingChoice:
+    """What a candidate confirms before booking: the sitting, their time for it, and whether they may."""
+
+    sitting: Sitting
+    decision: Decision
+    places_left: int
+    allowed_s: int
+    extra_time_pct: int
+
+
+def booking_choice(session: Session, *, actor: Actor, sitting_id: int, now: dt.datetime) -> BookingChoice:
+    require_role(actor, Role.CANDIDATE)
+    sitting = get_sitting(session, sitting_id)
+    booked = booked_count(session, sitting.id)
+    decision = can_book(services.window_of(sitting), now, booked=booked, capacity=sitting.capacity,
+                        already_booked=active_booking(session, sitting.id, actor.user_id) is not None,
+                        is_practice=sitting.is_practice)
+    adjustments = services.approved_adjustments(session, actor.user_id)
+    pct = adjustments.extra_time_pct if adjustments else 0
+    return BookingChoice(sitting, decision, max(0, sitting.capacity - booked),
+                         allowed_duration_s(sitting.duration_s, pct), pct)
+
+
+@dataclass(frozen=True)
+class CancellationChoice:
+    """What a candidate confirms before cancelling a booking."""
+
+    booking: Booking
+    decision: Decision
+
+
+def cancellation_choice(session: Session, *, actor: Actor, sitting_id: int, now: dt.datetime) -> CancellationChoice:
+    require_role(actor, Role.CANDIDATE)
+    booking = active_booking(session, sitting_id, actor.user_id)
+    if booking is None:
+        raise NotFound("You have no booking for this sitting.")
+    return CancellationChoice(booking, cancel_decision(session, booking, now))

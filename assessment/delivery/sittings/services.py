@@ -6,16 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from core import audit
 from core.errors import Conflict, NotFound, Problems
 from core.roles import Actor, Role, require_role
 from assessment.delivery import services
-from assessment.delivery.models import Attempt, Booking, Sitting, SittingPaper
-from assessment.delivery.rules import can_book, can_cancel
-from assessment.delivery.sittings.queries import active_booking, booked_count, get_sitting, published_papers
+from assessment.delivery.models import Booking, Sitting, SittingPaper
+from assessment.delivery.rules import can_book
+from assessment.delivery.sittings.queries import (active_booking, booked_count, cancel_decision, get_sitting,
+                                                  published_papers)
 
 
 @dataclass(frozen=True)
@@ -150,12 +151,9 @@ def cancel_booking(session: Session, *, actor: Actor, sitting_id: int, now: dt.d
     booking = active_booking(session, sitting_id, actor.user_id)
     if booking is None:
         raise NotFound("You have no booking for this sitting.")
-    decision = can_cancel(services.window_of(booking.sitting), now)
+    decision = cancel_decision(session, booking, now)
     if not decision.allowed:
         raise Conflict(decision.reason)
-    if session.scalar(select(Attempt.id).where(Attempt.sitting_id == sitting_id,
-                                               Attempt.candidate_id == actor.user_id)) is not None:
-        raise Conflict("You have already started this sitting, so the booking cannot be cancelled.")
     booking.cancelled_at = now
     session.flush()
     audit.record(session, actor=actor, action="booking.cancelled", target_type="sitting", target_id=sitting_id,

@@ -85,7 +85,7 @@ def test_the_live_page_and_the_staff_actions(client, db, login_as, clock, runnin
     login_as(Role.INVIGILATOR)
     clock.set(T0 + 10 * MIN)
     page = client.get(f"/staff/sittings/{sitting.id}/live").get_data(as_text=True)
-    assert "Bea Busy" in page and "2 of 6" in page and "50 min 00 s" in page and "No recent contact" in page
+    assert "Bea Busy" in page and "2 of 6" in page and "50 minutes" in page and "No recent contact" in page
     assert f'href="/staff/attempts/{busy_attempt.id}"' in page and "live-refresh.js" in page
     assert client.get(f"/staff/attempts/{busy_attempt.id}").status_code == 200
 

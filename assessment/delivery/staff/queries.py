@@ -70,7 +70,9 @@ def live_list(session: Session, *, actor: Actor, sitting_id: int, now: dt.dateti
     require_role(actor, Role.ADMIN, Role.INVIGILATOR)
     sitting = get_sitting(session, sitting_id)
     require_not_candidate_in(session, actor, sitting)
-    attempts = {a.candidate_id: a for a in session.scalars(select(Attempt).where(Attempt.sitting_id == sitting.id))}
+    # In attempt-number order, so a practice candidate's latest try is the one listed.
+    attempts = {a.candidate_id: a for a in session.scalars(select(Attempt).where(Attempt.sitting_id == sitting.id)
+                                                           .order_by(Attempt.attempt_no))}
     candidates = list(dict.fromkeys([*session.scalars(select(Booking.candidate_id).where(
         Booking.sitting_id == sitting.id, Booking.cancelled_at.is_(None)).order_by(Booking.id)), *attempts]))
     attempt_ids = [a.id for a in attempts.values()]

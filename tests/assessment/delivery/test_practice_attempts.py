@@ -120,3 +120,15 @@ def test_another_candidates_practice_answers_are_not_found(client, db, framework
     services.submit_attempt(db, actor=other.actor, attempt_id=attempt.id, now=clock.now())
     assert client.get(f"/attempts/{attempt.id}/answers").status_code == 404
     assert client.get("/attempts/999999/answers").status_code == 404
+
+
+def test_the_live_list_shows_a_practice_candidates_latest_try(db, framework, clock, make_user):
+    from assessment.delivery.staff import queries as staff_queries
+
+    sitting, who = make_exam(db, items=ALL_TYPES, is_practice=True, now=clock.now())
+    first = services.start_attempt(db, actor=who.actor, sitting_id=sitting.id, device_id="d", now=clock.now())
+    services.submit_attempt(db, actor=who.actor, attempt_id=first.id, now=clock.now())
+    second = services.start_attempt(db, actor=who.actor, sitting_id=sitting.id, device_id="d", now=clock.now())
+    _, rows = staff_queries.live_list(db, actor=make_user(Role.INVIGILATOR).actor, sitting_id=sitting.id,
+                                      now=clock.now())
+    assert [(r.attempt_id, r.status) for r in rows] == [(second.id, "In progress")]

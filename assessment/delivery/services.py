@@ -252,9 +252,27 @@ def submit_attempt(session: Session, *, actor: Actor, attempt_id: int, now: dt.d
     return final
 
 
+MAX_TIME_ADDED_MIN = 240  # the one limit on time added to an attempt at once; the page says the same
+
+
+def require_not_candidate_in(session: Session, actor: Actor, sitting: Sitting) -> None:
+    """Staff who are candidates in a sitting see and act on nothing of it (DOMAIN.md: separation of
+    roles). The practice sitting holds nothing secret, so staff who tried it may still watch it."""
+    if sitting.is_practice:
+        return
+    booked = session.scalar(select(Booking.id).where(Booking.sitting_id == sitting.id,
+                                                     Booking.candidate_id == actor.user_id).limit(1))
+    started = session.scalar(select(Attempt.id).where(Attempt.sitting_id == sitting.id,
+                                                      Attempt.candidate_id == actor.user_id))
+    if booked or started:
+        raise Forbidden("You are a candidate in this sitting, so you cannot see or act on its attempts.")
+
+
 def _staff_attempt(session: Session, actor: Actor, attempt_id: int) -> Attempt:
+    """Every staff action on an attempt passes here: the role, the attempt, separation of roles."""
     require_role(actor, Role.ADMIN, Role.INVIGILATOR)
     attempt = _lock_attempt(session, attempt_id)
+    require_not_candidate_in(session, actor, attempt.sitting)
     return attempt
 
 
@@ -268,9 +286,10 @@ def extend_time(session: Session, *, actor: Actor, attempt_id: int, seconds: int
                 now: dt.datetime) -> replay.AttemptView:
     attempt = _staff_attempt(session, actor, attempt_id)
     _need_reason(reason)
-    if not 0 < seconds <= 4 * 3600:
+    if not 60 <= seconds <= MAX_TIME_ADDED_MIN * 60:
         from core.errors import FieldProblem, ValidationFailed
-        raise ValidationFailed("Time to add", [FieldProblem("minutes", "Add between 1 minute and 4 hours")])
+        raise ValidationFailed("Time to add", [FieldProblem(
+            "minutes", f"Add between 1 and {MAX_TIME_ADDED_MIN} minutes")])
     if not view_of(session, attempt, now).state.is_open:
         raise AttemptEnded("This attempt has ended; time can no longer be added.")
     _event(session, attempt, "time_extended", now, actor_id=actor.user_id, payload={"seconds": seconds}, reason=reason)

@@ -13,13 +13,13 @@ from core.errors import Conflict, ValidationFailed
 from core.roles import Role
 from core.web import current_actor, roles_required
 from item_bank.authoring.attachments import sniff_type
+from assessment.delivery import services
 from assessment.delivery.adjustments import queries as adjustment_queries
 from assessment.delivery.adjustments import rules as adjustment_rules
 from assessment.delivery.adjustments import services as adjustment_services
 from assessment.delivery.sittings import queries as sitting_queries
 from assessment.delivery.sittings import services as sitting_services
 from assessment.delivery.staff import queries as staff_queries
-from assessment.delivery.staff import services as staff_services
 from assessment.delivery.forms import (AddTimeForm, AdjustmentForm, ButtonForm, DecisionForm, PauseForm, SittingForm,
                                        add_problems, from_london)
 
@@ -266,8 +266,8 @@ def _act(attempt_id: int, form, action, done: str):
 @roles_required(*STAFF)
 def add_time(attempt_id: int):
     form = AddTimeForm(prefix="add")
-    done = _act(attempt_id, form, lambda: staff_services.add_time(
-        db.session(), actor=current_actor(), attempt_id=attempt_id, minutes=form.minutes.data,
+    done = _act(attempt_id, form, lambda: services.extend_time(
+        db.session(), actor=current_actor(), attempt_id=attempt_id, seconds=form.minutes.data * 60,
         reason=form.reason.data or "", now=utcnow()), f"{form.minutes.data} minutes added.")
     return done or _attempt_page(attempt_id, add_form=form)
 
@@ -276,7 +276,7 @@ def add_time(attempt_id: int):
 @roles_required(*STAFF)
 def pause(attempt_id: int):
     form = PauseForm(prefix="pause")
-    done = _act(attempt_id, form, lambda: staff_services.pause_attempt(
+    done = _act(attempt_id, form, lambda: services.pause(
         db.session(), actor=current_actor(), attempt_id=attempt_id, reason=form.reason.data or "", now=utcnow()),
         "The attempt is paused: the candidate's clock has stopped.")
     return done or _attempt_page(attempt_id, pause_form=form)
@@ -286,7 +286,7 @@ def pause(attempt_id: int):
 @roles_required(*STAFF)
 def resume(attempt_id: int):
     form = ButtonForm(prefix="resume")
-    done = _act(attempt_id, form, lambda: staff_services.resume_attempt(
+    done = _act(attempt_id, form, lambda: services.resume(
         db.session(), actor=current_actor(), attempt_id=attempt_id, now=utcnow()),
         "The attempt has resumed: the candidate's clock is running again.")
     return done or _attempt_page(attempt_id, resume_form=form)

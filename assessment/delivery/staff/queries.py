@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import Forbidden, NotFound
+from core.errors import NotFound
 from core.roles import Actor, Role, require_role
 from assessment.delivery import replay, services
 from assessment.delivery.models import Attempt, AttemptEvent, Booking, ResponseStep, Sitting
@@ -18,20 +18,6 @@ from assessment.delivery.rules import allowed_duration_s
 from assessment.delivery.sittings.queries import get_sitting
 
 ONLINE_WITHIN = dt.timedelta(seconds=60)
-
-
-def require_not_candidate_in(session: Session, actor: Actor, sitting: Sitting) -> None:
-    """Staff who are candidates in a sitting see nothing of it (DOMAIN.md: separation of roles). The
-    practice sitting holds nothing secret, so staff who tried it may still watch it."""
-    if sitting.is_practice:
-        return
-    sitting_id = sitting.id
-    booked = session.scalar(select(Booking.id).where(Booking.sitting_id == sitting_id,
-                                                     Booking.candidate_id == actor.user_id).limit(1))
-    started = session.scalar(select(Attempt.id).where(Attempt.sitting_id == sitting_id,
-                                                      Attempt.candidate_id == actor.user_id))
-    if booked or started:
-        raise Forbidden("You are a candidate in this sitting, so you cannot see or act on its attempts.")
 
 
 STATUS_LABELS = {None: "Not started", replay.AttemptState.IN_PROGRESS: "In progress",
@@ -69,7 +55,7 @@ def live_list(session: Session, *, actor: Actor, sitting_id: int, now: dt.dateti
     time left, last save and connection state. Two queries for all the evidence, not one per person."""
     require_role(actor, Role.ADMIN, Role.INVIGILATOR)
     sitting = get_sitting(session, sitting_id)
-    require_not_candidate_in(session, actor, sitting)
+    services.require_not_candidate_in(session, actor, sitting)
     attempts = {a.candidate_id: a for a in session.scalars(select(Attempt).where(Attempt.sitting_id == sitting.id))}
     candidates = list(dict.fromkeys([*session.scalars(select(Booking.candidate_id).where(
         Booking.sitting_id == sitting.id, Booking.cancelled_at.is_(None)).order_by(Booking.id)), *attempts]))
@@ -120,7 +106,7 @@ def staff_attempt(session: Session, *, actor: Actor, attempt_id: int, now: dt.da
     attempt = session.get(Attempt, attempt_id)
     if attempt is None:
         raise NotFound("There is no such attempt.")
-    require_not_candidate_in(session, actor, attempt.sitting)
+    services.require_not_candidate_in(session, actor, attempt.sitting)
     name, email = names_and_emails(session, [attempt.candidate_id]).get(attempt.candidate_id, ("", ""))
     return StaffAttempt(attempt, name, email, services.view_of(session, attempt, now))
 

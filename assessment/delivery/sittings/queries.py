@@ -14,12 +14,31 @@ from core.roles import Actor, Role, require_role
 from assessment.delivery import replay, services
 from assessment.delivery.models import Attempt, Booking, Sitting
 from assessment.delivery.rules import Decision, can_book, can_cancel
+from assessment.delivery.sittings.rules import PaperFacts
 
 
 def published_papers(session: Session) -> list:
     from item_bank.models import ExamPaper  # read-only use of a lower layer's table
 
     return list(session.scalars(select(ExamPaper).where(ExamPaper.is_published.is_(True)).order_by(ExamPaper.id)))
+
+
+def paper_facts(session: Session, paper_ids: list[int]) -> list[PaperFacts]:
+    """What decides whether papers are parallel, in the order given: spec, time allowed, total marks
+    (the sum of the items' marks, which may differ from the spec's target within its tolerance)."""
+    # Read-only use of a lower layer's tables.
+    from item_bank.models import ExamPaper, ExamPaperEntry, ExamSpec, ItemVersion
+
+    marks = dict(session.execute(
+        select(ExamPaperEntry.exam_paper_id, func.sum(ItemVersion.max_mark))
+        .join(ItemVersion, ItemVersion.case_study_version_id == ExamPaperEntry.case_study_version_id)
+        .where(ExamPaperEntry.exam_paper_id.in_(paper_ids)).group_by(ExamPaperEntry.exam_paper_id)).all())
+    rows = {row.id: row for row in session.execute(
+        select(ExamPaper.id, ExamPaper.title, ExamPaper.exam_spec_id, ExamSpec.title.label("spec_title"),
+               ExamSpec.duration_min).join(ExamSpec, ExamSpec.id == ExamPaper.exam_spec_id)
+        .where(ExamPaper.id.in_(paper_ids)))}
+    return [PaperFacts(rows[i].title, rows[i].exam_spec_id, rows[i].spec_title, rows[i].duration_min,
+                       int(marks.get(i, 0))) for i in dict.fromkeys(paper_ids) if i in rows]
 
 
 def get_sitting(session: Session, sitting_id: int) -> Sitting:

@@ -15,7 +15,9 @@ from core.roles import Actor, Role, require_role
 from assessment.delivery import services
 from assessment.delivery.models import Attempt, Booking, Sitting, SittingPaper
 from assessment.delivery.rules import can_book, can_cancel
-from assessment.delivery.sittings.queries import active_booking, booked_count, get_sitting, published_papers
+from assessment.delivery.sittings.queries import (active_booking, booked_count, get_sitting, paper_facts,
+                                                  published_papers)
+from assessment.delivery.sittings.rules import parallel_problems
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,9 @@ def _check_details(session: Session, details: SittingDetails) -> Problems:
         problems.add("paper_ids", "Choose at least one published exam paper")
     elif set(details.paper_ids) - published:
         problems.add("paper_ids", "Choose only published exam papers")
+    else:
+        for reason in parallel_problems(paper_facts(session, details.paper_ids)):
+            problems.add("paper_ids", reason)
     names = {"booking_opens_at": "when booking opens", "booking_closes_at": "when booking closes",
              "opens_at": "when the exam window opens", "closes_at": "when the exam window closes"}
     for name, words in names.items():

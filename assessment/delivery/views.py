@@ -17,11 +17,12 @@ from assessment.delivery import services
 from assessment.delivery.adjustments import queries as adjustment_queries
 from assessment.delivery.adjustments import rules as adjustment_rules
 from assessment.delivery.adjustments import services as adjustment_services
+from assessment.delivery.forms import (AddTimeForm, AdjustmentForm, ButtonForm, DecisionForm, PauseForm, SittingForm,
+                                       add_problems, from_london)
+from assessment.delivery.models import Sitting
 from assessment.delivery.sittings import queries as sitting_queries
 from assessment.delivery.sittings import services as sitting_services
 from assessment.delivery.staff import queries as staff_queries
-from assessment.delivery.forms import (AddTimeForm, AdjustmentForm, ButtonForm, DecisionForm, PauseForm, SittingForm,
-                                       add_problems, from_london)
 
 bp = Blueprint("sittings", __name__)
 STAFF = (Role.ADMIN, Role.INVIGILATOR)
@@ -151,7 +152,7 @@ def new_sitting():
 @bp.route("/admin/sittings/<int:sitting_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_sitting(sitting_id: int):
-    sitting = sitting_queries.get_sitting(db.session(), sitting_id)
+    sitting = db.get_or_raise(db.session(), Sitting, sitting_id)
     form = SittingForm(papers=sitting_queries.published_papers(db.session()))
     if request.method == "GET":
         form.title.data, form.paper_ids.data = sitting.title, [p.exam_paper_id for p in sitting.papers]

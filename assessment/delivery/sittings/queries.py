@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.errors import NotFound
 from core.roles import Actor, Role, require_role
 from assessment.delivery import replay, services
 from assessment.delivery.models import Attempt, Booking, Sitting
@@ -39,13 +38,6 @@ def paper_facts(session: Session, paper_ids: list[int]) -> list[PaperFacts]:
         .where(ExamPaper.id.in_(paper_ids)))}
     return [PaperFacts(rows[i].title, rows[i].exam_spec_id, rows[i].spec_title, rows[i].duration_min,
                        int(marks.get(i, 0))) for i in dict.fromkeys(paper_ids) if i in rows]
-
-
-def get_sitting(session: Session, sitting_id: int) -> Sitting:
-    sitting = session.get(Sitting, sitting_id)
-    if sitting is None:
-        raise NotFound("There is no such sitting.")
-    return sitting
 
 
 def booked_count(session: Session, sitting_id: int) -> int:

@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import NotFound
+from core.db import get_or_raise
 from core.roles import Actor, Role, require_role
 from assessment.delivery import replay, services
 from assessment.delivery.models import Attempt, AttemptEvent, Booking, ResponseStep, Sitting
 from assessment.delivery.people import names_and_emails
 from assessment.delivery.rules import allowed_duration_s
-from assessment.delivery.sittings.queries import get_sitting
 
 ONLINE_WITHIN = dt.timedelta(seconds=60)
 
@@ -54,7 +53,7 @@ def live_list(session: Session, *, actor: Actor, sitting_id: int, now: dt.dateti
     """Every booked candidate (and anyone with an attempt, as in the practice sitting) with progress,
     time left, last save and connection state. Two queries for all the evidence, not one per person."""
     require_role(actor, Role.ADMIN, Role.INVIGILATOR)
-    sitting = get_sitting(session, sitting_id)
+    sitting = get_or_raise(session, Sitting, sitting_id)
     services.require_not_candidate_in(session, actor, sitting)
     attempts = {a.candidate_id: a for a in session.scalars(select(Attempt).where(Attempt.sitting_id == sitting.id))}
     candidates = list(dict.fromkeys([*session.scalars(select(Booking.candidate_id).where(
@@ -103,9 +102,7 @@ class StaffAttempt:
 def staff_attempt(session: Session, *, actor: Actor, attempt_id: int, now: dt.datetime,
                   roles: tuple[Role, ...] = (Role.ADMIN, Role.INVIGILATOR)) -> StaffAttempt:
     require_role(actor, *roles)
-    attempt = session.get(Attempt, attempt_id)
-    if attempt is None:
-        raise NotFound("There is no such attempt.")
+    attempt = get_or_raise(session, Attempt, attempt_id)
     services.require_not_candidate_in(session, actor, attempt.sitting)
     name, email = names_and_emails(session, [attempt.candidate_id]).get(attempt.candidate_id, ("", ""))
     return StaffAttempt(attempt, name, email, services.view_of(session, attempt, now))

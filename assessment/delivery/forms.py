@@ -87,7 +87,8 @@ class SittingForm(FlaskForm):
                         description="For example, “Certificate of Proficiency, January 2027”.")
     paper_ids = CheckboxesField("Exam papers", coerce=int,
                                 description="Choose one or more published papers. With several, each candidate "
-                                            "gets one at random.")
+                                            "gets one at random, so they must be parallel: the same exam "
+                                            "specification, total marks and time allowed.")
     booking_opens_at = UKDateTimeField("Booking opens", "Enter when booking opens",
                                        description="UK time. Not used for a practice sitting.")
     booking_closes_at = UKDateTimeField("Booking closes", "Enter when booking closes",

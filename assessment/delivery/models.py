@@ -9,10 +9,12 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Enum, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime
-from assessment.delivery.rules import AdjustmentStatus
+from assessment.delivery.rules import AdjustmentStatus, EventKind
 
 ADJUSTMENT_STATUS = Enum(AdjustmentStatus, native_enum=False, create_constraint=True, name="adjustment_status",
                          length=20, values_callable=lambda e: [m.value for m in e], validate_strings=True)
+EVENT_KIND = Enum(EventKind, native_enum=False, create_constraint=True, name="attempt_event_kind", length=40,
+                  values_callable=lambda e: [m.value for m in e], validate_strings=True)
 
 
 class Sitting(Base):
@@ -157,7 +159,7 @@ class AttemptEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[EventKind] = mapped_column(EVENT_KIND)
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text, default="")

@@ -14,6 +14,24 @@ class AdjustmentStatus(enum.StrEnum):
     DECLINED = "declined"
 
 
+class EventKind(enum.StrEnum):
+    """What can happen to an attempt (``attempt_events.kind``); the fold in replay.py reads these.
+    A new kind needs a migration: the column's CHECK lists them."""
+
+    STARTED = "started"
+    DEVICE_CLAIMED = "device_claimed"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    TIME_EXTENDED = "time_extended"
+    BREAK_STARTED = "break_started"
+    BREAK_ENDED = "break_ended"
+    STALE_SAVE_REJECTED = "stale_save_rejected"
+    LATE_RESPONSE_REJECTED = "late_response_rejected"
+    SUBMITTED = "submitted"
+    AUTO_SUBMITTED = "auto_submitted"
+    VOIDED = "voided"
+
+
 @dataclass(frozen=True)
 class Window:
     booking_opens_at: dt.datetime

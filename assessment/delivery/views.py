@@ -13,16 +13,17 @@ from core.errors import Conflict, ValidationFailed
 from core.roles import Role
 from core.web import current_actor, roles_required
 from item_bank.authoring.attachments import sniff_type
+from assessment.delivery import services
 from assessment.delivery.adjustments import queries as adjustment_queries
 from assessment.delivery.adjustments import rules as adjustment_rules
 from assessment.delivery.adjustments import services as adjustment_services
+from assessment.delivery.forms import (AddTimeForm, AdjustmentForm, ButtonForm, DecisionForm, PauseForm, SittingForm,
+                                       add_problems, from_london)
+from assessment.delivery.models import Sitting
 from assessment.delivery.sittings import queries as sitting_queries
 from assessment.delivery.sittings import services as sitting_services
 from assessment.delivery.staff import queries as staff_queries
-from assessment.delivery.staff import services as staff_services
 from assessment.delivery.rules import format_duration
-from assessment.delivery.forms import (AddTimeForm, AdjustmentForm, ButtonForm, DecisionForm, PauseForm, SittingForm,
-                                       add_problems, from_london)
 
 bp = Blueprint("sittings", __name__)
 STAFF = (Role.ADMIN, Role.INVIGILATOR)
@@ -166,7 +167,7 @@ def new_sitting():
 @bp.route("/admin/sittings/<int:sitting_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_sitting(sitting_id: int):
-    sitting = sitting_queries.get_sitting(db.session(), sitting_id)
+    sitting = db.get_or_raise(db.session(), Sitting, sitting_id)
     form = SittingForm(papers=sitting_queries.published_papers(db.session()))
     if request.method == "GET":
         form.title.data, form.paper_ids.data = sitting.title, [p.exam_paper_id for p in sitting.papers]
@@ -281,8 +282,8 @@ def _act(attempt_id: int, form, action, done: str):
 @roles_required(*STAFF)
 def add_time(attempt_id: int):
     form = AddTimeForm(prefix="add")
-    done = _act(attempt_id, form, lambda: staff_services.add_time(
-        db.session(), actor=current_actor(), attempt_id=attempt_id, minutes=form.minutes.data,
+    done = _act(attempt_id, form, lambda: services.extend_time(
+        db.session(), actor=current_actor(), attempt_id=attempt_id, seconds=form.minutes.data * 60,
         reason=form.reason.data or "", now=utcnow()), f"{format_duration((form.minutes.data or 0) * 60)} added.")
     return done or _attempt_page(attempt_id, add_form=form)
 
@@ -291,7 +292,7 @@ def add_time(attempt_id: int):
 @roles_required(*STAFF)
 def pause(attempt_id: int):
     form = PauseForm(prefix="pause")
-    done = _act(attempt_id, form, lambda: staff_services.pause_attempt(
+    done = _act(attempt_id, form, lambda: services.pause(
         db.session(), actor=current_actor(), attempt_id=attempt_id, reason=form.reason.data or "", now=utcnow()),
         "The attempt is paused: the candidate's clock has stopped.")
     return done or _attempt_page(attempt_id, pause_form=form)
@@ -301,7 +302,7 @@ def pause(attempt_id: int):
 @roles_required(*STAFF)
 def resume(attempt_id: int):
     form = ButtonForm(prefix="resume")
-    done = _act(attempt_id, form, lambda: staff_services.resume_attempt(
+    done = _act(attempt_id, form, lambda: services.resume(
         db.session(), actor=current_actor(), attempt_id=attempt_id, now=utcnow()),
         "The attempt has resumed: the candidate's clock is running again.")
     return done or _attempt_page(attempt_id, resume_form=form)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import NotFound
+from core.db import get_or_raise
 from core.roles import Actor, Role, require_role
 from assessment.delivery.models import AdjustmentRequest
 from assessment.delivery.people import names_and_emails
@@ -39,8 +39,6 @@ def adjustment_queue(session: Session, *, actor: Actor) -> list[QueuedRequest]:
 
 def get_adjustment(session: Session, *, actor: Actor, request_id: int) -> QueuedRequest:
     require_role(actor, Role.ADMIN)
-    request = session.get(AdjustmentRequest, request_id)
-    if request is None:
-        raise NotFound("There is no such request.")
+    request = get_or_raise(session, AdjustmentRequest, request_id, "There is no such request.")
     return QueuedRequest(request, *names_and_emails(session, [request.candidate_id]).get(request.candidate_id,
                                                                                           ("", "")))

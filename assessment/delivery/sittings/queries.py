@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.db import get_or_raise
 from core.errors import NotFound
 from core.roles import Actor, Role, require_role
 from assessment.delivery import replay, services
 from assessment.delivery.models import Attempt, Booking, Sitting
 from assessment.delivery.rules import Decision, allowed_duration_s, can_book, can_cancel
+from assessment.delivery.sittings.rules import PaperFacts
 
 
 def published_papers(session: Session) -> list:
@@ -22,11 +24,22 @@ def published_papers(session: Session) -> list:
     return list(session.scalars(select(ExamPaper).where(ExamPaper.is_published.is_(True)).order_by(ExamPaper.id)))
 
 
-def get_sitting(session: Session, sitting_id: int) -> Sitting:
-    sitting = session.get(Sitting, sitting_id)
-    if sitting is None:
-        raise NotFound("There is no such sitting.")
-    return sitting
+def paper_facts(session: Session, paper_ids: list[int]) -> list[PaperFacts]:
+    """What decides whether papers are parallel, in the order given: spec, time allowed, total marks
+    (the sum of the items' marks, which may differ from the spec's target within its tolerance)."""
+    # Read-only use of a lower layer's tables.
+    from item_bank.models import ExamPaper, ExamPaperEntry, ExamSpec, ItemVersion
+
+    marks = dict(session.execute(
+        select(ExamPaperEntry.exam_paper_id, func.sum(ItemVersion.max_mark))
+        .join(ItemVersion, ItemVersion.case_study_version_id == ExamPaperEntry.case_study_version_id)
+        .where(ExamPaperEntry.exam_paper_id.in_(paper_ids)).group_by(ExamPaperEntry.exam_paper_id)).all())
+    rows = {row.id: row for row in session.execute(
+        select(ExamPaper.id, ExamPaper.title, ExamPaper.exam_spec_id, ExamSpec.title.label("spec_title"),
+               ExamSpec.duration_min).join(ExamSpec, ExamSpec.id == ExamPaper.exam_spec_id)
+        .where(ExamPaper.id.in_(paper_ids)))}
+    return [PaperFacts(rows[i].title, rows[i].exam_spec_id, rows[i].spec_title, rows[i].duration_min,
+                       int(marks.get(i, 0))) for i in dict.fromkeys(paper_ids) if i in rows]
 
 
 def booked_count(session: Session, sitting_id: int) -> int:
@@ -141,7 +154,7 @@ class BookingChoice:
 
 def booking_choice(session: Session, *, actor: Actor, sitting_id: int, now: dt.datetime) -> BookingChoice:
     require_role(actor, Role.CANDIDATE)
-    sitting = get_sitting(session, sitting_id)
+    sitting = get_or_raise(session, Sitting, sitting_id)
     booked = booked_count(session, sitting.id)
     decision = can_book(services.window_of(sitting), now, booked=booked, capacity=sitting.capacity,
                         already_booked=active_booking(session, sitting.id, actor.user_id) is not None,

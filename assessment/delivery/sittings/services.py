@@ -10,13 +10,15 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.db import get_or_raise
 from core.errors import Conflict, NotFound, Problems
 from core.roles import Actor, Role, require_role
 from assessment.delivery import services
 from assessment.delivery.models import Booking, Sitting, SittingPaper
 from assessment.delivery.rules import can_book
-from assessment.delivery.sittings.queries import (active_booking, booked_count, cancel_decision, get_sitting,
+from assessment.delivery.sittings.queries import (active_booking, booked_count, cancel_decision, paper_facts,
                                                   published_papers)
+from assessment.delivery.sittings.rules import parallel_problems
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ def _check_details(session: Session, details: SittingDetails) -> Problems:
         problems.add("paper_ids", "Choose at least one published exam paper")
     elif set(details.paper_ids) - published:
         problems.add("paper_ids", "Choose only published exam papers")
+    else:
+        for reason in parallel_problems(paper_facts(session, details.paper_ids)):
+            problems.add("paper_ids", reason)
     names = {"booking_opens_at": "when booking opens", "booking_closes_at": "when booking closes",
              "opens_at": "when the exam window opens", "closes_at": "when the exam window closes"}
     for name, words in names.items():
@@ -113,7 +118,7 @@ def create_sitting(session: Session, *, actor: Actor, details: SittingDetails, n
 def update_sitting(session: Session, *, actor: Actor, sitting_id: int, details: SittingDetails,
                    now: dt.datetime) -> Sitting:
     require_role(actor, Role.ADMIN)
-    sitting = get_sitting(session, sitting_id)
+    sitting = get_or_raise(session, Sitting, sitting_id)
     problems = _check_details(session, details)
     booked = booked_count(session, sitting.id)
     if details.capacity is not None and details.capacity >= 1 and details.capacity < booked:
@@ -131,7 +136,7 @@ def book(session: Session, *, actor: Actor, sitting_id: int, now: dt.datetime) -
     if session.get_bind().dialect.name == "postgresql":
         # Places are counted under this row lock, so two last-minute bookings cannot both take the last place.
         session.execute(text("SELECT id FROM sittings WHERE id = :id FOR UPDATE"), {"id": sitting_id})
-    sitting = get_sitting(session, sitting_id)
+    sitting = get_or_raise(session, Sitting, sitting_id)
     decision = can_book(services.window_of(sitting), now, booked=booked_count(session, sitting.id),
                         capacity=sitting.capacity,
                         already_booked=active_booking(session, sitting.id, actor.user_id) is not None,

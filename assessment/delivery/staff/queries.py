@@ -3,35 +3,20 @@ attempt's timeline replayed to any moment. Staff who are candidates in a sitting
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import Forbidden, NotFound
+from core.db import get_or_raise
 from core.roles import Actor, Role, require_role
 from assessment.delivery import replay, services
 from assessment.delivery.models import Attempt, AttemptEvent, Booking, ResponseStep, Sitting
+from assessment.delivery.evidence import fold_attempts
 from assessment.delivery.people import names_and_emails
 from assessment.delivery.rules import allowed_duration_s
-from assessment.delivery.sittings.queries import get_sitting
 
 ONLINE_WITHIN = dt.timedelta(seconds=60)
-
-
-def require_not_candidate_in(session: Session, actor: Actor, sitting: Sitting) -> None:
-    """Staff who are candidates in a sitting see nothing of it (DOMAIN.md: separation of roles). The
-    practice sitting holds nothing secret, so staff who tried it may still watch it."""
-    if sitting.is_practice:
-        return
-    sitting_id = sitting.id
-    booked = session.scalar(select(Booking.id).where(Booking.sitting_id == sitting_id,
-                                                     Booking.candidate_id == actor.user_id).limit(1))
-    started = session.scalar(select(Attempt.id).where(Attempt.sitting_id == sitting_id,
-                                                      Attempt.candidate_id == actor.user_id))
-    if booked or started:
-        raise Forbidden("You are a candidate in this sitting, so you cannot see or act on its attempts.")
 
 
 STATUS_LABELS = {None: "Not started", replay.AttemptState.IN_PROGRESS: "In progress",
@@ -66,25 +51,18 @@ class LiveRow:
 
 def live_list(session: Session, *, actor: Actor, sitting_id: int, now: dt.datetime) -> tuple[Sitting, list[LiveRow]]:
     """Every booked candidate (and anyone with an attempt, as in the practice sitting) with progress,
-    time left, last save and connection state. Two queries for all the evidence, not one per person."""
+    time left, last save and connection state. Grouped queries for all the evidence (evidence.py), as
+    many for a hundred candidates as for two."""
     require_role(actor, Role.ADMIN, Role.INVIGILATOR)
-    sitting = get_sitting(session, sitting_id)
-    require_not_candidate_in(session, actor, sitting)
+    sitting = get_or_raise(session, Sitting, sitting_id)
+    services.require_not_candidate_in(session, actor, sitting)
+    in_sitting = select(Attempt.id).where(Attempt.sitting_id == sitting.id)
     # In attempt-number order, so a practice candidate's latest try is the one listed.
     attempts = {a.candidate_id: a for a in session.scalars(select(Attempt).where(Attempt.sitting_id == sitting.id)
                                                            .order_by(Attempt.attempt_no))}
     candidates = list(dict.fromkeys([*session.scalars(select(Booking.candidate_id).where(
         Booking.sitting_id == sitting.id, Booking.cancelled_at.is_(None)).order_by(Booking.id)), *attempts]))
-    attempt_ids = [a.id for a in attempts.values()]
-    steps: dict[int, list[replay.Step]] = defaultdict(list)
-    events: dict[int, list[replay.Event]] = defaultdict(list)
-    if attempt_ids:
-        for s in session.scalars(select(ResponseStep).where(ResponseStep.attempt_id.in_(attempt_ids))):
-            steps[s.attempt_id].append(replay.Step(s.seq, s.slot, s.payload, s.client_step_id, s.created_at,
-                                                   s.device_id))
-        for e in session.scalars(select(AttemptEvent).where(AttemptEvent.attempt_id.in_(attempt_ids))
-                                 .order_by(AttemptEvent.id)):
-            events[e.attempt_id].append(replay.Event(e.kind, e.occurred_at, e.payload or {}))
+    folded = fold_attempts(session, list(attempts.values()), in_sitting, now)
     people = names_and_emails(session, candidates)
     rows = []
     for candidate_id in candidates:
@@ -93,14 +71,8 @@ def live_list(session: Session, *, actor: Actor, sitting_id: int, now: dt.dateti
         if attempt is None:
             rows.append(LiveRow(candidate_id, name, email, None, None, 0, 0, None, None, None, False))
             continue
-        a_steps, a_events = steps[attempt.id], events[attempt.id]
-        view = replay.attempt_view(started_at=attempt.started_at,
-                                   allowed_s=allowed_duration_s(attempt.duration_s, attempt.extra_time_pct),
-                                   slot_numbers=[s.slot for s in attempt.slots], steps=a_steps, events=a_events,
-                                   now=now)
-        last_save = max((s.at for s in a_steps if s.at <= now), default=None)
-        last_contact = max([t for t in [last_save, *(e.at for e in a_events)] if t is not None and t <= now],
-                           default=None)
+        view, last_save = folded[attempt.id].view, folded[attempt.id].last_save_at
+        last_contact = max([t for t in (last_save, folded[attempt.id].last_event_at) if t is not None], default=None)
         rows.append(LiveRow(candidate_id, name, email, attempt.id, view.state, view.answered, len(view.slots),
                             view.time_left_s if view.state.is_open else None, last_save, last_contact,
                             last_contact is not None and now - last_contact <= ONLINE_WITHIN))
@@ -119,10 +91,8 @@ class StaffAttempt:
 def staff_attempt(session: Session, *, actor: Actor, attempt_id: int, now: dt.datetime,
                   roles: tuple[Role, ...] = (Role.ADMIN, Role.INVIGILATOR)) -> StaffAttempt:
     require_role(actor, *roles)
-    attempt = session.get(Attempt, attempt_id)
-    if attempt is None:
-        raise NotFound("There is no such attempt.")
-    require_not_candidate_in(session, actor, attempt.sitting)
+    attempt = get_or_raise(session, Attempt, attempt_id)
+    services.require_not_candidate_in(session, actor, attempt.sitting)
     name, email = names_and_emails(session, [attempt.candidate_id]).get(attempt.candidate_id, ("", ""))
     return StaffAttempt(attempt, name, email, services.view_of(session, attempt, now))
 

@@ -33,11 +33,53 @@ def actions(db, action):
 
 def test_an_admin_creates_a_sitting_with_two_parallel_papers(db, make_user, make_published_paper):
     admin = make_user(Role.ADMIN)
-    papers = [make_published_paper(1), make_published_paper(1)]
+    first = make_published_paper(1, title="Paper A")
+    papers = [first, make_published_paper(1, title="Paper B", spec=first.spec)]
     sitting = sitting_services.create_sitting(db, actor=admin.actor, details=details(papers), now=T0)
     assert sorted(p.exam_paper_id for p in sitting.papers) == sorted(p.id for p in papers)
     assert (sitting.duration_s, sitting.capacity, sitting.created_by_id) == (5400, 2, admin.id)
     assert len(actions(db, "sitting.created")) == 1
+
+
+def test_a_sittings_papers_must_be_parallel_or_it_is_refused_with_the_reason(db, make_user, make_published_paper):
+    admin = make_user(Role.ADMIN)
+    a = make_published_paper(1, title="Paper A")
+    more_marks = make_published_paper(2, title="Paper B", spec=a.spec)
+    other_spec = make_published_paper(1, title="Paper C")
+    other_spec.spec.title = "Old spec"
+    longer = make_published_paper(1, title="Paper D", duration_min=90)
+    longer.spec.title = "Long spec"
+    db.flush()
+    cases = [
+        ([a, more_marks], ["The papers must have the same total marks: “Paper A” has 3; “Paper B” has 6"]),
+        ([a, other_spec], ["The papers must follow the same exam specification: “Paper A” follows “Test spec”; "
+                           "“Paper C” follows “Old spec”"]),
+        ([a, longer], ["The papers must follow the same exam specification: “Paper A” follows “Test spec”; "
+                       "“Paper D” follows “Long spec”",
+                       "The papers must allow the same time: “Paper A” allows 60 minutes; “Paper D” allows 90 minutes"]),
+    ]
+    for papers, messages in cases:
+        with pytest.raises(ValidationFailed) as error:
+            sitting_services.create_sitting(db, actor=admin.actor, details=details(papers), now=T0)
+        assert [(p.field, p.message) for p in error.value.problems] == [("paper_ids", m) for m in messages]
+    assert db.scalars(select(Sitting)).all() == []
+    sitting = sitting_services.create_sitting(db, actor=admin.actor, details=details([a]), now=T0)
+    with pytest.raises(ValidationFailed, match="problem"):
+        sitting_services.update_sitting(db, actor=admin.actor, sitting_id=sitting.id,
+                                        details=details([a, more_marks]), now=T0)
+    assert [p.exam_paper_id for p in sitting.papers] == [a.id]
+
+
+def test_non_parallel_papers_are_explained_beside_the_field(client, db, login_as, make_published_paper):
+    a = make_published_paper(1, title="Paper A")
+    b = make_published_paper(2, title="Paper B", spec=a.spec)
+    login_as(Role.ADMIN)
+    response = client.post("/admin/sittings/new", data={**FORM, "paper_ids": [str(a.id), str(b.id)]})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert html.count("The papers must have the same total marks: “Paper A” has 3; “Paper B” has 6") == 2
+    assert 'href="#paper_ids' in html
+    assert db.scalars(select(Sitting)).all() == []
 
 
 def test_every_problem_with_a_sitting_is_reported_at_once_and_nothing_is_written(db, make_user, make_published_paper):

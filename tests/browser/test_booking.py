@@ -228,3 +228,14 @@ def test_a_practice_try_shows_the_answers_and_can_be_taken_again(page, live):
     with live.app.app_context():
         tries = db.session().scalar(select(func.count()).select_from(Attempt).where(Attempt.sitting_id == practice_id))
     assert tries == 2
+
+
+def test_the_spoken_time_left_is_never_rounded_up(page, live):
+    """The player's "Time left" announcement agrees with its clock: at 1:13 it never says 2 minutes."""
+    page.goto("/")
+    spoken = page.evaluate("""async () => {
+        const { spokenTime } = await import('/static/js/player/timer.js');
+        return [73, 60, 59, 1, 0, 3600, 4499, 7260].map(spokenTime);
+    }""")
+    assert spoken == ["1 minute left", "1 minute left", "59 seconds left", "1 second left", "No time left",
+                      "1 hour left", "1 hour 14 minutes left", "2 hours 1 minute left"]

@@ -31,7 +31,21 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_error_handlers(app)
     _register_template_helpers(app)
     web.init_app(app)
+    connect_signals()
     return app
+
+
+def connect_signals() -> list:
+    """Who hears which fact of ``core.signals`` (DESIGN.md, "The house"): connected here, the one
+    module that knows every package, never as a side effect of an import. Blinker keeps one
+    connection per receiver, so creating many apps connects nothing twice. Returns the pairs."""
+    from core import signals
+    from assessment.accounts.subscribers import refuse_disabled_account
+
+    subscriptions = [(signals.attempt_starting, refuse_disabled_account)]
+    for signal, receiver in subscriptions:
+        signal.connect(receiver)
+    return subscriptions
 
 
 def _load_config(app: Flask, overrides: dict[str, Any] | None) -> None:

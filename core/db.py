@@ -7,13 +7,17 @@ whole test runs inside one outer transaction.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
+from typing import TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from core.errors import NotFound
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -26,6 +30,19 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+Row = TypeVar("Row")
+
+
+def get_or_raise(session: Session, model: type[Row], ident, message: str | None = None) -> Row:
+    """The row of ``model`` with primary key ``ident``, or ``NotFound`` (404) saying there is none:
+    “There is no such exam paper.” from the class name, unless ``message`` says it better."""
+    row = session.get(model, ident) if ident is not None else None
+    if row is None:
+        words = re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__).lower()
+        raise NotFound(message or f"There is no such {words}.")
+    return row
 
 
 class UTCDateTime(TypeDecorator):

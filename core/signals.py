@@ -1,6 +1,12 @@
 """The few named facts a lower layer tells upper ones about (DESIGN.md, "The house").
 
-Subscribers are connected in the composition root (``assessment.app``), never by import side effects.
+Subscribers are connected in the composition root (``assessment.app.connect_signals``), never by
+import side effects. Each is sent with the request's database session as the sender:
+
+- ``attempt_starting(session, candidate_id=…, sitting=…)``: a receiver that returns a reason (a
+  sentence for the candidate) vetoes the start; nothing is written and the candidate reads the reason.
+- ``attempt_submitted(session, attempt_id=…)``: after a submission or an automatic one at the deadline.
+- ``user_registered`` and ``results_released``: reserved for registration and results.
 """
 from blinker import Namespace
 

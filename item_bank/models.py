@@ -7,15 +7,23 @@ one version to the next. Versions that are approved or used are never changed (D
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from sqlalchemy import (JSON, Boolean, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime
-from item_bank.workflow import Status
+from item_bank.workflow import Action, Status
 
 STATUS_ENUM = Enum(Status, native_enum=False, create_constraint=True, name="status", length=20,
                    values_callable=lambda enum: [m.value for m in enum], validate_strings=True)
+
+# What a review event records: a workflow transition (every workflow Action, so the two cannot drift
+# apart) or a comment. A new action needs a migration: the column's CHECK lists them.
+ReviewAction = enum.StrEnum("ReviewAction", {**{a.name: a.value for a in Action}, "COMMENT": "comment"},
+                            module=__name__)
+REVIEW_ACTION = Enum(ReviewAction, native_enum=False, create_constraint=True, name="review_action", length=30,
+                     values_callable=lambda e: [m.value for m in e], validate_strings=True)
 
 
 class CaseStudy(Base):
@@ -138,7 +146,7 @@ class ReviewEvent(Base):
                                                        index=True)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="RESTRICT"))
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    action: Mapped[str] = mapped_column(String(30))  # a workflow Action, or "comment"
+    action: Mapped[ReviewAction] = mapped_column(REVIEW_ACTION)
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
     comment: Mapped[str] = mapped_column(Text, default="")

@@ -36,14 +36,18 @@ class StartFacts:
     extra_time_pct: int
     has_rest_breaks: bool
     n_items: int | None
+    previous: Attempt | None = None  # the practice exam's last try, ended: another may start
 
 
 def start_facts(session: Session, actor: Actor, sitting_id: int, now: dt.datetime) -> StartFacts:
     sitting = session.get(Sitting, sitting_id)
     if sitting is None:
         raise NotFound("There is no such sitting.")
-    attempt = session.scalar(select(Attempt).where(Attempt.sitting_id == sitting.id,
-                                                   Attempt.candidate_id == actor.user_id))
+    attempt = services.latest_attempt(session, sitting.id, actor.user_id)
+    previous = None
+    if attempt is not None and sitting.is_practice and attempt.is_practice \
+            and not services.view_of(session, attempt, now).state.is_open:
+        previous, attempt = attempt, None
     if attempt is not None:
         view = services.view_of(session, attempt, now)
         return StartFacts(sitting, attempt, view, Decision(True), allowed_duration_s(attempt.duration_s,
@@ -58,7 +62,7 @@ def start_facts(session: Session, actor: Actor, sitting_id: int, now: dt.datetim
     adjustments = services.approved_adjustments(session, actor.user_id)
     pct = adjustments.extra_time_pct if adjustments else 0
     return StartFacts(sitting, None, None, decision, allowed_duration_s(sitting.duration_s, pct), pct,
-                      bool(adjustments and adjustments.rest_breaks), None)
+                      bool(adjustments and adjustments.rest_breaks), None, previous)
 
 
 def own_attempt(session: Session, actor: Actor, attempt_id: int) -> Attempt:
@@ -143,4 +147,98 @@ def review_rows(session: Session, attempt: Attempt, view: replay.AttemptView) ->
                               TYPE_LABELS.get(item_version.item_type, item_version.item_type),
                               state.is_answered, state.flagged, status,
                               _review_note(item_version.content, state.answer, status)))
+    return rows
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option as the candidate saw it, with whether they chose it and whether it is a key."""
+
+    text: str
+    chosen: bool
+    is_key: bool
+
+
+@dataclass(frozen=True)
+class MatchRow:
+    """One stem of an extended matching item: the candidate's option and the key, in words."""
+
+    text: str
+    yours: str
+    correct: str
+
+    @property
+    def is_right(self) -> bool:
+        return bool(self.yours) and self.yours == self.correct
+
+
+@dataclass(frozen=True)
+class PracticeAnswer:
+    """A practice question after the try has ended: the candidate's answer beside the key."""
+
+    slot: int
+    case_study_title: str
+    type_label: str
+    item_type: str
+    stem_html: str  # sanitised when the item was saved
+    is_answered: bool
+    choices: list[Choice]  # single best answer and multiple response, in the candidate's order
+    matches: list[MatchRow]  # extended matching
+    your_order: list[str]  # ordering
+    correct_order: list[str]
+    your_text: str  # constructed response
+    model_answer: str
+    rationale: str
+    mark: float | None  # None: constructed responses are marked by examiners
+    max_mark: int
+
+
+def practice_attempt(session: Session, actor: Actor, attempt_id: int) -> Attempt:
+    """The candidate's own *practice* attempt; a real sitting's attempt is 'not found' here, so its
+    keys cannot be reached by guessing the address."""
+    attempt = services.get_attempt_for(session, actor, attempt_id)
+    if not (attempt.is_practice and attempt.sitting.is_practice):
+        raise NotFound("There is no such practice attempt.")
+    return attempt
+
+
+def practice_answers(session: Session, attempt: Attempt, view: replay.AttemptView) -> list[PracticeAnswer]:
+    """Every question of an ended practice try with the candidate's answer, the key, the mark and the
+    rationale. Refuses a real sitting's attempt and a try that is still open."""
+    from scoring.psychometrics.scoring_rules import mark_response
+
+    if not (attempt.is_practice and attempt.sitting.is_practice) or view.state.is_open:
+        raise NotFound("There is no such practice attempt.")
+    titles = {v.id: v.title for v in _case_study_versions(session, attempt)}
+    rows = []
+    for slot in attempt.slots:
+        content = session.get(ItemVersion, slot.item_version_id).content
+        answer = view.slots[slot.slot].answer
+        options = {o["id"]: o["text"] for o in content.get("options", [])}
+        order = slot.option_order or list(options)
+        kind = content.get("type")
+        key = content.get("key")
+        chosen = {answer} if isinstance(answer, str) else set(answer) if isinstance(answer, list) else set()
+        keys = {key} if isinstance(key, str) else set(key) if isinstance(key, list) else set()
+        choices = [Choice(options[oid], oid in chosen, oid in keys) for oid in order] \
+            if kind in ("sba", "multiple_response") else []
+        given = answer if isinstance(answer, dict) else {}
+        matches = [MatchRow(s.get("text", ""), options.get(given.get(s.get("id")), ""), options.get(s.get("key"), ""))
+                   for s in content.get("stems", [])] if kind == "extended_matching" else []
+        is_order = kind == "ordering"
+        mark = None
+        if kind != "constructed_response":
+            try:
+                mark = mark_response(content, answer).mark
+            except ValueError:  # an answer the item cannot hold scores nothing
+                mark = 0.0
+        rows.append(PracticeAnswer(
+            slot=slot.slot, case_study_title=titles[slot.case_study_version_id],
+            type_label=TYPE_LABELS.get(kind, kind), item_type=kind, stem_html=content.get("stem", ""),
+            is_answered=view.slots[slot.slot].is_answered, choices=choices, matches=matches,
+            your_order=[options.get(oid, "") for oid in answer] if is_order and isinstance(answer, list) else [],
+            correct_order=[options.get(oid, "") for oid in key] if is_order and isinstance(key, list) else [],
+            your_text=answer if kind == "constructed_response" and isinstance(answer, str) else "",
+            model_answer=content.get("model_answer", "") if kind == "constructed_response" else "",
+            rationale=content.get("rationale", ""), mark=mark, max_mark=slot.max_mark))
     return rows

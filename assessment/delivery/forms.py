@@ -14,7 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.clock import LONDON
 from core.errors import ValidationFailed
-from assessment.delivery.sittings import COLOUR_SCHEMES, EXTRA_TIME_CHOICES, TEXT_SIZES
+from assessment.delivery.adjustments.rules import COLOUR_SCHEMES, EXTRA_TIME_CHOICES, TEXT_SIZES
 
 
 def from_london(local: dt.datetime) -> dt.datetime:
@@ -87,7 +87,8 @@ class SittingForm(FlaskForm):
                         description="For example, “Certificate of Proficiency, January 2027”.")
     paper_ids = CheckboxesField("Exam papers", coerce=int,
                                 description="Choose one or more published papers. With several, each candidate "
-                                            "gets one at random.")
+                                            "gets one at random, so they must be parallel: the same exam "
+                                            "specification, total marks and time allowed.")
     booking_opens_at = UKDateTimeField("Booking opens", "Enter when booking opens",
                                        description="UK time. Not used for a practice sitting.")
     booking_closes_at = UKDateTimeField("Booking closes", "Enter when booking closes",

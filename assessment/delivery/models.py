@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime
-from assessment.delivery.rules import AdjustmentStatus
+from assessment.delivery.rules import AdjustmentStatus, EventKind
 
 ADJUSTMENT_STATUS = Enum(AdjustmentStatus, native_enum=False, create_constraint=True, name="adjustment_status",
                          length=20, values_callable=lambda e: [m.value for m in e], validate_strings=True)
+EVENT_KIND = Enum(EventKind, native_enum=False, create_constraint=True, name="attempt_event_kind", length=40,
+                  values_callable=lambda e: [m.value for m in e], validate_strings=True)
 
 
 class Sitting(Base):
@@ -84,14 +86,23 @@ class AdjustmentRequest(Base):
 
 class Attempt(Base):
     """One candidate's sitting of one paper. Its state, deadline and answers are folds over its
-    steps and events; the row itself holds only what was fixed at start."""
+    steps and events; the row itself holds only what was fixed at start.
+
+    A real sitting allows one attempt per candidate; the practice exam may be taken again, each try
+    a new attempt numbered from 1. The database holds that rule too: ``is_practice`` is fixed from
+    the sitting at start, the number is unique per candidate and sitting, and only a practice
+    attempt may be numbered above 1."""
 
     __tablename__ = "attempts"
-    __table_args__ = (UniqueConstraint("sitting_id", "candidate_id"),)
+    __table_args__ = (UniqueConstraint("sitting_id", "candidate_id", "attempt_no"),
+                      CheckConstraint("is_practice OR attempt_no = 1", name="one_attempt_unless_practice"),
+                      CheckConstraint("attempt_no >= 1", name="attempt_no_positive"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), index=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    attempt_no: Mapped[int] = mapped_column(Integer, default=1)  # 1, 2, … per candidate and sitting
+    is_practice: Mapped[bool] = mapped_column(Boolean, default=False)  # the sitting's, when the attempt started
     exam_paper_id: Mapped[int] = mapped_column(ForeignKey("exam_papers.id"))
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     duration_s: Mapped[int] = mapped_column(Integer)
@@ -148,7 +159,7 @@ class AttemptEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="RESTRICT"), index=True)
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[EventKind] = mapped_column(EVENT_KIND)
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     reason: Mapped[str] = mapped_column(Text, default="")

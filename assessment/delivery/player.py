@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
@@ -15,6 +15,7 @@ from core.errors import Conflict
 from core.roles import Role
 from core.web import current_actor, roles_required
 from assessment.delivery import candidate, services
+from assessment.delivery.rules import format_duration
 
 bp = Blueprint("player", __name__)
 
@@ -33,14 +34,8 @@ class SubmitForm(FlaskForm):
                            validators=[DataRequired("Confirm that you want to submit your answers")])
 
 
-def _minutes(seconds: int) -> str:
-    hours, minutes = divmod(-(-seconds // 60), 60)
-    parts = ([f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []) + \
-        ([f"{minutes} minute{'s' if minutes != 1 else ''}"] if minutes or not hours else [])
-    return " and ".join(parts)
-
-
-bp.add_app_template_filter(_minutes, "player_duration")
+# Every page writes durations with the one formatter, so they agree with the exam's clock.
+bp.add_app_template_filter(format_duration, "duration")
 
 
 def _printable(value: object) -> str:
@@ -137,3 +132,20 @@ def receipt(attempt_id: int):
         return redirect(url_for("player.player", attempt_id=attempt.id))
     return render_template("player/receipt.html", attempt=attempt, view=view,
                            code=services.receipt_for(session, attempt, now))
+
+
+@bp.route("/attempts/<int:attempt_id>/answers")
+@roles_required(Role.CANDIDATE)
+def practice_answers(attempt_id: int):
+    """After a practice try has ended: the candidate's answers beside the keys and rationales. A real
+    sitting's attempt is 'not found' here: its keys are never shown."""
+    session = db.session()
+    attempt = candidate.practice_attempt(session, current_actor(), attempt_id)
+    view = services.view_of(session, attempt, utcnow())
+    if view.state.is_open:
+        return redirect(url_for("player.player", attempt_id=attempt.id))
+    rows = candidate.practice_answers(session, attempt, view)
+    response = make_response(render_template("player/practice_answers.html", attempt=attempt, view=view,
+                                             rows=rows))
+    response.headers["Cache-Control"] = "no-store"  # keys: never kept by a shared browser's cache
+    return response

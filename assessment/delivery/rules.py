@@ -14,6 +14,24 @@ class AdjustmentStatus(enum.StrEnum):
     DECLINED = "declined"
 
 
+class EventKind(enum.StrEnum):
+    """What can happen to an attempt (``attempt_events.kind``); the fold in replay.py reads these.
+    A new kind needs a migration: the column's CHECK lists them."""
+
+    STARTED = "started"
+    DEVICE_CLAIMED = "device_claimed"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    TIME_EXTENDED = "time_extended"
+    BREAK_STARTED = "break_started"
+    BREAK_ENDED = "break_ended"
+    STALE_SAVE_REJECTED = "stale_save_rejected"
+    LATE_RESPONSE_REJECTED = "late_response_rejected"
+    SUBMITTED = "submitted"
+    AUTO_SUBMITTED = "auto_submitted"
+    VOIDED = "voided"
+
+
 @dataclass(frozen=True)
 class Window:
     booking_opens_at: dt.datetime
@@ -78,3 +96,16 @@ def receipt_code(attempt_id: int, final_answers: dict[int, object]) -> str:
         chars.append(alphabet[index])
     code = "".join(chars)
     return f"{code[:4]}-{code[4:8]}-{code[8:]}"
+
+
+def format_duration(seconds: float) -> str:
+    """A duration in words, exactly (never rounded up, so it agrees with the exam's clock):
+    "1 hour and 15 minutes", "1 minute and 15 seconds", "2 hours, 2 minutes and 2 seconds"."""
+    whole = max(0, int(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{n} {unit}{'' if n == 1 else 's'}"
+             for n, unit in ((hours, "hour"), (minutes, "minute"), (secs, "second")) if n]
+    if not parts:
+        return "0 minutes"
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"

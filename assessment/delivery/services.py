@@ -12,13 +12,14 @@ import random
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from core import audit, signals
 from core.errors import Conflict, DomainError, FieldProblem, Forbidden, NotFound, ValidationFailed
 from core.roles import Actor, Role, require_role
 from assessment.delivery import replay
+from assessment.delivery.evidence import fold_attempts
 from assessment.delivery.models import (AdjustmentRequest, Attempt, AttemptEvent, AttemptSlot, Booking,
                                         ResponseStep, Sitting)
 from assessment.delivery.rules import AdjustmentStatus, Window, allowed_duration_s, can_start, receipt_code
@@ -76,6 +77,13 @@ def get_attempt_for(session: Session, actor: Actor, attempt_id: int) -> Attempt:
     if attempt is None or attempt.candidate_id != actor.user_id:
         raise NotFound("There is no such attempt.")
     return attempt
+
+
+def latest_attempt(session: Session, sitting_id: int, candidate_id: int) -> Attempt | None:
+    """The candidate's latest try at a sitting (a real sitting has at most one)."""
+    return session.scalars(select(Attempt).where(Attempt.sitting_id == sitting_id,
+                                                 Attempt.candidate_id == candidate_id)
+                           .order_by(Attempt.attempt_no.desc()).limit(1)).first()
 
 
 def approved_adjustments(session: Session, candidate_id: int) -> AdjustmentRequest | None:
@@ -145,14 +153,17 @@ def _event(session: Session, attempt: Attempt, kind: str, now: dt.datetime, *, a
 def start_attempt(session: Session, *, actor: Actor, sitting_id: int, device_id: str, now: dt.datetime,
                   rng: random.Random | None = None) -> Attempt:
     """Start (or resume) the candidate's attempt at a sitting: pick a paper, freeze its items and
-    option orders, apply approved adjustments, and claim the attempt for this device."""
+    option orders, apply approved adjustments, and claim the attempt for this device.
+
+    A real sitting has one attempt per candidate: asking again resumes it (or returns it, ended). The
+    practice exam can be taken again: once a try has ended, asking again starts the next try."""
     require_role(actor, Role.CANDIDATE)
     sitting = session.get(Sitting, sitting_id)
     if sitting is None:
         raise NotFound("There is no such sitting.")
-    existing = session.scalar(select(Attempt).where(Attempt.sitting_id == sitting.id,
-                                                    Attempt.candidate_id == actor.user_id))
-    if existing is not None:
+    existing = latest_attempt(session, sitting.id, actor.user_id)
+    if existing is not None and not (sitting.is_practice and existing.is_practice
+                                     and not view_of(session, existing, now).state.is_open):
         claim_device(session, actor=actor, attempt_id=existing.id, device_id=device_id, now=now)
         return existing
     booked = session.scalar(select(Booking.id).where(Booking.sitting_id == sitting.id,
@@ -173,6 +184,8 @@ def start_attempt(session: Session, *, actor: Actor, sitting_id: int, device_id:
     paper = session.get(ExamPaper, rng.choice(sitting.papers).exam_paper_id)
     adjustments = approved_adjustments(session, actor.user_id)
     attempt = Attempt(sitting_id=sitting.id, candidate_id=actor.user_id, exam_paper_id=paper.id, started_at=now,
+                      attempt_no=existing.attempt_no + 1 if existing is not None else 1,
+                      is_practice=sitting.is_practice,
                       duration_s=sitting.duration_s,
                       extra_time_pct=adjustments.extra_time_pct if adjustments else 0,
                       has_rest_breaks=bool(adjustments and adjustments.rest_breaks),
@@ -190,10 +203,11 @@ def start_attempt(session: Session, *, actor: Actor, sitting_id: int, device_id:
                 max_mark=item_version.max_mark))
     session.flush()
     _event(session, attempt, "started", now, actor_id=actor.user_id,
-           payload={"exam_paper_id": paper.id, "extra_time_pct": attempt.extra_time_pct})
+           payload={"exam_paper_id": paper.id, "extra_time_pct": attempt.extra_time_pct,
+                    "attempt_no": attempt.attempt_no})
     _event(session, attempt, "device_claimed", now, actor_id=actor.user_id, payload={"device_id": device_id})
     audit.record(session, actor=actor, action="attempt.started", target_type="attempt", target_id=attempt.id,
-                 after={"sitting": sitting.id, "paper": paper.id}, now=now)
+                 after={"sitting": sitting.id, "paper": paper.id, "attempt_no": attempt.attempt_no}, now=now)
     return attempt
 
 
@@ -278,9 +292,27 @@ def submit_attempt(session: Session, *, actor: Actor, attempt_id: int, now: dt.d
     return final
 
 
+MAX_TIME_ADDED_MIN = 240  # the one limit on time added to an attempt at once; the page says the same
+
+
+def require_not_candidate_in(session: Session, actor: Actor, sitting: Sitting) -> None:
+    """Staff who are candidates in a sitting see and act on nothing of it (DOMAIN.md: separation of
+    roles). The practice sitting holds nothing secret, so staff who tried it may still watch it."""
+    if sitting.is_practice:
+        return
+    booked = session.scalar(select(Booking.id).where(Booking.sitting_id == sitting.id,
+                                                     Booking.candidate_id == actor.user_id).limit(1))
+    started = session.scalar(select(Attempt.id).where(Attempt.sitting_id == sitting.id,
+                                                      Attempt.candidate_id == actor.user_id))
+    if booked or started:
+        raise Forbidden("You are a candidate in this sitting, so you cannot see or act on its attempts.")
+
+
 def _staff_attempt(session: Session, actor: Actor, attempt_id: int) -> Attempt:
+    """Every staff action on an attempt passes here: the role, the attempt, separation of roles."""
     require_role(actor, Role.ADMIN, Role.INVIGILATOR)
     attempt = _lock_attempt(session, attempt_id)
+    require_not_candidate_in(session, actor, attempt.sitting)
     return attempt
 
 
@@ -294,9 +326,10 @@ def extend_time(session: Session, *, actor: Actor, attempt_id: int, seconds: int
                 now: dt.datetime) -> replay.AttemptView:
     attempt = _staff_attempt(session, actor, attempt_id)
     _need_reason(reason)
-    if not 0 < seconds <= 4 * 3600:
+    if not 60 <= seconds <= MAX_TIME_ADDED_MIN * 60:
         from core.errors import FieldProblem, ValidationFailed
-        raise ValidationFailed("Time to add", [FieldProblem("minutes", "Add between 1 minute and 4 hours")])
+        raise ValidationFailed("Time to add", [FieldProblem(
+            "minutes", f"Add between 1 and {MAX_TIME_ADDED_MIN} minutes")])
     if not view_of(session, attempt, now).state.is_open:
         raise AttemptEnded("This attempt has ended; time can no longer be added.")
     _event(session, attempt, "time_extended", now, actor_id=actor.user_id, payload={"seconds": seconds}, reason=reason)
@@ -356,17 +389,25 @@ def take_break(session: Session, *, actor: Actor, attempt_id: int, now: dt.datet
 
 def close_overdue(session: Session, *, now: dt.datetime) -> list[int]:
     """Record ``auto_submitted`` for every attempt whose deadline has passed without a submission,
-    so the audit trail shows when it closed (its state was already derived as timed out)."""
-    closed = []
-    recorded = set(session.scalars(select(AttemptEvent.attempt_id).where(
-        AttemptEvent.kind.in_(["submitted", "auto_submitted", "voided"]))))
-    for attempt in session.scalars(select(Attempt).where(Attempt.id.not_in(recorded) if recorded else True)):
-        view = view_of(session, attempt, now)
+    so the audit trail shows when it closed (its state was already derived as timed out). Grouped
+    queries fold every open attempt at once (``evidence.fold_attempts``), and the closing events go
+    in one batch: as many statements for a thousand open attempts as for one."""
+    ended = select(AttemptEvent.attempt_id).where(AttemptEvent.kind.in_(["submitted", "auto_submitted", "voided"]))
+    still_open = select(Attempt.id).where(Attempt.id.not_in(ended))
+    attempts = list(session.scalars(select(Attempt).where(Attempt.id.in_(still_open)).order_by(Attempt.id)))
+    folded = fold_attempts(session, attempts, still_open, now)
+    closing = []
+    for attempt in attempts:
+        view = folded[attempt.id].view
         if view.state == replay.AttemptState.TIMED_OUT:
-            _event(session, attempt, "auto_submitted", now, payload={"deadline": view.deadline.isoformat(),
-                                                                     "answered": view.answered})
-            signals.attempt_submitted.send(session, attempt_id=attempt.id)
-            closed.append(attempt.id)
+            closing.append({"attempt_id": attempt.id, "kind": "auto_submitted", "actor_id": None, "reason": "",
+                            "payload": {"deadline": view.deadline.isoformat(), "answered": view.answered},
+                            "occurred_at": now})
+    if closing:
+        session.execute(insert(AttemptEvent), closing)  # one statement for the batch
+    closed = [row["attempt_id"] for row in closing]
+    for attempt_id in closed:
+        signals.attempt_submitted.send(session, attempt_id=attempt_id)
     return closed
 
 

@@ -13,9 +13,17 @@ from core.errors import Conflict, ValidationFailed
 from core.roles import Role
 from core.web import current_actor, roles_required
 from item_bank.authoring.attachments import sniff_type
-from assessment.delivery import sittings
+from assessment.delivery import services
+from assessment.delivery.adjustments import queries as adjustment_queries
+from assessment.delivery.adjustments import rules as adjustment_rules
+from assessment.delivery.adjustments import services as adjustment_services
 from assessment.delivery.forms import (AddTimeForm, AdjustmentForm, ButtonForm, DecisionForm, PauseForm, SittingForm,
                                        add_problems, from_london)
+from assessment.delivery.models import Sitting
+from assessment.delivery.sittings import queries as sitting_queries
+from assessment.delivery.sittings import services as sitting_services
+from assessment.delivery.staff import queries as staff_queries
+from assessment.delivery.rules import format_duration
 
 bp = Blueprint("sittings", __name__)
 STAFF = (Role.ADMIN, Role.INVIGILATOR)
@@ -28,12 +36,9 @@ def _helpers():
         return url_for("player.start", sitting_id=sitting_id)
 
     def minutes(seconds: int | None) -> str:
-        if seconds is None:
-            return "—"
-        hours, rest = divmod(int(seconds), 3600)
-        return f"{hours} h {rest // 60:02d} min" if hours else f"{rest // 60} min {rest % 60:02d} s"
+        return "—" if seconds is None else format_duration(seconds)
 
-    return {"start_url": start_url, "minutes": minutes, "status_labels": sittings.STATUS_LABELS}
+    return {"start_url": start_url, "minutes": minutes, "status_labels": staff_queries.STATUS_LABELS}
 
 
 def _status(form) -> int:
@@ -45,8 +50,16 @@ def _status(form) -> int:
 @bp.route("/sittings")
 @roles_required(Role.CANDIDATE)
 def index():
-    overview = sittings.candidate_overview(db.session(), actor=current_actor(), now=utcnow())
-    return render_template("sittings/index.html", overview=overview, form=ButtonForm())
+    overview = sitting_queries.candidate_overview(db.session(), actor=current_actor(), now=utcnow())
+    return render_template("sittings/index.html", overview=overview)
+
+
+@bp.get("/sittings/<int:sitting_id>/book")
+@roles_required(Role.CANDIDATE)
+def confirm_booking(sitting_id: int):
+    """Booking asks first: the sitting, this candidate's time for it, and the button that books."""
+    choice = sitting_queries.booking_choice(db.session(), actor=current_actor(), sitting_id=sitting_id, now=utcnow())
+    return render_template("sittings/confirm_booking.html", choice=choice, form=ButtonForm())
 
 
 @bp.route("/sittings/<int:sitting_id>/book", methods=["POST"])
@@ -54,7 +67,7 @@ def index():
 def book(sitting_id: int):
     if ButtonForm().validate_on_submit():
         try:
-            booking = sittings.book(db.session(), actor=current_actor(), sitting_id=sitting_id, now=utcnow())
+            booking = sitting_services.book(db.session(), actor=current_actor(), sitting_id=sitting_id, now=utcnow())
         except Conflict as error:
             flash(error.message, "error")
         else:
@@ -63,12 +76,22 @@ def book(sitting_id: int):
     return redirect(url_for("sittings.index"))
 
 
+@bp.get("/sittings/<int:sitting_id>/cancel")
+@roles_required(Role.CANDIDATE)
+def confirm_cancel(sitting_id: int):
+    """Cancelling asks first, and says what is lost (the place) and until when it can be booked again."""
+    choice = sitting_queries.cancellation_choice(db.session(), actor=current_actor(), sitting_id=sitting_id,
+                                                 now=utcnow())
+    return render_template("sittings/confirm_cancel.html", choice=choice, form=ButtonForm())
+
+
 @bp.route("/sittings/<int:sitting_id>/cancel", methods=["POST"])
 @roles_required(Role.CANDIDATE)
 def cancel(sitting_id: int):
     if ButtonForm().validate_on_submit():
         try:
-            booking = sittings.cancel_booking(db.session(), actor=current_actor(), sitting_id=sitting_id, now=utcnow())
+            booking = sitting_services.cancel_booking(db.session(), actor=current_actor(), sitting_id=sitting_id,
+                                                      now=utcnow())
         except Conflict as error:
             flash(error.message, "error")
         else:
@@ -83,13 +106,13 @@ def adjustments():
     form = AdjustmentForm()
     if form.validate_on_submit():
         upload = form.evidence.data
-        details = sittings.AdjustmentDetails(
+        details = adjustment_services.AdjustmentDetails(
             extra_time_pct=form.extra_time_pct.data, rest_breaks=form.rest_breaks.data,
             text_size=form.text_size.data or "", colour_scheme=form.colour_scheme.data or "",
             uses_screen_reader=form.uses_screen_reader.data, other=form.other.data or "",
             evidence_filename=getattr(upload, "filename", "") or "", evidence=upload.read() if upload else b"")
         try:
-            sittings.request_adjustments(db.session(), actor=current_actor(), details=details,
+            adjustment_services.request_adjustments(db.session(), actor=current_actor(), details=details,
                                          upload_folder=current_app.config["UPLOAD_FOLDER"],
                                          scan_command=current_app.config["VIRUS_SCAN_COMMAND"], now=utcnow())
         except ValidationFailed as error:
@@ -101,9 +124,9 @@ def adjustments():
             flash("Your request has been sent. We will tell you the decision here and in your notifications.",
                   "success")
             return redirect(url_for("sittings.adjustments"))
-    requests = sittings.my_adjustments(db.session(), actor=current_actor())
+    requests = adjustment_queries.my_adjustments(db.session(), actor=current_actor())
     return render_template("sittings/adjustments.html", form=form, requests=requests,
-                           describe=sittings.describe), _status(form)
+                           describe=adjustment_rules.describe), _status(form)
 
 
 # -------------------------------------------------------------------------------- administrators
@@ -111,12 +134,12 @@ def adjustments():
 @bp.route("/admin/sittings")
 @roles_required(Role.ADMIN)
 def admin_sittings():
-    rows = sittings.all_sittings(db.session(), actor=current_actor())
+    rows = sitting_queries.all_sittings(db.session(), actor=current_actor())
     return render_template("sittings/admin_sittings.html", rows=rows)
 
 
-def _details(form: SittingForm) -> sittings.SittingDetails:
-    return sittings.SittingDetails(
+def _details(form: SittingForm) -> sitting_services.SittingDetails:
+    return sitting_services.SittingDetails(
         title=form.title.data or "", paper_ids=list(form.paper_ids.data or []),
         booking_opens_at=form.booking_opens_at.data, booking_closes_at=form.booking_closes_at.data,
         opens_at=form.opens_at.data, closes_at=form.closes_at.data, duration_min=form.duration_min.data,
@@ -127,10 +150,10 @@ def _details(form: SittingForm) -> sittings.SittingDetails:
 @bp.route("/admin/sittings/new", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def new_sitting():
-    form = SittingForm(papers=sittings.published_papers(db.session()))
+    form = SittingForm(papers=sitting_queries.published_papers(db.session()))
     if form.validate_on_submit():
         try:
-            sitting = sittings.create_sitting(db.session(), actor=current_actor(), details=_details(form),
+            sitting = sitting_services.create_sitting(db.session(), actor=current_actor(), details=_details(form),
                                               now=utcnow())
         except ValidationFailed as error:
             add_problems(form, error)
@@ -144,8 +167,8 @@ def new_sitting():
 @bp.route("/admin/sittings/<int:sitting_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_sitting(sitting_id: int):
-    sitting = sittings.get_sitting(db.session(), sitting_id)
-    form = SittingForm(papers=sittings.published_papers(db.session()))
+    sitting = db.get_or_raise(db.session(), Sitting, sitting_id)
+    form = SittingForm(papers=sitting_queries.published_papers(db.session()))
     if request.method == "GET":
         form.title.data, form.paper_ids.data = sitting.title, [p.exam_paper_id for p in sitting.papers]
         form.booking_opens_at.data, form.booking_closes_at.data = sitting.booking_opens_at, sitting.booking_closes_at
@@ -154,7 +177,7 @@ def edit_sitting(sitting_id: int):
         form.requires_invigilation.data, form.is_practice.data = sitting.requires_invigilation, sitting.is_practice
     if form.validate_on_submit():
         try:
-            sittings.update_sitting(db.session(), actor=current_actor(), sitting_id=sitting.id,
+            sitting_services.update_sitting(db.session(), actor=current_actor(), sitting_id=sitting.id,
                                     details=_details(form), now=utcnow())
         except ValidationFailed as error:
             add_problems(form, error)
@@ -168,18 +191,18 @@ def edit_sitting(sitting_id: int):
 @bp.route("/admin/adjustments")
 @roles_required(Role.ADMIN)
 def admin_adjustments():
-    queue = sittings.adjustment_queue(db.session(), actor=current_actor())
-    return render_template("sittings/admin_adjustments.html", queue=queue, describe=sittings.describe)
+    queue = adjustment_queries.adjustment_queue(db.session(), actor=current_actor())
+    return render_template("sittings/admin_adjustments.html", queue=queue, describe=adjustment_rules.describe)
 
 
 @bp.route("/admin/adjustments/<int:request_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def admin_adjustment(request_id: int):
-    found = sittings.get_adjustment(db.session(), actor=current_actor(), request_id=request_id)
+    found = adjustment_queries.get_adjustment(db.session(), actor=current_actor(), request_id=request_id)
     form = DecisionForm()
     if form.validate_on_submit():
         try:
-            decided = sittings.decide_adjustment(db.session(), actor=current_actor(), request_id=request_id,
+            decided = adjustment_services.decide_adjustment(db.session(), actor=current_actor(), request_id=request_id,
                                                  approve=form.decision.data == "approve", reason=form.reason.data,
                                                  now=utcnow())
         except ValidationFailed as error:
@@ -191,14 +214,14 @@ def admin_adjustment(request_id: int):
             flash(f"Request {decided.status.value} for {found.candidate_name}. They have been told.", "success")
             return redirect(url_for("sittings.admin_adjustments"))
     return render_template("sittings/admin_adjustment.html", found=found, form=form,
-                           describe=sittings.describe), _status(form)
+                           describe=adjustment_rules.describe), _status(form)
 
 
 @bp.route("/admin/adjustments/<int:request_id>/evidence")
 @roles_required(Role.ADMIN)
 def adjustment_evidence(request_id: int):
-    adjustment = sittings.get_adjustment(db.session(), actor=current_actor(), request_id=request_id).request
-    path = sittings.evidence_path(current_app.config["UPLOAD_FOLDER"], adjustment.evidence_sha256)
+    adjustment = adjustment_queries.get_adjustment(db.session(), actor=current_actor(), request_id=request_id).request
+    path = adjustment_services.evidence_path(current_app.config["UPLOAD_FOLDER"], adjustment.evidence_sha256)
     if not adjustment.evidence_sha256 or not path.exists():
         return render_template("errors/404.html"), 404
     with path.open("rb") as handle:
@@ -212,7 +235,7 @@ def adjustment_evidence(request_id: int):
 @bp.route("/staff/sittings")
 @roles_required(*STAFF)
 def staff_sittings():
-    rows = sittings.all_sittings(db.session(), actor=current_actor())
+    rows = sitting_queries.all_sittings(db.session(), actor=current_actor())
     return render_template("sittings/staff_sittings.html", rows=rows)
 
 
@@ -220,12 +243,12 @@ def staff_sittings():
 @roles_required(*STAFF)
 def live(sitting_id: int):
     now = utcnow()
-    sitting, rows = sittings.live_list(db.session(), actor=current_actor(), sitting_id=sitting_id, now=now)
+    sitting, rows = staff_queries.live_list(db.session(), actor=current_actor(), sitting_id=sitting_id, now=now)
     return render_template("sittings/live.html", sitting=sitting, rows=rows, now=now)
 
 
 def _attempt_page(attempt_id: int, add_form=None, pause_form=None, resume_form=None):
-    found = sittings.staff_attempt(db.session(), actor=current_actor(), attempt_id=attempt_id, now=utcnow())
+    found = staff_queries.staff_attempt(db.session(), actor=current_actor(), attempt_id=attempt_id, now=utcnow())
     forms = [f for f in (add_form, pause_form, resume_form) if f is not None]
     status = 422 if any(f.errors or f.form_errors for f in forms) else 200
     return render_template("sittings/staff_attempt.html", found=found,
@@ -259,9 +282,9 @@ def _act(attempt_id: int, form, action, done: str):
 @roles_required(*STAFF)
 def add_time(attempt_id: int):
     form = AddTimeForm(prefix="add")
-    done = _act(attempt_id, form, lambda: sittings.add_time(
-        db.session(), actor=current_actor(), attempt_id=attempt_id, minutes=form.minutes.data,
-        reason=form.reason.data or "", now=utcnow()), f"{form.minutes.data} minutes added.")
+    done = _act(attempt_id, form, lambda: services.extend_time(
+        db.session(), actor=current_actor(), attempt_id=attempt_id, seconds=form.minutes.data * 60,
+        reason=form.reason.data or "", now=utcnow()), f"{format_duration((form.minutes.data or 0) * 60)} added.")
     return done or _attempt_page(attempt_id, add_form=form)
 
 
@@ -269,7 +292,7 @@ def add_time(attempt_id: int):
 @roles_required(*STAFF)
 def pause(attempt_id: int):
     form = PauseForm(prefix="pause")
-    done = _act(attempt_id, form, lambda: sittings.pause_attempt(
+    done = _act(attempt_id, form, lambda: services.pause(
         db.session(), actor=current_actor(), attempt_id=attempt_id, reason=form.reason.data or "", now=utcnow()),
         "The attempt is paused: the candidate's clock has stopped.")
     return done or _attempt_page(attempt_id, pause_form=form)
@@ -279,7 +302,7 @@ def pause(attempt_id: int):
 @roles_required(*STAFF)
 def resume(attempt_id: int):
     form = ButtonForm(prefix="resume")
-    done = _act(attempt_id, form, lambda: sittings.resume_attempt(
+    done = _act(attempt_id, form, lambda: services.resume(
         db.session(), actor=current_actor(), attempt_id=attempt_id, now=utcnow()),
         "The attempt has resumed: the candidate's clock is running again.")
     return done or _attempt_page(attempt_id, resume_form=form)
@@ -300,7 +323,7 @@ def _moment(raw: str | None) -> tuple[dt.datetime | None, str]:
 @roles_required(Role.EXAMINER, Role.ADMIN)
 def timeline(attempt_id: int):
     at, problem = _moment(request.args.get("at"))
-    found = sittings.timeline(db.session(), actor=current_actor(), attempt_id=attempt_id, at=at, now=utcnow())
+    found = staff_queries.timeline(db.session(), actor=current_actor(), attempt_id=attempt_id, at=at, now=utcnow())
     return render_template("sittings/timeline.html", t=found, problem=problem,
                            at_local=found.at.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M:%S")), \
         422 if problem else 200

@@ -8,7 +8,10 @@ from sqlalchemy import text
 from core import db
 from core import notifications as notification_service
 from core.clock import utcnow
+from core.roles import Role
 from core.web import current_actor, login_required
+from assessment.delivery.staff.queries import STATUS_LABELS
+from assessment.home.dashboard import candidate_dashboard
 
 bp = Blueprint("home", __name__)
 
@@ -23,7 +26,11 @@ def index():
 @bp.route("/dashboard")
 @login_required
 def dashboard():
-    return render_template("home/dashboard.html", actor=current_actor())
+    """Each role's part links only to pages that exist; a candidate's shows their own bookings,
+    adjustment decisions and next steps."""
+    actor = current_actor()
+    candidate = candidate_dashboard(db.session(), actor=actor, now=utcnow()) if actor.has(Role.CANDIDATE) else None
+    return render_template("home/dashboard.html", actor=actor, candidate=candidate, status_labels=STATUS_LABELS)
 
 
 @bp.route("/healthz")

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
 from core import audit
-from core.errors import FieldProblem, NotFound, ValidationFailed
+from core.db import get_or_raise
+from core.errors import FieldProblem, ValidationFailed
 from core.roles import Actor
 from item_bank.authoring.services import _require_author_edit, get_version
 from item_bank.models import Attachment
@@ -36,7 +37,9 @@ def _refuse(message: str) -> ValidationFailed:
     return ValidationFailed(message, [FieldProblem("file", message)])
 
 
-def _scan(data: bytes, command: str | None) -> None:
+def scan(data: bytes, command: str | None) -> None:
+    """Run the configured virus scanner (``{path}`` is the file) and refuse the file unless it exits 0;
+    no command means no scan."""
     if not command:
         return
     with tempfile.NamedTemporaryFile(delete=False) as handle:
@@ -71,7 +74,7 @@ def add_attachment(session: Session, *, actor: Actor, version_id: int, filename:
     if not description.strip():
         raise ValidationFailed("Describe the attachment", [FieldProblem("description", "Describe the attachment, "
                                                                         "for example ‘Referral letter’")])
-    _scan(data, scan_command)
+    scan(data, scan_command)
     digest = hashlib.sha256(data).hexdigest()
     path = storage_path(upload_folder, digest)
     if not path.exists():
@@ -90,16 +93,11 @@ def add_attachment(session: Session, *, actor: Actor, version_id: int, filename:
 
 
 def remove_attachment(session: Session, *, actor: Actor, attachment_id: int, now: dt.datetime) -> None:
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None:
-        raise NotFound("There is no such attachment.")
+    attachment = get_or_raise(session, Attachment, attachment_id)
     _require_author_edit(actor, attachment.case_study_version)
     session.delete(attachment)  # the stored file stays: other versions may share it
     session.flush()
 
 
 def get_attachment(session: Session, attachment_id: int) -> Attachment:
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None:
-        raise NotFound("There is no such attachment.")
-    return attachment
+    return get_or_raise(session, Attachment, attachment_id)

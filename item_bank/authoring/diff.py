@@ -5,6 +5,8 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from item_bank.sanitise import html_to_text
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -44,9 +46,7 @@ def item_text(content: dict | None) -> dict[str, str]:
     """The parts of an item worth comparing, as labelled plain text."""
     if not content:
         return {}
-    from item_bank.authoring.services import plain_text
-
-    parts = {"Stem": plain_text(content.get("stem", ""))}
+    parts = {"Stem": html_to_text(content.get("stem", ""))}
     for option in content.get("options", []):
         parts[f"Option {option['id']}"] = option["text"]
     for stem in content.get("stems", []):

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.db import get_or_raise
 from core.errors import Conflict, FieldProblem, Forbidden, NotFound, Problems, ValidationFailed
 from core.roles import Actor, Role, require_role
 from item_bank import item_types
@@ -26,17 +27,11 @@ def plain_text(fragment: str) -> str:
 
 
 def get_version(session: Session, version_id: int) -> CaseStudyVersion:
-    version = session.get(CaseStudyVersion, version_id)
-    if version is None:
-        raise NotFound("There is no such case study version.")
-    return version
+    return get_or_raise(session, CaseStudyVersion, version_id)
 
 
 def get_case_study(session: Session, case_study_id: int) -> CaseStudy:
-    case_study = session.get(CaseStudy, case_study_id)
-    if case_study is None:
-        raise NotFound("There is no such case study.")
-    return case_study
+    return get_or_raise(session, CaseStudy, case_study_id)
 
 
 def _require_author_edit(actor: Actor, version: CaseStudyVersion) -> None:

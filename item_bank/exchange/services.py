@@ -26,6 +26,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.db import get_or_raise
 from core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from core.roles import Actor, Role, require_role
 from item_bank import qti
@@ -177,9 +178,7 @@ def export_paper(session: Session, *, actor: Actor, paper_id: int, qti_version: 
     """A published exam paper, its case studies in paper order, as a QTI content package."""
     require_role(actor, *EXPORT_ROLES)
     qti_version = _qti_version(qti_version)
-    paper = session.get(ExamPaper, paper_id)
-    if paper is None:
-        raise NotFound("There is no such exam paper.")
+    paper = get_or_raise(session, ExamPaper, paper_id)
     if not paper.is_published:
         raise Conflict("Only a published paper can be exported: publishing freezes what it contains.")
     cases = [case_study_dict(session, entry.case_study_version) for entry in paper.entries]

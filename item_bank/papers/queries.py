@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
-from core.errors import NotFound
+from core.db import get_or_raise
 from item_bank.assembly import (CaseStudySummary, ConstraintCheck, PaperFigures, SpecConstraints,
                                 conformance, paper_figures)
 from item_bank.framework.models import FrameworkVersion, Standard, Substandard, Theme
@@ -22,17 +22,11 @@ from item_bank.workflow import Status
 # --- specs and papers --------------------------------------------------------------------------
 
 def get_spec(session: Session, spec_id: int) -> ExamSpec:
-    spec = session.get(ExamSpec, spec_id)
-    if spec is None:
-        raise NotFound("There is no such exam spec.")
-    return spec
+    return get_or_raise(session, ExamSpec, spec_id)
 
 
 def get_paper(session: Session, paper_id: int) -> ExamPaper:
-    paper = session.get(ExamPaper, paper_id)
-    if paper is None:
-        raise NotFound("There is no such exam paper.")
-    return paper
+    return get_or_raise(session, ExamPaper, paper_id)
 
 
 def spec_is_locked(session: Session, spec_id: int) -> bool:

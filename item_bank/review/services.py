@@ -12,7 +12,7 @@ from core.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationF
 from core.roles import Actor, Role
 from item_bank import item_types
 from item_bank.authoring.services import get_version
-from item_bank.models import CaseStudyVersion, ReviewEvent
+from item_bank.models import CaseStudyVersion, ReviewAction, ReviewEvent
 from item_bank.workflow import Action, Status, TRANSITIONS, may
 
 REVIEWER_ROLES = (Role.ITEM_REVIEWER,)
@@ -50,7 +50,7 @@ def transition(session: Session, *, actor: Actor, version_id: int, action: Actio
     version.updated_at = now
     if target == Status.APPROVED:
         version.approved_at = now
-    session.add(ReviewEvent(case_study_version_id=version.id, actor_id=actor.user_id, action=action.value,
+    session.add(ReviewEvent(case_study_version_id=version.id, actor_id=actor.user_id, action=ReviewAction(action.value),
                             from_status=before.value, to_status=target.value, comment=comment.strip(),
                             occurred_at=now))
     session.flush()
@@ -78,7 +78,7 @@ def comment(session: Session, *, actor: Actor, version_id: int, text: str, now: 
         raise ValidationFailed("Enter a comment", [FieldProblem("comment", "Enter a comment")])
     if item_id is not None and item_id not in {iv.item_id for iv in version.item_versions}:
         raise NotFound("That item is not part of this case study version.")
-    event = ReviewEvent(case_study_version_id=version.id, item_id=item_id, actor_id=actor.user_id, action="comment",
+    event = ReviewEvent(case_study_version_id=version.id, item_id=item_id, actor_id=actor.user_id, action=ReviewAction.COMMENT,
                         comment=text.strip(), occurred_at=now)
     session.add(event)
     session.flush()

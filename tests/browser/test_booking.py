@@ -22,7 +22,8 @@ def _setup(live, email):
     from sqlalchemy import select
 
     from assessment.accounts import services as accounts
-    from assessment.delivery import services, sittings
+    from assessment.delivery import services
+    from assessment.delivery.sittings import services as sitting_services
     from assessment.delivery.models import Booking
     from core import db
     from core.roles import SYSTEM, Role
@@ -53,7 +54,8 @@ def _setup(live, email):
                                          hash_profile="fast")
 
         def sitting(title, **times):
-            return sittings.create_sitting(session, actor=SYSTEM, now=now, details=sittings.SittingDetails(
+            return sitting_services.create_sitting(session, actor=SYSTEM, now=now,
+                                                   details=sitting_services.SittingDetails(
                 title=title, paper_ids=[paper.id], duration_min=60, capacity=30, **times))
 
         bookable = sitting(f"Spring sitting {email}", booking_opens_at=now - hour, booking_closes_at=now + 24 * hour,
@@ -81,16 +83,29 @@ def test_book_ask_for_extra_time_approve_watch_and_replay(page, live):
     email = f"booker{next(_ids)}-{dt.datetime.now().timestamp():.0f}@example.org"
     bookable_id, running_id, attempt_id, paper_title = _setup(live, email)
 
-    # The candidate books from the dashboard's link and asks for 25 % extra time.
+    # The candidate's dashboard names the exam under way; the header leads to Sittings, where booking
+    # and cancelling each ask for confirmation first; then they ask for 25 % extra time.
     sign_in(page, email)
-    page.get_by_role("link", name="Book a sitting").click()
+    steps = page.locator("#next-steps")
+    assert f"Your exam Running sitting {email} is under way" in steps.inner_text()
+    page.checked("candidate-dashboard")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sittings").click()
     assert page.get_by_role("heading", name="Sittings", exact=True).is_visible()
     assert page.get_by_role("link", name=re.compile(r"^Try the practice exam\s*: Practice booker")).count() == 1
     page.checked("sittings")
-    page.get_by_role("button", name=re.compile(r"^Book\s+Spring sitting booker")).click()
+    page.get_by_role("link", name=re.compile(r"^Book\s+Spring sitting booker")).click()
+    assert page.get_by_role("heading", name=f"Book Spring sitting {email}?").is_visible()
+    page.checked("confirm-booking")
+    page.get_by_role("button", name="Confirm booking").click()
     assert page.get_by_text(f"You have booked Spring sitting {email}.").is_visible()
-    assert page.get_by_role("button", name=re.compile(r"^Cancel booking\s*: Spring sitting booker")).is_visible()
+    cancel = page.get_by_role("link", name=re.compile(r"^Cancel booking\s*: Spring sitting booker"))
+    assert cancel.is_visible()
     page.checked("booked")
+    cancel.click()
+    assert page.get_by_role("heading", name=f"Cancel your booking for Spring sitting {email}?").is_visible()
+    page.checked("confirm-cancel")
+    page.get_by_role("link", name="No, keep my booking").click()
+    assert page.get_by_role("link", name=re.compile(r"^Cancel booking\s*: Spring sitting booker")).is_visible()
 
     page.get_by_role("link", name="ask for them here").click()
     page.get_by_role("button", name="Send request").click()
@@ -172,3 +187,54 @@ def test_book_ask_for_extra_time_approve_watch_and_replay(page, live):
     assert page.get_by_role("heading", name=re.compile("^Answers at")).is_visible()
     assert page.get_by_text("0 of").first.is_visible()
     page.checked("timeline-at-start")
+
+
+def test_a_practice_try_shows_the_answers_and_can_be_taken_again(page, live):
+    """After a practice try: the receipt leads to the answers beside the keys and rationales, and the
+    start page offers another try — axe-core on each page."""
+    from sqlalchemy import func, select
+
+    from assessment.accounts import services as accounts
+    from assessment.delivery import services
+    from assessment.delivery.models import Attempt, Sitting
+    from core import db
+
+    email = f"practiser{next(_ids)}-{dt.datetime.now().timestamp():.0f}@example.org"
+    _bookable, _running, _attempt, _paper = _setup(live, email)
+    with live.app.app_context():
+        session = db.session()
+        candidate = accounts.find_user_by_email(session, email)
+        practice = session.scalars(select(Sitting).where(Sitting.title == f"Practice {email}")).one()
+        now = dt.datetime.now(dt.timezone.utc)
+        attempt = services.start_attempt(session, actor=candidate.actor, sitting_id=practice.id, device_id="tab",
+                                         now=now - dt.timedelta(minutes=5))
+        services.submit_attempt(session, actor=candidate.actor, attempt_id=attempt.id, now=now)
+        session.commit()
+        attempt_id, practice_id = attempt.id, practice.id
+
+    sign_in(page, email)
+    page.goto(f"/attempts/{attempt_id}/receipt")
+    page.get_by_role("link", name="See your answers with the correct answers").click()
+    assert page.get_by_role("heading", name="Your practice answers").is_visible()
+    assert page.get_by_text("Correct answer").first.is_visible()
+    page.checked("practice-answers")
+    page.get_by_role("link", name="Take the practice exam again").click()
+    assert page.get_by_text("You have taken this practice exam 1 time").is_visible()
+    page.checked("practice-again")
+    page.get_by_label(re.compile("^I confirm that I am the person")).check()
+    page.get_by_role("button", name="Start exam").click()
+    page.wait_for_url(re.compile(r"/attempts/\d+$"))
+    with live.app.app_context():
+        tries = db.session().scalar(select(func.count()).select_from(Attempt).where(Attempt.sitting_id == practice_id))
+    assert tries == 2
+
+
+def test_the_spoken_time_left_is_never_rounded_up(page, live):
+    """The player's "Time left" announcement agrees with its clock: at 1:13 it never says 2 minutes."""
+    page.goto("/")
+    spoken = page.evaluate("""async () => {
+        const { spokenTime } = await import('/static/js/player/timer.js');
+        return [73, 60, 59, 1, 0, 3600, 4499, 7260].map(spokenTime);
+    }""")
+    assert spoken == ["1 minute left", "1 minute left", "59 seconds left", "1 second left", "No time left",
+                      "1 hour left", "1 hour 14 minutes left", "2 hours 1 minute left"]

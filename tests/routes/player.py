@@ -15,6 +15,7 @@ ROUTES = {
     "player.review": Route("/attempts/{player_attempt_id}/review", CANDIDATE, ok=404),
     "player.submit": Route("/attempts/{player_attempt_id}/submit", CANDIDATE, method="POST", ok=404),
     "player.receipt": Route("/attempts/{player_attempt_id}/receipt", CANDIDATE, ok=404),
+    "player.practice_answers": Route("/attempts/{player_attempt_id}/answers", CANDIDATE, ok=404),
     "delivery_api.attempt": Route("/api/v1/attempts/{player_attempt_id}", CANDIDATE, ok=404),
     "delivery_api.state": Route("/api/v1/attempts/{player_attempt_id}/state", CANDIDATE, ok=404),
     "delivery_api.claim": Route("/api/v1/attempts/{player_attempt_id}/claim", CANDIDATE, method="POST", ok=404),

@@ -15,7 +15,9 @@ STAFF = roles(Role.ADMIN, Role.INVIGILATOR)
 
 ROUTES = {
     "sittings.index": Route("/sittings", CANDIDATE),
+    "sittings.confirm_booking": Route("/sittings/{open_sitting_id}/book", CANDIDATE),
     "sittings.book": Route("/sittings/{open_sitting_id}/book", CANDIDATE, method="POST", ok=302),
+    "sittings.confirm_cancel": Route("/sittings/{open_sitting_id}/cancel", CANDIDATE, ok=404),
     # Each visit is by a new person, who has no booking to cancel.
     "sittings.cancel": Route("/sittings/{open_sitting_id}/cancel", CANDIDATE, method="POST", ok=404),
     "sittings.adjustments": Route("/adjustments", CANDIDATE),
@@ -71,16 +73,19 @@ def published_paper(db, make_user, now):
 
 
 def build_context(db, make_user, framework):
-    from assessment.delivery import services, sittings
+    from assessment.delivery import services
+    from assessment.delivery.adjustments import services as adjustment_services
+    from assessment.delivery.sittings import services as sitting_services
 
     now = dt.datetime.now(dt.timezone.utc)
     admin = make_user(Role.ADMIN)
     paper = published_paper(db, make_user, now)
     hour = dt.timedelta(hours=1)
-    open_for_booking = sittings.create_sitting(db, actor=admin.actor, now=now, details=sittings.SittingDetails(
+    SittingDetails = sitting_services.SittingDetails
+    open_for_booking = sitting_services.create_sitting(db, actor=admin.actor, now=now, details=SittingDetails(
         title="Booking open", paper_ids=[paper.id], booking_opens_at=now - hour, booking_closes_at=now + 24 * hour,
         opens_at=now + 48 * hour, closes_at=now + 56 * hour, duration_min=60, capacity=50))
-    running = sittings.create_sitting(db, actor=admin.actor, now=now, details=sittings.SittingDetails(
+    running = sitting_services.create_sitting(db, actor=admin.actor, now=now, details=SittingDetails(
         title="Running now", paper_ids=[paper.id], booking_opens_at=now - 48 * hour,
         booking_closes_at=now - 24 * hour, opens_at=now - hour, closes_at=now + 8 * hour, duration_min=120,
         capacity=50))
@@ -91,8 +96,8 @@ def build_context(db, make_user, framework):
     db.flush()
     attempt = services.start_attempt(db, actor=candidate.actor, sitting_id=running.id, device_id="route-table",
                                      now=now)
-    request = sittings.request_adjustments(db, actor=candidate.actor, upload_folder="/nonexistent",
+    request = adjustment_services.request_adjustments(db, actor=candidate.actor, upload_folder="/nonexistent",
                                            scan_command=None, now=now,
-                                           details=sittings.AdjustmentDetails(extra_time_pct=25))
+                                           details=adjustment_services.AdjustmentDetails(extra_time_pct=25))
     return {"open_sitting_id": open_for_booking.id, "live_sitting_id": running.id, "attempt_id": attempt.id,
             "adjustment_id": request.id}

@@ -5,13 +5,16 @@
 
 const MARKS = [15, 5, 1]; // minutes left worth announcing
 
+// Whole minutes, never rounded up, as the clock shows them: at 1:13 "1 minute left", never "2 minutes";
+// seconds only in the last minute.
 export function spokenTime(seconds) {
-  const minutes = Math.ceil(seconds / 60);
-  if (seconds <= 0) return 'No time left';
-  if (minutes < 60) return `${minutes} minute${minutes === 1 ? '' : 's'} left`;
-  const hours = Math.floor(minutes / 60);
-  const rest = minutes % 60;
-  return `${hours} hour${hours === 1 ? '' : 's'}${rest ? ` ${rest} minute${rest === 1 ? '' : 's'}` : ''} left`;
+  const s = Math.max(0, Math.floor(seconds));
+  const count = (n, unit) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (s <= 0) return 'No time left';
+  if (s < 60) return `${count(s, 'second')} left`;
+  const hours = Math.floor(s / 3600);
+  const minutes = Math.floor((s % 3600) / 60);
+  return `${[hours ? count(hours, 'hour') : '', minutes ? count(minutes, 'minute') : ''].filter(Boolean).join(' ')} left`;
 }
 
 export function clockTime(seconds) {

@@ -12,15 +12,18 @@ def make_published_paper(db, make_case_study, make_user):
     """A published paper of ``n_case_studies`` approved case studies (3 SBA items each)."""
     from item_bank.models import ExamPaper, ExamPaperEntry, ExamSpec
 
-    def make(n_case_studies=2):
+    def make(n_case_studies=2, *, spec=None, title="Test paper", duration_min=60):
+        """``spec``: build against this spec (parallel papers share one); otherwise a new one."""
         examiner = make_user(Role.EXAMINER)
-        spec = ExamSpec(title="Test spec", total_marks=3 * n_case_studies, total_marks_tolerance=0, duration_min=60,
-                        min_case_studies=n_case_studies, max_case_studies=n_case_studies, max_exposure=None,
-                        theme_marks={}, standard_marks={}, item_type_mix={}, enemy_sets=[],
-                        created_by_id=examiner.id, created_at=T0, updated_at=T0)
-        db.add(spec)
-        db.flush()
-        paper = ExamPaper(title="Test paper", exam_spec_id=spec.id, is_published=True, created_by_id=examiner.id,
+        if spec is None:
+            spec = ExamSpec(title="Test spec", total_marks=3 * n_case_studies, total_marks_tolerance=0,
+                            duration_min=duration_min, min_case_studies=n_case_studies,
+                            max_case_studies=n_case_studies, max_exposure=None, theme_marks={}, standard_marks={},
+                            item_type_mix={}, enemy_sets=[], created_by_id=examiner.id, created_at=T0,
+                            updated_at=T0)
+            db.add(spec)
+            db.flush()
+        paper = ExamPaper(title=title, exam_spec_id=spec.id, is_published=True, created_by_id=examiner.id,
                           created_at=T0, published_at=T0)
         db.add(paper)
         db.flush()

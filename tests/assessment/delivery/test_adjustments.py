@@ -11,7 +11,9 @@ from core.audit import AuditEntry
 from core.errors import Conflict, Forbidden, ValidationFailed
 from core.notifications import Notification
 from core.roles import Role
-from assessment.delivery import services, sittings
+from assessment.delivery import services
+from assessment.delivery.adjustments import rules as adjustment_rules
+from assessment.delivery.adjustments import services as adjustment_services
 from assessment.delivery.models import AdjustmentRequest
 from assessment.delivery.rules import AdjustmentStatus
 from tests.assessment.delivery.conftest import T0
@@ -22,8 +24,9 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 def ask(db, candidate, tmp_path, **changes):
     values = dict(extra_time_pct=25, rest_breaks=True)
     values.update(changes)
-    return sittings.request_adjustments(db, actor=candidate.actor, details=sittings.AdjustmentDetails(**values),
-                                        upload_folder=str(tmp_path), scan_command=None, now=T0)
+    return adjustment_services.request_adjustments(
+        db, actor=candidate.actor, details=adjustment_services.AdjustmentDetails(**values),
+        upload_folder=str(tmp_path), scan_command=None, now=T0)
 
 
 def test_a_request_with_evidence_is_stored_outside_the_web_root_by_its_hash(db, make_user, tmp_path):
@@ -32,10 +35,10 @@ def test_a_request_with_evidence_is_stored_outside_the_web_root_by_its_hash(db, 
                   text_size="large", colour_scheme="cream", uses_screen_reader=True, other="A quiet room")
     digest = hashlib.sha256(PNG).hexdigest()
     assert request.evidence_sha256 == digest and request.evidence_filename == "letter_from_GP.png"
-    assert sittings.evidence_path(str(tmp_path), digest).read_bytes() == PNG
-    assert str(sittings.evidence_path(str(tmp_path), digest)).startswith(str(tmp_path / "adjustments"))
+    assert adjustment_services.evidence_path(str(tmp_path), digest).read_bytes() == PNG
+    assert str(adjustment_services.evidence_path(str(tmp_path), digest)).startswith(str(tmp_path / "adjustments"))
     assert request.status == AdjustmentStatus.PENDING
-    assert sittings.describe(request) == ["25% extra time", "Rest breaks that stop the clock",
+    assert adjustment_rules.describe(request) == ["25% extra time", "Rest breaks that stop the clock",
                                           "Text size: Large (150%)", "Colour scheme: Dark text on cream",
                                           "Uses a screen reader", "Other: A quiet room"]
     assert db.scalar(select(AuditEntry).where(AuditEntry.action == "adjustments.requested")) is not None
@@ -68,13 +71,14 @@ def test_an_admin_approves_with_a_reason_and_the_candidate_is_told(db, make_user
     candidate, admin = make_user(Role.CANDIDATE), make_user(Role.ADMIN)
     request = ask(db, candidate, tmp_path)
     with pytest.raises(ValidationFailed) as error:
-        sittings.decide_adjustment(db, actor=admin.actor, request_id=request.id, approve=True, reason=" ", now=T0)
+        adjustment_services.decide_adjustment(db, actor=admin.actor, request_id=request.id, approve=True, reason=" ",
+                                              now=T0)
     assert error.value.problems[0].field == "reason" and request.status == AdjustmentStatus.PENDING
     with pytest.raises(Forbidden):
-        sittings.decide_adjustment(db, actor=make_user(Role.INVIGILATOR).actor, request_id=request.id, approve=True,
-                                   reason="Fine", now=T0)
-    decided = sittings.decide_adjustment(db, actor=admin.actor, request_id=request.id, approve=True,
-                                         reason="Supported by the GP's letter", now=T0)
+        adjustment_services.decide_adjustment(db, actor=make_user(Role.INVIGILATOR).actor, request_id=request.id,
+                                              approve=True, reason="Fine", now=T0)
+    decided = adjustment_services.decide_adjustment(db, actor=admin.actor, request_id=request.id, approve=True,
+                                                    reason="Supported by the GP's letter", now=T0)
     assert (decided.status, decided.decided_by_id, decided.decision_reason) == \
         (AdjustmentStatus.APPROVED, admin.id, "Supported by the GP's letter")
     note = db.scalar(select(Notification).where(Notification.user_id == candidate.id))
@@ -82,21 +86,23 @@ def test_an_admin_approves_with_a_reason_and_the_candidate_is_told(db, make_user
     assert note.link == "/adjustments"
     assert db.scalar(select(AuditEntry).where(AuditEntry.action == "adjustments.approved")) is not None
     with pytest.raises(Conflict, match="already been decided"):
-        sittings.decide_adjustment(db, actor=admin.actor, request_id=request.id, approve=False, reason="No", now=T0)
+        adjustment_services.decide_adjustment(db, actor=admin.actor, request_id=request.id, approve=False, reason="No",
+                                              now=T0)
 
 
 def test_an_admin_cannot_decide_their_own_request(db, make_user, tmp_path):
     person = make_user(Role.CANDIDATE, Role.ADMIN)
     request = ask(db, person, tmp_path)
     with pytest.raises(Forbidden):
-        sittings.decide_adjustment(db, actor=person.actor, request_id=request.id, approve=True, reason="Me", now=T0)
+        adjustment_services.decide_adjustment(db, actor=person.actor, request_id=request.id, approve=True, reason="Me",
+                                              now=T0)
 
 
 def test_approved_extra_time_applies_to_the_next_attempt(db, make_user, tmp_path, make_sitting, booked_candidate):
     sitting = make_sitting(duration_s=3600)
     candidate = booked_candidate(sitting)
     request = ask(db, candidate, tmp_path)
-    sittings.decide_adjustment(db, actor=make_user(Role.ADMIN).actor, request_id=request.id, approve=True,
+    adjustment_services.decide_adjustment(db, actor=make_user(Role.ADMIN).actor, request_id=request.id, approve=True,
                                reason="Evidence seen", now=T0)
     attempt = services.start_attempt(db, actor=candidate.actor, sitting_id=sitting.id, device_id="d", now=T0)
     view = services.view_of(db, attempt, T0)
@@ -123,7 +129,7 @@ def test_the_candidate_asks_on_the_page_and_sees_the_decision(app, client, db, l
     assert good.status_code == 200 and b"Your request has been sent." in good.data
     assert b"Waiting for a decision" in good.data and b"25% extra time" in good.data
     request = db.scalar(select(AdjustmentRequest).where(AdjustmentRequest.candidate_id == candidate.id))
-    sittings.decide_adjustment(db, actor=make_user(Role.ADMIN).actor, request_id=request.id, approve=False,
+    adjustment_services.decide_adjustment(db, actor=make_user(Role.ADMIN).actor, request_id=request.id, approve=False,
                                reason="Please send a letter dated this year", now=T0)
     page = client.get("/adjustments").get_data(as_text=True)
     assert "Declined" in page and "Please send a letter dated this year" in page

@@ -7,7 +7,9 @@ from sqlalchemy import select
 from core.audit import AuditEntry
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.roles import Role
-from assessment.delivery import services, sittings
+from assessment.delivery import services
+from assessment.delivery.sittings import queries as sitting_queries
+from assessment.delivery.sittings import services as sitting_services
 from assessment.delivery.forms import from_london
 from assessment.delivery.models import Booking, Sitting
 from tests.assessment.delivery.conftest import T0
@@ -20,7 +22,7 @@ def details(papers, **changes):
                   booking_closes_at=T0 + 24 * HOUR, opens_at=T0 + 48 * HOUR, closes_at=T0 + 56 * HOUR,
                   duration_min=90, capacity=2)
     values.update(changes)
-    return sittings.SittingDetails(**values)
+    return sitting_services.SittingDetails(**values)
 
 
 def actions(db, action):
@@ -31,11 +33,53 @@ def actions(db, action):
 
 def test_an_admin_creates_a_sitting_with_two_parallel_papers(db, make_user, make_published_paper):
     admin = make_user(Role.ADMIN)
-    papers = [make_published_paper(1), make_published_paper(1)]
-    sitting = sittings.create_sitting(db, actor=admin.actor, details=details(papers), now=T0)
+    first = make_published_paper(1, title="Paper A")
+    papers = [first, make_published_paper(1, title="Paper B", spec=first.spec)]
+    sitting = sitting_services.create_sitting(db, actor=admin.actor, details=details(papers), now=T0)
     assert sorted(p.exam_paper_id for p in sitting.papers) == sorted(p.id for p in papers)
     assert (sitting.duration_s, sitting.capacity, sitting.created_by_id) == (5400, 2, admin.id)
     assert len(actions(db, "sitting.created")) == 1
+
+
+def test_a_sittings_papers_must_be_parallel_or_it_is_refused_with_the_reason(db, make_user, make_published_paper):
+    admin = make_user(Role.ADMIN)
+    a = make_published_paper(1, title="Paper A")
+    more_marks = make_published_paper(2, title="Paper B", spec=a.spec)
+    other_spec = make_published_paper(1, title="Paper C")
+    other_spec.spec.title = "Old spec"
+    longer = make_published_paper(1, title="Paper D", duration_min=90)
+    longer.spec.title = "Long spec"
+    db.flush()
+    cases = [
+        ([a, more_marks], ["The papers must have the same total marks: “Paper A” has 3; “Paper B” has 6"]),
+        ([a, other_spec], ["The papers must follow the same exam specification: “Paper A” follows “Test spec”; "
+                           "“Paper C” follows “Old spec”"]),
+        ([a, longer], ["The papers must follow the same exam specification: “Paper A” follows “Test spec”; "
+                       "“Paper D” follows “Long spec”",
+                       "The papers must allow the same time: “Paper A” allows 60 minutes; “Paper D” allows 90 minutes"]),
+    ]
+    for papers, messages in cases:
+        with pytest.raises(ValidationFailed) as error:
+            sitting_services.create_sitting(db, actor=admin.actor, details=details(papers), now=T0)
+        assert [(p.field, p.message) for p in error.value.problems] == [("paper_ids", m) for m in messages]
+    assert db.scalars(select(Sitting)).all() == []
+    sitting = sitting_services.create_sitting(db, actor=admin.actor, details=details([a]), now=T0)
+    with pytest.raises(ValidationFailed, match="problem"):
+        sitting_services.update_sitting(db, actor=admin.actor, sitting_id=sitting.id,
+                                        details=details([a, more_marks]), now=T0)
+    assert [p.exam_paper_id for p in sitting.papers] == [a.id]
+
+
+def test_non_parallel_papers_are_explained_beside_the_field(client, db, login_as, make_published_paper):
+    a = make_published_paper(1, title="Paper A")
+    b = make_published_paper(2, title="Paper B", spec=a.spec)
+    login_as(Role.ADMIN)
+    response = client.post("/admin/sittings/new", data={**FORM, "paper_ids": [str(a.id), str(b.id)]})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert html.count("The papers must have the same total marks: “Paper A” has 3; “Paper B” has 6") == 2
+    assert 'href="#paper_ids' in html
+    assert db.scalars(select(Sitting)).all() == []
 
 
 def test_every_problem_with_a_sitting_is_reported_at_once_and_nothing_is_written(db, make_user, make_published_paper):
@@ -48,7 +92,7 @@ def test_every_problem_with_a_sitting_is_reported_at_once_and_nothing_is_written
     bad = details([draft], title=" ", booking_closes_at=T0 + 50 * HOUR, closes_at=T0 + 48 * HOUR, duration_min=0,
                   capacity=0)
     with pytest.raises(ValidationFailed) as error:
-        sittings.create_sitting(db, actor=admin.actor, details=bad, now=T0)
+        sitting_services.create_sitting(db, actor=admin.actor, details=bad, now=T0)
     fields = {p.field: p.message for p in error.value.problems}
     assert fields == {
         "title": "Enter a title for the sitting",
@@ -60,7 +104,8 @@ def test_every_problem_with_a_sitting_is_reported_at_once_and_nothing_is_written
     }
     assert db.scalars(select(Sitting)).all() == [] and db.get(ExamPaper, draft.id) is not None
     with pytest.raises(ValidationFailed) as error:
-        sittings.create_sitting(db, actor=admin.actor, details=details([], booking_opens_at=T0 + 24 * HOUR), now=T0)
+        sitting_services.create_sitting(db, actor=admin.actor, details=details([], booking_opens_at=T0 + 24 * HOUR),
+                                        now=T0)
     assert {p.field for p in error.value.problems} == {"paper_ids", "booking_closes_at"}
 
 
@@ -68,12 +113,12 @@ def test_only_an_admin_manages_sittings(db, make_user, make_published_paper):
     paper = make_published_paper(1)
     for role in (Role.CANDIDATE, Role.EXAMINER, Role.INVIGILATOR):
         with pytest.raises(Forbidden):
-            sittings.create_sitting(db, actor=make_user(role).actor, details=details([paper]), now=T0)
+            sitting_services.create_sitting(db, actor=make_user(role).actor, details=details([paper]), now=T0)
 
 
 def test_a_practice_sitting_needs_no_booking_window(db, make_user, make_published_paper):
     admin = make_user(Role.ADMIN)
-    sitting = sittings.create_sitting(db, actor=admin.actor, now=T0, details=details(
+    sitting = sitting_services.create_sitting(db, actor=admin.actor, now=T0, details=details(
         [make_published_paper(1)], is_practice=True, booking_opens_at=None, booking_closes_at=None,
         opens_at=T0 - HOUR, closes_at=T0 + 24 * 365 * HOUR))
     assert sitting.is_practice and sitting.booking_closes_at == sitting.opens_at
@@ -83,60 +128,60 @@ def test_editing_a_sitting_changes_its_papers_but_never_drops_below_its_bookings
                                                                                  booked_candidate):
     admin = make_user(Role.ADMIN)
     first, second = make_published_paper(1), make_published_paper(1)
-    sitting = sittings.create_sitting(db, actor=admin.actor, details=details([first]), now=T0)
+    sitting = sitting_services.create_sitting(db, actor=admin.actor, details=details([first]), now=T0)
     booked_candidate(sitting)
     booked_candidate(sitting)
     with pytest.raises(ValidationFailed) as error:
-        sittings.update_sitting(db, actor=admin.actor, sitting_id=sitting.id, details=details([second], capacity=1),
-                                now=T0)
+        sitting_services.update_sitting(db, actor=admin.actor, sitting_id=sitting.id,
+                                        details=details([second], capacity=1), now=T0)
     assert error.value.problems[0].message == "The number of places cannot be fewer than the 2 people already booked"
-    sittings.update_sitting(db, actor=admin.actor, sitting_id=sitting.id, details=details([second], capacity=3),
+    sitting_services.update_sitting(db, actor=admin.actor, sitting_id=sitting.id, details=details([second], capacity=3),
                             now=T0)
     db.expire_all()
     assert [p.exam_paper_id for p in db.get(Sitting, sitting.id).papers] == [second.id]
     assert len(actions(db, "sitting.updated")) == 1
     with pytest.raises(NotFound):
-        sittings.update_sitting(db, actor=admin.actor, sitting_id=999999, details=details([second]), now=T0)
+        sitting_services.update_sitting(db, actor=admin.actor, sitting_id=999999, details=details([second]), now=T0)
 
 
 def test_booking_counts_active_places_and_refuses_with_the_rules_reason(db, make_user, make_sitting):
     sitting = make_sitting(capacity=2, booking_closes=T0 + HOUR, opens=T0 + 2 * HOUR, closes=T0 + 10 * HOUR)
     first, second, third = (make_user(Role.CANDIDATE) for _ in range(3))
-    sittings.book(db, actor=first.actor, sitting_id=sitting.id, now=T0)
+    sitting_services.book(db, actor=first.actor, sitting_id=sitting.id, now=T0)
     with pytest.raises(Conflict, match="already booked"):
-        sittings.book(db, actor=first.actor, sitting_id=sitting.id, now=T0)
-    sittings.book(db, actor=second.actor, sitting_id=sitting.id, now=T0)
+        sitting_services.book(db, actor=first.actor, sitting_id=sitting.id, now=T0)
+    sitting_services.book(db, actor=second.actor, sitting_id=sitting.id, now=T0)
     with pytest.raises(Conflict, match="full"):
-        sittings.book(db, actor=third.actor, sitting_id=sitting.id, now=T0)
-    sittings.cancel_booking(db, actor=second.actor, sitting_id=sitting.id, now=T0)  # a place comes free
-    sittings.book(db, actor=third.actor, sitting_id=sitting.id, now=T0)
-    assert sittings.booked_count(db, sitting.id) == 2
+        sitting_services.book(db, actor=third.actor, sitting_id=sitting.id, now=T0)
+    sitting_services.cancel_booking(db, actor=second.actor, sitting_id=sitting.id, now=T0)  # a place comes free
+    sitting_services.book(db, actor=third.actor, sitting_id=sitting.id, now=T0)
+    assert sitting_queries.booked_count(db, sitting.id) == 2
     assert len(actions(db, "booking.created")) == 3 and len(actions(db, "booking.cancelled")) == 1
     with pytest.raises(Conflict, match="closed"):
-        sittings.book(db, actor=make_user(Role.CANDIDATE).actor, sitting_id=sitting.id, now=T0 + HOUR)
+        sitting_services.book(db, actor=make_user(Role.CANDIDATE).actor, sitting_id=sitting.id, now=T0 + HOUR)
     with pytest.raises(Forbidden):
-        sittings.book(db, actor=make_user(Role.EXAMINER).actor, sitting_id=sitting.id, now=T0)
+        sitting_services.book(db, actor=make_user(Role.EXAMINER).actor, sitting_id=sitting.id, now=T0)
     with pytest.raises(NotFound):
-        sittings.book(db, actor=first.actor, sitting_id=999999, now=T0)
+        sitting_services.book(db, actor=first.actor, sitting_id=999999, now=T0)
 
 
 def test_practice_sittings_are_not_booked(db, make_user, make_sitting):
     practice = make_sitting(is_practice=True, booking_closes=T0 + HOUR)
     with pytest.raises(Conflict, match="needs no booking"):
-        sittings.book(db, actor=make_user(Role.CANDIDATE).actor, sitting_id=practice.id, now=T0)
+        sitting_services.book(db, actor=make_user(Role.CANDIDATE).actor, sitting_id=practice.id, now=T0)
 
 
 def test_cancelling_until_the_deadline_only_and_only_ones_own_booking(db, make_user, make_sitting, booked_candidate):
     sitting = make_sitting(booking_closes=T0 + HOUR, opens=T0 + 2 * HOUR, closes=T0 + 10 * HOUR)
     candidate = booked_candidate(sitting)
     with pytest.raises(NotFound):  # someone else has no booking here
-        sittings.cancel_booking(db, actor=make_user(Role.CANDIDATE).actor, sitting_id=sitting.id, now=T0)
+        sitting_services.cancel_booking(db, actor=make_user(Role.CANDIDATE).actor, sitting_id=sitting.id, now=T0)
     with pytest.raises(Conflict, match="deadline has passed"):
-        sittings.cancel_booking(db, actor=candidate.actor, sitting_id=sitting.id, now=T0 + HOUR)
-    booking = sittings.cancel_booking(db, actor=candidate.actor, sitting_id=sitting.id, now=T0)
+        sitting_services.cancel_booking(db, actor=candidate.actor, sitting_id=sitting.id, now=T0 + HOUR)
+    booking = sitting_services.cancel_booking(db, actor=candidate.actor, sitting_id=sitting.id, now=T0)
     assert booking.cancelled_at == T0
     with pytest.raises(NotFound):  # already cancelled
-        sittings.cancel_booking(db, actor=candidate.actor, sitting_id=sitting.id, now=T0)
+        sitting_services.cancel_booking(db, actor=candidate.actor, sitting_id=sitting.id, now=T0)
 
 
 def test_the_candidate_overview(db, make_user, make_sitting, booked_candidate):
@@ -146,7 +191,7 @@ def test_the_candidate_overview(db, make_user, make_sitting, booked_candidate):
     make_sitting(booking_closes=T0 - HOUR, opens=T0 + 2 * HOUR)  # closed for booking: not offered
     candidate = booked_candidate(running)
     services.start_attempt(db, actor=candidate.actor, sitting_id=running.id, device_id="d", now=T0)
-    overview = sittings.candidate_overview(db, actor=candidate.actor, now=T0 + dt.timedelta(minutes=1))
+    overview = sitting_queries.candidate_overview(db, actor=candidate.actor, now=T0 + dt.timedelta(minutes=1))
     assert [s.id for s in overview.practice] == [practice.id]
     assert [o.sitting.id for o in overview.open_sittings] == [bookable.id]
     assert overview.open_sittings[0].places_left == 50 and overview.open_sittings[0].decision.allowed
@@ -223,7 +268,7 @@ def test_a_candidate_books_and_cancels_on_the_sittings_page(client, db, login_as
     assert "You have already booked this sitting." in again.get_data(as_text=True)
     response = client.post(f"/sittings/{sitting.id}/cancel", follow_redirects=True)
     assert "Your booking for November sitting is cancelled." in response.get_data(as_text=True)
-    assert sittings.booked_count(db, sitting.id) == 0
+    assert sitting_queries.booked_count(db, sitting.id) == 0
 
 
 def test_the_dashboard_links_candidates_to_their_sittings(client, login_as):

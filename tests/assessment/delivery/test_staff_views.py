@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from core.errors import Forbidden, NotFound
 from core.roles import Role
-from assessment.delivery import services, sittings
+from assessment.delivery import services
+from assessment.delivery.staff import queries as staff_queries
 from assessment.delivery.models import AttemptEvent
 from assessment.delivery.replay import AttemptState
 from tests.assessment.delivery.conftest import T0
@@ -46,7 +47,7 @@ def running(db, make_user, make_sitting, booked_candidate):
 
 def test_the_live_list(db, make_user, running):
     sitting, people = running
-    _, rows = sittings.live_list(db, actor=make_user(Role.INVIGILATOR).actor, sitting_id=sitting.id,
+    _, rows = staff_queries.live_list(db, actor=make_user(Role.INVIGILATOR).actor, sitting_id=sitting.id,
                                  now=T0 + 10 * MIN)
     by_name = {row.name: row for row in rows}
     assert list(by_name) == ["Alex Waiting", "Bea Busy", "Cal Quiet", "Dee Done"]
@@ -56,7 +57,7 @@ def test_the_live_list(db, make_user, running):
     assert busy.last_save_at == T0 + 9 * MIN + dt.timedelta(seconds=30) and busy.connection == "Online"
     assert (quiet.status, quiet.answered, quiet.connection) == ("In progress", 1, "No recent contact")
     assert (done.status, done.time_left_s, done.connection) == ("Submitted", None, "—")
-    later = {r.name: r for r in sittings.live_list(db, actor=make_user(Role.ADMIN).actor, sitting_id=sitting.id,
+    later = {r.name: r for r in staff_queries.live_list(db, actor=make_user(Role.ADMIN).actor, sitting_id=sitting.id,
                                                    now=T0 + 61 * MIN)[1]}
     assert later["Bea Busy"].status == "Timed out" and later["Bea Busy"].answered == 2
 
@@ -65,7 +66,7 @@ def test_only_staff_who_are_not_candidates_in_the_sitting_see_it(db, make_user, 
     sitting, _ = running
     for role in (Role.CANDIDATE, Role.EXAMINER, Role.ITEM_WRITER):
         with pytest.raises(Forbidden):
-            sittings.live_list(db, actor=make_user(role).actor, sitting_id=sitting.id, now=T0)
+            staff_queries.live_list(db, actor=make_user(role).actor, sitting_id=sitting.id, now=T0)
     booked_invigilator = booked_candidate(sitting)
     from assessment.accounts import services as accounts
     from core.roles import SYSTEM
@@ -73,9 +74,9 @@ def test_only_staff_who_are_not_candidates_in_the_sitting_see_it(db, make_user, 
     accounts.grant_role(db, actor=SYSTEM, user_id=booked_invigilator.id, role=Role.INVIGILATOR, now=T0)
     db.refresh(booked_invigilator)
     with pytest.raises(Forbidden, match="candidate in this sitting"):
-        sittings.live_list(db, actor=booked_invigilator.actor, sitting_id=sitting.id, now=T0)
+        staff_queries.live_list(db, actor=booked_invigilator.actor, sitting_id=sitting.id, now=T0)
     with pytest.raises(NotFound):
-        sittings.live_list(db, actor=make_user(Role.ADMIN).actor, sitting_id=999999, now=T0)
+        staff_queries.live_list(db, actor=make_user(Role.ADMIN).actor, sitting_id=999999, now=T0)
 
 
 def test_the_live_page_and_the_staff_actions(client, db, login_as, clock, running):
@@ -84,7 +85,7 @@ def test_the_live_page_and_the_staff_actions(client, db, login_as, clock, runnin
     login_as(Role.INVIGILATOR)
     clock.set(T0 + 10 * MIN)
     page = client.get(f"/staff/sittings/{sitting.id}/live").get_data(as_text=True)
-    assert "Bea Busy" in page and "2 of 6" in page and "50 min 00 s" in page and "No recent contact" in page
+    assert "Bea Busy" in page and "2 of 6" in page and "50 minutes" in page and "No recent contact" in page
     assert f'href="/staff/attempts/{busy_attempt.id}"' in page and "live-refresh.js" in page
     assert client.get(f"/staff/attempts/{busy_attempt.id}").status_code == 200
 
@@ -126,17 +127,17 @@ def test_the_timeline_replays_answers_at_any_moment(client, db, login_as, clock,
     _, people = running
     busy, attempt = people["busy"]
     clock.set(T0 + 20 * MIN)
-    timeline = sittings.timeline(db, actor=make_user(Role.EXAMINER).actor, attempt_id=attempt.id,
+    timeline = staff_queries.timeline(db, actor=make_user(Role.EXAMINER).actor, attempt_id=attempt.id,
                                  at=T0 + 6 * MIN, now=T0 + 20 * MIN)
     assert [e.kind for e in timeline.entries] == ["started", "device_claimed", "step", "step"]
     assert [e.is_after for e in timeline.entries] == [False, False, False, True]
     assert timeline.view.slots[1].answer == "B" and timeline.view.slots[2].answer is None
     assert timeline.view.state == AttemptState.IN_PROGRESS and timeline.view.time_left_s == 54 * 60
-    now_view = sittings.timeline(db, actor=make_user(Role.ADMIN).actor, attempt_id=attempt.id, at=None,
+    now_view = staff_queries.timeline(db, actor=make_user(Role.ADMIN).actor, attempt_id=attempt.id, at=None,
                                  now=T0 + 20 * MIN).view
     assert now_view.slots[2].answer == "C"
     with pytest.raises(Forbidden):
-        sittings.timeline(db, actor=make_user(Role.INVIGILATOR).actor, attempt_id=attempt.id, at=None, now=T0)
+        staff_queries.timeline(db, actor=make_user(Role.INVIGILATOR).actor, attempt_id=attempt.id, at=None, now=T0)
 
     login_as(Role.EXAMINER)
     url = f"/staff/attempts/{attempt.id}/timeline"

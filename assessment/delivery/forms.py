@@ -15,6 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from core.clock import LONDON
 from core.errors import ValidationFailed
 from assessment.delivery.adjustments.rules import COLOUR_SCHEMES, EXTRA_TIME_CHOICES, TEXT_SIZES
+from assessment.delivery.services import MAX_TIME_ADDED_MIN
 
 
 def from_london(local: dt.datetime) -> dt.datetime:
@@ -150,7 +151,8 @@ class DecisionForm(FlaskForm):
 
 
 class AddTimeForm(FlaskForm):
-    minutes = WholeNumberField("Minutes to add", validators=[InputRequired("Enter the minutes to add")])
+    minutes = WholeNumberField("Minutes to add", validators=[InputRequired("Enter the minutes to add")],
+                               description=f"Between 1 and {MAX_TIME_ADDED_MIN} minutes.")
     reason = _reason("Reason for adding time", "Give a reason: it is kept with the attempt")
 
 

@@ -113,8 +113,9 @@ def adjustments():
             evidence_filename=getattr(upload, "filename", "") or "", evidence=upload.read() if upload else b"")
         try:
             adjustment_services.request_adjustments(db.session(), actor=current_actor(), details=details,
-                                         upload_folder=current_app.config["UPLOAD_FOLDER"],
-                                         scan_command=current_app.config["VIRUS_SCAN_COMMAND"], now=utcnow())
+                                                    upload_folder=current_app.config["UPLOAD_FOLDER"],
+                                                    scan_command=current_app.config["VIRUS_SCAN_COMMAND"],
+                                                    now=utcnow())
         except ValidationFailed as error:
             add_problems(form, error)
         except Conflict as error:
@@ -154,7 +155,7 @@ def new_sitting():
     if form.validate_on_submit():
         try:
             sitting = sitting_services.create_sitting(db.session(), actor=current_actor(), details=_details(form),
-                                              now=utcnow())
+                                                      now=utcnow())
         except ValidationFailed as error:
             add_problems(form, error)
         else:
@@ -178,7 +179,7 @@ def edit_sitting(sitting_id: int):
     if form.validate_on_submit():
         try:
             sitting_services.update_sitting(db.session(), actor=current_actor(), sitting_id=sitting.id,
-                                    details=_details(form), now=utcnow())
+                                            details=_details(form), now=utcnow())
         except ValidationFailed as error:
             add_problems(form, error)
         else:
@@ -202,9 +203,9 @@ def admin_adjustment(request_id: int):
     form = DecisionForm()
     if form.validate_on_submit():
         try:
-            decided = adjustment_services.decide_adjustment(db.session(), actor=current_actor(), request_id=request_id,
-                                                 approve=form.decision.data == "approve", reason=form.reason.data,
-                                                 now=utcnow())
+            decided = adjustment_services.decide_adjustment(
+                db.session(), actor=current_actor(), request_id=request_id, approve=form.decision.data == "approve",
+                reason=form.reason.data, now=utcnow())
         except ValidationFailed as error:
             add_problems(form, error)
         except Conflict as error:

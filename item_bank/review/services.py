@@ -78,8 +78,8 @@ def comment(session: Session, *, actor: Actor, version_id: int, text: str, now: 
         raise ValidationFailed("Enter a comment", [FieldProblem("comment", "Enter a comment")])
     if item_id is not None and item_id not in {iv.item_id for iv in version.item_versions}:
         raise NotFound("That item is not part of this case study version.")
-    event = ReviewEvent(case_study_version_id=version.id, item_id=item_id, actor_id=actor.user_id, action=ReviewAction.COMMENT,
-                        comment=text.strip(), occurred_at=now)
+    event = ReviewEvent(case_study_version_id=version.id, item_id=item_id, actor_id=actor.user_id,
+                        action=ReviewAction.COMMENT, comment=text.strip(), occurred_at=now)
     session.add(event)
     session.flush()
     if not is_author:

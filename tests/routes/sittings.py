@@ -97,7 +97,7 @@ def build_context(db, make_user, framework):
     attempt = services.start_attempt(db, actor=candidate.actor, sitting_id=running.id, device_id="route-table",
                                      now=now)
     request = adjustment_services.request_adjustments(db, actor=candidate.actor, upload_folder="/nonexistent",
-                                           scan_command=None, now=now,
-                                           details=adjustment_services.AdjustmentDetails(extra_time_pct=25))
+                                                      scan_command=None, now=now,
+                                                      details=adjustment_services.AdjustmentDetails(extra_time_pct=25))
     return {"open_sitting_id": open_for_booking.id, "live_sitting_id": running.id, "attempt_id": attempt.id,
             "adjustment_id": request.id}

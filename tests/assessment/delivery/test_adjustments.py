@@ -103,7 +103,7 @@ def test_approved_extra_time_applies_to_the_next_attempt(db, make_user, tmp_path
     candidate = booked_candidate(sitting)
     request = ask(db, candidate, tmp_path)
     adjustment_services.decide_adjustment(db, actor=make_user(Role.ADMIN).actor, request_id=request.id, approve=True,
-                               reason="Evidence seen", now=T0)
+                                          reason="Evidence seen", now=T0)
     attempt = services.start_attempt(db, actor=candidate.actor, sitting_id=sitting.id, device_id="d", now=T0)
     view = services.view_of(db, attempt, T0)
     assert attempt.extra_time_pct == 25 and attempt.has_rest_breaks
@@ -130,7 +130,7 @@ def test_the_candidate_asks_on_the_page_and_sees_the_decision(app, client, db, l
     assert b"Waiting for a decision" in good.data and b"25% extra time" in good.data
     request = db.scalar(select(AdjustmentRequest).where(AdjustmentRequest.candidate_id == candidate.id))
     adjustment_services.decide_adjustment(db, actor=make_user(Role.ADMIN).actor, request_id=request.id, approve=False,
-                               reason="Please send a letter dated this year", now=T0)
+                                          reason="Please send a letter dated this year", now=T0)
     page = client.get("/adjustments").get_data(as_text=True)
     assert "Declined" in page and "Please send a letter dated this year" in page
 

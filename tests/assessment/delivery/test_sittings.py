@@ -56,7 +56,8 @@ def test_a_sittings_papers_must_be_parallel_or_it_is_refused_with_the_reason(db,
                            "“Paper C” follows “Old spec”"]),
         ([a, longer], ["The papers must follow the same exam specification: “Paper A” follows “Test spec”; "
                        "“Paper D” follows “Long spec”",
-                       "The papers must allow the same time: “Paper A” allows 60 minutes; “Paper D” allows 90 minutes"]),
+                       "The papers must allow the same time: “Paper A” allows 60 minutes; "
+                       "“Paper D” allows 90 minutes"]),
     ]
     for papers, messages in cases:
         with pytest.raises(ValidationFailed) as error:
@@ -136,7 +137,7 @@ def test_editing_a_sitting_changes_its_papers_but_never_drops_below_its_bookings
                                         details=details([second], capacity=1), now=T0)
     assert error.value.problems[0].message == "The number of places cannot be fewer than the 2 people already booked"
     sitting_services.update_sitting(db, actor=admin.actor, sitting_id=sitting.id, details=details([second], capacity=3),
-                            now=T0)
+                                    now=T0)
     db.expire_all()
     assert [p.exam_paper_id for p in db.get(Sitting, sitting.id).papers] == [second.id]
     assert len(actions(db, "sitting.updated")) == 1

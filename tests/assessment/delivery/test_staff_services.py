@@ -86,3 +86,10 @@ def test_staff_services_refuse_other_roles_and_unknown_attempts(db, make_user, a
     with pytest.raises(NotFound):
         services.extend_time(db, actor=make_user(Role.ADMIN).actor, attempt_id=999999, seconds=60, reason="x",
                              now=T0)
+
+
+def test_the_page_states_the_limit_the_service_applies(client, clock, login_as, attempt):
+    clock.set(T0 + MIN)
+    login_as(Role.INVIGILATOR)
+    page = client.get(f"/staff/attempts/{attempt.id}").get_data(as_text=True)
+    assert f"Between 1 and {services.MAX_TIME_ADDED_MIN} minutes." in page

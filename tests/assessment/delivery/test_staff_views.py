@@ -48,7 +48,7 @@ def running(db, make_user, make_sitting, booked_candidate):
 def test_the_live_list(db, make_user, running):
     sitting, people = running
     _, rows = staff_queries.live_list(db, actor=make_user(Role.INVIGILATOR).actor, sitting_id=sitting.id,
-                                 now=T0 + 10 * MIN)
+                                      now=T0 + 10 * MIN)
     by_name = {row.name: row for row in rows}
     assert list(by_name) == ["Alex Waiting", "Bea Busy", "Cal Quiet", "Dee Done"]
     waiting, busy, quiet, done = by_name.values()
@@ -58,7 +58,7 @@ def test_the_live_list(db, make_user, running):
     assert (quiet.status, quiet.answered, quiet.connection) == ("In progress", 1, "No recent contact")
     assert (done.status, done.time_left_s, done.connection) == ("Submitted", None, "—")
     later = {r.name: r for r in staff_queries.live_list(db, actor=make_user(Role.ADMIN).actor, sitting_id=sitting.id,
-                                                   now=T0 + 61 * MIN)[1]}
+                                                        now=T0 + 61 * MIN)[1]}
     assert later["Bea Busy"].status == "Timed out" and later["Bea Busy"].answered == 2
 
 
@@ -128,13 +128,13 @@ def test_the_timeline_replays_answers_at_any_moment(client, db, login_as, clock,
     busy, attempt = people["busy"]
     clock.set(T0 + 20 * MIN)
     timeline = staff_queries.timeline(db, actor=make_user(Role.EXAMINER).actor, attempt_id=attempt.id,
-                                 at=T0 + 6 * MIN, now=T0 + 20 * MIN)
+                                      at=T0 + 6 * MIN, now=T0 + 20 * MIN)
     assert [e.kind for e in timeline.entries] == ["started", "device_claimed", "step", "step"]
     assert [e.is_after for e in timeline.entries] == [False, False, False, True]
     assert timeline.view.slots[1].answer == "B" and timeline.view.slots[2].answer is None
     assert timeline.view.state == AttemptState.IN_PROGRESS and timeline.view.time_left_s == 54 * 60
     now_view = staff_queries.timeline(db, actor=make_user(Role.ADMIN).actor, attempt_id=attempt.id, at=None,
-                                 now=T0 + 20 * MIN).view
+                                      now=T0 + 20 * MIN).view
     assert now_view.slots[2].answer == "C"
     with pytest.raises(Forbidden):
         staff_queries.timeline(db, actor=make_user(Role.INVIGILATOR).actor, attempt_id=attempt.id, at=None, now=T0)

@@ -1,0 +1,119 @@
+"""A crawl per role: sign in as each demo account, walk every GET page reachable from the
+navigation and the links on the pages (same origin, one URL per route, bounded), and on each page
+run axe-core (WCAG 2.2 A and AA) and measure the document's width at 1280 px and at 320 px.
+
+Journey tests only check the pages they happen to visit; this one checks every page a role can
+reach, so a new page is covered the day it is linked. Failures list every page and every rule.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+from werkzeug.exceptions import HTTPException
+
+from tests.browser.conftest import AXE_JS, AXE_TAGS
+from tests.browser.test_foundation_journeys import sign_in
+
+pytestmark = pytest.mark.browser
+
+ROLES = {
+    "candidate": "candidate@example.org",
+    "item_writer": "writer@example.org",
+    "item_reviewer": "reviewer@example.org",
+    "examiner": "examiner@example.org",
+    "invigilator": "invigilator@example.org",
+    "admin": "admin@example.org",
+}
+PAGE_LIMIT = 60
+NARROW, WIDE = 320, 1280
+# Not pages: signing out, the JSON API, files and downloads.
+SKIP = re.compile(r"^/(logout|api/|static/|healthz)|/(download|export|file|raw)(/|$)|\.(json|csv|zip|xml|pdf|png|jpe?g)$")
+
+
+def axe_violations(page) -> list[str]:
+    # evaluate() runs through the DevTools protocol, so the page's strict CSP stays on while axe runs.
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+                           AXE_TAGS)
+    return [f"axe {v['id']} ({v['impact']}): " + "; ".join(n["target"][0] for n in v["nodes"][:5])
+            for v in result["violations"]]
+
+
+def width_problems(page) -> list[str]:
+    problems = []
+    for width in (WIDE, NARROW):
+        page.set_viewport_size({"width": width, "height": 900})
+        scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+        if scroll_width > width:
+            culprits = page.evaluate(_WIDEST_JS, width)
+            problems.append(f"{scroll_width} px wide at a {width} px viewport (widest: {culprits})")
+    page.set_viewport_size({"width": WIDE, "height": 900})
+    return problems
+
+
+# The deepest elements whose right edge passes the viewport: the ones to fix.
+_WIDEST_JS = """(width) => {
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.right > width + 1 && ![...el.children].some(c => c.getBoundingClientRect().right > width + 1)) {
+      out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+               (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : ''));
+    }
+    if (out.length >= 4) break;
+  }
+  return out.join(', ');
+}"""
+
+
+def crawl(page, live, start: str = "/dashboard") -> tuple[list[str], dict[str, list[str]]]:
+    """Visit pages breadth first, one URL per route; return the paths visited and the problems per path."""
+    adapter = live.app.url_map.bind("localhost")
+    origin = live.url
+    queue, seen_routes, visited, problems = [start], set(), [], {}
+    while queue and len(visited) < PAGE_LIMIT:
+        url = queue.pop(0)
+        path = urlsplit(url).path
+        if SKIP.search(path):
+            continue
+        try:
+            rule, _ = adapter.match(path, method="GET", return_rule=True)
+        except HTTPException:
+            continue
+        if rule.rule in seen_routes:
+            continue
+        seen_routes.add(rule.rule)
+        response = page.goto(url)
+        if response is None or "text/html" not in (response.headers.get("content-type") or ""):
+            continue
+        visited.append(path)
+        found = []
+        if response.status >= 500:
+            found.append(f"answered {response.status}")
+        found += axe_violations(page)
+        found += width_problems(page)
+        if found:
+            problems[urlsplit(url).path + (f"?{urlsplit(url).query}" if urlsplit(url).query else "")] = found
+        for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
+            href = urldefrag(href)[0]
+            if href.startswith(origin):
+                queue.append(href[len(origin):] or "/")
+    return visited, problems
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_page_a_role_can_reach_passes_axe_and_fits_320_px(page, live, role):
+    sign_in(page, ROLES[role])
+    visited, problems = crawl(page, live)
+    assert len(visited) >= 3, f"the crawl reached too few pages: {visited}"
+    report = "\n".join(f"{path}\n  " + "\n  ".join(found) for path, found in problems.items())
+    assert problems == {}, f"{len(problems)} of {len(visited)} pages have problems for the {role}:\n{report}"
+
+
+def test_signed_out_pages_pass_axe_and_fit_320_px(page, live):
+    visited, problems = crawl(page, live, start="/")
+    report = "\n".join(f"{path}\n  " + "\n  ".join(found) for path, found in problems.items())
+    assert problems == {}, f"{len(problems)} of {len(visited)} pages have problems signed out:\n{report}"

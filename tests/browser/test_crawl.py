@@ -104,9 +104,31 @@ def crawl(page, live, start: str = "/dashboard") -> tuple[list[str], dict[str, l
     return visited, problems
 
 
-@pytest.mark.parametrize("role", list(ROLES))
-def test_every_page_a_role_can_reach_passes_axe_and_fits_320_px(page, live, role):
-    sign_in(page, ROLES[role])
+@pytest.fixture(scope="module")
+def exam_under_way(browser, live):
+    """A sitting open now with every item type and a candidate part-way through it, so that the player,
+    the live list's attempt and the staff attempt pages exist for the crawl to reach."""
+    from core import db
+    from tests.assessment.delivery.player_data import make_exam
+    from tests.browser.conftest import DEMO_PASSWORD
+    from tests.browser.test_exam_player import start_exam
+
+    with live.app.app_context():
+        session = db.session()
+        sitting, candidate = make_exam(session, password=DEMO_PASSWORD)
+        session.commit()
+        sitting_id, email = sitting.id, candidate.email
+    context = browser.new_context(base_url=live.url, locale="en-GB")
+    page = context.new_page()
+    sign_in(page, email)
+    start_exam(page, sitting_id)
+    context.close()
+    return email
+
+
+@pytest.mark.parametrize("role", [*ROLES, "candidate_in_an_exam"])
+def test_every_page_a_role_can_reach_passes_axe_and_fits_320_px(page, live, role, exam_under_way):
+    sign_in(page, ROLES.get(role, exam_under_way))
     visited, problems = crawl(page, live)
     assert len(visited) >= 3, f"the crawl reached too few pages: {visited}"
     report = "\n".join(f"{path}\n  " + "\n  ".join(found) for path, found in problems.items())

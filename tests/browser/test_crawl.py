@@ -56,10 +56,12 @@ def width_problems(page) -> list[str]:
 
 # The deepest elements whose right edge passes the viewport: the ones to fix.
 _WIDEST_JS = """(width) => {
+  const scrolls = (el) => { for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(a).overflowX)) return true; } return false; };
   const out = [];
   for (const el of document.body.querySelectorAll('*')) {
     const r = el.getBoundingClientRect();
-    if (r.right > width + 1 && ![...el.children].some(c => c.getBoundingClientRect().right > width + 1)) {
+    if (r.right > width + 1 && !scrolls(el) && ![...el.children].some(c => c.getBoundingClientRect().right > width + 1)) {
       out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
                (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : ''));
     }

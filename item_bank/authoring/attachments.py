@@ -61,16 +61,18 @@ def add_attachment(session: Session, *, actor: Actor, version_id: int, filename:
                    upload_folder: str, scan_command: str | None, now: dt.datetime) -> Attachment:
     version = get_version(session, version_id)
     _require_author_edit(actor, version)
+    # Every problem at once, in the order of the form (the file, then its description).
+    problems, content_type = [], sniff_type(data)
     if not data:
-        raise _refuse("Choose a file to attach")
-    if len(data) > MAX_BYTES:
-        raise _refuse("The file must be smaller than 10 MB")
-    content_type = sniff_type(data)
-    if content_type is None:
-        raise _refuse("The file must be a PDF, PNG or JPEG")
+        problems.append(FieldProblem("file", "Choose a file to attach"))
+    elif len(data) > MAX_BYTES:
+        problems.append(FieldProblem("file", "The file must be smaller than 10 MB"))
+    elif content_type is None:
+        problems.append(FieldProblem("file", "The file must be a PDF, PNG or JPEG"))
     if not description.strip():
-        raise ValidationFailed("Describe the attachment", [FieldProblem("description", "Describe the attachment, "
-                                                                        "for example ‘Referral letter’")])
+        problems.append(FieldProblem("description", "Describe the attachment, for example ‘Referral letter’"))
+    if problems:
+        raise ValidationFailed(problems[0].message, problems)
     _scan(data, scan_command)
     digest = hashlib.sha256(data).hexdigest()
     path = storage_path(upload_folder, digest)

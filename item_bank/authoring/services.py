@@ -135,6 +135,15 @@ def _validated_content(session: Session, version: CaseStudyVersion, content: dic
     return content, known
 
 
+def item_problems(session: Session, *, version_id: int, content: dict) -> list[FieldProblem]:
+    """Every problem with an item's content, without saving it (a form shows them all at once)."""
+    try:
+        _validated_content(session, get_version(session, version_id), content)
+    except ValidationFailed as error:
+        return list(error.problems)
+    return []
+
+
 def _set_mappings(item_version: ItemVersion, content: dict, known: dict[str, Substandard]) -> None:
     mapping = content.get("substandards") or {}
     wanted = {known[mapping["primary"]].id: True} if mapping.get("primary") else {}

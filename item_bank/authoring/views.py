@@ -8,7 +8,6 @@ from core.clock import utcnow
 from core.errors import Conflict, Forbidden, ValidationFailed
 from core.roles import Role
 from core.web import current_actor, roles_required
-from item_bank import item_types
 from item_bank.authoring import attachments, diff, queries, services
 from item_bank.authoring.forms import (ITEM_FORMS, ITEM_TYPE_NAMES, AttachmentForm, ButtonForm, CaseStudyForm,
                                        CommentForm, DecisionForm, NewVersionForm)
@@ -235,9 +234,12 @@ def move_item(case_study_id: int, number: int, item_id: int, direction: str):
 @roles_required(*STAFF)
 def preview(case_study_id: int, number: int):
     version = _version(case_study_id, number)
-    views = [item_types.candidate_view(iv.content) for iv in version.item_versions]
-    return render_template("authoring/preview.html", version=version, views=views,
-                           item_type_names=ITEM_TYPE_NAMES)
+    data = queries.candidate_preview([version], type_names=ITEM_TYPE_NAMES, attachment_url=attachment_url)
+    return render_template("authoring/preview.html", version=version, preview=data)
+
+
+def attachment_url(attachment) -> str:
+    return url_for("authoring.download_attachment", attachment_id=attachment.id)
 
 
 @bp.route("/case-studies/<int:case_study_id>/versions/<int:number>/actions/<action>", methods=["POST"])

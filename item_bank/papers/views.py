@@ -8,6 +8,8 @@ from core.clock import utcnow
 from core.errors import Conflict, ValidationFailed
 from core.roles import Role
 from core.web import current_actor, roles_required
+from item_bank.authoring.forms import ITEM_TYPE_NAMES
+from item_bank.authoring.queries import candidate_preview
 from item_bank.papers import queries, rules, services
 from item_bank.papers.forms import (AddCaseStudyForm, AssembleForm, ConfirmForm, MoveForm, PublishForm, SpecForm,
                                     TitleForm,
@@ -162,6 +164,16 @@ def _paper_page(paper, *, problem: str = "", status: int = 200, add_form=None):
                            add_errors=[("available-heading", message) for _, message in all_errors(add_form)],
                            confirm_form=ConfirmForm(),
                            can_edit=current_actor().has(Role.EXAMINER)), status
+
+
+@bp.route("/papers/<int:paper_id>/preview")
+@roles_required(*VIEWERS)
+def preview_paper(paper_id: int):
+    """The whole paper as a candidate will see it, drawn by the exam player's own code."""
+    paper = queries.get_paper(db.session(), paper_id)
+    data = candidate_preview([entry.case_study_version for entry in paper.entries], type_names=ITEM_TYPE_NAMES,
+                             attachment_url=lambda a: url_for("authoring.download_attachment", attachment_id=a.id))
+    return render_template("papers/preview.html", paper=paper, preview=data)
 
 
 @bp.route("/papers/<int:paper_id>/entries", methods=["POST"])

@@ -20,6 +20,7 @@ ROUTES = {
     "papers.assemble": Route("/item-bank/specs/{spec_id}/assemble", BUILD, method="POST", ok=422),
     "papers.papers": Route("/item-bank/papers", VIEW),
     "papers.paper": Route("/item-bank/papers/{draft_paper_id}", VIEW),
+    "papers.preview_paper": Route("/item-bank/papers/{published_paper_id}/preview", VIEW),
     "papers.add_entry": Route("/item-bank/papers/{draft_paper_id}/entries", BUILD, method="POST", ok=422),
     "papers.move_entry": Route("/item-bank/papers/{draft_paper_id}/entries/{entry_id}/move", BUILD,
                                method="POST", ok=302, data={"direction": "down"}),

@@ -104,7 +104,7 @@ def version_page(case_study_id: int, number: int):
     return _render_version(_version(case_study_id, number))
 
 
-def _render_version(version, attachment_form=None, status: int = 200):
+def _render_version(version, attachment_form=None, status: int = 200, action_form=None, failed_action=None):
     actor = current_actor()
     is_author = version.case_study.author_id == actor.user_id
     comment_form = CommentForm()
@@ -118,6 +118,7 @@ def _render_version(version, attachment_form=None, status: int = 200):
                                   is_examiner=actor.has(Role.EXAMINER, Role.ADMIN)),
         history=review.history(db.session(), version.id), decision_form=DecisionForm(), comment_form=comment_form,
         button_form=ButtonForm(), attachment_form=attachment_form or AttachmentForm(),
+        action_form=action_form, failed_action=failed_action,
         submission_problems=review.submission_problems(version)
         if is_author and version.status in EDITABLE else []), status
 
@@ -255,6 +256,11 @@ def take_action(case_study_id: int, number: int, action: str):
                               comment=form.comment.data or "", now=utcnow())
         except ValidationFailed as error:
             db.session().rollback()
+            if error.problems and all(p.field == "comment" for p in error.problems):
+                # A missing comment is shown beside the box of the action that needs it.
+                _form_problems(form, error)
+                return _render_version(_version(case_study_id, number), status=422, action_form=form,
+                                       failed_action=action)
             messages = "; ".join(p.message for p in error.problems) or error.message
             flash(f"{error.message}: {messages}" if error.problems else error.message, "error")
             return redirect(_version_url(version))

@@ -118,3 +118,25 @@ def test_an_attachment_problem_is_shown_beside_the_fields_and_asks_for_the_file_
     assert summary_messages(response.get_data(as_text=True)) == [
         "The file must be a PDF, PNG or JPEG", "Describe the attachment, for example ‘Referral letter’"]
     assert not (tmp_path / "attachments").exists()
+
+
+def test_a_missing_comment_is_shown_beside_the_box_of_the_action_that_needs_it(client, db, make_case_study, make_user):
+    from assessment.accounts.models import User
+    from core.roles import Role
+    from item_bank.workflow import Status
+
+    reviewer = make_user(Role.ITEM_REVIEWER)
+    version = make_case_study(Status.IN_REVIEW, reviewer=reviewer)
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = db.get(User, reviewer.id).get_id()
+    base = f"/item-bank/case-studies/{version.case_study_id}/versions/{version.number}"
+    response = client.post(f"{base}/actions/request_changes", data={"comment": " "})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    message = error_beside(html, "comment-request_changes").strip()
+    assert message.startswith("Error:") and "comment" in message
+    assert error_beside(html, "comment-reject") == ""  # only beside the box of the action taken
+    assert '<a href="#comment-request_changes">' in html.split('class="error-summary__list"', 1)[1]
+    assert '<label class="label" for="comment-request_changes">' in html
+    db.expire_all()
+    assert version.status == Status.IN_REVIEW

@@ -71,11 +71,12 @@ _WIDEST_JS = """(width) => {
 }"""
 
 
-def crawl(page, live, start: str = "/dashboard") -> tuple[list[str], dict[str, list[str]]]:
-    """Visit pages breadth first, one URL per route; return the paths visited and the problems per path."""
+def crawl(page, live, start: str = "/dashboard", seeds=()) -> tuple[list[str], dict[str, list[str]]]:
+    """Visit pages breadth first, one URL per route; return the paths visited and the problems per path.
+    ``seeds`` come first, so that the exam under way is the one whose pages stand for their routes."""
     adapter = live.app.url_map.bind("localhost")
     origin = live.url
-    queue, seen_routes, visited, problems = [start], set(), [], {}
+    queue, seen_routes, visited, problems = [*seeds, start], set(), [], {}
     while queue and len(visited) < PAGE_LIMIT:
         url = queue.pop(0)
         path = urlsplit(url).path
@@ -124,14 +125,18 @@ def exam_under_way(browser, live):
     page = context.new_page()
     sign_in(page, email)
     start_exam(page, sitting_id)
+    attempt_url = page.url.split("#")[0][len(live.url):]
     context.close()
-    return email
+    return {"email": email, "candidate": [attempt_url, f"/sittings/{sitting_id}/start"],
+            "staff": [f"/staff/sittings/{sitting_id}/live"]}
 
 
 @pytest.mark.parametrize("role", [*ROLES, "candidate_in_an_exam"])
 def test_every_page_a_role_can_reach_passes_axe_and_fits_320_px(page, live, role, exam_under_way):
-    sign_in(page, ROLES.get(role, exam_under_way))
-    visited, problems = crawl(page, live)
+    sign_in(page, ROLES.get(role, exam_under_way["email"]))
+    seeds = (exam_under_way["candidate"] if role == "candidate_in_an_exam"
+             else exam_under_way["staff"] if role in ("invigilator", "admin") else ())
+    visited, problems = crawl(page, live, seeds=seeds)
     assert len(visited) >= 3, f"the crawl reached too few pages: {visited}"
     report = "\n".join(f"{path}\n  " + "\n  ".join(found) for path, found in problems.items())
     assert problems == {}, f"{len(problems)} of {len(visited)} pages have problems for the {role}:\n{report}"

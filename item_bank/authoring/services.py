@@ -67,6 +67,12 @@ def _check_title_and_scenario(title: str, scenario_html: str) -> Problems:
     return problems
 
 
+def case_study_problems(title: str, scenario_html: str) -> list[FieldProblem]:
+    """The problems creating or saving a case study would raise, without writing (a form shows them all at
+    once: a scenario that is empty once sanitised beside a missing title)."""
+    return list(_check_title_and_scenario(title or "", sanitise_html(scenario_html or "")).items)
+
+
 def refresh_search_text(version: CaseStudyVersion) -> None:
     parts = [version.title, plain_text(version.scenario_html)]
     for item_version in version.item_versions:

@@ -79,7 +79,7 @@ def coverage():
 @roles_required(Role.ITEM_WRITER)
 def new_case_study():
     form = CaseStudyForm()
-    if form.validate_on_submit():
+    if request.method == "POST" and _case_study_form_is_valid(form):
         try:
             version = services.create_case_study(db.session(), actor=current_actor(), title=form.title.data,
                                                  scenario_html=form.scenario.data, now=utcnow())
@@ -129,7 +129,7 @@ def edit_case_study(case_study_id: int, number: int):
     version = _version(case_study_id, number)
     form = CaseStudyForm(data={"title": version.title, "scenario": version.scenario_html}
                          if request.method == "GET" else None)
-    if form.validate_on_submit():
+    if request.method == "POST" and _case_study_form_is_valid(form):
         try:
             services.update_case_study(db.session(), actor=current_actor(), version_id=version.id,
                                        title=form.title.data, scenario_html=form.scenario.data, now=utcnow())
@@ -149,6 +149,15 @@ def _item_form(item_type: str, framework: FrameworkVersion):
     form = form_class()
     form.offer_substandards(framework)
     return form
+
+
+def _case_study_form_is_valid(form) -> bool:
+    """The form's checks and the service's (a scenario that is empty once sanitised) together."""
+    valid = form.validate_on_submit()
+    problems = services.case_study_problems(form.title.data, form.scenario.data)
+    if problems:
+        _form_problems(form, ValidationFailed("There is a problem", problems), beside_own_errors=False)
+    return valid and not problems
 
 
 def _item_form_is_valid(version, form) -> bool:

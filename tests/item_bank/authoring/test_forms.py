@@ -140,3 +140,16 @@ def test_a_missing_comment_is_shown_beside_the_box_of_the_action_that_needs_it(c
     assert '<label class="label" for="comment-request_changes">' in html
     db.expire_all()
     assert version.status == Status.IN_REVIEW
+
+
+def test_the_case_study_form_shows_a_missing_title_and_an_empty_scenario_at_once(client, db, make_user, framework):
+    from core.roles import Role
+
+    writer = make_user(Role.ITEM_WRITER)
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = writer.get_id()
+    # The scenario holds only markup that sanitising removes, so it is empty: both problems at once.
+    response = client.post("/item-bank/case-studies/new", data={"title": "", "scenario": "<script>x</script>"})
+    assert response.status_code == 422
+    assert summary_messages(response.get_data(as_text=True)) == ["Enter a title for the case study",
+                                                                 "Enter the scenario"]

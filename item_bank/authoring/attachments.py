@@ -61,18 +61,18 @@ def add_attachment(session: Session, *, actor: Actor, version_id: int, filename:
                    upload_folder: str, scan_command: str | None, now: dt.datetime) -> Attachment:
     version = get_version(session, version_id)
     _require_author_edit(actor, version)
-    # Every problem at once, in the order of the form (the file, then its description).
-    problems, content_type = [], sniff_type(data)
-    if not data:
-        problems.append(FieldProblem("file", "Choose a file to attach"))
-    elif len(data) > MAX_BYTES:
-        problems.append(FieldProblem("file", "The file must be smaller than 10 MB"))
-    elif content_type is None:
-        problems.append(FieldProblem("file", "The file must be a PDF, PNG or JPEG"))
+    content_type = sniff_type(data)
+    problem = ("Choose a file to attach" if not data else "The file must be smaller than 10 MB"
+               if len(data) > MAX_BYTES else "The file must be a PDF, PNG or JPEG" if content_type is None else "")
+    if problem:
+        # Every problem at once, in the order of the form: the file, then its description.
+        problems = [FieldProblem("file", problem)]
+        if not description.strip():
+            problems.append(FieldProblem("description", "Describe the attachment, for example ‘Referral letter’"))
+        raise ValidationFailed(problem, problems)
     if not description.strip():
-        problems.append(FieldProblem("description", "Describe the attachment, for example ‘Referral letter’"))
-    if problems:
-        raise ValidationFailed(problems[0].message, problems)
+        raise ValidationFailed("Describe the attachment", [FieldProblem("description", "Describe the attachment, "
+                                                                        "for example ‘Referral letter’")])
     _scan(data, scan_command)
     digest = hashlib.sha256(data).hexdigest()
     path = storage_path(upload_folder, digest)

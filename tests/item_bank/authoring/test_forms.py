@@ -153,3 +153,20 @@ def test_the_case_study_form_shows_a_missing_title_and_an_empty_scenario_at_once
     assert response.status_code == 422
     assert summary_messages(response.get_data(as_text=True)) == ["Enter a title for the case study",
                                                                  "Enter the scenario"]
+
+
+def test_each_comment_box_has_its_own_label_and_warning_buttons_are_not_secondary(client, db, make_case_study,
+                                                                                 make_user):
+    from core.roles import Role
+    from item_bank.workflow import Status
+
+    version = make_case_study(Status.APPROVED)
+    examiner = make_user(Role.EXAMINER)
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = examiner.get_id()
+    html = client.get(f"/item-bank/case-studies/{version.case_study_id}/versions/{version.number}").get_data(
+        as_text=True)
+    assert '<label class="label" for="comment-retire">' in html and 'id="comment-retire"' in html
+    assert 'for="comment"' not in html
+    retire = re.search(r'<button type="submit" class="([^"]*)">Retire</button>', html)
+    assert retire and retire.group(1) == "button button--warning"  # white on red, never dark on red

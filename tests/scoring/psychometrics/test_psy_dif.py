@@ -1,0 +1,176 @@
+"""Mantel–Haenszel DIF pinned to R's ``mantelhaen.test`` (R 4.2.2; tools/reference/make_dif_fixtures.R)
+on psychotools' VerbalAggression (real groups: gender) and on sat12 with a seeded split stored in
+the fixture. Tolerance: 1e-10 relative on α_MH, the chi-squares, p-values and the confidence
+interval (whose width pins the Robins–Breslow–Greenland SE). The ETS delta and the A/B/C rule are
+checked against hand-computed examples."""
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scoring.psychometrics.dif import MantelHaenszel, dif_analysis, ets_category, mantel_haenszel
+
+TOL = 1e-10
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def read_verbal():
+    """VerbalAggression as written by make_dif_fixtures.R: (items, gender, 0/1/2 responses)."""
+    with open(FIXTURES / "verbal_aggression.csv", newline="") as fh:
+        rows = list(csv.reader(fh))
+    items = rows[0][2:]
+    gender = [r[1] for r in rows[1:]]
+    resp = np.array([[float(v) for v in r[2:]] for r in rows[1:]])
+    return items, gender, resp
+
+
+@pytest.fixture(scope="module")
+def verbal():
+    return read_verbal()
+
+
+def _compare(result, expected):
+    assert len(result.items) == len(expected)
+    for it, fx in zip(result.items, expected):
+        mh = it.mh
+        assert mh.n_strata == fx["n_strata"], it.item
+        assert mh.alpha_mh == pytest.approx(fx["alpha_mh"], rel=TOL), it.item
+        assert mh.chi_square == pytest.approx(fx["chi_square"], rel=TOL), it.item
+        assert mh.p_value == pytest.approx(fx["p_value"], rel=TOL), it.item
+        assert mh.chi_square_uncorrected == pytest.approx(fx["chi_square_uncorrected"], rel=TOL), it.item
+        assert mh.p_value_uncorrected == pytest.approx(fx["p_value_uncorrected"], rel=TOL), it.item
+        np.testing.assert_allclose(mh.conf_int, fx["conf_int"], rtol=TOL, atol=0)
+        # D-DIF and its SE follow from α and the CI: SE(ln α) = ln(upper/lower) / (2 z_0.975)
+        assert mh.d_dif == pytest.approx(-2.35 * math.log(fx["alpha_mh"]), rel=TOL)
+        se = math.log(fx["conf_int"][1] / fx["conf_int"][0]) / (2 * 1.959963984540054)
+        assert mh.d_dif_se == pytest.approx(2.35 * se, rel=1e-9)
+
+
+def test_verbal_aggression_matches_mantelhaen_test_including_studied_item(verbal, fixture):
+    items, gender, resp = verbal
+    fx = fixture("dif_verbal_aggression.json")
+    r = dif_analysis(resp > 0, gender, reference="female", focal="male", items=items)
+    assert (r.n_reference, r.n_focal) == (243, 73)
+    assert r.studied_item_in_matching
+    _compare(r, fx["including_studied"])
+
+
+def test_verbal_aggression_matches_mantelhaen_test_excluding_studied_item(verbal, fixture):
+    items, gender, resp = verbal
+    fx = fixture("dif_verbal_aggression.json")
+    r = dif_analysis(resp > 0, gender, reference="female", focal="male", items=items, include_studied=False)
+    _compare(r, fx["excluding_studied"])
+
+
+def test_sat12_seeded_split_matches_mantelhaen_test(scored, fixture):
+    items, x = scored("sat12")
+    fx = fixture("dif_sat12.json")
+    r = dif_analysis(x, fx["group"], reference="R", focal="F", items=items)  # NaN (omitted) scores 0
+    _compare(r, fx["including_studied"])
+
+
+def test_single_item_function_equals_the_analysis(verbal):
+    items, gender, resp = verbal
+    x = (resp > 0).astype(float)
+    one = mantel_haenszel(x[:, 3], gender, x.sum(axis=1), reference="female", focal="male")
+    assert one == dif_analysis(x, gender, reference="female", focal="male").items[3].mh
+
+
+def test_hand_computed_two_strata():
+    """Two strata, worked by hand: stratum 1 A,B,C,D = 8,2,5,5 (T 20); stratum 2 = 6,4,3,7 (T 20).
+    α = (8·5/20 + 6·7/20) / (2·5/20 + 4·3/20) = (2 + 2.1) / (0.5 + 0.6) = 4.1 / 1.1."""
+    rows = []
+    for stratum, cells in ((1, (8, 2, 5, 5)), (2, (6, 4, 3, 7))):
+        for g, y, n in (("R", 1, cells[0]), ("R", 0, cells[1]), ("F", 1, cells[2]), ("F", 0, cells[3])):
+            rows += [(stratum, g, y)] * n
+    m, g, y = (np.array(c) for c in zip(*rows))
+    mh = mantel_haenszel(y, g, m, reference="R", focal="F")
+    assert mh.alpha_mh == pytest.approx(4.1 / 1.1, rel=1e-14)
+    assert mh.d_dif == pytest.approx(-2.35 * math.log(4.1 / 1.1), rel=1e-14)
+    # Σ A − Σ E = (8 − 10·13/20) + (6 − 10·9/20) = 1.5 + 1.5 = 3;
+    # Σ Var = 10·10·13·7/(400·19) + 10·10·9·11/(400·19) = (9100 + 9900)/7600 = 2.5
+    assert mh.chi_square_uncorrected == pytest.approx(9 / 2.5, rel=1e-14)
+    assert mh.chi_square == pytest.approx(2.5 ** 2 / 2.5, rel=1e-14)
+    assert (mh.n_reference, mh.n_focal, mh.n_strata) == (20, 20, 2)
+
+
+def _mh(d, se, p):
+    nan = float("nan")
+    return MantelHaenszel(math.exp(-d / 2.35), se / 2.35, nan, p, nan, nan, (nan, nan), d, se, 1, 1, 1)
+
+
+@pytest.mark.parametrize("d, se, p, expected", [
+    (-0.9, 0.1, 1e-6, ("A", "")),      # |D| < 1 although significant
+    (-2.0, 0.2, 0.06, ("A", "")),      # large but not significant at 0.05
+    (-1.2, 0.1, 1e-6, ("B", "−")),     # 1 ≤ |D| < 1.5
+    (1.6, 0.5, 1e-6, ("B", "+")),      # |D| ≥ 1.5 but (1.6 − 1)/0.5 = 1.2 < 1.645
+    (-1.6, 0.3, 1e-6, ("C", "−")),     # (1.6 − 1)/0.3 = 2 > 1.645
+    (1.5, 0.30, 1e-6, ("C", "+")),     # boundary |D| = 1.5, z = 1.667 > 1.645
+    (1.5, 0.31, 1e-6, ("B", "+")),     # z = 1.613 < 1.645
+    (1.0, 0.01, 0.049, ("B", "+")),    # |D| = 1 is not "< 1"
+])
+def test_ets_categories_by_hand(d, se, p, expected):
+    assert ets_category(_mh(d, se, p)) == expected
+
+
+def test_ets_two_sided_variant_is_stricter():
+    # z = 1.8: C at one-sided 0.05 (1.645); B when the caller asks for 1.96 (alpha_one = 0.025).
+    mh = _mh(-1.9, 0.5, 1e-6)
+    assert ets_category(mh) == ("C", "−")
+    assert ets_category(mh, alpha_one=0.025) == ("B", "−")
+
+
+def test_purification_drops_c_items_from_the_matching_score():
+    rng = np.random.default_rng(7)
+    n = 2000
+    theta = rng.normal(size=n)
+    g = np.where(rng.random(n) < 0.5, "R", "F")
+    b = np.linspace(-1.5, 1.5, 12)
+    shift = np.zeros(12)
+    shift[0] = 1.5  # item 1 is much harder for the focal group
+    logits = theta[:, None] - b[None, :] - shift[None, :] * (g == "F")[:, None]
+    x = (rng.random((n, 12)) < 1 / (1 + np.exp(-logits))).astype(float)
+    plain = dif_analysis(x, g, reference="R", focal="F")
+    assert plain.items[0].category == "C" and plain.items[0].direction == "−"
+    pure = dif_analysis(x, g, reference="R", focal="F", purify=True)
+    assert pure.excluded_from_matching == ("item1",)
+    assert pure.items[0].category == "C"
+    # other items now matched on a criterion free of item 1
+    assert pure.items[5].mh != plain.items[5].mh
+
+
+def test_candidates_outside_the_two_groups_take_no_part():
+    x = np.array([[1, 0], [0, 1], [1, 1], [0, 0], [1, 0], [0, 0]], dtype=float)
+    g = ["R", "F", "R", "F", None, ""]
+    r = dif_analysis(x, g, reference="R", focal="F")
+    assert (r.n_reference, r.n_focal) == (2, 2)
+
+
+def test_undefined_when_no_stratum_has_both_groups():
+    x = np.array([[1, 1], [1, 1], [0, 0], [0, 0]], dtype=float)
+    r = dif_analysis(x, ["R", "R", "F", "F"], reference="R", focal="F")
+    it = r.items[0]
+    assert math.isnan(it.mh.alpha_mh) and math.isnan(it.mh.chi_square)
+    assert it.category == "" and it.mh.notes
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(reference="R", focal="R"), "must differ"),
+    (dict(reference="X", focal="F"), "reference group"),
+    (dict(reference="R", focal="Y"), "focal group"),
+])
+def test_bad_groups_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        dif_analysis(np.eye(3), ["R", "F", "R"], **kwargs)
+
+
+def test_non_binary_scores_are_refused():
+    with pytest.raises(ValueError, match="0/1"):
+        dif_analysis(np.array([[2.0, 1.0], [0.0, 1.0]]), ["R", "F"], reference="R", focal="F")
+    with pytest.raises(ValueError, match="one entry per candidate"):
+        dif_analysis(np.eye(3), ["R", "F"], reference="R", focal="F")

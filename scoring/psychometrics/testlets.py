@@ -81,7 +81,9 @@ def reliability_by_testlet(scores, testlets, *, items=None) -> ReliabilityByTest
         raise ValueError("testlet reliability needs at least 2 candidates")
     rt = reliability(ts.scores, items=ts.testlets)
     ri = reliability(x, items=items)
-    notes = [f"testlet level: {n}" for n in rt.notes] + [f"item level: {n}" for n in ri.notes]
+    # KR-20/21 do not concern testlets (sums of several items are never 0/1): leave their note out.
+    notes = [f"testlet level: {n}" for n in rt.notes if not n.startswith("KR-20")]
+    notes += [f"item level: {n}" for n in ri.notes if not n.startswith("KR-20")]
     if len(ts.testlets) == x.shape[1]:
         notes.append("every testlet holds one item: testlet alpha is item alpha")
     return ReliabilityByTestlet(

@@ -196,3 +196,32 @@ def test_polytomous_items_skip_subkoviak_and_need_max_scores():
 def test_cut_outside_the_scale_is_refused(cut):
     with pytest.raises(ValueError, match="cut"):
         decision_quality(np.eye(20), cut)
+
+
+def test_cli_decision_on_sat12(capsys, data_dir, scored):
+    import json
+
+    from scoring.psychometrics.cli import main
+
+    code = main(["decision", str(data_dir / "sat12_scored.csv"), "--cut", "20"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    doc = json.loads(out)
+    d = decision_quality(_sat12(scored), 20)
+    assert doc["csem_at_cut"] == pytest.approx(math.sqrt(20 * 12 / 31))
+    assert doc["within_one_csem"] == d.within_one_csem
+    assert doc["subkoviak"]["kappa"] == pytest.approx(d.subkoviak.kappa)
+    ll = doc["livingston_lewis"]
+    assert ll["misclassified"] == pytest.approx(ll["false_pass"] + ll["false_fail"])
+    assert ll["accuracy"] == pytest.approx(d.livingston_lewis.accuracy)
+
+
+def test_cli_decision_needs_max_marks_for_polytomous_scores(tmp_path, capsys):
+    from scoring.psychometrics.cli import main
+
+    (tmp_path / "r.csv").write_text("candidate,a,b,c\n" + "".join(f"c{i},{i % 3},{(i // 3) % 3},{i % 2}\n" for i in range(30)))
+    assert main(["decision", str(tmp_path / "r.csv"), "--cut", "3"]) == 2
+    assert "--max-marks" in capsys.readouterr().err
+    assert main(["decision", str(tmp_path / "r.csv"), "--cut", "3", "--max-marks", "a=2,b=2,c=1"]) == 0
+    assert main(["decision", str(tmp_path / "r.csv"), "--cut", "3", "--max-marks", "a=1,b=2,c=1"]) == 2
+    assert "above the item's maximum" in capsys.readouterr().err

@@ -174,3 +174,43 @@ def test_non_binary_scores_are_refused():
         dif_analysis(np.array([[2.0, 1.0], [0.0, 1.0]]), ["R", "F"], reference="R", focal="F")
     with pytest.raises(ValueError, match="one entry per candidate"):
         dif_analysis(np.eye(3), ["R", "F"], reference="R", focal="F")
+
+
+def _write_verbal(tmp_path, dichotomous=True):
+    items, gender, resp = read_verbal()
+    x = (resp > 0).astype(int) if dichotomous else resp.astype(int)
+    lines = ["candidate," + ",".join(items)] + [f"V{i + 1:03d}," + ",".join(map(str, r)) for i, r in enumerate(x)]
+    (tmp_path / "resp.csv").write_text("\n".join(lines) + "\n")
+    g = ["candidate,group"] + [f"V{i + 1:03d},{s}" for i, s in enumerate(gender)]
+    (tmp_path / "groups.csv").write_text("\n".join(g) + "\n")
+    return tmp_path / "resp.csv", tmp_path / "groups.csv"
+
+
+def test_cli_dif_matches_r(tmp_path, capsys, fixture):
+    import json
+
+    from scoring.psychometrics.cli import main
+
+    resp, groups = _write_verbal(tmp_path)
+    code = main(["dif", str(resp), "--groups", str(groups), "--reference", "female", "--focal", "male"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    doc = json.loads(out)
+    fx = fixture("dif_verbal_aggression.json")["including_studied"]
+    assert (doc["n_reference"], doc["n_focal"]) == (243, 73)
+    for row, f in zip(doc["items"], fx):
+        assert row["alpha_mh"] == pytest.approx(f["alpha_mh"], rel=TOL)
+        assert row["p_value"] == pytest.approx(f["p_value"], rel=TOL)
+        assert row["category"] in {"A", "B", "C"}
+    assert set(doc["items"][0]) >= {"item", "category", "direction", "d_dif", "d_dif_se", "chi_square"}
+
+
+def test_cli_dif_refuses_unknown_group_and_polytomous_scores(tmp_path, capsys):
+    from scoring.psychometrics.cli import main
+
+    resp, groups = _write_verbal(tmp_path)
+    assert main(["dif", str(resp), "--groups", str(groups), "--reference", "female", "--focal", "other"]) == 2
+    assert "no candidate" in capsys.readouterr().err
+    resp, groups = _write_verbal(tmp_path, dichotomous=False)
+    assert main(["dif", str(resp), "--groups", str(groups), "--reference", "female", "--focal", "male"]) == 2
+    assert "is not 0 or 1" in capsys.readouterr().err

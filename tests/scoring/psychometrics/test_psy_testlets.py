@@ -58,3 +58,37 @@ def test_bad_input():
         reliability_by_testlet(np.ones((1, 3)), ["a", "a", "b"])
     r = reliability_by_testlet(np.array([[1, 1, 0], [0, 0, 1]], dtype=float), ["a", "a", "a"])
     assert math.isnan(r.testlet_alpha) and r.notes
+
+
+def test_cli_testlets_writes_scores_and_matches_psych(tmp_path, capsys, fixture):
+    import csv
+    import json
+
+    from scoring.psychometrics.cli import main
+
+    items, _, resp = read_verbal()
+    lines = ["candidate," + ",".join(items)] + [f"V{i + 1:03d}," + ",".join(str(int(v)) for v in r) for i, r in enumerate(resp)]
+    (tmp_path / "resp.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "tl.csv").write_text("item,testlet\n" + "".join(f"{n},{n[:2]}\n" for n in items))
+    code = main(["testlets", str(tmp_path / "resp.csv"), "--testlets", str(tmp_path / "tl.csv"),
+                 "--scores", str(tmp_path / "out.csv")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    doc = json.loads(out)
+    fx = fixture("testlets_verbal_aggression.json")["polytomous"]
+    assert doc["testlet_alpha"] == pytest.approx(fx["testlet_alpha"], abs=TOL)
+    assert doc["item_alpha"] == pytest.approx(fx["item_alpha"], abs=TOL)
+    assert [t["testlet"] for t in doc["testlets"]] == ["S1", "S2", "S3", "S4"]
+    with open(tmp_path / "out.csv", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["candidate", "S1", "S2", "S3", "S4"]
+    assert [float(v) for v in rows[1][1:]] == fx["first_scores"][0]
+
+
+def test_cli_testlets_refuses_unknown_item(tmp_path, capsys):
+    from scoring.psychometrics.cli import main
+
+    (tmp_path / "resp.csv").write_text("candidate,a,b\nc1,1,0\nc2,0,1\n")
+    (tmp_path / "tl.csv").write_text("item,testlet\nz,T1\n")
+    assert main(["testlets", str(tmp_path / "resp.csv"), "--testlets", str(tmp_path / "tl.csv")]) == 2
+    assert "'z' is not a column" in capsys.readouterr().err

@@ -1,4 +1,6 @@
-"""Differential item functioning (DIF): the Mantel–Haenszel procedure with the ETS A/B/C categories.
+"""Differential item functioning (DIF): the Mantel–Haenszel procedure with the ETS A/B/C categories
+for 0/1 items; Mantel's test and the standardised mean difference with the ETS AA/BB/CC categories
+for items scored in more than two categories (see `mantel_polytomous`).
 
 Candidates of a reference and a focal group are matched on their total score; within each score
 level (stratum) the item's 2 × 2 table is
@@ -51,7 +53,7 @@ from scipy import stats
 from ._checks import labels, score_matrix
 
 __all__ = ["MantelHaenszel", "DifItem", "DifAnalysis", "mantel_haenszel", "ets_category", "dif_analysis",
-           "DELTA_SCALE"]
+           "DELTA_SCALE", "PolytomousDif", "mantel_polytomous", "ets_polytomous_category"]
 
 DELTA_SCALE = 2.35  # ETS delta = 13 + 4 z; 4 / 1.7 ≈ 2.35 converts a logit to delta units
 
@@ -76,12 +78,6 @@ class MantelHaenszel:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class DifItem:
-    item: str
-    mh: MantelHaenszel
-    category: str                # "A", "B", "C" or "" when undefined
-    direction: str               # "+" favours focal, "−" favours reference, "" for A or undefined
 
 
 @dataclass(frozen=True)
@@ -201,23 +197,120 @@ def ets_category(mh: MantelHaenszel, *, alpha_zero: float = 0.05, alpha_one: flo
     return "B", sign
 
 
+# ---------------------------------------------------------------- items scored in more than two categories
+
+
+@dataclass(frozen=True)
+class PolytomousDif:
+    """Mantel's (1963) test and the standardised mean difference for one item of several score
+    categories. NaN when undefined (``notes`` says why)."""
+
+    chi_square: float        # Mantel's chi-square, 1 df, no continuity correction
+    p_value: float
+    smd: float               # focal minus reference, focal-weighted (Dorans & Schmitt 1991)
+    item_sd: float           # SD of the item's scores over both groups (divisor n − 1)
+    smd_ratio: float         # smd / item_sd, the effect size of the ETS polytomous rule
+    category: str            # "AA", "BB", "CC" or ""
+    n_strata: int
+    notes: tuple[str, ...] = ()
+
+
+def ets_polytomous_category(p_value: float, smd_ratio: float, *, alpha_level: float = 0.05) -> str:
+    """Zwick, Thayer & Mazzeo (1997): AA if Mantel's test is not significant or |SMD/SD| ≤ 0.17;
+    CC if it is significant and |SMD/SD| > 0.25; BB otherwise."""
+    if np.isnan(p_value) or np.isnan(smd_ratio):
+        return ""
+    if p_value >= alpha_level or abs(smd_ratio) <= 0.17:
+        return "AA"
+    return "CC" if abs(smd_ratio) > 0.25 else "BB"
+
+
+def mantel_polytomous(item_scores, group, matching, *, reference, focal) -> PolytomousDif:
+    """Mantel's ordinal test and SMD for one item (scores per candidate; NaN = omitted = 0)
+    between two groups matched on ``matching``.
+
+    With stratum k, F_k the sum of the focal group's item scores, n_Rk, n_Fk, n_k the counts and
+    S1_k = Σ y, S2_k = Σ y² over the stratum: E(F_k) = n_Fk S1_k / n_k and
+    Var(F_k) = n_Rk n_Fk (n_k S2_k − S1_k²) / (n_k² (n_k − 1)); chi-square = (Σ F − Σ E)² / Σ Var.
+    For a 0/1 item it is the MH chi-square without continuity correction. Strata with fewer than 2
+    candidates are dropped. SMD = Σ_k w_k (m_Fk − m_Rk), w_k = n_Fk / Σ n_F over the strata that
+    hold both groups (focal weights, renormalised over those strata).
+    """
+    y = np.asarray(item_scores, dtype=float)
+    m = np.asarray(matching, dtype=float)
+    if y.ndim != 1 or m.shape != y.shape:
+        raise ValueError("item_scores and matching must be vectors with one value per candidate")
+    if np.isnan(m).any() or np.isinf(m).any() or np.isinf(y).any():
+        raise ValueError("scores must be finite")
+    y = np.where(np.isnan(y), 0.0, y)
+    ref, foc = _groups(group, y.size, reference, focal)
+    use = ref | foc
+    y, is_ref, m = y[use], ref[use], m[use]
+    levels, inv = np.unique(m, return_inverse=True)
+    k = levels.size
+    n_k = np.bincount(inv, minlength=k).astype(float)
+    n_f = np.bincount(inv, weights=(~is_ref).astype(float), minlength=k)
+    n_r = n_k - n_f
+    s1 = np.bincount(inv, weights=y, minlength=k)
+    s2 = np.bincount(inv, weights=y * y, minlength=k)
+    f_sum = np.bincount(inv, weights=np.where(is_ref, 0.0, y), minlength=k)
+    keep = n_k >= 2
+    nk, nf, nr = n_k[keep], n_f[keep], n_r[keep]
+    e = nf * s1[keep] / nk
+    v = nr * nf * (nk * s2[keep] - s1[keep] ** 2) / (nk * nk * (nk - 1))
+    notes = []
+    var = float(v.sum())
+    if var > 0:
+        chi = float((f_sum[keep].sum() - e.sum()) ** 2 / var)
+        p = float(stats.chi2.sf(chi, 1))
+    else:
+        chi = p = float("nan")
+        notes.append("no score level has both groups and differing item scores: Mantel's test is undefined")
+    both = (n_f > 0) & (n_r > 0)
+    if both.any():
+        mean_f = f_sum[both] / n_f[both]
+        mean_r = (s1[both] - f_sum[both]) / n_r[both]
+        w = n_f[both] / n_f[both].sum()
+        smd = float((w * (mean_f - mean_r)).sum())
+    else:
+        smd = float("nan")
+        notes.append("no score level holds both groups: the SMD is undefined")
+    sd = float(y.std(ddof=1)) if y.size > 1 else float("nan")
+    ratio = smd / sd if sd > 0 else float("nan")
+    return PolytomousDif(chi, p, smd, sd, ratio, ets_polytomous_category(p, ratio), int(keep.sum()), tuple(notes))
+
+
+@dataclass(frozen=True)
+class DifItem:
+    """One item's result: ``mh`` for a 0/1 item, ``polytomous`` (Mantel and SMD) otherwise."""
+
+    item: str
+    mh: MantelHaenszel | None
+    category: str                # "A", "B", "C" (0/1 items), "AA", "BB", "CC" (others), "" undefined
+    direction: str               # "+" favours focal, "−" favours reference, "" for A/AA or undefined
+    polytomous: PolytomousDif | None = None
+
+
 def dif_analysis(scores, group, *, reference, focal, items=None, include_studied: bool = True,
                  purify: bool = False, conf_level: float = 0.95, alpha_zero: float = 0.05,
                  alpha_one: float = 0.05) -> DifAnalysis:
-    """MH DIF of every item of a candidates × items 0/1 score matrix (NaN = omitted = 0).
+    """DIF of every item of a candidates × items score matrix (NaN = omitted = 0): Mantel–Haenszel
+    and the ETS A/B/C category for 0/1 items, Mantel's test, SMD and AA/BB/CC for the others.
 
     ``group`` gives each candidate's group label; only ``reference`` and ``focal`` candidates are
     used. The matching score is the total over all items (``include_studied=False`` leaves the
-    studied item out). ``purify`` runs a second pass matching on the items not classified C in
-    the first pass (plus the studied item when it is included).
+    studied item out). ``purify`` runs a second pass matching on the items not classified C or CC
+    in the first pass (plus the studied item when it is included).
     """
     x = _binary_scores(scores)
-    if not np.all((x == 0) | (x == 1)):
-        raise ValueError("Mantel–Haenszel DIF here is for 0/1 items; other scores found")
+    if (x < 0).any():
+        raise ValueError("scores must not be negative")
     names = labels(items, x.shape[1], prefix="item", name="items")
     ref, foc = _groups(group, x.shape[0], reference, focal)
     use = ref | foc
     x, is_ref = x[use], ref[use]
+    binary = np.all((x == 0) | (x == 1), axis=0)
+    grp = np.where(is_ref, "R", "F")
 
     def one_pass(criterion: np.ndarray) -> list[DifItem]:
         out = []
@@ -228,16 +321,21 @@ def dif_analysis(scores, group, *, reference, focal, items=None, include_studied
                 m -= x[:, j]
             elif not criterion[j] and include_studied:
                 m += x[:, j]
-            mh = _mh_from_tables(*_strata_tables(x[:, j] == 1, is_ref, m), conf_level=conf_level)
-            cat, sign = ets_category(mh, alpha_zero=alpha_zero, alpha_one=alpha_one)
-            out.append(DifItem(names[j], mh, cat, sign))
+            if binary[j]:
+                mh = _mh_from_tables(*_strata_tables(x[:, j] == 1, is_ref, m), conf_level=conf_level)
+                cat, sign = ets_category(mh, alpha_zero=alpha_zero, alpha_one=alpha_one)
+                out.append(DifItem(names[j], mh, cat, sign))
+            else:
+                pd = mantel_polytomous(x[:, j], grp, m, reference="R", focal="F")
+                sign = "" if pd.category in ("", "AA") else ("−" if pd.smd < 0 else "+")
+                out.append(DifItem(names[j], None, pd.category, sign, pd))
         return out
 
     everything = np.ones(x.shape[1], dtype=bool)
     result = one_pass(everything)
     dropped: tuple[str, ...] = ()
     if purify:
-        keep = np.array([r.category != "C" for r in result])
+        keep = np.array([r.category not in ("C", "CC") for r in result])
         if not keep.all():
             dropped = tuple(n for n, k in zip(names, keep) if not k)
             result = one_pass(keep)

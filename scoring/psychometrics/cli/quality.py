@@ -26,7 +26,7 @@ def _f(v):
 
 
 def add_parsers(sub, common, max_marks_help: str) -> None:
-    s = sub.add_parser("dif", help="Mantel–Haenszel DIF with the ETS A/B/C categories")
+    s = sub.add_parser("dif", help="Mantel–Haenszel DIF (ETS A/B/C); Mantel and SMD for items above 1 mark")
     s.add_argument("responses", metavar="RESPONSES.csv")
     s.add_argument("--groups", metavar="GROUPS.csv", required=True,
                    help="columns candidate, group; candidates not listed (or with a blank group) take no part")
@@ -74,26 +74,30 @@ def _groups(path: str, candidates: tuple[str, ...]) -> list[str | None]:
 def dif_command(args) -> dict:
     data = read_responses(args.responses, args.key)
     x = np.nan_to_num(data.scores, nan=0.0)
-    if not np.all((x == 0) | (x == 1)):
-        r, c = np.argwhere((x != 0) & (x != 1))[0]
-        raise InputError(f"{Path(args.responses).name}, row {r + 2}, column {c + 2} ({data.items[c]!r}): "
-                         f"{x[r, c]:g} is not 0 or 1 (Mantel–Haenszel DIF here is for 0/1 items)")
     groups = _groups(args.groups, data.candidates)
     for label, name in ((args.reference, "--reference"), (args.focal, "--focal")):
         if label not in groups:
             raise InputError(f"{name}: no candidate of {Path(args.groups).name} is in the group {label!r}")
     r = dif_analysis(x, groups, reference=args.reference, focal=args.focal, items=data.items,
                      include_studied=not args.exclude_studied, purify=args.purify)
+    rows = []
+    for it in r.items:
+        if it.mh is not None:
+            rows.append({"item": it.item, "method": "Mantel-Haenszel", "category": it.category, "direction": it.direction,
+                         "alpha_mh": _f(it.mh.alpha_mh), "d_dif": _f(it.mh.d_dif), "d_dif_se": _f(it.mh.d_dif_se),
+                         "chi_square": _f(it.mh.chi_square), "p_value": _f(it.mh.p_value),
+                         "chi_square_uncorrected": _f(it.mh.chi_square_uncorrected),
+                         "p_value_uncorrected": _f(it.mh.p_value_uncorrected),
+                         "n_strata": it.mh.n_strata, "notes": list(it.mh.notes)})
+        else:
+            pd = it.polytomous
+            rows.append({"item": it.item, "method": "Mantel", "category": it.category, "direction": it.direction,
+                         "smd": _f(pd.smd), "smd_ratio": _f(pd.smd_ratio), "chi_square": _f(pd.chi_square),
+                         "p_value": _f(pd.p_value), "n_strata": pd.n_strata, "notes": list(pd.notes)})
     return {
         "reference": r.reference, "focal": r.focal, "n_reference": r.n_reference, "n_focal": r.n_focal,
         "studied_item_in_matching": r.studied_item_in_matching, "purified": r.purified,
-        "excluded_from_matching": list(r.excluded_from_matching),
-        "items": [{"item": it.item, "category": it.category, "direction": it.direction,
-                   "alpha_mh": _f(it.mh.alpha_mh), "d_dif": _f(it.mh.d_dif), "d_dif_se": _f(it.mh.d_dif_se),
-                   "chi_square": _f(it.mh.chi_square), "p_value": _f(it.mh.p_value),
-                   "chi_square_uncorrected": _f(it.mh.chi_square_uncorrected),
-                   "p_value_uncorrected": _f(it.mh.p_value_uncorrected),
-                   "n_strata": it.mh.n_strata, "notes": list(it.mh.notes)} for it in r.items],
+        "excluded_from_matching": list(r.excluded_from_matching), "items": rows,
     }
 
 

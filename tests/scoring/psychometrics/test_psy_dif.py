@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scoring.psychometrics.dif import MantelHaenszel, dif_analysis, ets_category, mantel_haenszel
+from scoring.psychometrics.dif import (
+    MantelHaenszel, dif_analysis, ets_category, ets_polytomous_category, mantel_haenszel, mantel_polytomous,
+)
 
 TOL = 1e-10
 
@@ -169,11 +171,56 @@ def test_bad_groups_are_refused(kwargs, message):
         dif_analysis(np.eye(3), ["R", "F", "R"], **kwargs)
 
 
-def test_non_binary_scores_are_refused():
-    with pytest.raises(ValueError, match="0/1"):
-        dif_analysis(np.array([[2.0, 1.0], [0.0, 1.0]]), ["R", "F"], reference="R", focal="F")
+def test_negative_scores_and_bad_group_vector_are_refused():
+    with pytest.raises(ValueError, match="negative"):
+        dif_analysis(np.array([[-1.0, 1.0], [0.0, 1.0]]), ["R", "F"], reference="R", focal="F")
     with pytest.raises(ValueError, match="one entry per candidate"):
         dif_analysis(np.eye(3), ["R", "F"], reference="R", focal="F")
+
+
+def test_polytomous_items_match_the_r_mantel_and_smd(verbal, fixture):
+    """Pinned to an independent R coding of Mantel (1963) and the SMD (make_dif_fixtures.R), which
+    R itself checks against mantelhaen.test(correct = FALSE) on the 0/1 version."""
+    items, gender, resp = verbal
+    fx = fixture("dif_polytomous_verbal_aggression.json")
+    r = dif_analysis(resp, gender, reference="female", focal="male", items=items)
+    for it, f in zip(r.items, fx["items_dif"]):
+        pd = it.polytomous
+        assert it.mh is None and pd is not None
+        assert pd.chi_square == pytest.approx(f["chi_square"], rel=TOL), it.item
+        assert pd.p_value == pytest.approx(f["p_value"], rel=TOL), it.item
+        assert pd.smd == pytest.approx(f["smd"], rel=TOL, abs=1e-14), it.item
+        assert pd.item_sd == pytest.approx(f["item_sd"], rel=TOL), it.item
+        assert it.category == ets_polytomous_category(pd.p_value, pd.smd / pd.item_sd)
+
+
+def test_mantel_on_a_binary_item_is_the_uncorrected_mh_chi_square(verbal, fixture):
+    items, gender, resp = verbal
+    x = (resp > 0).astype(float)
+    fx = fixture("dif_verbal_aggression.json")["including_studied"]
+    for j in (0, 7, 23):
+        pd = mantel_polytomous(x[:, j], gender, x.sum(axis=1), reference="female", focal="male")
+        assert pd.chi_square == pytest.approx(fx[j]["chi_square_uncorrected"], rel=TOL)
+
+
+@pytest.mark.parametrize("p, ratio, expected", [
+    (0.2, 0.5, "AA"), (0.01, 0.17, "AA"), (0.01, -0.18, "BB"), (0.01, 0.25, "BB"), (0.01, -0.26, "CC"),
+    (float("nan"), 0.3, ""),
+])
+def test_ets_polytomous_categories_by_hand(p, ratio, expected):
+    assert ets_polytomous_category(p, ratio) == expected
+
+
+def test_smd_by_hand():
+    # stratum 0: focal scores 2, 0 (mean 1), reference 1, 1 (mean 1); stratum 1: focal 2 (mean 2),
+    # reference 0, 1 (mean 0.5); stratum 2: focal only (ignored by the SMD).
+    # focal weights over strata with both groups: 2/3, 1/3 → SMD = 2/3·0 + 1/3·1.5 = 0.5
+    y = [2, 0, 1, 1, 2, 0, 1, 2]
+    g = ["F", "F", "R", "R", "F", "R", "R", "F"]
+    m = [0, 0, 0, 0, 1, 1, 1, 2]
+    pd = mantel_polytomous(y, g, m, reference="R", focal="F")
+    assert pd.smd == pytest.approx(0.5, abs=1e-15)
+    assert pd.n_strata == 2
 
 
 def _write_verbal(tmp_path, dichotomous=True):
@@ -205,12 +252,19 @@ def test_cli_dif_matches_r(tmp_path, capsys, fixture):
     assert set(doc["items"][0]) >= {"item", "category", "direction", "d_dif", "d_dif_se", "chi_square"}
 
 
-def test_cli_dif_refuses_unknown_group_and_polytomous_scores(tmp_path, capsys):
+def test_cli_dif_refuses_unknown_group_and_analyses_polytomous_scores(tmp_path, capsys, fixture):
+    import json
+
     from scoring.psychometrics.cli import main
 
     resp, groups = _write_verbal(tmp_path)
     assert main(["dif", str(resp), "--groups", str(groups), "--reference", "female", "--focal", "other"]) == 2
     assert "no candidate" in capsys.readouterr().err
     resp, groups = _write_verbal(tmp_path, dichotomous=False)
-    assert main(["dif", str(resp), "--groups", str(groups), "--reference", "female", "--focal", "male"]) == 2
-    assert "is not 0 or 1" in capsys.readouterr().err
+    assert main(["dif", str(resp), "--groups", str(groups), "--reference", "female", "--focal", "male"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    fx = fixture("dif_polytomous_verbal_aggression.json")["items_dif"]
+    assert doc["items"][0]["method"] == "Mantel"
+    assert doc["items"][0]["chi_square"] == pytest.approx(fx[0]["chi_square"], rel=TOL)
+    assert doc["items"][0]["smd"] == pytest.approx(fx[0]["smd"], rel=TOL)
+    assert doc["items"][0]["category"] in {"AA", "BB", "CC"}

@@ -225,3 +225,20 @@ def test_cli_decision_needs_max_marks_for_polytomous_scores(tmp_path, capsys):
     assert main(["decision", str(tmp_path / "r.csv"), "--cut", "3", "--max-marks", "a=2,b=2,c=1"]) == 0
     assert main(["decision", str(tmp_path / "r.csv"), "--cut", "3", "--max-marks", "a=1,b=2,c=1"]) == 2
     assert "above the item's maximum" in capsys.readouterr().err
+
+
+def test_cli_decision_two_parameter_and_keats(capsys, data_dir, scored):
+    import json
+
+    from scoring.psychometrics.cli import main
+
+    f = str(data_dir / "cttdata_scored.csv")
+    assert main(["decision", f, "--cut", "12"]) == 0
+    four = json.loads(capsys.readouterr().out)
+    assert four["livingston_lewis"]["true_score_model"] == "four-parameter beta"
+    assert main(["decision", f, "--cut", "12", "--two-parameter", "--keats"]) == 0
+    two = json.loads(capsys.readouterr().out)
+    assert two["livingston_lewis"]["true_score_model"] == "two-parameter beta"
+    assert two["csem_method"] == "Lord binomial, Keats-adjusted"
+    x = _cttdata(scored)
+    assert two["csem_at_cut"] == pytest.approx(math.sqrt(12 * 8 / 19) * keats_factor(cronbach_alpha(x), kr21(x)))

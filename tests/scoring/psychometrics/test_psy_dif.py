@@ -268,3 +268,21 @@ def test_cli_dif_refuses_unknown_group_and_analyses_polytomous_scores(tmp_path, 
     assert doc["items"][0]["chi_square"] == pytest.approx(fx[0]["chi_square"], rel=TOL)
     assert doc["items"][0]["smd"] == pytest.approx(fx[0]["smd"], rel=TOL)
     assert doc["items"][0]["category"] in {"AA", "BB", "CC"}
+
+
+def test_no_continuity_correction_when_the_difference_is_below_a_half():
+    # one stratum: A,B,C,D = 3,1,2,2 (T 8): E(A) = 4·5/8 = 2.5, Σ A − Σ E = 0.5 → corrected = 0;
+    # A,B,C,D = 2,2,2,1 (T 7): E(A) = 4·4/7, difference −2/7, |·| < ½ → no correction, as R.
+    mh = mantel_haenszel([1, 1, 1, 0, 1, 1, 0, 0], list("RRRRFFFF"), [0] * 8, reference="R", focal="F")
+    assert mh.chi_square == 0.0 and mh.chi_square_uncorrected > 0
+    mh = mantel_haenszel([1, 1, 0, 0, 1, 1, 0], list("RRRRFFF"), [0] * 7, reference="R", focal="F")
+    assert mh.chi_square == mh.chi_square_uncorrected > 0
+
+
+def test_cli_dif_refuses_a_candidate_missing_from_the_responses(tmp_path, capsys):
+    from scoring.psychometrics.cli import main
+
+    resp, groups = _write_verbal(tmp_path)
+    groups.write_text(groups.read_text() + "X999,male\n")
+    assert main(["dif", str(resp), "--groups", str(groups), "--reference", "female", "--focal", "male"]) == 2
+    assert "'X999' is not in the responses file" in capsys.readouterr().err

@@ -4,7 +4,8 @@
 #   Rscript tools/reference/make_dif_fixtures.R [DATA_DIR] [OUT_DIR]
 # defaults: tests/data/psychometrics  tests/scoring/psychometrics/fixtures
 #
-# Produced with R 4.2.2 (Debian 12), psych 2.2.9, psychotools 0.7.2. jsonlite is not installed
+# Produced with R 4.2.2 (Debian 12), psych 2.2.9, psychotools 0.7.2, coin 1.4.2 (Debian's r-cran-coin,
+# for Mantel's polytomous test: apt-get install r-cran-coin). jsonlite is not installed
 # here, so the JSON is written by hand below (17 significant digits, enough to round-trip a double).
 #
 # Data:
@@ -22,6 +23,7 @@
 suppressPackageStartupMessages({
   library(psych)
   library(psychotools)
+  library(coin)
 })
 
 args <- commandArgs(trailingOnly = TRUE)
@@ -29,7 +31,8 @@ data_dir <- if (length(args) >= 1) args[1] else "tests/data/psychometrics"
 out_dir <- if (length(args) >= 2) args[2] else "tests/scoring/psychometrics/fixtures"
 
 versions <- list(R = R.version.string, psych = as.character(packageVersion("psych")),
-                 psychotools = as.character(packageVersion("psychotools")))
+                 psychotools = as.character(packageVersion("psychotools")),
+                 coin = as.character(packageVersion("coin")))
 
 num <- function(v) ifelse(is.na(v), "null", ifelse(is.infinite(v), "null", sprintf("%.17g", v)))
 to_json <- function(x, indent = "") {
@@ -132,9 +135,11 @@ save_json(list(data = "psychotools::VerbalAggression; testlet = situation (first
                polytomous = tl(resp), dichotomous = tl(x2)), "testlets_verbal_aggression.json")
 
 # ---------------------------------------------------------------- polytomous DIF (Mantel 1963, SMD)
-# No installed package computes Mantel's ordinal test, so it is coded here from the formulas of
-# Zwick, Donoghue & Grima (1993), independently of the Python code, and checked against
-# mantelhaen.test(correct = FALSE) on the 0/1 version (where the two coincide).
+# Mantel's test is coded here from the formulas of Zwick, Donoghue & Grima (1993), independently of
+# the Python code, checked against mantelhaen.test(correct = FALSE) on the 0/1 version (where the
+# two coincide), and computed a second time by coin::independence_test (a stratified linear
+# statistic with the permutation variance, quadratic form = Mantel's chi-square). coin refuses
+# blocks of one candidate, so those are dropped first (they contribute nothing).
 mantel_poly <- function(y, is_ref, matching) {
   num <- 0; e <- 0; v <- 0; smd_num <- 0; nf_both <- 0
   for (lev in sort(unique(matching))) {
@@ -154,7 +159,15 @@ mantel_poly <- function(y, is_ref, matching) {
   list(chi_square = chi, p_value = pchisq(chi, 1, lower.tail = FALSE), smd = smd_num / nf_both, item_sd = sd(y))
 }
 tot <- rowSums(resp)
-poly <- lapply(seq_len(ncol(resp)), function(j) mantel_poly(resp[, j], is_ref, tot))
+big <- tot %in% as.numeric(names(which(table(tot) >= 2)))
+poly <- lapply(seq_len(ncol(resp)), function(j) {
+  out <- mantel_poly(resp[, j], is_ref, tot)
+  d <- data.frame(y = resp[big, j], g = factor(ifelse(is_ref[big], "R", "F")), s = factor(tot[big]))
+  it <- coin::independence_test(y ~ g | s, data = d, teststat = "quadratic")
+  out$chi_square_coin <- unname(statistic(it))
+  out$p_value_coin <- as.numeric(pvalue(it))
+  out
+})
 tot2 <- rowSums(x2)
 check <- sapply(seq_len(ncol(x2)), function(j) {
   abs(mantel_poly(x2[, j], is_ref, tot2)$chi_square -

@@ -179,8 +179,10 @@ def test_negative_scores_and_bad_group_vector_are_refused():
 
 
 def test_polytomous_items_match_the_r_mantel_and_smd(verbal, fixture):
-    """Pinned to an independent R coding of Mantel (1963) and the SMD (make_dif_fixtures.R), which
-    R itself checks against mantelhaen.test(correct = FALSE) on the 0/1 version."""
+    """Pinned to coin::independence_test (coin 1.4.2; Mantel's chi-square as a stratified
+    permutation test) and to an independent R coding of Mantel (1963) and the SMD
+    (make_dif_fixtures.R), which R itself checks against mantelhaen.test(correct = FALSE) on the
+    0/1 version."""
     items, gender, resp = verbal
     fx = fixture("dif_polytomous_verbal_aggression.json")
     r = dif_analysis(resp, gender, reference="female", focal="male", items=items)
@@ -189,6 +191,8 @@ def test_polytomous_items_match_the_r_mantel_and_smd(verbal, fixture):
         assert it.mh is None and pd is not None
         assert pd.chi_square == pytest.approx(f["chi_square"], rel=TOL), it.item
         assert pd.p_value == pytest.approx(f["p_value"], rel=TOL), it.item
+        assert pd.chi_square == pytest.approx(f["chi_square_coin"], rel=TOL), it.item
+        assert pd.p_value == pytest.approx(f["p_value_coin"], rel=TOL), it.item
         assert pd.smd == pytest.approx(f["smd"], rel=TOL, abs=1e-14), it.item
         assert pd.item_sd == pytest.approx(f["item_sd"], rel=TOL), it.item
         assert it.category == ets_polytomous_category(pd.p_value, pd.smd / pd.item_sd)

@@ -296,7 +296,8 @@ def decision_quality(scores, cut: float, *, max_scores=None, keats: bool = False
         raise ValueError(f"the cut must lie above 0 and at most the maximum score {top:g}; got {cut:g}")
     totals = x.sum(axis=1)
     notes: list[str] = []
-    alpha = cronbach_alpha(x)
+    # cronbach_alpha refuses a matrix in which no item varies; the figures are then undefined.
+    alpha = cronbach_alpha(x) if np.ptp(x, axis=0).any() else float("nan")
     binary_test = dich and np.all(tops == 1)
     factor, method = 1.0, "Lord binomial"
     if keats:
@@ -312,7 +313,11 @@ def decision_quality(scores, cut: float, *, max_scores=None, keats: bool = False
     within = int(np.sum(np.abs(totals - cut) <= csem)) if not np.isnan(csem) else 0
     sub = None
     if binary_test:
-        sub = subkoviak(totals, k, cut, reliability_coefficient=kr21(x))
+        k21 = kr21(x) if np.ptp(x, axis=0).any() else float("nan")
+        if np.isnan(k21) or not -1 <= k21 <= 1:
+            notes.append("Subkoviak not computed: KR-21 is undefined or outside −1…1 for these scores")
+        else:
+            sub = subkoviak(totals, k, cut, reliability_coefficient=k21)
     else:
         notes.append("Subkoviak's method is for 0/1 items: not computed")
     ll = None

@@ -242,3 +242,16 @@ def test_cli_decision_two_parameter_and_keats(capsys, data_dir, scored):
     assert two["csem_method"] == "Lord binomial, Keats-adjusted"
     x = _cttdata(scored)
     assert two["csem_at_cut"] == pytest.approx(math.sqrt(12 * 8 / 19) * keats_factor(cronbach_alpha(x), kr21(x)))
+
+
+@pytest.mark.parametrize("x", [
+    np.ones((10, 5)),                                                        # nothing varies
+    np.array([[1, 0, 1], [0, 1, 1]], dtype=float),                           # totals equal: no variance
+    np.column_stack([np.ones(20), np.arange(20) % 2, np.ones(20)]),          # one item varies
+])
+def test_degenerate_data_give_notes_not_errors(x):
+    d = decision_quality(x, 2)
+    assert d.subkoviak is None and d.livingston_lewis is None
+    assert any("Subkoviak not computed" in n for n in d.notes)
+    assert any("Livingston–Lewis not computed" in n for n in d.notes)
+    assert math.isnan(d.reliability)

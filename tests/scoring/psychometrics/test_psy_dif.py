@@ -290,3 +290,19 @@ def test_cli_dif_refuses_a_candidate_missing_from_the_responses(tmp_path, capsys
     groups.write_text(groups.read_text() + "X999,male\n")
     assert main(["dif", str(resp), "--groups", str(groups), "--reference", "female", "--focal", "male"]) == 2
     assert "'X999' is not in the responses file" in capsys.readouterr().err
+
+
+def test_cli_dif_leaves_out_unlisted_and_blank_group_candidates(tmp_path, capsys):
+    import json
+
+    from scoring.psychometrics.cli import main
+
+    resp, groups = _write_verbal(tmp_path)
+    lines = groups.read_text().splitlines()
+    lines[1] = lines[1].split(",")[0] + ","      # V001: blank group
+    del lines[2]                                # V002: not listed
+    groups.write_text("\n".join(lines) + "\n")
+    assert main(["dif", str(resp), "--groups", str(groups), "--reference", "female", "--focal", "male", "--purify"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["n_reference"] + doc["n_focal"] == 314 and doc["purified"] is True
+    assert isinstance(doc["excluded_from_matching"], list)

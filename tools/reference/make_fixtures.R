@@ -2,7 +2,7 @@
 #
 # Run once, from the repository root (R is NOT needed to run the tests):
 #   Rscript tools/reference/make_fixtures.R [DATA_DIR] [OUT_DIR]
-# defaults: ../shared/psychometrics/data  tests/scoring/psychometrics/fixtures
+# defaults: tests/data/psychometrics  tests/scoring/psychometrics/fixtures
 #
 # The fixtures committed with the tests were produced by
 #   R 4.2.2 (Debian 12), psych 2.2.9, psychTools 2.2.9, eRm 1.0.2, psychotools 0.7.2,
@@ -28,7 +28,7 @@ suppressPackageStartupMessages({
 })
 
 args <- commandArgs(trailingOnly = TRUE)
-data_dir <- if (length(args) >= 1) args[1] else "../shared/psychometrics/data"
+data_dir <- if (length(args) >= 1) args[1] else "tests/data/psychometrics"
 out_dir <- if (length(args) >= 2) args[2] else "tests/scoring/psychometrics/fixtures"
 dir.create(out_dir, showWarnings = FALSE, recursive = TRUE)
 

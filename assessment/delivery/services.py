@@ -226,8 +226,9 @@ def _check_payload(session: Session, attempt_id: int, slot: int, payload: dict) 
     from item_bank.models import ItemVersion  # read-only use of a lower layer's table
 
     row = session.scalar(select(AttemptSlot).where(AttemptSlot.attempt_id == attempt_id, AttemptSlot.slot == slot))
-    if row is None:
-        raise NotFound("There is no such question in this exam.")
+    if row is None:  # a field of the body, not the address: the request does not fit the exam
+        raise ValidationFailed("The answer does not fit this exam",
+                               [FieldProblem("slot", "There is no such question in this exam.")])
     content = session.get(ItemVersion, row.item_version_id).content
     problems = [FieldProblem(f"payload.{p.field}", p.message)
                 for p in (item_types.validate_answer(content, payload.get("answer"))

@@ -142,3 +142,13 @@ def request_allowed(kind: str, for_email: Sequence[dt.datetime], for_address: Se
     per_email, per_address = REQUEST_LIMITS[kind]
     recent = lambda times: sum(1 for at in times if now - at < REQUEST_WINDOW)  # noqa: E731
     return recent(for_email) < per_email and recent(for_address) < per_address
+
+
+# --- sign-up links -----------------------------------------------------------------------------------
+
+SIGN_UP_LINK_TTL = dt.timedelta(hours=24)
+
+
+def sign_up_link_in_date(requested_at: dt.datetime, now: dt.datetime) -> bool:
+    """A sign-up link works for ``SIGN_UP_LINK_TTL`` after it was asked for (and not before)."""
+    return requested_at <= now < requested_at + SIGN_UP_LINK_TTL

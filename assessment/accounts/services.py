@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -64,10 +65,14 @@ def create_user(
     email = normalise_email(email)
     problems = _check_new_account(session, email, full_name, password)
     problems.raise_if_any()
-    # Hash first, so that an existing address takes as long to answer as a new one.
-    password_hash = hash_password(password, hash_profile)
+    return _add_account(session, actor=actor, email=email, full_name=full_name,
+                        password_hash=hash_password(password, hash_profile), roles=roles, now=now,
+                        client_address=client_address)
+
+
+def _add_account(session: Session, *, actor: Actor, email: str, full_name: str, password_hash: str,
+                 roles: set[Role], now: dt.datetime, client_address: str | None) -> User:
     if find_user_by_email(session, email) is not None:
-        # Self-registration must not reveal which emails hold accounts; the view words this gently.
         raise Conflict("An account with that email address already exists.")
     user = User(email=email, full_name=full_name.strip(), password_hash=password_hash, created_at=now)
     session.add(user)
@@ -85,19 +90,99 @@ SIGN_UP_LIMITED = ("Too many accounts have been asked for from this connection o
                    "Try again in an hour.")
 
 
+class SignUpLinkRefused(DomainError):
+    """A sign-up link that is forged, expired or already used: nothing is created."""
+    http_status = 410
+
+    def __init__(self, message: str, *, already_used: bool = False) -> None:
+        super().__init__(message)
+        self.already_used = already_used
+
+
+@dataclass(frozen=True)
+class SignUpRequest:
+    """What a sign-up asks to send. ``token`` is the confirmation link's token for a new address;
+    for an address that already has an account it is None and the holder gets a notice instead.
+    The person signing up is told the same either way."""
+    email: str
+    token: str | None
+
+    @property
+    def account_exists(self) -> bool:
+        return self.token is None
+
+
+@dataclass(frozen=True)
+class PendingSignUp:
+    email: str
+    full_name: str
+    password_hash: str
+    requested_at: dt.datetime
+
+
+# The token carries the sign-up itself (address, name, the password's argon2 hash, when asked), signed
+# with the app's secret: no table holds pending sign-ups, and the account's existence makes it single use.
+_SIGN_UP_SALT = "cop.accounts.sign-up"
+
+
+def _sign_up_serializer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt=_SIGN_UP_SALT)
+
+
 def register_candidate(session: Session, *, email: str, full_name: str, password: str, now: dt.datetime,
-                       hash_profile: str = "standard", client_address: str | None = None) -> User:
-    """A candidate signs up. Rate-limited per email address and per client address (``RateLimited``)
-    before anything about the account is looked at, so the limit answers alike either way."""
+                       secret_key: str, hash_profile: str = "standard",
+                       client_address: str | None = None) -> SignUpRequest:
+    """A candidate asks for an account. Nothing is created yet: a new address gets a link that
+    confirms it and creates the account (``confirm_sign_up``); an address that has an account gets
+    a notice. Rate-limited per email address and per client address (``RateLimited``) before
+    anything about the account is looked at, and the password is hashed and a token signed in both
+    cases, so neither the answer nor the work behind it tells who is registered."""
     email_key = normalise_email(email)
     _take_turns(session, email_key, client_address, now)
     if not _request_allowed(session, "sign_up", email_key, client_address, now):
         raise RateLimited(SIGN_UP_LIMITED)
     session.add(AccountRequest(kind="sign_up", email=email_key, client_address=client_address, requested_at=now))
+    _check_new_account(session, email_key, full_name, password).raise_if_any()
+    password_hash = hash_password(password, hash_profile)
+    token = _sign_up_serializer(secret_key).dumps(
+        {"email": email_key, "full_name": full_name.strip(), "password_hash": password_hash,
+         "requested_at": now.isoformat()})
+    exists = find_user_by_email(session, email_key) is not None
+    audit.record(session, actor=Actor(None, email_key), action="account.sign_up_requested", target_type="account",
+                 target_id=_account_ref(email_key), now=now, client_address=client_address)
     session.flush()
-    actor = Actor(user_id=None, label=email_key, roles=frozenset())
-    return create_user(session, actor=actor, email=email, full_name=full_name, password=password,
-                       roles={Role.CANDIDATE}, now=now, hash_profile=hash_profile, client_address=client_address)
+    return SignUpRequest(email=email_key, token=None if exists else token)
+
+
+def read_sign_up_link(session: Session, *, token: str, now: dt.datetime, secret_key: str) -> PendingSignUp:
+    """The sign-up a link carries, if the link is genuine, in date and not used yet
+    (``SignUpLinkRefused`` otherwise)."""
+    try:
+        data = _sign_up_serializer(secret_key).loads(token)
+        pending = PendingSignUp(email=normalise_email(data["email"]), full_name=data["full_name"],
+                                password_hash=data["password_hash"],
+                                requested_at=dt.datetime.fromisoformat(data["requested_at"]))
+    except (BadData, KeyError, TypeError, ValueError, AttributeError):
+        raise SignUpLinkRefused("This link is not valid.") from None
+    if pending.requested_at.tzinfo is None or not policy.sign_up_link_in_date(pending.requested_at, now):
+        raise SignUpLinkRefused("This link has expired.")
+    if find_user_by_email(session, pending.email) is not None:
+        raise SignUpLinkRefused("This link has already been used: the account exists.", already_used=True)
+    return pending
+
+
+def confirm_sign_up(session: Session, *, token: str, now: dt.datetime, secret_key: str,
+                    client_address: str | None = None) -> User:
+    """Create the candidate account a sign-up link carries. Its holder has shown they read the
+    address's mail. A second use finds the account and is refused."""
+    pending = read_sign_up_link(session, token=token, now=now, secret_key=secret_key)
+    # Two uses of the link at once take turns on the address's lock; the second then finds the account.
+    _lock(session, f"email:{pending.email}", now)
+    pending = read_sign_up_link(session, token=token, now=now, secret_key=secret_key)
+    actor = Actor(user_id=None, label=pending.email, roles=frozenset())
+    return _add_account(session, actor=actor, email=pending.email, full_name=pending.full_name,
+                        password_hash=pending.password_hash, roles={Role.CANDIDATE}, now=now,
+                        client_address=client_address)
 
 
 @dataclass(frozen=True)

@@ -33,24 +33,55 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register_candidate(
+            sign_up = services.register_candidate(
                 db.session(), email=form.email.data, full_name=form.full_name.data, password=form.password.data,
-                now=utcnow(), hash_profile=_profile(), client_address=client_address())
+                now=utcnow(), secret_key=current_app.config["SECRET_KEY"], hash_profile=_profile(),
+                client_address=client_address())
         except ValidationFailed as error:
             _add_problems(form, error)
         except services.RateLimited as error:
             form.form_errors.append(error.message)
             return render_template("accounts/register.html", form=form), 429
-        except Conflict:
-            db.session().commit()  # the request counts towards the sign-up limit
-            form.email.errors = [*form.email.errors,
-                                 "An account with this email address already exists. Sign in or reset your password."]
         else:
             db.session().commit()
+            _send_sign_up_mail(sign_up)
+            # The same page whether or not the address has an account: only its mailbox learns which.
+            return render_template("accounts/register_sent.html", email=sign_up.email)
+    return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
+
+
+def _send_sign_up_mail(sign_up: services.SignUpRequest) -> None:
+    """Mail delivery comes later; until then the operator reads the message from the log."""
+    if sign_up.account_exists:
+        current_app.logger.warning(
+            "Sign-up notice for %s: someone tried to create an account with your email address. If it was you, "
+            "you already have an account: sign in at %s or reset your password at %s. If it was not you, "
+            "you need do nothing.", sign_up.email, external_url("accounts.login"),
+            external_url("accounts.forgot_password"))
+    else:
+        current_app.logger.warning("Sign-up confirmation link for %s: %s", sign_up.email,
+                                   external_url("accounts.confirm_sign_up", token=sign_up.token))
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_sign_up(token: str):
+    secret_key = current_app.config["SECRET_KEY"]
+    form = ConfirmForm()
+    try:
+        pending = services.read_sign_up_link(db.session(), token=token, now=utcnow(), secret_key=secret_key)
+        if form.validate_on_submit():
+            user = services.confirm_sign_up(db.session(), token=token, now=utcnow(), secret_key=secret_key,
+                                            client_address=client_address())
+            db.session().commit()
+            logout_user()  # whoever was signed in on this browser, the new account takes over
             login_user(user)
             flash("Your account has been created.", "success")
             return redirect(url_for("home.dashboard"))
-    return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
+    except services.SignUpLinkRefused as error:
+        db.session().rollback()
+        return render_template("accounts/sign_up_invalid.html", message=error.message,
+                               already_used=error.already_used), 410
+    return render_template("accounts/confirm_sign_up.html", pending=pending, form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ ROUTES = {
     "home.dashboard": Route("/dashboard", SIGNED_IN),
     "home.healthz": Route("/healthz", PUBLIC),
     "accounts.register": Route("/register", PUBLIC),
+    "accounts.confirm_sign_up": Route("/register/confirm/not-a-token", PUBLIC, ok=410),
     "accounts.login": Route("/login", PUBLIC),
     "accounts.logout": Route("/logout", SIGNED_IN, method="POST", ok=302),
     "accounts.forgot_password": Route("/password/forgot", PUBLIC),

@@ -1,5 +1,8 @@
 import datetime as dt
+import json
 import re
+
+from itsdangerous import URLSafeSerializer
 
 from sqlalchemy import select
 
@@ -18,18 +21,158 @@ def actions(db):
     return [e.action for e in db.scalars(select(AuditEntry).order_by(AuditEntry.id))]
 
 
-def test_candidate_registers_and_lands_on_the_dashboard(client, db):
-    response = client.post("/register", data={"full_name": "Sam Candidate", "email": " Sam@Example.org ",
-                                              "password": TEST_PASSWORD, "confirm_password": TEST_PASSWORD})
+def sign_up(client, email, full_name="Sam Candidate", password=TEST_PASSWORD, **kwargs):
+    return client.post("/register", data={"full_name": full_name, "email": email, "password": password,
+                                          "confirm_password": password, **kwargs})
+
+
+def sign_up_link_from_log(caplog) -> str:
+    found = re.findall(r"https?://\S+?(/register/confirm/[\w.-]+)", caplog.text)
+    assert len(found) == 1, caplog.text
+    return found[0]
+
+
+def test_signing_up_sends_a_link_that_creates_the_account_and_signs_in(client, db, caplog):
+    with caplog.at_level("WARNING"):
+        response = sign_up(client, " Sam@Example.org ")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Check your email" in page and "We have sent a link to <strong>sam@example.org</strong>" in page
+    assert db.scalar(select(User)) is None  # nothing until the address is confirmed
+    assert sign_in(client, "sam@example.org").status_code == 401
+    link = sign_up_link_from_log(caplog)
+    carried = link_contents(link)
+    assert TEST_PASSWORD not in caplog.text and TEST_PASSWORD not in json.dumps(carried)
+    assert carried["password_hash"].startswith("$argon2id$")  # only the hash travels
+    confirm_page = client.get(link)
+    assert confirm_page.status_code == 200 and "sam@example.org" in confirm_page.get_data(as_text=True)
+    assert db.scalar(select(User)) is None  # a mail scanner opening the link creates nothing
+    response = client.post(link)
     assert response.status_code == 302 and response.headers["Location"] == "/dashboard"
     user = db.scalar(select(User).where(User.email == "sam@example.org"))
-    assert user.roles == {Role.CANDIDATE}
+    assert user.roles == {Role.CANDIDATE} and user.full_name == "Sam Candidate"
     assert user.password_hash.startswith("$argon2id$")
-    page = client.get("/dashboard").get_data(as_text=True)
-    assert "Candidate: what to do next" in page
+    assert "Candidate: what to do next" in client.get("/dashboard").get_data(as_text=True)
+    assert "account.created" in actions(db)
+    other_device = client.application.test_client()
+    assert sign_in(other_device, "sam@example.org").status_code == 302  # the password chosen at sign-up
 
 
-def test_registration_errors_are_shown_beside_fields_and_in_a_summary(client, db):
+def link_contents(link: str) -> dict:
+    """What a sign-up link carries, read with the test app's secret (anyone can read it: it is signed,
+    not encrypted)."""
+    return URLSafeSerializer("test-secret", salt="cop.accounts.sign-up").loads(link.rsplit("/", 1)[1])
+
+
+def test_a_sign_up_link_works_once(client, db, caplog):
+    with caplog.at_level("WARNING"):
+        sign_up(client, "once@example.org")
+    link = sign_up_link_from_log(caplog)
+    assert client.post(link).status_code == 302
+    for again in (client.get(link), client.post(link), client.application.test_client().post(link)):
+        assert again.status_code == 410
+        page = again.get_data(as_text=True)
+        assert "This link has already been used" in page and 'href="/login"' in page
+    assert len(db.scalars(select(User)).all()) == 1
+
+
+def test_two_sign_ups_for_one_address_make_one_account(client, db, caplog):
+    with caplog.at_level("WARNING"):
+        sign_up(client, "twice@example.org", password="the first long password")
+        sign_up(client, "twice@example.org", password="the second long password")
+    first, second = re.findall(r"https?://\S+?(/register/confirm/[\w.-]+)", caplog.text)
+    assert client.post(second).status_code == 302
+    assert client.post(first).status_code == 410
+    assert len(db.scalars(select(User)).all()) == 1
+    assert sign_in(client.application.test_client(), "twice@example.org", "the second long password").status_code == 302
+
+
+def test_a_sign_up_link_expires_after_a_day(client, db, clock, caplog):
+    with caplog.at_level("WARNING"):
+        sign_up(client, "late@example.org")
+    link = sign_up_link_from_log(caplog)
+    clock.advance(hours=23, minutes=59)
+    assert client.get(link).status_code == 200
+    clock.advance(minutes=1)
+    for late in (client.get(link), client.post(link)):
+        assert late.status_code == 410 and "This link has expired" in late.get_data(as_text=True)
+    assert db.scalar(select(User)) is None
+
+
+def test_a_sign_up_link_cannot_be_forged(client, db, caplog):
+    with caplog.at_level("WARNING"):
+        sign_up(client, "real@example.org")
+    link = sign_up_link_from_log(caplog)
+    token = link.rsplit("/", 1)[1]
+    assert link_contents(link)["email"] == "real@example.org"
+    claims = {"email": "forged@example.org", "full_name": "Forger", "password_hash": "$argon2id$v=19$x",
+              "requested_at": "2026-12-06T00:00:00+00:00"}
+    forgeries = [
+        "not-a-token",
+        token[:-2] + ("AA" if not token.endswith("AA") else "BB"),  # the signature altered
+        URLSafeSerializer("a guessed secret", salt="cop.accounts.sign-up").dumps(claims),
+        URLSafeSerializer("test-secret").dumps(claims),  # the app's key but another purpose
+        URLSafeSerializer("test-secret", salt="cop.accounts.sign-up").dumps(claims)[::-1],
+    ]
+    data_part, signature = token.rsplit(".", 1)
+    forgeries.append(f"{data_part[:-4]}AAAA.{signature}")  # the payload altered
+    for forged in forgeries:
+        for response in (client.get(f"/register/confirm/{forged}"), client.post(f"/register/confirm/{forged}")):
+            assert response.status_code == 410, forged
+            assert "This link has expired or is not valid" in response.get_data(as_text=True)
+    assert db.scalar(select(User)) is None
+
+
+def _without_csrf(text: str) -> str:
+    return re.sub(r'name="csrf_token" type="hidden" value="[^"]*"', "", text)
+
+
+def _csrf_client(app):
+    client = app.test_client()
+    page = client.get("/register").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    return client, token
+
+
+def _cookie_shape(headers) -> list[str]:
+    """Each cookie set, without its value (which differs per request: the session carries the CSRF token)."""
+    return sorted(re.sub(r"^([^=]+)=[^;]*", r"\1=…", cookie) for cookie in headers.getlist("Set-Cookie"))
+
+
+def test_signing_up_with_a_taken_address_answers_exactly_as_with_a_new_one(app, db, make_user, caplog):
+    app.config["WTF_CSRF_ENABLED"] = True
+    make_user(Role.CANDIDATE, email="taken@example.org")
+    answers = []
+    for email in ("taken@example.org", "fresh@example.org"):
+        client, token = _csrf_client(app)
+        answers.append(sign_up(client, email, full_name="Sam", csrf_token=token))
+    taken, fresh = answers
+    assert taken.status_code == fresh.status_code == 200
+    assert _without_csrf(taken.get_data(as_text=True)).replace("taken@", "fresh@") == \
+        _without_csrf(fresh.get_data(as_text=True))
+    same = lambda response: sorted((k, v) for k, v in response.headers.items() if k != "Set-Cookie")  # noqa: E731
+    assert same(taken) == same(fresh)
+    assert _cookie_shape(taken.headers) == _cookie_shape(fresh.headers)
+
+
+def test_a_taken_address_creates_nothing_and_its_holder_gets_a_notice_not_a_link(client, db, make_user, caplog):
+    holder = make_user(Role.CANDIDATE, email="taken@example.org")
+    hash_before = holder.password_hash
+    created_before = actions(db).count("account.created")
+    with caplog.at_level("WARNING"):
+        response = sign_up(client, "Taken@Example.org", full_name="Intruder", password="an intruder's password")
+    assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
+    assert "/register/confirm/" not in caplog.text
+    notice = next(r.getMessage() for r in caplog.records if "Sign-up notice for taken@example.org" in r.getMessage())
+    assert "someone tried to create an account with your email address" in notice
+    assert "/login" in notice and "/password/forgot" in notice
+    assert len(db.scalars(select(User)).all()) == 1
+    db.refresh(holder)
+    assert holder.password_hash == hash_before and holder.full_name != "Intruder"
+    assert actions(db).count("account.created") == created_before
+
+
+def test_registration_errors_are_shown_beside_fields_and_in_a_summary(client, db, caplog):
     response = client.post("/register", data={"full_name": "", "email": "not-an-email",
                                               "password": "short", "confirm_password": "other"})
     assert response.status_code == 422
@@ -39,14 +182,7 @@ def test_registration_errors_are_shown_beside_fields_and_in_a_summary(client, db
     assert "Password must be 12 characters or more" in page
     assert 'aria-invalid="true"' in page
     assert db.scalar(select(User)) is None
-
-
-def test_registering_an_existing_email_creates_nothing(client, db, make_user):
-    make_user(Role.CANDIDATE, email="taken@example.org")
-    response = client.post("/register", data={"full_name": "X", "email": "taken@example.org",
-                                              "password": TEST_PASSWORD, "confirm_password": TEST_PASSWORD})
-    assert response.status_code == 422
-    assert len(db.scalars(select(User)).all()) == 1
+    assert "/register/confirm/" not in caplog.text
 
 
 def test_wrong_password_and_unknown_email_get_the_same_answer(client, db, make_user):

@@ -23,7 +23,7 @@ import numpy as np
 from ._checks import labels, score_matrix, vector
 from .rasch.pcm import _threshold_table, expected_and_variance, pcm_person_abilities
 
-__all__ = ["Q3Matrix", "q3_matrix", "TestletPair", "testlet_dependence", "Q3_THRESHOLD"]
+__all__ = ["Q3Matrix", "q3_matrix", "CaseStudyPair", "case_study_dependence", "Q3_THRESHOLD"]
 
 Q3_THRESHOLD = 0.2  # above the mean Q3 (Christensen, Makransky & Horton 2017)
 
@@ -83,7 +83,7 @@ def q3_matrix(responses, thresholds, *, items=None, abilities=None) -> Q3Matrix:
 
 
 @dataclass(frozen=True)
-class TestletPair:
+class CaseStudyPair:
     """One pair of items of the same case study, its Q3, Q3 minus the mean Q3, and the flag."""
 
     testlet: str
@@ -94,7 +94,7 @@ class TestletPair:
     flagged: bool
 
 
-def testlet_dependence(q3: Q3Matrix, testlets, *, threshold: float = Q3_THRESHOLD) -> tuple[TestletPair, ...]:
+def case_study_dependence(q3: Q3Matrix, testlets, *, threshold: float = Q3_THRESHOLD) -> tuple[CaseStudyPair, ...]:
     """Every pair of items within one case study (``testlets``: item label → case-study label;
     items not named, or mapped to None, stand alone), flagged when Q3 exceeds the mean Q3 of all
     pairs by more than ``threshold`` (default 0.2)."""
@@ -116,6 +116,6 @@ def testlet_dependence(q3: Q3Matrix, testlets, *, threshold: float = Q3_THRESHOL
             for b in members[a_pos + 1:]:
                 value = float(q3.q3[a, b])
                 above = value - q3.mean_q3
-                out.append(TestletPair(testlet, q3.items[a], q3.items[b], value, above,
+                out.append(CaseStudyPair(testlet, q3.items[a], q3.items[b], value, above,
                                        bool(np.isfinite(above) and above > threshold)))
     return tuple(out)

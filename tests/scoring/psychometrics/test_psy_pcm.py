@@ -199,3 +199,59 @@ def test_bad_input_is_refused():
         pcm_cml(x)
     with pytest.raises(ValueError, match="items; the matrix has"):
         pcm_person_abilities([[0, 1, 2]], [[0.0], [0.5, 1.0]])
+
+
+# ------------------------------------------------------------------ python -m scoring pcm
+
+def _run(capsys, *argv):
+    from scoring.psychometrics.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_pcm_command_on_verbal_aggression(capsys, fixture):
+    import json
+
+    code, out, err = _run(capsys, "pcm", str(SETS["verbal_aggression"]))
+    assert code == 0, err
+    doc = json.loads(out)
+    fx = fixture("pcm_verbal_aggression.json")
+    assert (doc["n_candidates"], doc["n_items"]) == (316, 24)
+    got = np.concatenate([i["thresholds"] for i in doc["items"]])
+    np.testing.assert_allclose(got, fx["psychotools_thresholds"], atol=1e-4)
+    np.testing.assert_allclose([i["outfit"] for i in doc["items"]], fx["erm_outfit"], atol=5e-4)
+    assert [i["max_mark"] for i in doc["items"]] == [2] * 24
+    assert len(doc["score_table"]) == 49 and len(doc["candidates"]) == 316
+    assert doc["candidates"][1]["theta_ml"] is None or np.isfinite(doc["candidates"][1]["theta_ml"])
+
+
+def test_pcm_command_blank_cells_as_not_presented(capsys, fixture):
+    import json
+
+    code, out, err = _run(capsys, "pcm", str(SETS["simulated"]), "--blank", "not-presented", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    got = np.concatenate([i["thresholds"] for i in doc["items"]])
+    np.testing.assert_allclose(got, fixture("pcm_simulated.json")["psychotools_thresholds"], atol=1e-4)
+    assert "score_table" not in doc  # raw-score tables differ by booklet; per-candidate values are given
+    # read as omitted (0) instead, the fit is a different one
+    code, out, _ = _run(capsys, "pcm", str(SETS["simulated"]))
+    assert code == 0 and not np.allclose(np.concatenate([i["thresholds"] for i in json.loads(out)["items"]]), got, atol=1e-2)
+
+
+def test_pcm_command_max_marks_and_bad_input(capsys, tmp_path):
+    f = tmp_path / "marks.csv"
+    f.write_text("candidate_id,a,b,c\nA,0,1,2\nB,1,0,1\nC,2,1,0\nD,1,1,1\nE,0,0,2\n", encoding="utf-8")
+    code, out, err = _run(capsys, "pcm", str(f), "--max-marks", "a=3")
+    assert code == 2 and out == ""
+    assert "a (mark 3)" in err  # a stated category nobody reached is named, not dropped silently
+    code, _, err = _run(capsys, "pcm", str(f), "--max-marks", "b=0.5")
+    assert code == 2 and "the maximum of 'b' must be a whole mark" in err
+    code, _, err = _run(capsys, "pcm", str(f), "--max-marks", "c=1")
+    assert code == 2 and "row 2, column 4 ('c'): the mark 2 is above the item's maximum mark 1" in err
+    g = tmp_path / "half.csv"
+    g.write_text("candidate_id,a,b\nA,0.5,1\nB,1,0\n", encoding="utf-8")
+    code, _, err = _run(capsys, "pcm", str(g))
+    assert code == 2 and "row 2, column 2 ('a'): 0.5 is not a whole mark" in err

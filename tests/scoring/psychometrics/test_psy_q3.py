@@ -119,3 +119,47 @@ def test_bad_input_is_refused():
     q = q3_matrix(x, d, items=["a", "b", "c"])
     with pytest.raises(ValueError, match="not in the matrix: z"):
         case_study_dependence(q, {"a": "T", "z": "T"})
+
+
+# ------------------------------------------------------------------ python -m scoring q3
+
+def _run(capsys, *argv):
+    from scoring.psychometrics.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_q3_command_by_case_study(capsys, tmp_path, fixture):
+    import json
+
+    items, _ = _load(SETS["verbal_aggression"])
+    testlets = tmp_path / "testlets.csv"
+    testlets.write_text("item,testlet\n" + "".join(f"{i},{i[:2]}\n" for i in items[:12]), encoding="utf-8")
+    code, out, err = _run(capsys, "q3", str(SETS["verbal_aggression"]), "--testlets", str(testlets))
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["model"] == "partial credit" and doc["n_candidates_used"] == 310
+    assert len(doc["pairs"]) == 2 * 15  # situations S1 and S2, six items each
+    ref = np.asarray(fixture("pcm_verbal_aggression.json")["q3_erm"], dtype=float)
+    got = np.array([[row[b] for b in items] for row in doc["q3"]])
+    np.testing.assert_allclose(got, ref, atol=1e-4)
+    flagged = {(p["item_a"], p["item_b"]) for p in doc["pairs"] if p["flagged"]}
+    assert ("S1WantCurse", "S1WantScold") in flagged
+    assert all(p["q3_above_mean"] > 0.2 for p in doc["pairs"] if p["flagged"])
+    code, out, _ = _run(capsys, "q3", str(SETS["verbal_aggression"]), "--testlets", str(testlets), "--threshold", "0.5")
+    assert code == 0 and not any(p["flagged"] for p in json.loads(out)["pairs"])
+
+
+def test_q3_command_on_0_1_items_and_bad_testlets(capsys, tmp_path, data_dir):
+    import json
+
+    code, out, err = _run(capsys, "q3", str(data_dir / "lsat6_scored.csv"), "--format", "text")
+    assert code == 0 and "Item1" in out and "mean_q3" in out
+    bad = tmp_path / "t.csv"
+    bad.write_text("item,testlet\nItem9,A\n", encoding="utf-8")
+    code, out, err = _run(capsys, "q3", str(data_dir / "lsat6_scored.csv"), "--testlets", str(bad))
+    assert code == 2 and out == "" and "item 'Item9' is not a column of lsat6_scored.csv" in err
+    code, out, _ = _run(capsys, "q3", str(data_dir / "lsat6_scored.csv"))
+    assert json.loads(out)["model"] == "Rasch"

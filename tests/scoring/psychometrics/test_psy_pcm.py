@@ -8,7 +8,7 @@ the engine's sum-zero threshold scale (thresholds and covariances) before storin
 Tolerances: thresholds 5e-4 of eRm (its nlm stops short of the maximum; largest gap seen 1.7e-4)
 and 1e-4 of psychotools (largest seen 3.3e-5); SEs 1e-4 of both (largest 1.9e-5); fit 5e-4 of
 eRm (largest 1.2e-4, inherited from eRm's thresholds); ML abilities 5e-4 of eRm after the shift
-between the two scales; raw-score tables 1e-4 of R's uniroot on psychotools' thresholds.
+between the two scales; raw-score tables 1e-8 of R's uniroot given psychotools' thresholds.
 
 Data: (a) VerbalAggression (psychotools; 316 × 24, marks 0–2), complete; (b) a seeded simulated
 matrix of eight items with maxima 1–4 and 8 % of cells not presented, and the same matrix

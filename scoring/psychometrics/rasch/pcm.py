@@ -29,7 +29,7 @@ from .._checks import labels, score_matrix, vector
 __all__ = [
     "PCMCalibration", "pcm_cml", "pcm_generating_polynomial", "category_probabilities",
     "PCMAbilityTable", "pcm_ability_table", "PCMPersonAbilities", "pcm_person_abilities",
-    "PCMItemFit", "pcm_item_fit", "pcm_expected_score",
+    "PCMItemFit", "pcm_item_fit", "pcm_expected_score", "expected_and_variance",
 ]
 
 
@@ -97,22 +97,40 @@ def _group_terms(eps: list[np.ndarray], w: np.ndarray, n: np.ndarray, offsets: n
         c = np.correlate(w, loo, mode="valid")  # c[x] = Σ_r w_r loo[r − x]
         expected[offsets[i]: offsets[i] + eps[i].size - 1] = eps[i][1:] * c[1:]
     info = -(pi.T @ (n[:, None] * pi))
-    for i in range(k):
-        a = pre[i]
-        si = slice(offsets[i], offsets[i] + eps[i].size - 1)
-        info[si, si] += np.diag(expected[si])
-        for j in range(i + 1, k):
-            # a = (items before i) ⊛ (items strictly between i and j)
-            loo2 = np.convolve(a, suf[j + 1])
-            c = np.correlate(w, loo2, mode="valid")  # c[s] = Σ_r w_r loo2[r − s]
-            mi, mj = eps[i].size - 1, eps[j].size - 1
-            joint = np.outer(eps[i][1:], eps[j][1:]) * c[np.add.outer(np.arange(1, mi + 1), np.arange(1, mj + 1))]
-            sj = slice(offsets[j], offsets[j] + mj)
-            info[si, sj] += joint
-            info[sj, si] += joint.T
-            a = np.convolve(a, eps[j])
-    # Σ_r n_r Cov(indicators | r) is the negative Hessian; the joint terms above enter with + sign
-    # in E[1_ix 1_jy] and the products of marginals with − sign.
+    info[np.diag_indices(npar)] += expected
+    # Joint terms Σ_r w_r ε_ix ε_jy γ^{(i,j)}_{r−x−y} for i < j, with γ^{(i,j)} = P_i ⊛ B_ij ⊛ S_{j+1}
+    # (items before i, strictly between i and j, after j). Sweep j upwards keeping the rows
+    # A[i] = P_i ⊛ B_ij for every i < j, and fold S_{j+1} into w once per j:
+    # c_ij[s] = Σ_l A_i[l] V_j[l, s], V_j[l, s] = Σ_t S_{j+1}[t] w[l + t + s].
+    mmax = max(e.size for e in eps) - 1
+    easy = np.zeros((k, mmax))  # ε_ix for x = 1..m (0 beyond the item's maximum)
+    pidx = np.full((k, mmax), -1)  # parameter index of (i, x), −1 if the item has no such mark
+    for i, e in enumerate(eps):
+        easy[i, : e.size - 1] = e[1:]
+        pidx[i, : e.size - 1] = offsets[i] + np.arange(e.size - 1)
+    xy = np.add.outer(np.arange(1, mmax + 1), np.arange(1, mmax + 1))
+    a = np.zeros((k, size))
+    wpad = np.concatenate([w, np.zeros(size + 2 * mmax + 1)])
+    lag = np.add.outer(np.arange(size), np.arange(2 * mmax + 1))
+    for j in range(1, k):
+        prev = eps[j - 1]
+        if j >= 2:  # multiply every row kept so far by item j − 1's polynomial
+            rows = a[: j - 1].copy()
+            a[: j - 1] = 0.0
+            for x, e in enumerate(prev):
+                a[: j - 1, x:] += e * rows[:, : size - x]
+        a[j - 1, : pre[j - 1].size] = pre[j - 1]
+        tail = suf[j + 1]
+        g = np.lib.stride_tricks.sliding_window_view(wpad, tail.size)[: size + 2 * mmax + 1] @ tail
+        c = a[:j] @ g[lag]  # c[i, s] for every i < j
+        block = easy[:j, :, None] * easy[j][None, None, :] * c[:, xy]
+        valid = (pidx[:j, :, None] >= 0) & (pidx[j][None, None, :] >= 0)
+        r_idx = np.broadcast_to(pidx[:j, :, None], block.shape)[valid]
+        c_idx = np.broadcast_to(pidx[j][None, None, :], block.shape)[valid]
+        info[r_idx, c_idx] += block[valid]
+        info[c_idx, r_idx] += block[valid]
+    # info = Σ_r n_r Cov(1[X_i = x], 1[X_j = y] | r), the negative Hessian in ψ: the joint
+    # probabilities (and, on the diagonal, the marginals) less the products of marginals.
     return expected, info
 
 
@@ -323,20 +341,25 @@ def _solve(raw, psi, weighted):
     hi = -lo
     r = raw.astype(np.float64)
     theta = np.log((r + 0.5) / (top - r + 0.5))
+    active = np.ones(raw.size, dtype=bool)
     for _ in range(200):
-        e, info, j, dj = _moments(theta, psi)
-        f = r - e
+        # Only the scores not yet converged: a converged root sits where rounding noise can put
+        # the Newton step on (or just past) its own bracket, which would restart bisection.
+        t = theta[active]
+        e, info, j, dj = _moments(t, psi)
+        f = r[active] - e
         df = -info
         if weighted:
             f = f + j / (2.0 * info)
             df = df + (dj * info - j * j) / (2.0 * info * info)
-        lo = np.where(f > 0, theta, lo)
-        hi = np.where(f <= 0, theta, hi)
-        new = theta - f / df
-        new = np.where((new > lo) & (new < hi), new, 0.5 * (lo + hi))
-        done = np.abs(new - theta) < 1e-13 * np.maximum(1.0, np.abs(theta))
-        theta = new
-        if done.all():
+        lo_a = np.where(f > 0, t, lo[active])
+        hi_a = np.where(f <= 0, t, hi[active])
+        new = t - f / df
+        new = np.where((new >= lo_a) & (new <= hi_a), new, 0.5 * (lo_a + hi_a))
+        done = np.abs(new - t) < 1e-13 * np.maximum(1.0, np.abs(t))
+        lo[active], hi[active], theta[active] = lo_a, hi_a, new
+        active[np.flatnonzero(active)[done]] = False
+        if not active.any():
             break
     return theta
 
@@ -412,7 +435,7 @@ def pcm_person_abilities(responses, thresholds) -> PCMPersonAbilities:
         cols = present[rows[0]]
         if not cols.any():
             continue
-        table = pcm_ability_table([psi_row_thresholds(psi[i]) for i in np.flatnonzero(cols)])
+        table = pcm_ability_table([_row_thresholds(psi[i]) for i in np.flatnonzero(cols)])
         r = raw[rows].astype(np.int64)
         out["ml"][rows] = table.theta_ml[r]
         out["se_ml"][rows] = table.se_ml[r]
@@ -421,7 +444,7 @@ def pcm_person_abilities(responses, thresholds) -> PCMPersonAbilities:
     return PCMPersonAbilities(raw, top.astype(np.float64), out["ml"], out["se_ml"], out["wle"], out["se_wle"])
 
 
-def psi_row_thresholds(row: np.ndarray) -> np.ndarray:
+def _row_thresholds(row: np.ndarray) -> np.ndarray:
     """Thresholds back from one padded ψ row."""
     p = row[np.isfinite(row)]
     return p[:-1] - p[1:]

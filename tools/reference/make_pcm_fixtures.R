@@ -13,6 +13,10 @@
 # sum to zero. The three differ by a common shift of every threshold, so every threshold (and its
 # covariance) is mapped here onto the engine's sum-zero threshold scale: tau_c = C tau with
 # C = I - 11'/P, cov_c = C cov C'. eRm's covariance of beta is W solve(hessian) W'.
+#
+# Known difference: on the simulated matrix with cells not presented, eRm's PCM reaches a lower
+# conditional log-likelihood than psychotools' pcmodel (and the engine, which match each other),
+# so the tests pin that matrix to psychotools only; the complete matrix is pinned to both.
 
 suppressPackageStartupMessages({
   library(eRm)
@@ -178,7 +182,6 @@ fit_set <- function(x, name) {
   if (!anyNA(x)) {
     out$ml <- ml_table(tau_list_p)
     out$wle <- wle_table(tau_list_p)
-    out$erm_ml_by_score <- unname(sapply(1:(P - 1), function(r) { v <- th[raw[idx] == r]; if (length(v)) v[[1]] else NA }))
   }
   save_json(out, paste0("pcm_", name, ".json"))
 }

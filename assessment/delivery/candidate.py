@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.db import get_or_raise
 from core.errors import NotFound
 from core.roles import Actor
 from assessment.delivery import replay, services
@@ -40,9 +41,7 @@ class StartFacts:
 
 
 def start_facts(session: Session, actor: Actor, sitting_id: int, now: dt.datetime) -> StartFacts:
-    sitting = session.get(Sitting, sitting_id)
-    if sitting is None:
-        raise NotFound("There is no such sitting.")
+    sitting = get_or_raise(session, Sitting, sitting_id)
     attempt = services.latest_attempt(session, sitting.id, actor.user_id)
     previous = None
     if attempt is not None and sitting.is_practice and attempt.is_practice \

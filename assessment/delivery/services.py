@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from core import audit, signals
+from core.db import get_or_raise
 from core.errors import Conflict, DomainError, FieldProblem, Forbidden, NotFound, ValidationFailed
 from core.roles import Actor, Role, require_role
 from assessment.delivery import replay
@@ -65,10 +66,7 @@ def _lock_attempt(session: Session, attempt_id: int) -> Attempt:
     if session.get_bind().dialect.name == "postgresql":
         # One save at a time per attempt: sequence numbers are handed out under this row lock.
         session.execute(text("SELECT id FROM attempts WHERE id = :id FOR UPDATE"), {"id": attempt_id})
-    attempt = session.get(Attempt, attempt_id)
-    if attempt is None:
-        raise NotFound("There is no such attempt.")
-    return attempt
+    return get_or_raise(session, Attempt, attempt_id)
 
 
 def get_attempt_for(session: Session, actor: Actor, attempt_id: int) -> Attempt:
@@ -158,9 +156,7 @@ def start_attempt(session: Session, *, actor: Actor, sitting_id: int, device_id:
     A real sitting has one attempt per candidate: asking again resumes it (or returns it, ended). The
     practice exam can be taken again: once a try has ended, asking again starts the next try."""
     require_role(actor, Role.CANDIDATE)
-    sitting = session.get(Sitting, sitting_id)
-    if sitting is None:
-        raise NotFound("There is no such sitting.")
+    sitting = get_or_raise(session, Sitting, sitting_id)
     existing = latest_attempt(session, sitting.id, actor.user_id)
     if existing is not None and not (sitting.is_practice and existing.is_practice
                                      and not view_of(session, existing, now).state.is_open):
@@ -226,8 +222,9 @@ def _check_payload(session: Session, attempt_id: int, slot: int, payload: dict) 
     from item_bank.models import ItemVersion  # read-only use of a lower layer's table
 
     row = session.scalar(select(AttemptSlot).where(AttemptSlot.attempt_id == attempt_id, AttemptSlot.slot == slot))
-    if row is None:
-        raise NotFound("There is no such question in this exam.")
+    if row is None:  # a field of the body, not the address: the request does not fit the exam
+        raise ValidationFailed("The answer does not fit this exam",
+                               [FieldProblem("slot", "There is no such question in this exam.")])
     content = session.get(ItemVersion, row.item_version_id).content
     problems = [FieldProblem(f"payload.{p.field}", p.message)
                 for p in (item_types.validate_answer(content, payload.get("answer"))
@@ -423,9 +420,7 @@ class FinalResponse:
 def final_responses(session: Session, attempt_id: int, now: dt.datetime) -> list[FinalResponse]:
     """What scoring reads: each slot's last answer saved before the attempt ended. Refuses an
     attempt that is still open (its answers are not final yet)."""
-    attempt = session.get(Attempt, attempt_id)
-    if attempt is None:
-        raise NotFound("There is no such attempt.")
+    attempt = get_or_raise(session, Attempt, attempt_id)
     view = view_of(session, attempt, now)
     if view.state.is_open:
         raise Conflict("This attempt is still open; its responses are not final.")

@@ -1,7 +1,8 @@
 """``python -m scoring <command> …`` — psychometrics for examiners' spreadsheets.
 
-Commands: item-analysis, angoff, ebel, hofstee, beuk, borderline-regression, rasch; pcm, q3 (in
-irt.py). Every command takes ``--format json|text`` and most take ``--plot FILE.svg``. Bad input exits with status 2 and a
+Commands: item-analysis, angoff, ebel, hofstee, beuk, borderline-regression, rasch; dif, decision,
+testlets (in quality.py); pcm, q3 (in irt.py). Every command
+takes ``--format json|text`` and most take ``--plot FILE.svg``. Bad input exits with status 2 and a
 message naming the file, row and column; it never prints a traceback.
 """
 
@@ -11,7 +12,7 @@ import argparse
 import json
 import sys
 
-from . import commands, irt
+from . import commands, irt, quality
 from .readers import InputError, check_text
 
 __all__ = ["main", "build_parser"]
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--key", metavar="KEY.csv")
     s.add_argument("--anchors", metavar="ANCHORS.csv", help="columns item, difficulty: fixed difficulties")
     common(s)
+    quality.add_parsers(sub, common, _MAX_MARKS_HELP)
     irt.add_parsers(sub, common, _MAX_MARKS_HELP)
     return p
 
@@ -102,6 +104,7 @@ _RUN = {
     "beuk": commands.beuk_command,
     "borderline-regression": commands.borderline_command,
     "rasch": commands.rasch_command,
+    **quality.RUN,
     **irt.RUN,
 }
 

@@ -204,9 +204,10 @@ def test_bad_claims_and_breaks_are_422(client, exam):
     assert "action" in client.post(url(exam, "/break"), json={"action": "nap"}).get_json()["fields"]
 
 
-def test_a_save_to_a_slot_the_exam_does_not_have_is_404(client, exam):
+def test_a_save_to_a_slot_the_exam_does_not_have_is_422(client, exam):
     response = save(client, exam, slot=99)
-    assert response.status_code == 404 and response.get_json() == {"error": "There is no such question in this exam."}
+    assert response.status_code == 422
+    assert response.get_json()["fields"] == {"slot": "There is no such question in this exam."}
 
 
 def test_attachments_of_the_attempt_only(client, exam, db):

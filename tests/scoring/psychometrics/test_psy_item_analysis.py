@@ -87,69 +87,32 @@ def test_distractor_analysis_matches_r(name, choices, fixture):
         assert got.omitted == pytest.approx(want["omitted"], abs=TOL)
 
 
-def _textbook(xz):
-    """Classical figures straight from their definitions (Cronbach 1951; Crocker & Algina 1986,
-    ch. 14; Kelley 1939 with boundary ties shared), on a complete matrix — written without the
-    engine's code, for data sets where there is no R figure for the omitted-as-0 convention."""
-    n, k = xz.shape
-    t = xz.sum(axis=1)
-
-    def alpha(m):
-        kk = m.shape[1]
-        return kk / (kk - 1) * (1 - m.var(axis=0, ddof=1).sum() / m.sum(axis=1).var(ddof=1))
-
-    g = int(np.floor(0.27 * n + 0.5))
-
-    def group(v):
-        b = np.sort(v)[::-1][g - 1]
-        w = (v > b).astype(float)
-        w[v == b] = (g - (v > b).sum()) / (v == b).sum()
-        return w
-
-    return {
-        "facility": xz.mean(axis=0),
-        "alpha": alpha(xz),
-        "alpha_drop": [alpha(np.delete(xz, j, axis=1)) for j in range(k)],
-        "item_total_r": [np.corrcoef(xz[:, j], t)[0, 1] for j in range(k)],
-        "item_rest_r": [np.corrcoef(xz[:, j], t - xz[:, j])[0, 1] for j in range(k)],
-        "ul27": (group(t) @ xz - group(-t) @ xz) / g,
-    }
-
-
-def test_iqitems_omitted_responses_score_zero_in_every_statistic(scored):
+def test_iqitems_omitted_responses_score_zero_in_every_statistic(scored, fixture):
     # psychTools::iqitems has unanswered items (NA). The convention (DOMAIN.md; R's CTT::score,
     # psych::score.multiple.choice) scores an omission 0, so every statistic — facility, the
-    # correlations, the 27 % groups, alpha — is that of the matrix with the gaps filled by 0.
+    # correlations, the 27 % groups, alpha — is that of the matrix with the gaps filled by 0:
+    # ctt_iqitems_omitted.json is psych::alpha on that matrix, and the script's 27 % index on it.
     # (Before, the engine left the gaps out item by item and pairwise, and disagreed with itself.)
     items, x = scored("iqitems_scored")
-    assert np.isnan(x).sum() > 0
-    xz = np.where(np.isnan(x), 0.0, x)
-    want = _textbook(xz)
+    fx = fixture("ctt_iqitems_omitted.json")
+    assert items == fx["items"] and x.shape == (fx["n"], fx["k"])
+    assert int(np.isnan(x).sum()) == fx["n_omitted"] > 0
     r = item_analysis(x, items=items)
-    assert r.summary.alpha == pytest.approx(want["alpha"], abs=TOL)
-    np.testing.assert_allclose(col(r, "alpha_if_deleted"), want["alpha_drop"], rtol=0, atol=TOL)
-    np.testing.assert_allclose(col(r, "facility"), want["facility"], rtol=0, atol=TOL)
-    np.testing.assert_allclose(col(r, "pbis"), want["item_total_r"], rtol=0, atol=TOL)
-    np.testing.assert_allclose(col(r, "pbis_corrected"), want["item_rest_r"], rtol=0, atol=TOL)
-    np.testing.assert_allclose(col(r, "discrimination_ul27"), want["ul27"], rtol=0, atol=TOL)
-    assert [i.n for i in r.items] == [x.shape[0]] * x.shape[1]
+    assert r.summary.alpha == pytest.approx(fx["alpha"], abs=TOL)
+    np.testing.assert_allclose(col(r, "alpha_if_deleted"), fx["alpha_drop"], rtol=0, atol=TOL)
+    np.testing.assert_allclose(col(r, "facility"), fx["facility"], rtol=0, atol=TOL)
+    np.testing.assert_allclose(col(r, "pbis"), fx["item_total_r"], rtol=0, atol=TOL)
+    np.testing.assert_allclose(col(r, "pbis_corrected"), fx["item_rest_r"], rtol=0, atol=TOL)
+    np.testing.assert_allclose(col(r, "discrimination_ul27"), fx["ul27_fractional_ties"], rtol=0, atol=TOL)
+    assert [i.n for i in r.items] == [fx["n"]] * fx["k"]
     assert np.isfinite(r.summary.kr21)
-    assert any(f"{int(np.isnan(x).sum())} empty cell(s) scored 0" in n for n in r.summary.notes)
+    assert any(f"{fx['n_omitted']} empty cell(s) scored 0" in n for n in r.summary.notes)
     # the same answer whether the caller fills the gaps or leaves them empty
+    xz = np.where(np.isnan(x), 0.0, x)
     r0 = item_analysis(xz, items=items)
     assert r0.summary.alpha == r.summary.alpha and col(r0, "pbis").tolist() == col(r, "pbis").tolist()
-    assert cronbach_alpha(x) == pytest.approx(want["alpha"], abs=TOL)
-    np.testing.assert_allclose(upper_lower_discrimination(x), want["ul27"], rtol=0, atol=TOL)
-
-
-def test_the_textbook_reference_agrees_with_r_on_complete_data(scored, fixture):
-    # The reference above, checked against psych and psychometric where R's figures exist.
-    for name in SETS:
-        _, x = scored(name)
-        fx, want = fixture(f"ctt_{name}.json"), _textbook(x)
-        assert want["alpha"] == pytest.approx(fx["alpha"], abs=TOL)
-        np.testing.assert_allclose(want["item_rest_r"], fx["item_rest_r"], rtol=0, atol=TOL)
-        np.testing.assert_allclose(want["ul27"], fx["ul27_fractional_ties"], rtol=0, atol=TOL)
+    assert cronbach_alpha(x) == pytest.approx(fx["alpha"], abs=TOL)
+    np.testing.assert_allclose(upper_lower_discrimination(x), fx["ul27_fractional_ties"], rtol=0, atol=TOL)
 
 
 @pytest.mark.parametrize("value", [0.0, 1.0])

@@ -25,6 +25,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from .._checks import labels, score_matrix, vector
+from .cml import RaschCalibration
 
 __all__ = [
     "PCMCalibration", "pcm_cml", "pcm_generating_polynomial", "category_probabilities",
@@ -293,10 +294,12 @@ def _threshold_table(thresholds) -> np.ndarray:
     """ψ padded to a k × (max m + 1) table, −inf for categories an item does not have.
 
     ``thresholds`` is one sequence of thresholds per item; a 1-D array of numbers is read as the
-    difficulties of 0/1 items.
+    difficulties of 0/1 items (as is a :class:`RaschCalibration`).
     """
     if isinstance(thresholds, PCMCalibration):
         thresholds = thresholds.thresholds
+    elif isinstance(thresholds, RaschCalibration):
+        thresholds = np.asarray(thresholds.difficulty, dtype=np.float64)
     if isinstance(thresholds, np.ndarray) and thresholds.ndim == 1 and thresholds.dtype != object:
         thresholds = [[v] for v in thresholds]
     rows = [vector(np.atleast_1d(np.asarray(t, dtype=np.float64)), name="thresholds") for t in thresholds]

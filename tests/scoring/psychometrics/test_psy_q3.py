@@ -61,6 +61,7 @@ def test_dichotomous_q3_matches_r(scored, fixture):
     np.testing.assert_allclose(q.q3, np.asarray(fx["q3_erm"], dtype=float), rtol=0, atol=1e-12)
     own = q3_matrix(x, rasch_cml(x).difficulty)
     np.testing.assert_allclose(own.q3, np.asarray(fx["q3_erm"], dtype=float), rtol=0, atol=1e-4)
+    np.testing.assert_array_equal(q3_matrix(x, rasch_cml(x)).q3, own.q3)  # the calibration itself will do
     assert own.n_candidates_used == int(np.sum(np.isfinite(_none_nan(fx["erm_theta"]))))
 
 

@@ -1,7 +1,7 @@
 """``python -m scoring <command> …`` — psychometrics for examiners' spreadsheets.
 
 Commands: item-analysis, angoff, ebel, hofstee, beuk, borderline-regression, rasch; dif, decision,
-testlets (in quality.py). Every command
+testlets (in quality.py); pcm, q3 (in irt.py). Every command
 takes ``--format json|text`` and most take ``--plot FILE.svg``. Bad input exits with status 2 and a
 message naming the file, row and column; it never prints a traceback.
 """
@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from . import commands, quality
+from . import commands, irt, quality
 from .readers import InputError, check_text
 
 __all__ = ["main", "build_parser"]
@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--anchors", metavar="ANCHORS.csv", help="columns item, difficulty: fixed difficulties")
     common(s)
     quality.add_parsers(sub, common, _MAX_MARKS_HELP)
+    irt.add_parsers(sub, common, _MAX_MARKS_HELP)
     return p
 
 
@@ -104,6 +105,7 @@ _RUN = {
     "borderline-regression": commands.borderline_command,
     "rasch": commands.rasch_command,
     **quality.RUN,
+    **irt.RUN,
 }
 
 

@@ -28,6 +28,9 @@ TAMPER = {
     "attempt_events": "reason = 'tampered'",
     "review_events": "comment = 'tampered'",
     "account_requests": "email = 'tampered@example.org'",
+    "scoring_runs": "reason = 'tampered'",
+    "scoring_run_items": "facility = 0.5",
+    "scoring_run_scores": "total = 99",
 }
 
 
@@ -63,7 +66,19 @@ def evidence(db, make_case_study, make_sitting, make_user):
                          payload={}, occurred_at=NOW)
     db.add_all([step, event])
     db.flush()
-    return {"audit_entries": entry, "login_attempts": login, "response_steps": step, "attempt_events": event,
+    from scoring.runs.models import ScoringRun, ScoringRunItem, ScoringRunScore
+    item_version = version.item_versions[0]
+    run = ScoringRun(sitting_id=sitting.id, exam_paper_id=attempt.exam_paper_id, is_provisional=False,
+                     code_version="test", created_at=NOW, n_candidates=1, n_items=1, max_score=1.0)
+    db.add(run)
+    db.flush()
+    run_item = ScoringRunItem(run_id=run.id, position=1, label=f"I{item_version.item_id}", item_id=item_version.item_id,
+                              item_version_id=item_version.id, item_type="sba", rule="sba", key="B", max_mark=1.0)
+    run_score = ScoringRunScore(run_id=run.id, attempt_id=attempt.id, candidate_id=candidate.id, marks=[1.0], total=1.0)
+    db.add_all([run_item, run_score])
+    db.flush()
+    return {"scoring_runs": run, "scoring_run_items": run_item, "scoring_run_scores": run_score,
+            "audit_entries": entry, "login_attempts": login, "response_steps": step, "attempt_events": event,
             "review_events": review, "account_requests": request, "attempt": attempt, "version": version, "invigilator": invigilator}
 
 

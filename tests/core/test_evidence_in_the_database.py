@@ -28,6 +28,7 @@ TAMPER = {
     "attempt_events": "reason = 'tampered'",
     "review_events": "comment = 'tampered'",
     "account_requests": "email = 'tampered@example.org'",
+    "script_marks": "mark = mark + 1",
 }
 
 
@@ -63,7 +64,17 @@ def evidence(db, make_case_study, make_sitting, make_user):
                          payload={}, occurred_at=NOW)
     db.add_all([step, event])
     db.flush()
-    return {"audit_entries": entry, "login_attempts": login, "response_steps": step, "attempt_events": event,
+    from scoring.marking.models import Mark, Script
+    script = Script(sitting_id=sitting.id, attempt_id=attempt.id, slot=1,
+                    item_version_id=version.item_versions[0].id, candidate_number="100001",
+                    answer={"text": "An answer"}, max_mark=4, created_at=NOW)
+    db.add(script)
+    db.flush()
+    mark = Mark(script_id=script.id, marker_id=invigilator.id, round="first", mark=2, justification="Two points made",
+                created_at=NOW)
+    db.add(mark)
+    db.flush()
+    return {"script_marks": mark, "audit_entries": entry, "login_attempts": login, "response_steps": step, "attempt_events": event,
             "review_events": review, "account_requests": request, "attempt": attempt, "version": version, "invigilator": invigilator}
 
 

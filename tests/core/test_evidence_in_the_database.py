@@ -28,6 +28,7 @@ TAMPER = {
     "attempt_events": "reason = 'tampered'",
     "review_events": "comment = 'tampered'",
     "account_requests": "email = 'tampered@example.org'",
+    "script_marks": "mark = mark + 1",
     "scoring_runs": "reason = 'tampered'",
     "scoring_run_items": "facility = 0.5",
     "scoring_run_scores": "total = 99",
@@ -66,6 +67,16 @@ def evidence(db, make_case_study, make_sitting, make_user):
                          payload={}, occurred_at=NOW)
     db.add_all([step, event])
     db.flush()
+    from scoring.marking.models import Mark, Script
+    script = Script(sitting_id=sitting.id, attempt_id=attempt.id, slot=1,
+                    item_version_id=version.item_versions[0].id, candidate_number="100001",
+                    answer={"text": "An answer"}, max_mark=4, created_at=NOW)
+    db.add(script)
+    db.flush()
+    mark = Mark(script_id=script.id, marker_id=invigilator.id, round="first", mark=2, justification="Two points made",
+                created_at=NOW)
+    db.add(mark)
+    db.flush()
     from scoring.runs.models import ScoringRun, ScoringRunItem, ScoringRunScore
     item_version = version.item_versions[0]
     run = ScoringRun(sitting_id=sitting.id, exam_paper_id=attempt.exam_paper_id, is_provisional=False,
@@ -77,7 +88,7 @@ def evidence(db, make_case_study, make_sitting, make_user):
     run_score = ScoringRunScore(run_id=run.id, attempt_id=attempt.id, candidate_id=candidate.id, marks=[1.0], total=1.0)
     db.add_all([run_item, run_score])
     db.flush()
-    return {"scoring_runs": run, "scoring_run_items": run_item, "scoring_run_scores": run_score,
+    return {"script_marks": mark, "scoring_runs": run, "scoring_run_items": run_item, "scoring_run_scores": run_score,
             "audit_entries": entry, "login_attempts": login, "response_steps": step, "attempt_events": event,
             "review_events": review, "account_requests": request, "attempt": attempt, "version": version, "invigilator": invigilator}
 

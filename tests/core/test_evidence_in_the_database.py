@@ -28,6 +28,7 @@ TAMPER = {
     "attempt_events": "reason = 'tampered'",
     "review_events": "comment = 'tampered'",
     "account_requests": "email = 'tampered@example.org'",
+    "item_statistics": "facility = 0.99",
 }
 
 
@@ -41,6 +42,7 @@ def evidence(db, make_case_study, make_sitting, make_user):
     from assessment.accounts.models import AccountRequest, LoginAttempt
     from assessment.delivery.models import Attempt, AttemptEvent, ResponseStep
     from item_bank.models import ReviewEvent
+    from item_bank.statistics.services import ItemStatisticsRow, record_item_statistics
     from item_bank.workflow import Status
 
     entry = audit.record(db, actor=SYSTEM, action="evidence.test", target_type="test", now=NOW)
@@ -63,8 +65,13 @@ def evidence(db, make_case_study, make_sitting, make_user):
                          payload={}, occurred_at=NOW)
     db.add_all([step, event])
     db.flush()
-    return {"audit_entries": entry, "login_attempts": login, "response_steps": step, "attempt_events": event,
-            "review_events": review, "account_requests": request, "attempt": attempt, "version": version, "invigilator": invigilator}
+    [statistic] = record_item_statistics(
+        db, actor=SYSTEM, scoring_run_id=1, sitting_id=sitting.id, sitting_title="Evidence sitting",
+        is_provisional=False, rows=[ItemStatisticsRow(item_version_id=version.item_versions[0].id, n_candidates=10,
+                                                      max_mark=1, facility=0.5)], now=NOW)
+    return {"item_statistics": statistic, "audit_entries": entry, "login_attempts": login, "response_steps": step, "attempt_events": event,
+            "review_events": review, "account_requests": request, "attempt": attempt, "version": version, "invigilator": invigilator,
+            "item_version": version.item_versions[0]}
 
 
 def _refused(db, sql: str, params: dict, match: str):
@@ -111,6 +118,7 @@ PARENTS = {
     "an attempt (its response steps and events)": ("attempts", "attempt"),
     "a case study version (its review history)": ("case_study_versions", "version"),
     "a user who acted on an attempt": ("users", "invigilator"),
+    "an item version (its statistics)": ("item_versions", "item_version"),
 }
 
 

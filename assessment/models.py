@@ -11,5 +11,6 @@ from item_bank.framework.models import FrameworkVersion, Standard, Substandard, 
 from item_bank.models import (  # noqa: F401
     Attachment, CaseStudy, CaseStudyVersion, ExamPaper, ExamPaperEntry, ExamSpec, Item, ItemAdministration,
     ItemMapping, ItemVersion, ReviewEvent)
+from item_bank.statistics.models import ItemStatistic  # noqa: F401
 
 metadata = Base.metadata

@@ -32,6 +32,7 @@ TAMPER = {
     "scoring_runs": "reason = 'tampered'",
     "scoring_run_items": "facility = 0.5",
     "scoring_run_scores": "total = 99",
+    "item_statistics": "facility = 0.99",
 }
 
 
@@ -45,6 +46,7 @@ def evidence(db, make_case_study, make_sitting, make_user):
     from assessment.accounts.models import AccountRequest, LoginAttempt
     from assessment.delivery.models import Attempt, AttemptEvent, ResponseStep
     from item_bank.models import ReviewEvent
+    from item_bank.statistics.services import ItemStatisticsRow, record_item_statistics
     from item_bank.workflow import Status
 
     entry = audit.record(db, actor=SYSTEM, action="evidence.test", target_type="test", now=NOW)
@@ -88,9 +90,15 @@ def evidence(db, make_case_study, make_sitting, make_user):
     run_score = ScoringRunScore(run_id=run.id, attempt_id=attempt.id, candidate_id=candidate.id, marks=[1.0], total=1.0)
     db.add_all([run_item, run_score])
     db.flush()
-    return {"script_marks": mark, "scoring_runs": run, "scoring_run_items": run_item, "scoring_run_scores": run_score,
+    [statistic] = record_item_statistics(
+        db, actor=SYSTEM, scoring_run_id=run.id, sitting_id=sitting.id, sitting_title="Evidence sitting",
+        is_provisional=False, rows=[ItemStatisticsRow(item_version_id=version.item_versions[0].id, n_candidates=10,
+                                                      max_mark=1, facility=0.5)], now=NOW)
+    return {"item_statistics": statistic, "script_marks": mark, "scoring_runs": run, "scoring_run_items": run_item,
+            "scoring_run_scores": run_score,
             "audit_entries": entry, "login_attempts": login, "response_steps": step, "attempt_events": event,
-            "review_events": review, "account_requests": request, "attempt": attempt, "version": version, "invigilator": invigilator}
+            "review_events": review, "account_requests": request, "attempt": attempt, "version": version, "invigilator": invigilator,
+            "item_version": version.item_versions[0]}
 
 
 def _refused(db, sql: str, params: dict, match: str):
@@ -137,6 +145,7 @@ PARENTS = {
     "an attempt (its response steps and events)": ("attempts", "attempt"),
     "a case study version (its review history)": ("case_study_versions", "version"),
     "a user who acted on an attempt": ("users", "invigilator"),
+    "an item version (its statistics)": ("item_versions", "item_version"),
 }
 
 

@@ -131,10 +131,10 @@ def _decisions(items: list[_Item], exclude, rekey: dict, second_keys: dict, reas
         raise ValidationFailed("The run cannot be made", problems)
 
 
-def _constructed_marks(session: Session, sitting_id: int) -> tuple[dict, int]:
+def _constructed_marks(session: Session, sitting_id: int, now: dt.datetime) -> tuple[dict, int]:
     from scoring.marking.queries import final_marks, outstanding_scripts
 
-    return final_marks(session, sitting_id), outstanding_scripts(session, sitting_id)
+    return final_marks(session, sitting_id, now=now), outstanding_scripts(session, sitting_id, now=now)
 
 
 def _cell_key(answer) -> str:
@@ -182,7 +182,7 @@ def run_scoring(session: Session, *, actor: Actor, sitting_id: int, now: dt.date
     constructed: dict = {}
     outstanding = 0
     if any(item.is_constructed for item in items):
-        constructed, outstanding = _constructed_marks(session, sitting.id)
+        constructed, outstanding = _constructed_marks(session, sitting.id, now)
 
     n, k = len(scored), len(items)
     matrix = np.zeros((n, k))
@@ -293,13 +293,26 @@ def run_scoring(session: Session, *, actor: Actor, sitting_id: int, now: dt.date
     audit.record(session, actor=actor, action="scoring.run", target_type="scoring_run", target_id=run.id,
                  after={"sitting": sitting.id, "provisional": provisional, "settings": run.settings,
                         "reason": run.reason}, now=now)
-    _record_statistics(session, actor, run, now)
+    _record_statistics(session, actor, run, sitting, item_rows, now)
     return run
 
 
-def _record_statistics(session: Session, actor: Actor, run: ScoringRun, now: dt.datetime) -> None:
-    """Hand the run's item statistics to the item bank (helper H4's service, once it exists)."""
-    return None
+def _record_statistics(session: Session, actor: Actor, run: ScoringRun, sitting: Sitting, item_rows: list[dict],
+                       now: dt.datetime) -> None:
+    """Hand the run's item statistics to the item bank, so each item's page shows them per
+    sitting and links back to the run. Excluded items have no statistics to give."""
+    from item_bank.statistics.services import ItemStatisticsRow, OptionStatistic, record_item_statistics
+
+    rows = [ItemStatisticsRow(
+        item_version_id=r["item_version_id"], item_id=r["item_id"], n_candidates=run.n_candidates,
+        max_mark=r["max_mark"], facility=r["facility"], pbis=r["pbis"], pbis_corrected=r["pbis_corrected"],
+        upper_lower=r["discrimination_ul27"], alpha_if_deleted=r["alpha_if_deleted"], flags=tuple(r["flags"]),
+        distractors=tuple(OptionStatistic(option=o["option"], is_key=o["is_key"], proportion=o["proportion"],
+                                          pbis_rest=o["pbis_rest"], upper_proportion=o["upper"],
+                                          lower_proportion=o["lower"]) for o in r["options"]))
+        for r in item_rows if not r["is_excluded"]]
+    record_item_statistics(session, actor=actor, scoring_run_id=run.id, sitting_id=sitting.id,
+                           sitting_title=sitting.title, is_provisional=run.is_provisional, rows=rows, now=now)
 
 
 def rerun(session: Session, *, actor: Actor, run_id: int, now: dt.datetime, exclude=(), rekey: dict | None = None,

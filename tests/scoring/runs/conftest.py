@@ -37,9 +37,10 @@ def sat_sitting(db, make_sitting, booked_candidate):
     """``make(n_candidates, answers=None)`` → (sitting, [(candidate, attempt)]): each candidate starts,
     answers every slot by its item (the item's own position on the paper), and submits."""
 
-    def make(n_candidates=24, answers=None, n_case_studies=2):
+    def make(n_candidates=24, answers=None, papers=None):
+        from item_bank.models import ItemVersion
         from tests.assessment.delivery.conftest import T0 as start
-        sitting = make_sitting()
+        sitting = make_sitting(papers=papers)
         people = []
         grid = answers
         for i in range(n_candidates):
@@ -52,6 +53,8 @@ def sat_sitting(db, make_sitting, booked_candidate):
             seq = 0
             for slot in attempt.slots:
                 answer = grid[i][slot.slot - 1]
+                if answer is not None and db.get(ItemVersion, slot.item_version_id).item_type == "constructed_response":
+                    answer = f"Written answer of candidate {i}"
                 if answer is None:
                     continue
                 ack = delivery.save_response(db, actor=candidate.actor, attempt_id=attempt.id, slot=slot.slot,
@@ -69,3 +72,39 @@ def sat_sitting(db, make_sitting, booked_candidate):
 @pytest.fixture
 def examiner(make_user):
     return make_user(Role.EXAMINER)
+
+
+@pytest.fixture
+def make_written_paper(db, framework, make_user):
+    """A published paper of one approved case study: two SBA items and one written answer (max 3)."""
+    from item_bank.authoring import services as authoring
+    from item_bank.models import ExamPaper, ExamPaperEntry, ExamSpec
+    from item_bank.review import services as review
+    from item_bank.workflow import Action
+    from tests.factories import sba_content
+    from tests.item_bank.conftest import CONSTRUCTED_RESPONSE
+
+    def make():
+        author, reviewer, examiner = make_user(Role.ITEM_WRITER), make_user(Role.ITEM_REVIEWER), make_user(Role.EXAMINER)
+        version = authoring.create_case_study(db, actor=author.actor, title="Written answers",
+                                              scenario_html="<p>Sam, 40, after a stroke.</p>", now=T0)
+        for content in (sba_content(stem="First"), sba_content(stem="Second"), CONSTRUCTED_RESPONSE):
+            authoring.save_item(db, actor=author.actor, version_id=version.id, now=T0, content=content)
+        for action in (Action.SUBMIT, Action.START_REVIEW, Action.APPROVE):
+            review.transition(db, actor=author.actor if action == Action.SUBMIT else reviewer.actor,
+                              version_id=version.id, action=action, comment="Reason given", now=T0)
+        spec = ExamSpec(title="Written spec", total_marks=5, total_marks_tolerance=0, duration_min=60,
+                        min_case_studies=1, max_case_studies=1, max_exposure=None, theme_marks={}, standard_marks={},
+                        item_type_mix={}, enemy_sets=[], created_by_id=examiner.id, created_at=T0, updated_at=T0)
+        db.add(spec)
+        db.flush()
+        paper = ExamPaper(title="Written paper", exam_spec_id=spec.id, is_published=True, created_by_id=examiner.id,
+                          created_at=T0, published_at=T0)
+        db.add(paper)
+        db.flush()
+        db.add(ExamPaperEntry(exam_paper_id=paper.id, case_study_version_id=version.id, position=1))
+        db.flush()
+        db.refresh(paper)
+        return paper
+
+    return make

@@ -134,3 +134,53 @@ def test_a_run_is_immutable(db, sat_sitting, examiner, table, change):
             db.execute(text(f"UPDATE {table} SET {change} WHERE {column} = :id"), {"id": run.id})
     models = {"scoring_runs": ScoringRun, "scoring_run_items": ScoringRunItem, "scoring_run_scores": ScoringRunScore}
     assert db.scalars(select(models[table])).first() is not None
+
+
+def test_a_run_with_unfinished_marking_is_provisional_and_then_final(db, sat_sitting, examiner, make_written_paper,
+                                                                     make_user):
+    from scoring.marking.models import Mark, Script
+    sitting, people = sat_sitting(8, papers=[make_written_paper()])
+    run = services.run_scoring(db, actor=examiner.actor, sitting_id=sitting.id, now=AFTER)
+    assert run.is_provisional and run.outstanding_scripts > 0 and "Provisional" in run.notes[0]
+    items = queries.run_items(db, run.id)
+    assert items[2].rule.startswith("constructed_response") and items[2].max_mark == 3
+
+    # Both markers agree on every written answer: the next run is final and takes their marks.
+    first, second = make_user(Role.EXAMINER), make_user(Role.EXAMINER)
+    written = {}
+    for n, (candidate, attempt) in enumerate(people):
+        answer = delivery.final_responses(db, attempt.id, AFTER)[2].answer
+        if not answer:
+            continue
+        script = Script(sitting_id=sitting.id, attempt_id=attempt.id, slot=3, item_version_id=items[2].item_version_id,
+                        candidate_number=str(100000 + n), answer={"text": answer}, max_mark=3, created_at=AFTER)
+        db.add(script)
+        db.flush()
+        db.add_all([Mark(script_id=script.id, marker_id=first.id, round="first", mark=n % 4, justification="ok",
+                         created_at=AFTER),
+                    Mark(script_id=script.id, marker_id=second.id, round="second", mark=n % 4, justification="ok",
+                         created_at=AFTER)])
+        written[candidate.id] = float(n % 4)
+    db.flush()
+    final = services.run_scoring(db, actor=examiner.actor, sitting_id=sitting.id, now=AFTER)
+    assert not final.is_provisional and final.outstanding_scripts == 0
+    rows = db.scalars(select(ScoringRunScore).where(ScoringRunScore.run_id == final.id)).all()
+    label = items[2].label
+    for row in rows:
+        assert row.marks[2] == written.get(row.candidate_id, 0.0)
+        if row.candidate_id in written:
+            assert row.constructed_marks == {label: written[row.candidate_id]}
+
+
+def test_item_statistics_reach_the_item_bank(db, sat_sitting, examiner):
+    from item_bank.statistics.models import ItemStatistic
+    sitting, _people = sat_sitting(10)
+    run = services.run_scoring(db, actor=examiner.actor, sitting_id=sitting.id, now=AFTER)
+    excluded = services.rerun(db, actor=examiner.actor, run_id=run.id, now=AFTER,
+                              exclude=[queries.run_items(db, run.id)[0].label], reason="Flawed stem")
+    recorded = db.scalars(select(ItemStatistic).where(ItemStatistic.sitting_id == sitting.id)).all()
+    by_run = {r: {s.item_version_id: s for s in recorded if s.scoring_run_id == r} for r in (run.id, excluded.id)}
+    assert len(by_run[run.id]) == 6 and len(by_run[excluded.id]) == 5
+    for item in queries.run_items(db, run.id):
+        stat = by_run[run.id][item.item_version_id]
+        assert stat.facility == pytest.approx(item.facility) and stat.flags == item.flags

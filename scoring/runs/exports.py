@@ -69,18 +69,23 @@ def export_bytes(session: Session, actor: Actor, run_id: int, what: str, fmt: st
         else:
             document = {"run": run.id, "columns": header, "rows": rows}
         return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return tabular_bytes(what, header, rows, fmt)
+
+
+def tabular_bytes(sheet_name: str, header: list, rows: list[list], fmt: str) -> bytes:
+    """A header and rows as CSV or XLSX, every text cell neutralised (``rules.neutralise``)."""
     safe_header = [rules.neutralise(h) for h in header]
     safe_rows = [[rules.neutralise(v) for v in row] for row in rows]
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180; a CR inside a cell is then quoted too
         writer.writerow(safe_header)
         writer.writerows([["" if v is None else v for v in row] for row in safe_rows])
         return out.getvalue().encode("utf-8")
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(what)
+    sheet = book.create_sheet(sheet_name)
     sheet.append(safe_header)
     for row in safe_rows:
         sheet.append(row)

@@ -19,7 +19,7 @@ from tests.scoring.runs.conftest import AFTER
 
 
 def matrix_from_csv(data: bytes):
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
     header, body = rows[0], rows[1:]
     return header, [int(r[0]) for r in body], np.array([[float(v) for v in r[1:]] for r in body])
 

@@ -81,3 +81,32 @@ def compare_runs(session: Session, actor: Actor, run_a: int, run_b: int, cut: fl
     totals = {run.id: {c: t for c, _m, t in run_scores(session, run.id)} for run in (a, b)}
     items = {run.id: {i.label: _item_fields(i) for i in run_items(session, run.id)} for run in (a, b)}
     return a, b, rules.compare(totals[a.id], totals[b.id], items[a.id], items[b.id], cut)
+
+
+@dataclass(frozen=True)
+class RunPage:
+    run: ScoringRun
+    sitting: Sitting
+    items: list[ScoringRunItem]
+    siblings: list[RunRow]  # every run of the same sitting
+
+    @property
+    def kept(self) -> list[ScoringRunItem]:
+        return [i for i in self.items if not i.is_excluded]
+
+
+def run_page(session: Session, actor: Actor, run_id: int) -> RunPage:
+    run = get_run(session, actor, run_id)
+    return RunPage(run, session.get(Sitting, run.sitting_id), run_items(session, run.id),
+                   runs(session, actor, run.sitting_id))
+
+
+def sitting_page(session: Session, actor: Actor, sitting_id: int) -> tuple[Sitting, list[RunRow]]:
+    from assessment.delivery.services import require_not_candidate_in
+
+    require_role(actor, Role.EXAMINER)
+    sitting = session.get(Sitting, sitting_id)
+    if sitting is None or sitting.is_practice:
+        raise NotFound("There is no such sitting.")
+    require_not_candidate_in(session, actor, sitting)
+    return sitting, runs(session, actor, sitting_id)

@@ -3,11 +3,10 @@
 it all as one immutable run. A changed decision (an excluded item, a corrected key, an accepted
 second key) is a new run that records the reason; old runs stay.
 
-Reading: the attempts are folded in a fixed number of grouped queries
-(``assessment.delivery.evidence.fold_attempts``), which gives exactly the answers
-``assessment.delivery.services.final_responses`` gives one attempt at a time (a test holds them
-equal); the rows are stored with bulk inserts, so a sitting of thousands costs a handful of
-statements.
+Reading: every attempt's final answers come from ``scoring.runs.responses.sitting_answers`` in a
+fixed number of statements (equal to ``assessment.delivery.services.final_responses`` attempt by
+attempt; a test holds them equal); the rows are stored with bulk inserts, so a sitting of thousands
+costs a handful of statements.
 """
 from __future__ import annotations
 
@@ -27,16 +26,17 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from core.roles import Actor, Role, require_role
-from assessment.delivery.evidence import fold_attempts
-from assessment.delivery.models import Attempt, AttemptSlot, Sitting
+from assessment.delivery.models import Sitting
 from assessment.delivery.replay import AttemptState
 from assessment.delivery.services import require_not_candidate_in
 from item_bank.models import ItemVersion
 from scoring.psychometrics import distractor_analysis, item_analysis, mark_response
 from scoring.runs import rules
 from scoring.runs.models import ScoringRun, ScoringRunItem, ScoringRunScore
+from scoring.runs.responses import sitting_answers
 
 REASON_MAX = 2000
+EMPTY = (None, "", [], {})  # an omitted answer (a cleared one too) scores 0
 
 
 @functools.cache
@@ -150,69 +150,71 @@ def run_scoring(session: Session, *, actor: Actor, sitting_id: int, now: dt.date
     exclude = list(dict.fromkeys(exclude))
     sitting = _sitting_for_scoring(session, actor, sitting_id)
 
-    ids = select(Attempt.id).where(Attempt.sitting_id == sitting.id)
-    attempts = list(session.scalars(select(Attempt).where(Attempt.sitting_id == sitting.id).order_by(Attempt.id)))
-    folded = fold_attempts(session, attempts, ids, now)
-    still_open = [a.id for a in attempts if folded[a.id].view.state.is_open]
+    read = sitting_answers(session, sitting.id, now)
+    still_open = [a for a in read.attempts if a.state.is_open]
     if still_open:
         raise Conflict(f"{len(still_open)} attempt(s) of this sitting are still open; score it once every attempt "
                        "has ended.")
-    scored = [a for a in attempts if folded[a.id].view.state != AttemptState.VOIDED]
+    scored = [a for a in read.attempts if a.state != AttemptState.VOIDED]
     if len(scored) < 2:
         raise Conflict("A scoring run needs at least 2 ended attempts that were not voided.")
     papers = {a.exam_paper_id for a in scored}
     if len(papers) > 1:
         raise Conflict("This sitting used more than one paper; a scoring run analyses one paper at a time, and "
                        "this platform does not yet score parallel papers.")
-
-    slot_rows = session.execute(select(AttemptSlot.attempt_id, AttemptSlot.slot, AttemptSlot.item_version_id)
-                                .where(AttemptSlot.attempt_id.in_(ids))
-                                .order_by(AttemptSlot.attempt_id, AttemptSlot.slot)).all()
-    layout: dict[int, dict[int, int]] = {}
-    for attempt_id, slot, version_id in slot_rows:
-        layout.setdefault(attempt_id, {})[slot] = version_id
-    first = layout.get(scored[0].id, {})
-    if any(layout.get(a.id) != first for a in scored):
+    if read.layout is None:
         raise Conflict("The attempts of this sitting do not share one set of items, so they cannot be scored "
                        "as one paper.")
-    versions = {v.id: v for v in session.scalars(select(ItemVersion).where(ItemVersion.id.in_(set(first.values()))))}
-    items = [_Item(slot, versions[first[slot]]) for slot in sorted(first)]
+    versions = {v.id: v for v in session.scalars(select(ItemVersion).where(
+        ItemVersion.id.in_([version for _slot, version in read.layout])))}
+    items = [_Item(slot, versions[version]) for slot, version in read.layout]
     _decisions(items, exclude, rekey, second_keys, reason)
 
+    item_kinds = [item.kind for item in items]
     constructed: dict = {}
     outstanding = 0
     if any(item.is_constructed for item in items):
         constructed, outstanding = _constructed_marks(session, sitting.id, now)
 
     n, k = len(scored), len(items)
+    row_of = {a.id: i for i, a in enumerate(scored)}
     matrix = np.zeros((n, k))
     choices = np.full((n, k), "", dtype=object)
     cr_rows: list[dict] = [{} for _ in range(n)]
     missing_marks = 0
     for j, item in enumerate(items):
-        content = rules.with_key(item.content, item.key) if item.original_key is not None else item.content
-        cache: dict[str, float] = {}
-        accepted = set(item.accepted)
+        if not item.is_constructed:
+            continue
         for i, attempt in enumerate(scored):
-            if item.is_constructed:
-                mark = constructed.get((attempt.id, item.slot))
-                if mark is None:
-                    missing_marks += 1
-                    mark = 0.0
+            mark = constructed.get((attempt.id, item.slot))
+            if mark is None:
+                missing_marks += 1 if read.answers.get((attempt.id, item.slot)) not in EMPTY else 0
+            else:
                 matrix[i, j] = float(mark)
-                cr_rows[i][item.label] = None if (attempt.id, item.slot) not in constructed else float(mark)
-                continue
-            answer = folded[attempt.id].view.slots[item.slot].answer
-            cell = _cell_key(answer)
-            if cell not in cache:
-                if accepted and isinstance(answer, str) and answer in accepted:
-                    cache[cell] = item.max_mark
-                else:
-                    cache[cell] = mark_response(content, answer).mark
-            matrix[i, j] = cache[cell]
-            if item.kind == "sba" and isinstance(answer, str):
-                choices[i, j] = answer
-
+                cr_rows[i][item.label] = float(mark)
+    column = {item.slot: j for j, item in enumerate(items)}
+    contents = [rules.with_key(item.content, item.key) if item.original_key is not None else item.content
+                for item in items]
+    cache: dict[tuple[int, str], float] = {}
+    for (attempt_id, slot), answer in read.answers.items():
+        i, j = row_of.get(attempt_id), column.get(slot)
+        if i is None or j is None or items[j].is_constructed or answer in EMPTY:
+            continue
+        cell = (j, _cell_key(answer))
+        mark = cache.get(cell)
+        if mark is None:
+            item = items[j]
+            if item.accepted and isinstance(answer, str) and answer in item.accepted:
+                mark = item.max_mark
+            else:
+                try:
+                    mark = mark_response(contents[j], answer).mark
+                except ValueError as error:
+                    raise Conflict(f"{item.label}: an answer cannot be marked ({error}).") from None
+            cache[cell] = mark
+        matrix[i, j] = mark
+        if item_kinds[j] == "sba":
+            choices[i, j] = answer
     kept = [j for j, item in enumerate(items) if not item.excluded]
     x = matrix[:, kept]
     labels = [items[j].label for j in kept]
@@ -234,7 +236,7 @@ def run_scoring(session: Session, *, actor: Actor, sitting_id: int, now: dt.date
     if provisional:
         notes.insert(0, f"Provisional: marking of written answers is not finished ({outstanding} script(s) "
                         f"outstanding, {missing_marks} mark(s) missing, scored 0 for now).")
-    voided = len(attempts) - len(scored)
+    voided = len(read.attempts) - len(scored)
     if voided:
         notes.append(f"{voided} voided attempt(s) left out")
 

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from core import db
 from core.clock import utcnow
-from core.errors import ValidationFailed
+from core.errors import Conflict, ValidationFailed
 from core.roles import Role
 from core.web import current_actor, roles_required
 from scoring.runs import charts, queries, rules, services
@@ -69,6 +69,8 @@ def sitting_runs(sitting_id: int):
                                        reason=form.reason.data or "")
         except ValidationFailed as error:
             _add_problems(form, error)
+        except Conflict as error:  # attempts still open, too few candidates: said above the button
+            form.form_errors.append(error.message)
         else:
             db.session().commit()
             flash(f"Run {run.id} made{' (provisional: marking is not finished)' if run.is_provisional else ''}.",

@@ -54,3 +54,23 @@ def test_flags_are_in_words(client, db, sat_sitting, login_as, clock, examiner):
     login_as(Role.EXAMINER)
     page = client.get(f"/scoring/runs/{run.id}")
     assert "Very easy: almost every candidate scored on it" in page.text and "too_easy" not in page.text
+
+
+def test_a_sitting_still_in_progress_is_explained_on_the_page(client, db, make_sitting, booked_candidate, login_as,
+                                                               clock):
+    import datetime as dt
+    import random
+
+    from assessment.delivery import services as delivery
+    from tests.assessment.delivery.conftest import T0
+    sitting = make_sitting()
+    for n in range(2):
+        candidate = booked_candidate(sitting)
+        delivery.start_attempt(db, actor=candidate.actor, sitting_id=sitting.id, device_id="d",
+                               now=T0 + dt.timedelta(minutes=1), rng=random.Random(n))
+    clock.set(T0 + dt.timedelta(minutes=10))
+    login_as(Role.EXAMINER)
+    page = client.post(f"/scoring/sittings/{sitting.id}/runs", data={"reason": ""})
+    assert page.status_code == 422
+    assert "There is a problem" in page.text and "2 attempt(s) of this sitting are still open" in page.text
+    assert db.query(ScoringRun).count() == 0

@@ -185,17 +185,3 @@ def neutralise(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
-
-
-FLAG_WORDS = {
-    "too_hard": "Very hard: few candidates scored on it",
-    "too_easy": "Very easy: almost every candidate scored on it",
-    "negative_discrimination": "Negative discrimination: stronger candidates did worse on it",
-    "low_discrimination": "Low discrimination: it barely separates stronger from weaker candidates",
-    "distractor_attracts_strong": "A distractor attracts the strongest candidates",
-    "possible_miskey": "Possible miskey: a distractor behaves like the key",
-}
-
-
-def flag_words(flag: str) -> str:
-    return FLAG_WORDS.get(flag, flag.replace("_", " ").capitalize())

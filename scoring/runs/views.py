@@ -12,7 +12,8 @@ from core.clock import utcnow
 from core.errors import Conflict, ValidationFailed
 from core.roles import Role
 from core.web import current_actor, roles_required
-from scoring.runs import charts, queries, rules, services
+from item_bank.statistics.flags import flag_label  # the same words as the item's page
+from scoring.runs import charts, queries, services
 from scoring.runs.forms import FirstRunForm, NewRunForm
 
 bp = Blueprint("scoring_runs", __name__)
@@ -37,7 +38,7 @@ def _helpers():
             return ", ".join(str(v) for v in value) or "none"
         return str(value)
 
-    return {"number": number, "flag_words": rules.flag_words, "shown": shown}
+    return {"number": number, "flag_words": flag_label, "shown": shown}
 
 
 def _add_problems(form, error: ValidationFailed) -> None:

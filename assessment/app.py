@@ -121,9 +121,10 @@ def _register_blueprints(app: Flask) -> None:
     from item_bank.exchange.views import bp as exchange_bp
     from item_bank.framework.views import bp as framework_bp
     from item_bank.papers.views import bp as papers_bp
+    from scoring.runs.views import bp as scoring_runs_bp
 
     for blueprint in (home_bp, accounts_bp, admin_bp, framework_bp, authoring_bp, papers_bp, exchange_bp,
-                      sittings_bp, player_bp, delivery_api_bp):
+                      sittings_bp, player_bp, delivery_api_bp, scoring_runs_bp):
         app.register_blueprint(blueprint)
 
     from assessment.cli import register_commands

@@ -79,8 +79,10 @@ def register_commands(app: Flask) -> None:
     from assessment.delivery.cli import delivery_cli
     from item_bank.exchange.cli import items_cli
     from item_bank.framework.cli import framework_cli
+    from scoring.runs.cli import scoring_cli
 
-    for group in (db_cli, demo_cli, audit_cli, users_cli, framework_cli, items_cli, delivery_cli):
+    for group in (db_cli, demo_cli, audit_cli, users_cli, framework_cli, items_cli, delivery_cli,
+                  scoring_cli):
         app.cli.add_command(group)
 
 

@@ -5,9 +5,12 @@ from assessment.accounts.models import LoginAttempt, PasswordResetToken, RoleGra
 from assessment.delivery.models import (  # noqa: F401
     AdjustmentRequest, Attempt, AttemptEvent, AttemptSlot, Booking, ResponseStep, Sitting, SittingPaper)
 from core.notifications import Notification  # noqa: F401
+from scoring.marking.models import Mark, MarkingAllocation, MarkingSetting, Script  # noqa: F401
+from scoring.runs.models import ScoringRun, ScoringRunItem, ScoringRunScore  # noqa: F401
 from item_bank.framework.models import FrameworkVersion, Standard, Substandard, Theme  # noqa: F401
 from item_bank.models import (  # noqa: F401
     Attachment, CaseStudy, CaseStudyVersion, ExamPaper, ExamPaperEntry, ExamSpec, Item, ItemAdministration,
     ItemMapping, ItemVersion, ReviewEvent)
+from item_bank.statistics.models import ItemStatistic  # noqa: F401
 
 metadata = Base.metadata

@@ -28,6 +28,11 @@ TAMPER = {
     "attempt_events": "reason = 'tampered'",
     "review_events": "comment = 'tampered'",
     "account_requests": "email = 'tampered@example.org'",
+    "script_marks": "mark = mark + 1",
+    "scoring_runs": "reason = 'tampered'",
+    "scoring_run_items": "facility = 0.5",
+    "scoring_run_scores": "total = 99",
+    "item_statistics": "facility = 0.99",
 }
 
 
@@ -41,6 +46,7 @@ def evidence(db, make_case_study, make_sitting, make_user):
     from assessment.accounts.models import AccountRequest, LoginAttempt
     from assessment.delivery.models import Attempt, AttemptEvent, ResponseStep
     from item_bank.models import ReviewEvent
+    from item_bank.statistics.services import ItemStatisticsRow, record_item_statistics
     from item_bank.workflow import Status
 
     entry = audit.record(db, actor=SYSTEM, action="evidence.test", target_type="test", now=NOW)
@@ -63,8 +69,36 @@ def evidence(db, make_case_study, make_sitting, make_user):
                          payload={}, occurred_at=NOW)
     db.add_all([step, event])
     db.flush()
-    return {"audit_entries": entry, "login_attempts": login, "response_steps": step, "attempt_events": event,
-            "review_events": review, "account_requests": request, "attempt": attempt, "version": version, "invigilator": invigilator}
+    from scoring.marking.models import Mark, Script
+    script = Script(sitting_id=sitting.id, attempt_id=attempt.id, slot=1,
+                    item_version_id=version.item_versions[0].id, candidate_number="100001",
+                    answer={"text": "An answer"}, max_mark=4, created_at=NOW)
+    db.add(script)
+    db.flush()
+    mark = Mark(script_id=script.id, marker_id=invigilator.id, round="first", mark=2, justification="Two points made",
+                created_at=NOW)
+    db.add(mark)
+    db.flush()
+    from scoring.runs.models import ScoringRun, ScoringRunItem, ScoringRunScore
+    item_version = version.item_versions[0]
+    run = ScoringRun(sitting_id=sitting.id, exam_paper_id=attempt.exam_paper_id, is_provisional=False,
+                     code_version="test", created_at=NOW, n_candidates=1, n_items=1, max_score=1.0)
+    db.add(run)
+    db.flush()
+    run_item = ScoringRunItem(run_id=run.id, position=1, label=f"I{item_version.item_id}", item_id=item_version.item_id,
+                              item_version_id=item_version.id, item_type="sba", rule="sba", key="B", max_mark=1.0)
+    run_score = ScoringRunScore(run_id=run.id, attempt_id=attempt.id, candidate_id=candidate.id, marks=[1.0], total=1.0)
+    db.add_all([run_item, run_score])
+    db.flush()
+    [statistic] = record_item_statistics(
+        db, actor=SYSTEM, scoring_run_id=run.id, sitting_id=sitting.id, sitting_title="Evidence sitting",
+        is_provisional=False, rows=[ItemStatisticsRow(item_version_id=version.item_versions[0].id, n_candidates=10,
+                                                      max_mark=1, facility=0.5)], now=NOW)
+    return {"item_statistics": statistic, "script_marks": mark, "scoring_runs": run, "scoring_run_items": run_item,
+            "scoring_run_scores": run_score,
+            "audit_entries": entry, "login_attempts": login, "response_steps": step, "attempt_events": event,
+            "review_events": review, "account_requests": request, "attempt": attempt, "version": version, "invigilator": invigilator,
+            "item_version": version.item_versions[0]}
 
 
 def _refused(db, sql: str, params: dict, match: str):
@@ -111,6 +145,7 @@ PARENTS = {
     "an attempt (its response steps and events)": ("attempts", "attempt"),
     "a case study version (its review history)": ("case_study_versions", "version"),
     "a user who acted on an attempt": ("users", "invigilator"),
+    "an item version (its statistics)": ("item_versions", "item_version"),
 }
 
 

@@ -1,0 +1,73 @@
+"""Reading item statistics: an item's history for its page, and the latest figures for the bank's
+filters. "Latest" means the last row appended (the highest ``id``): rows are only ever appended,
+so a newer run over a sitting always has higher ids than the run before it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from item_bank.models import ItemVersion
+from item_bank.statistics.models import ItemStatistic
+
+
+@dataclass(frozen=True)
+class SittingStatistics:
+    """One item version in one sitting: the latest run's row, and the earlier runs newest first."""
+
+    sitting_id: int
+    sitting_title: str
+    latest: ItemStatistic
+    earlier: tuple[ItemStatistic, ...] = ()
+
+
+@dataclass(frozen=True)
+class VersionStatistics:
+    """One version of the item and the sittings it was sat in, most recent sitting first."""
+
+    item_version: ItemVersion
+    sittings: tuple[SittingStatistics, ...]
+
+
+def statistics_for_item(session: Session, item_id: int) -> list[VersionStatistics]:
+    """Every recorded statistic of an item, per version (newest version first) and per sitting
+    (most recently scored first), each sitting's latest run first and its earlier runs kept."""
+    rows = session.scalars(select(ItemStatistic).where(ItemStatistic.item_id == item_id)
+                           .order_by(ItemStatistic.id.desc())).all()
+    by_version: dict[int, dict[int, list[ItemStatistic]]] = {}
+    for row in rows:  # newest first, so dict insertion order is "most recent first" at every level
+        by_version.setdefault(row.item_version_id, {}).setdefault(row.sitting_id, []).append(row)
+    result = []
+    for version_id in sorted(by_version, reverse=True):
+        sittings = by_version[version_id]
+        result.append(VersionStatistics(
+            item_version=sittings[next(iter(sittings))][0].item_version,
+            sittings=tuple(SittingStatistics(sitting_id, runs[0].sitting_title, runs[0], tuple(runs[1:]))
+                           for sitting_id, runs in sittings.items())))
+    return result
+
+
+def latest_ids_query():
+    """The id of each item's most recent statistics row (any version, any sitting)."""
+    return select(func.max(ItemStatistic.id)).group_by(ItemStatistic.item_id)
+
+
+def latest_by_item(session: Session, item_ids=None) -> dict[int, ItemStatistic]:
+    """Each item's most recent statistics row, by item id (only ``item_ids`` if given)."""
+    query = select(ItemStatistic).where(ItemStatistic.id.in_(latest_ids_query()))
+    if item_ids is not None:
+        query = query.where(ItemStatistic.item_id.in_(list(item_ids)))
+    return {row.item_id: row for row in session.scalars(query)}
+
+
+def latest_facility_by_item(session: Session) -> dict[int, float]:
+    """Each item's facility in its most recent statistics row — what the bank's facility filter uses."""
+    return dict(session.execute(select(ItemStatistic.item_id, ItemStatistic.facility)
+                                .where(ItemStatistic.id.in_(latest_ids_query()))).all())
+
+
+def item_ids_with_latest(*conditions):
+    """A subquery of the item ids whose most recent statistics row meets ``conditions``, for the
+    bank's filters (e.g. ``ItemStatistic.facility >= 0.3`` or ``ItemStatistic.is_flagged``)."""
+    return select(ItemStatistic.item_id).where(ItemStatistic.id.in_(latest_ids_query()), *conditions)

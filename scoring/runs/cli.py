@@ -1,0 +1,108 @@
+"""``cop scoring …``: make runs, list them, compare two, export one.
+
+ITEM is an item's label as in the exports: ``I<item id>``. Bad input gives one line and a
+non-zero exit, and writes nothing (the file is written only once the export is complete)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from core import db
+from core.cli import one_line_errors
+from core.clock import utcnow
+from core.errors import ValidationFailed
+from core.roles import SYSTEM
+from scoring.runs import exports, queries, rules, services
+
+scoring_cli = AppGroup("scoring", help="Scoring runs: score a sitting, compare runs, export the numbers.")
+
+
+def _rekeys(values) -> dict:
+    out = {}
+    for value in values:
+        try:
+            label, key = rules.parse_rekey(value)
+        except ValueError as error:
+            raise ValidationFailed(f"--rekey: {error}") from None
+        out[label] = key
+    return out
+
+
+@scoring_cli.command("run")
+@click.option("--sitting", "sitting_id", type=int, required=True, help="The sitting to score.")
+@click.option("--exclude", multiple=True, metavar="ITEM", help="Leave an item out (repeatable).")
+@click.option("--rekey", multiple=True, metavar="ITEM=KEY", help="Score an item against a corrected key (repeatable).")
+@click.option("--second-key", multiple=True, metavar="ITEM=KEY", help="Accept another option of an item too.")
+@click.option("--reason", default="", help="Why (needed with --exclude, --rekey or --second-key).")
+@one_line_errors
+def run(sitting_id, exclude, rekey, second_key, reason):
+    """Score a sitting; prints the new run's id."""
+    made = services.run_scoring(db.session(), actor=SYSTEM, sitting_id=sitting_id, now=utcnow(), exclude=exclude,
+                                rekey=_rekeys(rekey), second_keys=_rekeys(second_key), reason=reason)
+    db.session().commit()
+    click.echo(made.id)
+
+
+@scoring_cli.command("runs")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@one_line_errors
+def list_runs(as_json):
+    """Every run: id, sitting, when it was made, provisional or final."""
+    rows = queries.runs(db.session(), SYSTEM)
+    if as_json:
+        click.echo(json.dumps([{"id": r.id, "sitting": r.sitting_id, "created": r.created_at.isoformat(),
+                                "status": r.status} for r in rows], indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r.id:>6}  sitting {r.sitting_id:<6} {r.created_at:%Y-%m-%d %H:%M}Z  {r.status}")
+
+
+@scoring_cli.command("compare")
+@click.argument("run_a", type=int)
+@click.argument("run_b", type=int)
+@click.option("--cut", type=float, default=None, help="A pass mark: also list every changed outcome.")
+@one_line_errors
+def compare(run_a, run_b, cut):
+    """Candidates whose total (or outcome) changes between two runs, and items whose statistics change."""
+    _a, _b, result = queries.compare_runs(db.session(), SYSTEM, run_a, run_b, cut)
+    click.echo(f"Candidates whose total changes: {len(result.candidates)}")
+    for c in result.candidates:
+        line = f"  candidate {c.candidate}: {_fmt(c.total_a)} → {_fmt(c.total_b)}"
+        if cut is not None:
+            line += f" ({c.outcome_a or '—'} → {c.outcome_b or '—'})"
+        click.echo(line)
+    if cut is not None:
+        click.echo(f"Outcomes that change at {cut:g}: {len(result.outcome_changes)}")
+    click.echo(f"Items whose statistics or decisions change: {len(result.items)}")
+    for item in result.items:
+        click.echo(f"  {item.label}: " + "; ".join(f"{what} {_fmt(a)} → {_fmt(b)}" for what, a, b in item.changes))
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+@scoring_cli.command("export")
+@click.option("--run", "run_id", type=int, required=True)
+@click.option("--what", type=click.Choice(exports.WHATS), required=True)
+@click.option("--format", "fmt", type=click.Choice(exports.FORMATS), required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--cut", type=float, default=None, help="A pass mark for the outcomes of the scores export.")
+@one_line_errors
+def export(run_id, what, fmt, output, cut):
+    """Write the scored matrix, the totals or the item statistics of a run (layout: docs/psychometrics.md)."""
+    if not output.parent.is_dir():
+        raise ValidationFailed(f"There is no folder {output.parent}.")
+    data = exports.export_bytes(db.session(), SYSTEM, run_id, what, fmt, cut)
+    try:
+        output.write_bytes(data)
+    except OSError as error:
+        raise click.ClickException(f"Could not write {output}: {error.strerror}") from None
+    click.echo(f"Wrote {output}")

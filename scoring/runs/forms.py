@@ -1,0 +1,35 @@
+"""Forms of the scoring-run pages (shape only; the service checks items and keys)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+DECISIONS = [SelectChoice("exclude", "Exclude the item from scoring"),
+             SelectChoice("rekey", "Correct the item's key"),
+             SelectChoice("second_key", "Accept a second key as well (single best answer only)")]
+
+
+class FirstRunForm(FlaskForm):
+    reason = TextAreaField("Note (optional)", validators=[Optional(), Length(max=2000)],
+                           description="For example: first scoring after the sitting closed.")
+
+
+class NewRunForm(FlaskForm):
+    decision = RadioField("What should the new run change?", choices=DECISIONS,
+                          validators=[InputRequired("Choose what the new run should change")])
+    item = SelectField("Item", validators=[InputRequired("Choose the item")], choices=[])
+    key = StringField("Key", validators=[Optional(), Length(max=200)],
+                      description="For a corrected or second key: an option (C); for multiple response or "
+                                  "ordering, options separated by commas (A,C); for extended matching, "
+                                  "stem:option pairs (1:C,2:A).")
+    reason = TextAreaField("Reason", validators=[InputRequired("Give the reason: it is kept with the run"),
+                                                 Length(max=2000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.decision.data in ("rekey", "second_key") and not (self.key.data or "").strip():
+            self.key.errors = [*self.key.errors, "Enter the key"]
+            ok = False
+        return ok

@@ -1,0 +1,112 @@
+"""What pages, the CLI and exports read about scoring runs (role checks included)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.errors import NotFound
+from core.roles import Actor, Role, require_role
+from assessment.delivery.models import Sitting
+from scoring.runs import rules
+from scoring.runs.models import ScoringRun, ScoringRunItem, ScoringRunScore
+from scoring.runs.services import get_run
+
+
+@dataclass(frozen=True)
+class RunRow:
+    id: int
+    sitting_id: int
+    sitting_title: str
+    created_at: object
+    is_provisional: bool
+    reason: str
+    n_candidates: int
+    alpha: float | None
+
+    @property
+    def status(self) -> str:
+        return "provisional" if self.is_provisional else "final"
+
+
+def runs(session: Session, actor: Actor, sitting_id: int | None = None) -> list[RunRow]:
+    require_role(actor, Role.EXAMINER)
+    query = (select(ScoringRun.id, ScoringRun.sitting_id, Sitting.title, ScoringRun.created_at,
+                    ScoringRun.is_provisional, ScoringRun.reason, ScoringRun.n_candidates, ScoringRun.alpha)
+             .join(Sitting, Sitting.id == ScoringRun.sitting_id).order_by(ScoringRun.id))
+    if sitting_id is not None:
+        if session.get(Sitting, sitting_id) is None:
+            raise NotFound("There is no such sitting.")
+        query = query.where(ScoringRun.sitting_id == sitting_id)
+    return [RunRow(*row) for row in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class SittingRow:
+    id: int
+    title: str
+    n_runs: int
+
+
+def sittings(session: Session, actor: Actor) -> list[SittingRow]:
+    """Real (not practice) sittings, with how many runs each has."""
+    require_role(actor, Role.EXAMINER)
+    counts = dict(session.execute(select(ScoringRun.sitting_id, func.count()).group_by(ScoringRun.sitting_id)).all())
+    return [SittingRow(s.id, s.title, counts.get(s.id, 0))
+            for s in session.scalars(select(Sitting).where(Sitting.is_practice.is_(False)).order_by(Sitting.opens_at))]
+
+
+def run_items(session: Session, run_id: int) -> list[ScoringRunItem]:
+    return list(session.scalars(select(ScoringRunItem).where(ScoringRunItem.run_id == run_id)
+                                .order_by(ScoringRunItem.position)))
+
+
+def run_scores(session: Session, run_id: int) -> list[tuple[int, list, float]]:
+    """(candidate, marks in item order, total) for every candidate, by candidate number."""
+    return [tuple(row) for row in session.execute(
+        select(ScoringRunScore.candidate_id, ScoringRunScore.marks, ScoringRunScore.total)
+        .where(ScoringRunScore.run_id == run_id).order_by(ScoringRunScore.candidate_id))]
+
+
+def _item_fields(item: ScoringRunItem) -> dict:
+    return {field: getattr(item, field) for field in rules.COMPARED_ITEM_FIELDS}
+
+
+def compare_runs(session: Session, actor: Actor, run_a: int, run_b: int, cut: float | None = None):
+    a, b = get_run(session, actor, run_a), get_run(session, actor, run_b)
+    if a.sitting_id != b.sitting_id:
+        from core.errors import ValidationFailed
+        raise ValidationFailed("Only runs of the same sitting can be compared.")
+    totals = {run.id: {c: t for c, _m, t in run_scores(session, run.id)} for run in (a, b)}
+    items = {run.id: {i.label: _item_fields(i) for i in run_items(session, run.id)} for run in (a, b)}
+    return a, b, rules.compare(totals[a.id], totals[b.id], items[a.id], items[b.id], cut)
+
+
+@dataclass(frozen=True)
+class RunPage:
+    run: ScoringRun
+    sitting: Sitting
+    items: list[ScoringRunItem]
+    siblings: list[RunRow]  # every run of the same sitting
+
+    @property
+    def kept(self) -> list[ScoringRunItem]:
+        return [i for i in self.items if not i.is_excluded]
+
+
+def run_page(session: Session, actor: Actor, run_id: int) -> RunPage:
+    run = get_run(session, actor, run_id)
+    return RunPage(run, session.get(Sitting, run.sitting_id), run_items(session, run.id),
+                   runs(session, actor, run.sitting_id))
+
+
+def sitting_page(session: Session, actor: Actor, sitting_id: int) -> tuple[Sitting, list[RunRow]]:
+    from assessment.delivery.services import require_not_candidate_in
+
+    require_role(actor, Role.EXAMINER)
+    sitting = session.get(Sitting, sitting_id)
+    if sitting is None or sitting.is_practice:
+        raise NotFound("There is no such sitting.")
+    require_not_candidate_in(session, actor, sitting)
+    return sitting, runs(session, actor, sitting_id)

@@ -10,12 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assessment.delivery.evidence import fold_attempts
-from assessment.delivery.models import Attempt, AttemptSlot
+from assessment.delivery.models import Attempt, AttemptSlot, Sitting
+from assessment.delivery.people import names_and_emails
 from assessment.delivery.replay import AttemptState
 from core.clock import utcnow
+from core.db import Base
+from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.roles import Role
 from item_bank.models import ItemVersion
 from scoring.marking import rules
-from scoring.marking.models import Mark, MarkingSetting, Script
+from scoring.marking.models import Mark, MarkingAllocation, MarkingSetting, Script
 from scoring.psychometrics.scoring_rules import mark_response
 
 WRITTEN = "constructed_response"
@@ -169,3 +173,306 @@ def outstanding_scripts(session: Session, sitting_id: int, *, cut: float | None 
     written = [w for w in written_slots(session, sitting_id, now) if w.is_answered]
     return len(written) - len(set(final_marks(session, sitting_id, cut=cut, now=now))
                               & {(w.attempt_id, w.slot) for w in written})
+
+
+# --- Who may mark what ------------------------------------------------------------------------------
+
+def pools_of(session: Session, actor, sitting_id: int) -> set[rules.Pool]:
+    """The actor's live allocations in the sitting."""
+    if actor.user_id is None:
+        return set()
+    return set(session.scalars(select(MarkingAllocation.pool).where(
+        MarkingAllocation.sitting_id == sitting_id, MarkingAllocation.examiner_id == actor.user_id,
+        MarkingAllocation.withdrawn_at.is_(None))))
+
+
+@dataclass(frozen=True)
+class Decision:
+    refusal: DomainError | None
+    is_change: bool = False
+
+
+_POOL_OF_ROUND = {rules.Round.FIRST: rules.Pool.FIRST, rules.Round.SECOND: rules.Pool.SECOND,
+                  rules.Round.THIRD: rules.Pool.THIRD}
+
+
+def _seed_marks_by(session: Session, user_id: int, script_ids) -> set[int]:
+    return set(session.scalars(select(Mark.script_id).where(Mark.script_id.in_(list(script_ids)),
+                                                            Mark.marker_id == user_id)))
+
+
+def _decide(user_id: int, pools: set[rules.Pool], script: Script, candidate_id: int, round_: rules.Round,
+            latest: dict[rules.Round, Mark], marked_by_me: set[int], outcome: rules.Outcome | None) -> Decision:
+    """Whether this marker may give this mark now; ``marked_by_me`` is the scripts they have marked."""
+    if candidate_id == user_id:
+        return Decision(Forbidden("You are a candidate in this sitting and cannot mark your own attempt."))
+    if script.seed_of_id is not None:
+        # A seeded script reads as any other script: whatever round the queue showed, the mark is a seed mark.
+        if not pools & {rules.Pool.FIRST, rules.Pool.SECOND} or script.seed_of_id in marked_by_me:
+            return Decision(NotFound("There is no such script."))
+        return Decision(None, is_change=script.id in marked_by_me)
+    if round_ is rules.Round.SEED:
+        return Decision(NotFound("There is no such script."))
+    if _POOL_OF_ROUND[round_] not in pools:
+        return Decision(Forbidden(f"You are not allocated as a {round_.value} marker in this sitting."))
+    mine = latest.get(round_)
+    if mine is not None and mine.marker_id != user_id:
+        return Decision(Conflict(f"Another marker has already given this script's {round_.value} mark."))
+    if round_ is rules.Round.THIRD:
+        if any(m.marker_id == user_id for r, m in latest.items() if r is not rules.Round.THIRD):
+            return Decision(Forbidden("You gave one of this script's two marks, so its third mark must be "
+                                      "someone else's."))
+        if mine is None and (outcome is None or outcome.status is not rules.Status.AWAITING_THIRD):
+            return Decision(Conflict("This script does not need a third mark."))
+        return Decision(None, is_change=mine is not None)
+    other = latest.get(rules.Round.SECOND if round_ is rules.Round.FIRST else rules.Round.FIRST)
+    if other is not None and other.marker_id == user_id:
+        return Decision(Forbidden(f"You gave this script's {('second' if round_ is rules.Round.FIRST else 'first')} "
+                                  f"mark; its {round_.value} mark must be someone else's."))
+    if mine is not None and other is not None:
+        return Decision(Conflict("Both marks are in, so neither can be changed: the change would not be blind."))
+    return Decision(None, is_change=mine is not None)
+
+
+def may_mark(session: Session, actor, script: Script, round_: rules.Round) -> Decision:
+    if actor.user_id is None:
+        return Decision(Forbidden("Only a signed-in examiner can mark."))
+    pools = pools_of(session, actor, script.sitting_id)
+    if not pools - {rules.Pool.LEAD}:
+        return Decision(Forbidden("You have no marking allocation in this sitting."))
+    candidate_id = session.get(Attempt, script.attempt_id).candidate_id
+    latest = latest_marks(session, [script.id]).get(script.id, {})
+    ids = [script.id] + ([script.seed_of_id] if script.seed_of_id else [])
+    outcome = None
+    if round_ is rules.Round.THIRD and script.seed_of_id is None:
+        outcome = script_outcomes(session, script.sitting_id).get(script.id)
+    return _decide(actor.user_id, pools, script, candidate_id, round_, latest,
+                   _seed_marks_by(session, actor.user_id, ids), outcome)
+
+
+# --- The queue and the marking page --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QueueEntry:
+    script_id: int
+    round: rules.Round  # as the marker sees it (a seeded script shows the marker's own round)
+    candidate_number: str
+    slot: int
+    is_done: bool  # the marker has marked it
+
+
+def queue_for(session: Session, actor, sitting_id: int) -> list[QueueEntry]:
+    """The scripts this examiner may mark now, and those they have marked, item by item."""
+    pools = pools_of(session, actor, sitting_id)
+    scripts = list(session.scalars(select(Script).where(Script.sitting_id == sitting_id)))
+    if not scripts:
+        return []
+    candidates = dict(session.execute(select(Attempt.id, Attempt.candidate_id).where(
+        Attempt.id.in_({s.attempt_id for s in scripts}))).all())
+    latest = latest_marks(session, [s.id for s in scripts])
+    outcomes = script_outcomes(session, sitting_id) if rules.Pool.THIRD in pools else {}
+    marked_by_me = _seed_marks_by(session, actor.user_id, [s.id for s in scripts])
+    seed_round = rules.Round.FIRST if rules.Pool.FIRST in pools else rules.Round.SECOND
+    entries = []
+    for script in scripts:
+        rounds = [seed_round] if script.seed_of_id else [r for r in _POOL_OF_ROUND if _POOL_OF_ROUND[r] in pools]
+        for round_ in rounds:
+            decision = _decide(actor.user_id, pools, script, candidates[script.attempt_id], round_,
+                               latest.get(script.id, {}), marked_by_me, outcomes.get(script.id))
+            done = script.id in marked_by_me if script.seed_of_id else (
+                latest.get(script.id, {}).get(round_) is not None
+                and latest[script.id][round_].marker_id == actor.user_id)
+            if decision.refusal is None or done:
+                entries.append(QueueEntry(script.id, round_, script.candidate_number, script.slot, done))
+                break
+    return sorted(entries, key=lambda e: (e.is_done, e.slot, e.candidate_number))
+
+
+@dataclass(frozen=True)
+class MarkingPage:
+    script: Script
+    round: rules.Round
+    stem: str
+    rubric: list
+    model_answer: str
+    answer: str
+    my_mark: Mark | None
+    is_change: bool
+
+
+def marking_page(session: Session, actor, script_id: int, round_: rules.Round | str) -> MarkingPage:
+    """What a marker sees to mark one script: never another marker's mark. Anyone who may not mark
+    it (or has not) is told it does not exist."""
+    round_ = rules.Round(round_)
+    script = session.get(Script, script_id)
+    if script is None or round_ is rules.Round.SEED:
+        raise NotFound("There is no such script.")
+    decision = may_mark(session, actor, script, round_)
+    mine = session.scalars(select(Mark).where(Mark.script_id == script.id, Mark.marker_id == actor.user_id)
+                           .order_by(Mark.id.desc())).first()
+    if decision.refusal is not None and mine is None:
+        if isinstance(decision.refusal, NotFound):
+            raise decision.refusal
+        raise decision.refusal if isinstance(decision.refusal, Forbidden) else NotFound("There is no such script.")
+    if mine is not None and script.seed_of_id is None and mine.round is not round_:
+        raise NotFound("There is no such script.")
+    content = session.get(ItemVersion, script.item_version_id).content
+    return MarkingPage(script, round_, content.get("stem", ""), list(content.get("rubric") or []),
+                       content.get("model_answer", ""), str(script.answer.get("text") or ""), mine,
+                       decision.refusal is None and mine is not None)
+
+
+@dataclass(frozen=True)
+class Revealed:
+    script: Script
+    first: Mark | None
+    second: Mark | None
+    third: Mark | None
+    outcome: rules.Outcome
+
+
+def revealed_marks(session: Session, actor, script_id: int) -> Revealed:
+    """Both marks of a script, for one of its markers once both are in (and for the lead examiner).
+    Before that the script "does not exist" for them: nothing about the other mark leaks."""
+    script = session.get(Script, script_id)
+    if script is None:
+        raise NotFound("There is no such script.")
+    latest = latest_marks(session, [script.id]).get(script.id, {})
+    first, second, third = (latest.get(r) for r in (rules.Round.FIRST, rules.Round.SECOND, rules.Round.THIRD))
+    is_lead = actor.has(Role.ADMIN) or rules.Pool.LEAD in pools_of(session, actor, script.sitting_id)
+    mine = any(m is not None and m.marker_id == actor.user_id for m in (first, second, third))
+    if not is_lead and (script.seed_of_id is not None or not mine or first is None or second is None):
+        raise NotFound("There is no such script.")
+    outcome = script_outcomes(session, script.sitting_id).get(script.id) or rules.outcome(None, None)
+    return Revealed(script, first, second, third, outcome)
+
+
+# --- Progress and moderation (the lead examiner's views) ------------------------------------------
+
+@dataclass(frozen=True)
+class Progress:
+    answers: int  # written answers given in ended attempts (empty answers are not marked)
+    unmarked: int
+    marked_once: int
+    marked_twice: int  # both marks in (agreed, awaiting a third, or settled by one)
+    awaiting_third: int
+    resolved: int
+
+
+def progress(session: Session, sitting_id: int, now: dt.datetime) -> Progress:
+    answered = {(w.attempt_id, w.slot) for w in written_slots(session, sitting_id, now) if w.is_answered}
+    scripts = {s.id: (s.attempt_id, s.slot) for s in session.scalars(
+        select(Script).where(Script.sitting_id == sitting_id, Script.seed_of_id.is_(None)))}
+    latest = latest_marks(session, list(scripts))
+    outcomes = script_outcomes(session, sitting_id)
+    once = sum(1 for sid in scripts if len({rules.Round.FIRST, rules.Round.SECOND} & set(latest.get(sid, {}))) == 1)
+    twice = sum(1 for sid in scripts if {rules.Round.FIRST, rules.Round.SECOND} <= set(latest.get(sid, {})))
+    awaiting = sum(1 for o in outcomes.values() if o.status is rules.Status.AWAITING_THIRD)
+    resolved = sum(1 for o in outcomes.values() if o.status is rules.Status.RESOLVED)
+    return Progress(len(answered), len(answered) - once - twice, once, twice, awaiting, resolved)
+
+
+@dataclass(frozen=True)
+class MarkerLine:
+    marker_id: int
+    name: str
+    marks: int  # latest marks given to real scripts
+    mean_mark: float | None
+    mean_from_standing: float | None  # their mark − the mark that stood, where one stands
+    seeds: int
+    drift: float | None  # mean of (their mark − reference mark) on seeded scripts
+
+
+@dataclass(frozen=True)
+class Moderation:
+    pairs: int  # scripts with both marks
+    agreed: int  # of those, within the tolerance and not either side of the pass mark
+    markers: list[MarkerLine]
+
+    @property
+    def agreement_rate(self) -> float | None:
+        return self.agreed / self.pairs if self.pairs else None
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def moderation(session: Session, sitting_id: int) -> Moderation:
+    scripts = {s.id: s for s in session.scalars(select(Script).where(Script.sitting_id == sitting_id))}
+    real = [sid for sid, s in scripts.items() if s.seed_of_id is None]
+    latest = latest_marks(session, real)
+    outcomes = script_outcomes(session, sitting_id)
+    pairs = [sid for sid in real if {rules.Round.FIRST, rules.Round.SECOND} <= set(latest.get(sid, {}))]
+    agreed = sum(1 for sid in pairs if rules.Round.THIRD not in latest[sid]
+                 and outcomes[sid].status is rules.Status.RESOLVED)
+    given: dict[int, list[float]] = defaultdict(list)
+    from_standing: dict[int, list[float]] = defaultdict(list)
+    for sid in real:
+        for mark in latest.get(sid, {}).values():
+            given[mark.marker_id].append(mark.mark)
+            if outcomes[sid].status is rules.Status.RESOLVED:
+                from_standing[mark.marker_id].append(mark.mark - outcomes[sid].mark)
+    seed_latest: dict[tuple[int, int], Mark] = {}
+    seed_ids = [sid for sid, s in scripts.items() if s.seed_of_id is not None]
+    if seed_ids:
+        for mark in session.scalars(select(Mark).where(Mark.script_id.in_(seed_ids)).order_by(Mark.id)):
+            seed_latest[(mark.script_id, mark.marker_id)] = mark
+    drift: dict[int, list[float]] = defaultdict(list)
+    for (sid, marker_id), mark in seed_latest.items():
+        drift[marker_id].append(mark.mark - scripts[sid].reference_mark)
+    ids = set(given) | set(drift)
+    names = names_and_emails(session, ids)
+    lines = [MarkerLine(i, names.get(i, ("", ""))[0], len(given[i]), _mean(given[i]), _mean(from_standing[i]),
+                        len(drift[i]), _mean(drift[i])) for i in ids]
+    return Moderation(len(pairs), agreed, sorted(lines, key=lambda line: (line.name, line.marker_id)))
+
+
+@dataclass(frozen=True)
+class AllocationLine:
+    id: int
+    examiner_id: int
+    name: str
+    email: str
+    pool: rules.Pool
+
+
+def allocations(session: Session, sitting_id: int) -> list[AllocationLine]:
+    rows = list(session.scalars(select(MarkingAllocation).where(
+        MarkingAllocation.sitting_id == sitting_id, MarkingAllocation.withdrawn_at.is_(None))))
+    names = names_and_emails(session, {r.examiner_id for r in rows})
+    lines = [AllocationLine(r.id, r.examiner_id, *names.get(r.examiner_id, ("", "")), r.pool) for r in rows]
+    order = list(rules.Pool)
+    return sorted(lines, key=lambda line: (order.index(line.pool), line.name))
+
+
+def examiners(session: Session) -> list[tuple[int, str]]:
+    """Every examiner, for the allocation form: (user id, "name (email)")."""
+    grants = Base.metadata.tables["role_grants"]
+    ids = set(session.scalars(select(grants.c.user_id).where(grants.c.role == Role.EXAMINER.value)))
+    names = names_and_emails(session, ids)
+    return sorted(((i, f"{n} ({e})") for i, (n, e) in names.items()), key=lambda pair: pair[1])
+
+
+def sittings_to_mark(session: Session, actor) -> list[tuple[Sitting, set[rules.Pool]]]:
+    """The real sittings the actor has an allocation in (every real sitting for an administrator)."""
+    pools: dict[int, set[rules.Pool]] = defaultdict(set)
+    if actor.user_id is not None:
+        for sitting_id, pool in session.execute(select(MarkingAllocation.sitting_id, MarkingAllocation.pool).where(
+                MarkingAllocation.examiner_id == actor.user_id, MarkingAllocation.withdrawn_at.is_(None))):
+            pools[sitting_id].add(pool)
+    query = select(Sitting).where(Sitting.is_practice.is_(False)).order_by(Sitting.opens_at.desc())
+    if not actor.has(Role.ADMIN):
+        query = query.where(Sitting.id.in_(list(pools)))
+    return [(s, pools.get(s.id, set())) for s in session.scalars(query)]
+
+
+def seedable_scripts(session: Session, sitting_id: int) -> list[tuple[Script, float]]:
+    """Resolved real scripts not yet seeded, with the mark that stands (the seed's reference)."""
+    seeded = set(session.scalars(select(Script.seed_of_id).where(Script.sitting_id == sitting_id,
+                                                                 Script.seed_of_id.is_not(None))))
+    outcomes = script_outcomes(session, sitting_id)
+    scripts = session.scalars(select(Script).where(Script.id.in_(
+        [sid for sid, o in outcomes.items() if o.status is rules.Status.RESOLVED and sid not in seeded])).order_by(
+        Script.slot, Script.candidate_number))
+    return [(s, outcomes[s.id].mark) for s in scripts]

@@ -31,6 +31,10 @@ DEFAULTS: dict[str, Any] = {
     "UPLOAD_FOLDER": None,  # default: instance/uploads (outside the web root)
     "VIRUS_SCAN_COMMAND": None,  # e.g. "clamdscan --no-summary {path}"; None = no scan
     "DEMO_PASSWORD": None,
+    # Double marking: two marks this far apart (or closer) agree, and their mean is rounded half up
+    # to "whole" or "half" marks. Copied to a sitting when its marking opens.
+    "MARKING_TOLERANCE": 1,
+    "MARKING_ROUNDING": "whole",
 }
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, StopValidation
+from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 
 from scoring.marking.rules import Pool
 
@@ -56,6 +56,10 @@ class AllocationForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.examiner.choices = [SelectChoice(0, "Choose an examiner")] + [SelectChoice(i, label)
                                                                             for i, label in examiners]
+
+    def validate_examiner(self, field):
+        if not field.data:  # the placeholder choice
+            raise ValidationError("Choose an examiner")
 
 
 class PassMarkForm(FlaskForm):

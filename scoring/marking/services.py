@@ -156,7 +156,8 @@ def give_mark(session: Session, actor: Actor, script_id: int, round_: Round | st
     attempt, a second mark by the first marker (or the other way round), a third mark by either of
     them or before it is needed, a changed mark once both marks are in, and a mark out of range."""
     require_role(actor, Role.EXAMINER)
-    script = session.get(Script, script_id)
+    # Locked on PostgreSQL, so two markers saving the same round at once cannot both take it.
+    script = session.get(Script, script_id, with_for_update=True)
     if script is None:
         raise NotFound("There is no such script.")
     round_ = Round(round_)

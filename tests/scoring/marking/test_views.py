@@ -73,3 +73,13 @@ def test_the_lead_sees_progress_and_moderation_and_allocates(client, db, marking
     assert "New Marker" in client.get(f"/marking/sittings/{marking_sitting.id}/allocations").text
     sign_in(client, team["first"])
     assert client.get(f"/marking/sittings/{marking_sitting.id}/progress").status_code == 403
+
+
+def test_cop_marking_progress_prints_the_numbers(runner, db, marking_sitting, team, sit):
+    import json
+
+    sit(marking_sitting, "An answer")
+    result = runner.invoke(args=["marking", "progress", "--sitting", str(marking_sitting.id), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"sitting": marking_sitting.id, "answers": 1, "unmarked": 1, "marked_once": 0,
+                                         "marked_twice": 0, "awaiting_third": 0, "resolved": 0}

@@ -339,7 +339,9 @@ def revealed_marks(session: Session, actor, script_id: int) -> Revealed:
         raise NotFound("There is no such script.")
     latest = latest_marks(session, [script.id]).get(script.id, {})
     first, second, third = (latest.get(r) for r in (rules.Round.FIRST, rules.Round.SECOND, rules.Round.THIRD))
-    is_lead = actor.has(Role.ADMIN) or rules.Pool.LEAD in pools_of(session, actor, script.sitting_id)
+    pools = pools_of(session, actor, script.sitting_id)
+    # A lead examiner (or administrator) who also marks in the sitting is held to the markers' rule.
+    is_lead = (actor.has(Role.ADMIN) or rules.Pool.LEAD in pools) and not pools & set(_POOL_OF_ROUND.values())
     mine = any(m is not None and m.marker_id == actor.user_id for m in (first, second, third))
     if not is_lead and (script.seed_of_id is not None or not mine or first is None or second is None):
         raise NotFound("There is no such script.")

@@ -181,3 +181,12 @@ def test_only_the_lead_allocates_and_allocations_are_audited(db, marking_sitting
         services.allocate(db, team["lead"].actor, marking_sitting.id, make_user(Role.CANDIDATE).id, "first", AFTER)
     services.allocate(db, team["lead"].actor, marking_sitting.id, other.id, "second", AFTER)
     assert db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "marking.allocate")) == 5
+
+
+def test_a_lead_examiner_who_also_marks_is_as_blind_as_any_marker(db, marking_sitting, team, sit):
+    services.allocate(db, team["admin"].actor, marking_sitting.id, team["second"].id, "lead", AFTER)
+    script = script_of(db, sit(marking_sitting, "An answer"))
+    mark(db, team["first"], script, "first", 2)
+    with pytest.raises(NotFound):
+        queries.revealed_marks(db, team["second"].actor, script.id)
+    assert queries.revealed_marks(db, team["lead"].actor, script.id).first.mark == 2  # a lead who does not mark

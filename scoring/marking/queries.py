@@ -97,28 +97,35 @@ def _value(marks: dict[rules.Round, Mark], round_: rules.Round) -> float | None:
     return None if mark is None else mark.mark
 
 
-def objective_totals(session: Session, attempt_ids) -> dict[int, float]:
-    """Each attempt's marks on its machine-marked items (for the pass-mark rule only)."""
-    from assessment.delivery.services import final_responses  # noqa: PLC0415 - only with a pass mark
-
+def objective_totals(session: Session, sitting_id: int, now: dt.datetime) -> dict[int, float]:
+    """Each ended attempt's marks on its machine-marked items (for the pass-mark rule only), in a
+    fixed number of statements whatever the number of candidates."""
+    ended = ended_attempts(session, sitting_id, now)
     totals: dict[int, float] = defaultdict(float)
-    now = utcnow()
-    contents = {}
-    for attempt_id in attempt_ids:
-        for response in final_responses(session, attempt_id, now):
-            if response.item_version_id not in contents:
-                contents[response.item_version_id] = session.get(ItemVersion, response.item_version_id).content
-            content = contents[response.item_version_id]
-            if content.get("type") != WRITTEN:
-                try:
-                    totals[attempt_id] += mark_response(content, response.answer).mark
-                except ValueError:
-                    pass  # an answer the rules cannot read scores nothing, as an omitted one
+    if not ended:
+        return totals
+    contents: dict[int, dict] = {}
+    rows = session.execute(
+        select(AttemptSlot.attempt_id, AttemptSlot.slot, AttemptSlot.item_version_id)
+        .join(ItemVersion, ItemVersion.id == AttemptSlot.item_version_id)
+        .where(AttemptSlot.attempt_id.in_(select(Attempt.id).where(Attempt.sitting_id == sitting_id)),
+               ItemVersion.item_type != WRITTEN)).all()
+    for version_id, content in session.execute(select(ItemVersion.id, ItemVersion.content).where(
+            ItemVersion.id.in_({r.item_version_id for r in rows}))):
+        contents[version_id] = content
+    for attempt_id, slot, version_id in rows:
+        if attempt_id not in ended:
+            continue
+        state = ended[attempt_id][1].slots.get(slot)
+        try:
+            totals[attempt_id] += mark_response(contents[version_id], state.answer if state else None).mark
+        except ValueError:
+            pass  # an answer the rules cannot read scores nothing, as an omitted one
     return totals
 
 
 def script_outcomes(session: Session, sitting_id: int, *, cut: float | None = None,
-                    ) -> dict[int, rules.Outcome]:
+                    now: dt.datetime | None = None) -> dict[int, rules.Outcome]:
     """Every real (not seeded) script of the sitting and what stands for it. ``cut`` overrides the
     sitting's pass mark; with neither, marks either side of a pass mark need no third marker."""
     rule = rule_for(session, sitting_id)
@@ -131,7 +138,7 @@ def script_outcomes(session: Session, sitting_id: int, *, cut: float | None = No
         # The candidate's total without this script: the machine-marked items, and the mean of the two
         # independent marks of each other written answer (never a resolved mark, which would depend
         # on this one).
-        rest_base = objective_totals(session, {s.attempt_id for s in scripts})
+        rest_base = objective_totals(session, sitting_id, now or utcnow())
         means: dict[int, float] = {}
         for s in scripts:
             a, b = _value(marks[s.id], rules.Round.FIRST), _value(marks[s.id], rules.Round.SECOND)
@@ -155,7 +162,7 @@ def final_marks(session: Session, sitting_id: int, *, cut: float | None = None,
     now = now or utcnow()
     scripts = {(s.attempt_id, s.slot): s.id for s in session.scalars(
         select(Script).where(Script.sitting_id == sitting_id, Script.seed_of_id.is_(None)))}
-    outcomes = script_outcomes(session, sitting_id, cut=cut)
+    outcomes = script_outcomes(session, sitting_id, cut=cut, now=now)
     marks: dict[tuple[int, int], float] = {}
     for written in written_slots(session, sitting_id, now):
         key = (written.attempt_id, written.slot)

@@ -103,6 +103,11 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None, en
         config["BASE_URL"] = "http://localhost:5000"
     if not str(config["BASE_URL"]).startswith(("http://", "https://")):
         raise ConfigError(f"BASE_URL must start with http:// or https://, not {config['BASE_URL']!r}")
+    if config["MARKING_ROUNDING"] not in ("whole", "half"):
+        raise ConfigError(f"MARKING_ROUNDING must be 'whole' or 'half', not {config['MARKING_ROUNDING']!r}")
+    if isinstance(config["MARKING_TOLERANCE"], bool) or not isinstance(config["MARKING_TOLERANCE"], (int, float)) \
+            or config["MARKING_TOLERANCE"] < 0:
+        raise ConfigError(f"MARKING_TOLERANCE must be a number of marks, 0 or more, not {config['MARKING_TOLERANCE']!r}")
     if not config["UPLOAD_FOLDER"]:
         config["UPLOAD_FOLDER"] = str(instance_path / "uploads")
     if not config["SECRET_KEY"]:

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from core import db
 from core.cli import one_line_errors
 from core.clock import utcnow
-from scoring.marking import queries
+from scoring.marking import moderation
 
 marking_cli = AppGroup("marking", help="Blind double marking of written answers.")
 
@@ -21,7 +21,7 @@ marking_cli = AppGroup("marking", help="Blind double marking of written answers.
 @one_line_errors
 def progress(sitting_id: int, as_json: bool):
     """How many written answers are marked once, twice, await a third marker, or are resolved."""
-    found = queries.progress(db.session(), sitting_id, utcnow())
+    found = moderation.progress(db.session(), sitting_id, utcnow())
     if as_json:
         click.echo(json.dumps({"sitting": sitting_id, **dataclasses.asdict(found)}))
         return

@@ -11,7 +11,7 @@ from core.clock import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.roles import Role
 from core.web import current_actor, roles_required
-from scoring.marking import queries, rules, services
+from scoring.marking import moderation as oversight, queries, rules, services
 from scoring.marking.forms import AllocationForm, ButtonForm, MarkForm, PassMarkForm
 from scoring.marking.models import MarkingAllocation
 
@@ -33,7 +33,7 @@ def _signed(value) -> str:
 @bp.route("")
 @roles_required(*LEADS)
 def index():
-    return render_template("marking/index.html", sittings=queries.sittings_to_mark(db.session(), current_actor()))
+    return render_template("marking/index.html", sittings=oversight.sittings_to_mark(db.session(), current_actor()))
 
 
 @bp.route("/sittings/<int:sitting_id>/queue")
@@ -76,9 +76,9 @@ def _lead_page(sitting_id: int, **forms):
     session = db.session()
     services.require_lead(session, current_actor(), sitting_id)
     return render_template(
-        "marking/allocations.html", sitting_id=sitting_id, allocations=queries.allocations(session, sitting_id),
+        "marking/allocations.html", sitting_id=sitting_id, allocations=oversight.allocations(session, sitting_id),
         rule=queries.rule_for(session, sitting_id), button=ButtonForm(),
-        form=forms.get("form") or AllocationForm(prefix="allocate", examiners=queries.examiners(session)),
+        form=forms.get("form") or AllocationForm(prefix="allocate", examiners=oversight.examiners(session)),
         pass_form=forms.get("pass_form") or PassMarkForm(prefix="pass",
                                                          data={"pass_mark": queries.rule_for(session, sitting_id).pass_mark}))
 
@@ -92,7 +92,7 @@ def allocations(sitting_id: int):
 @bp.route("/sittings/<int:sitting_id>/allocations", methods=["POST"])
 @roles_required(*LEADS)
 def allocate(sitting_id: int):
-    form = AllocationForm(prefix="allocate", examiners=queries.examiners(db.session()))
+    form = AllocationForm(prefix="allocate", examiners=oversight.examiners(db.session()))
     if form.validate_on_submit():
         try:
             services.allocate(db.session(), current_actor(), sitting_id, form.examiner.data, form.pool.data,
@@ -138,7 +138,7 @@ def pass_mark(sitting_id: int):
 def progress(sitting_id: int):
     services.require_lead(db.session(), current_actor(), sitting_id)
     return render_template("marking/progress.html", sitting_id=sitting_id,
-                           progress=queries.progress(db.session(), sitting_id, utcnow()))
+                           progress=oversight.progress(db.session(), sitting_id, utcnow()))
 
 
 @bp.route("/sittings/<int:sitting_id>/moderation")
@@ -147,8 +147,8 @@ def moderation(sitting_id: int):
     session = db.session()
     services.require_lead(session, current_actor(), sitting_id)
     return render_template("marking/moderation.html", sitting_id=sitting_id,
-                           moderation=queries.moderation(session, sitting_id), rule=queries.rule_for(session, sitting_id),
-                           seedable=queries.seedable_scripts(session, sitting_id), button=ButtonForm())
+                           moderation=oversight.moderation(session, sitting_id), rule=queries.rule_for(session, sitting_id),
+                           seedable=oversight.seedable_scripts(session, sitting_id), button=ButtonForm())
 
 
 @bp.route("/scripts/<int:script_id>/seed", methods=["POST"])

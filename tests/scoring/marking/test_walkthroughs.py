@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.roles import Role
-from scoring.marking import queries, services
+from scoring.marking import moderation, queries, services
 from scoring.marking.models import Mark, Script
 from tests.scoring.marking.conftest import AFTER
 
@@ -146,7 +146,7 @@ def test_seeded_scripts_measure_drift_and_never_count(db, marking_sitting, team,
     assert [(e.script_id, e.round) for e in entries] == [(seed.id, "first")]
     services.give_mark(db, newcomer.actor, seed.id, "first", 3.5, "Generous", AFTER)
     assert db.scalar(select(Mark.round).where(Mark.script_id == seed.id)) == "seed"
-    line = next(m for m in queries.moderation(db, marking_sitting.id).markers if m.marker_id == newcomer.id)
+    line = next(m for m in moderation.moderation(db, marking_sitting.id).markers if m.marker_id == newcomer.id)
     assert (line.seeds, line.drift, line.marks) == (1, 1.5, 0)
     assert queries.final_marks(db, marking_sitting.id, now=AFTER) == {(attempt.id, 3): 2.0}
 
@@ -158,14 +158,14 @@ def test_progress_and_moderation_numbers(db, marking_sitting, team, sit):
     for s, (a, b) in zip(scripts[1:], ((2, 2), (0, 4), (1, 2))):
         mark(db, team["first"], s, "first", a)
         mark(db, team["second"], s, "second", b)
-    progress = queries.progress(db, marking_sitting.id, AFTER)
-    assert progress == queries.Progress(answers=4, unmarked=0, marked_once=1, marked_twice=3, awaiting_third=1,
+    progress = moderation.progress(db, marking_sitting.id, AFTER)
+    assert progress == moderation.Progress(answers=4, unmarked=0, marked_once=1, marked_twice=3, awaiting_third=1,
                                         resolved=2)
     assert queries.outstanding_scripts(db, marking_sitting.id, now=AFTER) == 2
     assert len(queries.final_marks(db, marking_sitting.id, now=AFTER)) == 3  # two agreed and the empty one
-    moderation = queries.moderation(db, marking_sitting.id)
-    assert (moderation.pairs, moderation.agreed) == (3, 2)
-    first = next(m for m in moderation.markers if m.marker_id == team["first"].id)
+    found = moderation.moderation(db, marking_sitting.id)
+    assert (found.pairs, found.agreed) == (3, 2)
+    first = next(m for m in found.markers if m.marker_id == team["first"].id)
     assert (first.marks, first.mean_mark) == (4, 1.25)
 
 

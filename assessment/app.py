@@ -126,6 +126,8 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (home_bp, accounts_bp, admin_bp, framework_bp, authoring_bp, papers_bp, exchange_bp,
                       sittings_bp, player_bp, delivery_api_bp, scoring_runs_bp):
         app.register_blueprint(blueprint)
+    from scoring.marking.views import bp as marking_bp
+    app.register_blueprint(marking_bp)
 
     from assessment.cli import register_commands
 

@@ -84,6 +84,8 @@ def register_commands(app: Flask) -> None:
     for group in (db_cli, demo_cli, audit_cli, users_cli, framework_cli, items_cli, delivery_cli,
                   scoring_cli):
         app.cli.add_command(group)
+    from scoring.marking.cli import marking_cli
+    app.cli.add_command(marking_cli)
 
 
 def _create_app(*_args, **_kwargs):

@@ -31,6 +31,10 @@ DEFAULTS: dict[str, Any] = {
     "UPLOAD_FOLDER": None,  # default: instance/uploads (outside the web root)
     "VIRUS_SCAN_COMMAND": None,  # e.g. "clamdscan --no-summary {path}"; None = no scan
     "DEMO_PASSWORD": None,
+    # Double marking: two marks this far apart (or closer) agree, and their mean is rounded half up
+    # to "whole" or "half" marks. Copied to a sitting when its marking opens.
+    "MARKING_TOLERANCE": 1,
+    "MARKING_ROUNDING": "whole",
 }
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}
@@ -99,6 +103,11 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None, en
         config["BASE_URL"] = "http://localhost:5000"
     if not str(config["BASE_URL"]).startswith(("http://", "https://")):
         raise ConfigError(f"BASE_URL must start with http:// or https://, not {config['BASE_URL']!r}")
+    if config["MARKING_ROUNDING"] not in ("whole", "half"):
+        raise ConfigError(f"MARKING_ROUNDING must be 'whole' or 'half', not {config['MARKING_ROUNDING']!r}")
+    if isinstance(config["MARKING_TOLERANCE"], bool) or not isinstance(config["MARKING_TOLERANCE"], (int, float)) \
+            or config["MARKING_TOLERANCE"] < 0:
+        raise ConfigError(f"MARKING_TOLERANCE must be a number of marks, 0 or more, not {config['MARKING_TOLERANCE']!r}")
     if not config["UPLOAD_FOLDER"]:
         config["UPLOAD_FOLDER"] = str(instance_path / "uploads")
     if not config["SECRET_KEY"]:

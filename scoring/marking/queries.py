@@ -13,9 +13,11 @@ from assessment.delivery.evidence import fold_attempts
 from assessment.delivery.models import Attempt, AttemptSlot
 from assessment.delivery.replay import AttemptState
 from core.clock import utcnow
+from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.roles import Role
 from item_bank.models import ItemVersion
 from scoring.marking import rules
-from scoring.marking.models import Mark, MarkingSetting, Script
+from scoring.marking.models import Mark, MarkingAllocation, MarkingSetting, Script
 from scoring.psychometrics.scoring_rules import mark_response
 
 WRITTEN = "constructed_response"
@@ -93,28 +95,35 @@ def _value(marks: dict[rules.Round, Mark], round_: rules.Round) -> float | None:
     return None if mark is None else mark.mark
 
 
-def objective_totals(session: Session, attempt_ids) -> dict[int, float]:
-    """Each attempt's marks on its machine-marked items (for the pass-mark rule only)."""
-    from assessment.delivery.services import final_responses  # noqa: PLC0415 - only with a pass mark
-
+def objective_totals(session: Session, sitting_id: int, now: dt.datetime) -> dict[int, float]:
+    """Each ended attempt's marks on its machine-marked items (for the pass-mark rule only), in a
+    fixed number of statements whatever the number of candidates."""
+    ended = ended_attempts(session, sitting_id, now)
     totals: dict[int, float] = defaultdict(float)
-    now = utcnow()
-    contents = {}
-    for attempt_id in attempt_ids:
-        for response in final_responses(session, attempt_id, now):
-            if response.item_version_id not in contents:
-                contents[response.item_version_id] = session.get(ItemVersion, response.item_version_id).content
-            content = contents[response.item_version_id]
-            if content.get("type") != WRITTEN:
-                try:
-                    totals[attempt_id] += mark_response(content, response.answer).mark
-                except ValueError:
-                    pass  # an answer the rules cannot read scores nothing, as an omitted one
+    if not ended:
+        return totals
+    contents: dict[int, dict] = {}
+    rows = session.execute(
+        select(AttemptSlot.attempt_id, AttemptSlot.slot, AttemptSlot.item_version_id)
+        .join(ItemVersion, ItemVersion.id == AttemptSlot.item_version_id)
+        .where(AttemptSlot.attempt_id.in_(select(Attempt.id).where(Attempt.sitting_id == sitting_id)),
+               ItemVersion.item_type != WRITTEN)).all()
+    for version_id, content in session.execute(select(ItemVersion.id, ItemVersion.content).where(
+            ItemVersion.id.in_({r.item_version_id for r in rows}))):
+        contents[version_id] = content
+    for attempt_id, slot, version_id in rows:
+        if attempt_id not in ended:
+            continue
+        state = ended[attempt_id][1].slots.get(slot)
+        try:
+            totals[attempt_id] += mark_response(contents[version_id], state.answer if state else None).mark
+        except ValueError:
+            pass  # an answer the rules cannot read scores nothing, as an omitted one
     return totals
 
 
 def script_outcomes(session: Session, sitting_id: int, *, cut: float | None = None,
-                    ) -> dict[int, rules.Outcome]:
+                    now: dt.datetime | None = None) -> dict[int, rules.Outcome]:
     """Every real (not seeded) script of the sitting and what stands for it. ``cut`` overrides the
     sitting's pass mark; with neither, marks either side of a pass mark need no third marker."""
     rule = rule_for(session, sitting_id)
@@ -127,7 +136,7 @@ def script_outcomes(session: Session, sitting_id: int, *, cut: float | None = No
         # The candidate's total without this script: the machine-marked items, and the mean of the two
         # independent marks of each other written answer (never a resolved mark, which would depend
         # on this one).
-        rest_base = objective_totals(session, {s.attempt_id for s in scripts})
+        rest_base = objective_totals(session, sitting_id, now or utcnow())
         means: dict[int, float] = {}
         for s in scripts:
             a, b = _value(marks[s.id], rules.Round.FIRST), _value(marks[s.id], rules.Round.SECOND)
@@ -151,7 +160,7 @@ def final_marks(session: Session, sitting_id: int, *, cut: float | None = None,
     now = now or utcnow()
     scripts = {(s.attempt_id, s.slot): s.id for s in session.scalars(
         select(Script).where(Script.sitting_id == sitting_id, Script.seed_of_id.is_(None)))}
-    outcomes = script_outcomes(session, sitting_id, cut=cut)
+    outcomes = script_outcomes(session, sitting_id, cut=cut, now=now)
     marks: dict[tuple[int, int], float] = {}
     for written in written_slots(session, sitting_id, now):
         key = (written.attempt_id, written.slot)
@@ -169,3 +178,178 @@ def outstanding_scripts(session: Session, sitting_id: int, *, cut: float | None 
     written = [w for w in written_slots(session, sitting_id, now) if w.is_answered]
     return len(written) - len(set(final_marks(session, sitting_id, cut=cut, now=now))
                               & {(w.attempt_id, w.slot) for w in written})
+
+
+# --- Who may mark what ------------------------------------------------------------------------------
+
+def pools_of(session: Session, actor, sitting_id: int) -> set[rules.Pool]:
+    """The actor's live allocations in the sitting."""
+    if actor.user_id is None:
+        return set()
+    return set(session.scalars(select(MarkingAllocation.pool).where(
+        MarkingAllocation.sitting_id == sitting_id, MarkingAllocation.examiner_id == actor.user_id,
+        MarkingAllocation.withdrawn_at.is_(None))))
+
+
+@dataclass(frozen=True)
+class Decision:
+    refusal: DomainError | None
+    is_change: bool = False
+
+
+_POOL_OF_ROUND = {rules.Round.FIRST: rules.Pool.FIRST, rules.Round.SECOND: rules.Pool.SECOND,
+                  rules.Round.THIRD: rules.Pool.THIRD}
+
+
+def _seed_marks_by(session: Session, user_id: int, script_ids) -> set[int]:
+    return set(session.scalars(select(Mark.script_id).where(Mark.script_id.in_(list(script_ids)),
+                                                            Mark.marker_id == user_id)))
+
+
+def _decide(user_id: int, pools: set[rules.Pool], script: Script, candidate_id: int, round_: rules.Round,
+            latest: dict[rules.Round, Mark], marked_by_me: set[int], outcome: rules.Outcome | None) -> Decision:
+    """Whether this marker may give this mark now; ``marked_by_me`` is the scripts they have marked."""
+    if candidate_id == user_id:
+        return Decision(Forbidden("You are a candidate in this sitting and cannot mark your own attempt."))
+    if script.seed_of_id is not None:
+        # A seeded script reads as any other script: whatever round the queue showed, the mark is a seed mark.
+        if not pools & {rules.Pool.FIRST, rules.Pool.SECOND} or script.seed_of_id in marked_by_me:
+            return Decision(NotFound("There is no such script."))
+        return Decision(None, is_change=script.id in marked_by_me)
+    if round_ is rules.Round.SEED:
+        return Decision(NotFound("There is no such script."))
+    if _POOL_OF_ROUND[round_] not in pools:
+        return Decision(Forbidden(f"You are not allocated as a {round_.value} marker in this sitting."))
+    mine = latest.get(round_)
+    if mine is not None and mine.marker_id != user_id:
+        return Decision(Conflict(f"Another marker has already given this script's {round_.value} mark."))
+    if round_ is rules.Round.THIRD:
+        if any(m.marker_id == user_id for r, m in latest.items() if r is not rules.Round.THIRD):
+            return Decision(Forbidden("You gave one of this script's two marks, so its third mark must be "
+                                      "someone else's."))
+        if mine is None and (outcome is None or outcome.status is not rules.Status.AWAITING_THIRD):
+            return Decision(Conflict("This script does not need a third mark."))
+        return Decision(None, is_change=mine is not None)
+    other = latest.get(rules.Round.SECOND if round_ is rules.Round.FIRST else rules.Round.FIRST)
+    if other is not None and other.marker_id == user_id:
+        return Decision(Forbidden(f"You gave this script's {('second' if round_ is rules.Round.FIRST else 'first')} "
+                                  f"mark; its {round_.value} mark must be someone else's."))
+    if mine is not None and other is not None:
+        return Decision(Conflict("Both marks are in, so neither can be changed: the change would not be blind."))
+    return Decision(None, is_change=mine is not None)
+
+
+def may_mark(session: Session, actor, script: Script, round_: rules.Round) -> Decision:
+    if actor.user_id is None:
+        return Decision(Forbidden("Only a signed-in examiner can mark."))
+    pools = pools_of(session, actor, script.sitting_id)
+    if not pools - {rules.Pool.LEAD}:
+        return Decision(Forbidden("You have no marking allocation in this sitting."))
+    candidate_id = session.get(Attempt, script.attempt_id).candidate_id
+    latest = latest_marks(session, [script.id]).get(script.id, {})
+    ids = [script.id] + ([script.seed_of_id] if script.seed_of_id else [])
+    outcome = None
+    if round_ is rules.Round.THIRD and script.seed_of_id is None:
+        outcome = script_outcomes(session, script.sitting_id).get(script.id)
+    return _decide(actor.user_id, pools, script, candidate_id, round_, latest,
+                   _seed_marks_by(session, actor.user_id, ids), outcome)
+
+
+# --- The queue and the marking page --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QueueEntry:
+    script_id: int
+    round: rules.Round  # as the marker sees it (a seeded script shows the marker's own round)
+    candidate_number: str
+    slot: int
+    is_done: bool  # the marker has marked it
+
+
+def queue_for(session: Session, actor, sitting_id: int) -> list[QueueEntry]:
+    """The scripts this examiner may mark now, and those they have marked, item by item."""
+    pools = pools_of(session, actor, sitting_id)
+    scripts = list(session.scalars(select(Script).where(Script.sitting_id == sitting_id)))
+    if not scripts:
+        return []
+    candidates = dict(session.execute(select(Attempt.id, Attempt.candidate_id).where(
+        Attempt.id.in_({s.attempt_id for s in scripts}))).all())
+    latest = latest_marks(session, [s.id for s in scripts])
+    outcomes = script_outcomes(session, sitting_id) if rules.Pool.THIRD in pools else {}
+    marked_by_me = _seed_marks_by(session, actor.user_id, [s.id for s in scripts])
+    seed_round = rules.Round.FIRST if rules.Pool.FIRST in pools else rules.Round.SECOND
+    entries = []
+    for script in scripts:
+        rounds = [seed_round] if script.seed_of_id else [r for r in _POOL_OF_ROUND if _POOL_OF_ROUND[r] in pools]
+        for round_ in rounds:
+            decision = _decide(actor.user_id, pools, script, candidates[script.attempt_id], round_,
+                               latest.get(script.id, {}), marked_by_me, outcomes.get(script.id))
+            done = script.id in marked_by_me if script.seed_of_id else (
+                latest.get(script.id, {}).get(round_) is not None
+                and latest[script.id][round_].marker_id == actor.user_id)
+            if decision.refusal is None or done:
+                entries.append(QueueEntry(script.id, round_, script.candidate_number, script.slot, done))
+                break
+    return sorted(entries, key=lambda e: (e.is_done, e.slot, e.candidate_number))
+
+
+@dataclass(frozen=True)
+class MarkingPage:
+    script: Script
+    round: rules.Round
+    stem: str
+    rubric: list
+    model_answer: str
+    answer: str
+    my_mark: Mark | None
+    is_change: bool
+
+
+def marking_page(session: Session, actor, script_id: int, round_: rules.Round | str) -> MarkingPage:
+    """What a marker sees to mark one script: never another marker's mark. Anyone who may not mark
+    it (or has not) is told it does not exist."""
+    round_ = rules.Round(round_)
+    script = session.get(Script, script_id)
+    if script is None or round_ is rules.Round.SEED:
+        raise NotFound("There is no such script.")
+    decision = may_mark(session, actor, script, round_)
+    mine = session.scalars(select(Mark).where(Mark.script_id == script.id, Mark.marker_id == actor.user_id)
+                           .order_by(Mark.id.desc())).first()
+    if decision.refusal is not None and mine is None:
+        if isinstance(decision.refusal, NotFound):
+            raise decision.refusal
+        raise decision.refusal if isinstance(decision.refusal, Forbidden) else NotFound("There is no such script.")
+    if mine is not None and script.seed_of_id is None and mine.round is not round_:
+        raise NotFound("There is no such script.")
+    content = session.get(ItemVersion, script.item_version_id).content
+    return MarkingPage(script, round_, content.get("stem", ""), list(content.get("rubric") or []),
+                       content.get("model_answer", ""), str(script.answer.get("text") or ""), mine,
+                       decision.refusal is None and mine is not None)
+
+
+@dataclass(frozen=True)
+class Revealed:
+    script: Script
+    first: Mark | None
+    second: Mark | None
+    third: Mark | None
+    outcome: rules.Outcome
+
+
+def revealed_marks(session: Session, actor, script_id: int) -> Revealed:
+    """Both marks of a script, for one of its markers once both are in (and for the lead examiner).
+    Before that the script "does not exist" for them: nothing about the other mark leaks."""
+    script = session.get(Script, script_id)
+    if script is None:
+        raise NotFound("There is no such script.")
+    latest = latest_marks(session, [script.id]).get(script.id, {})
+    first, second, third = (latest.get(r) for r in (rules.Round.FIRST, rules.Round.SECOND, rules.Round.THIRD))
+    pools = pools_of(session, actor, script.sitting_id)
+    # A lead examiner (or administrator) who also marks in the sitting is held to the markers' rule.
+    is_lead = (actor.has(Role.ADMIN) or rules.Pool.LEAD in pools) and not pools & set(_POOL_OF_ROUND.values())
+    mine = any(m is not None and m.marker_id == actor.user_id for m in (first, second, third))
+    if not is_lead and (script.seed_of_id is not None or not mine or first is None or second is None):
+        raise NotFound("There is no such script.")
+    outcome = script_outcomes(session, script.sitting_id).get(script.id) or rules.outcome(None, None)
+    return Revealed(script, first, second, third, outcome)
+

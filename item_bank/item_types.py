@@ -97,7 +97,7 @@ class ItemType:
         options = content.get("options")
         if not isinstance(options, list) or not (low <= len(options) <= high):
             return [FieldError("options", f"{self.label} items need between {low} and {high} options")]
-        errors, seen = [], set()
+        errors, seen, texts = [], set(), {}
         for i, option in enumerate(options):
             if not isinstance(option, Mapping):
                 errors.append(FieldError(f"options.{i}", f"Option {i + 1} is not an option"))
@@ -111,8 +111,18 @@ class ItemType:
             elif oid in seen:
                 errors.append(FieldError(f"options.{i}.id", f"Option {i + 1} has the same label as another option"))
             seen.add(oid)
-            if not _text(option.get("text")):
+            text = _text(option.get("text"))
+            if not text:
                 errors.append(FieldError(f"options.{i}.text", f"Option {i + 1} needs some text"))
+                continue
+            # Two options a candidate cannot tell apart ("Call the GP" and "call the GP ") make the item
+            # unanswerable as written, so they are refused, beside the later one.
+            folded = text.casefold()
+            if folded in texts:
+                errors.append(FieldError(f"options.{i}.text",
+                                         f"Option {i + 1} is the same as option {texts[folded] + 1}: each option must differ"))
+            else:
+                texts[folded] = i
         return errors
 
 

@@ -64,13 +64,15 @@ def add_attachment(session: Session, *, actor: Actor, version_id: int, filename:
                    upload_folder: str, scan_command: str | None, now: dt.datetime) -> Attachment:
     version = get_version(session, version_id)
     _require_author_edit(actor, version)
-    if not data:
-        raise _refuse("Choose a file to attach")
-    if len(data) > MAX_BYTES:
-        raise _refuse("The file must be smaller than 10 MB")
     content_type = sniff_type(data)
-    if content_type is None:
-        raise _refuse("The file must be a PDF, PNG or JPEG")
+    problem = ("Choose a file to attach" if not data else "The file must be smaller than 10 MB"
+               if len(data) > MAX_BYTES else "The file must be a PDF, PNG or JPEG" if content_type is None else "")
+    if problem:
+        # Every problem at once, in the order of the form: the file, then its description.
+        problems = [FieldProblem("file", problem)]
+        if not description.strip():
+            problems.append(FieldProblem("description", "Describe the attachment, for example ‘Referral letter’"))
+        raise ValidationFailed(problem, problems)
     if not description.strip():
         raise ValidationFailed("Describe the attachment", [FieldProblem("description", "Describe the attachment, "
                                                                         "for example ‘Referral letter’")])

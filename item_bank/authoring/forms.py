@@ -30,8 +30,9 @@ class CaseStudyForm(FlaskForm):
 
 
 class AttachmentForm(FlaskForm):
-    file = FileField("File (PDF, PNG or JPEG, up to 10 MB)")
-    description = StringField("What is it?", validators=[Length(max=300)],
+    # Own ids: the version page holds several forms, and the error summary links to these.
+    file = FileField("File (PDF, PNG or JPEG, up to 10 MB)", id="attachment-file")
+    description = StringField("What is it?", validators=[Length(max=300)], id="attachment-description",
                               description="For example: Referral letter from the solicitor")
 
 
@@ -102,6 +103,17 @@ class ItemForm(FlaskForm):
         mapping = content.get("substandards") or {}
         self.primary_substandard.data = mapping.get("primary") or ""
         self.other_substandards.data = ", ".join(mapping.get("others") or [])
+
+    # The fields every type shows after its own ones, in the order of templates/authoring/item_form.html.
+    TAIL = ("primary_substandard", "other_substandards", "rationale", "reference", "estimated_facility")
+    # This type's own fields in page order; None means in the order they are declared.
+    OWN_ORDER: tuple[str, ...] | None = None
+
+    def page_order(self) -> list:
+        """The fields in the order the page shows them, so the error summary lists problems that way."""
+        declared = [f.name for f in self if f.name not in ("csrf_token", "stem", *self.TAIL)]
+        own = list(self.OWN_ORDER) + [n for n in declared if n not in self.OWN_ORDER] if self.OWN_ORDER else declared
+        return [self[name] for name in ("csrf_token", "stem", *own, *self.TAIL) if name in self]
 
     def field_for(self, path: str):
         head = path.split(".")[0]
@@ -208,6 +220,7 @@ ExtendedMatchingBase = type("ExtendedMatchingBase", (ItemForm,), _emq_fields)
 
 class ExtendedMatchingForm(ExtendedMatchingBase):
     item_type = "extended_matching"
+    OWN_ORDER = ("options", *(name for i in range(1, N_STEMS + 1) for name in (f"stem_{i}", f"stem_{i}_key")))
     options = TextAreaField("The shared option list, one option per line",
                             validators=[DataRequired("Enter the option list")],
                             description="They are lettered A, B, C… in this order. Between 5 and 26 options.")
@@ -283,6 +296,8 @@ ConstructedResponseBase = type("ConstructedResponseBase", (ItemForm,), _cr_field
 
 class ConstructedResponseForm(ConstructedResponseBase):
     item_type = "constructed_response"
+    OWN_ORDER = ("model_answer", *(name for i in range(1, N_CRITERIA + 1)
+                                   for name in (f"criterion_{i}", f"criterion_{i}_marks")), "word_limit")
     model_answer = TextAreaField("Model answer", validators=[DataRequired("Enter a model answer")])
     word_limit = IntegerField("Word limit (optional)", validators=[Optional(), NumberRange(10, 2000,
                               "The word limit must be between 10 and 2,000")])

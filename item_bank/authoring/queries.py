@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from random import Random
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from item_bank import item_types
 from item_bank.framework.models import FrameworkVersion, Standard, Substandard, Theme
 from item_bank.models import (CaseStudy, CaseStudyVersion, ExamPaper, ExamPaperEntry, ItemAdministration,
                               ItemMapping, ItemVersion)
@@ -182,3 +184,26 @@ def administrations(session: Session, item_id: int) -> list[ItemAdministration]:
 def version_by_number(session: Session, case_study_id: int, number: int) -> CaseStudyVersion | None:
     return session.scalar(select(CaseStudyVersion).where(CaseStudyVersion.case_study_id == case_study_id,
                                                          CaseStudyVersion.number == number))
+
+
+def candidate_preview(versions: list[CaseStudyVersion], *, type_names: dict[str, str],
+                      attachment_url) -> dict:
+    """What the exam player would be given for these case-study versions, in this order: the same
+    allow-listed candidate view of each item (no key, rubric, model answer or rationale), numbered
+    through, and options in a shuffled order as in an exam (an ordering item is never shown in its
+    correct order). The shuffle is seeded by the version, so the preview is the same each time."""
+    case_studies, items = [], []
+    for version in versions:
+        case_studies.append({
+            "id": version.id, "title": version.title, "scenario_html": version.scenario_html,
+            "attachments": [{"id": a.id, "filename": a.filename, "description": a.description,
+                             "url": attachment_url(a)} for a in version.attachments],
+        })
+        for item_version in version.item_versions:
+            content = item_version.content
+            order = item_types.shuffled_option_order(content, Random(f"{version.id}:{item_version.item_id}"))
+            view = item_types.candidate_view(content, order)
+            items.append({**view, "slot": len(items) + 1, "case_study_id": version.id,
+                          "type_label": type_names.get(view["type"], view["type"]),
+                          "max_mark": item_version.max_mark})
+    return {"case_studies": case_studies, "items": items}

@@ -62,6 +62,12 @@ def _check_title_and_scenario(title: str, scenario_html: str) -> Problems:
     return problems
 
 
+def case_study_problems(title: str, scenario_html: str) -> list[FieldProblem]:
+    """The problems creating or saving a case study would raise, without writing (a form shows them all at
+    once: a scenario that is empty once sanitised beside a missing title)."""
+    return list(_check_title_and_scenario(title or "", sanitise_html(scenario_html or "")).items)
+
+
 def refresh_search_text(version: CaseStudyVersion) -> None:
     parts = [version.title, plain_text(version.scenario_html)]
     for item_version in version.item_versions:
@@ -128,6 +134,15 @@ def _validated_content(session: Session, version: CaseStudyVersion, content: dic
     if problems:
         raise ValidationFailed("The item has problems", problems)
     return content, known
+
+
+def item_problems(session: Session, *, version_id: int, content: dict) -> list[FieldProblem]:
+    """Every problem with an item's content, without saving it (a form shows them all at once)."""
+    try:
+        _validated_content(session, get_version(session, version_id), content)
+    except ValidationFailed as error:
+        return list(error.problems)
+    return []
 
 
 def _set_mappings(item_version: ItemVersion, content: dict, known: dict[str, Substandard]) -> None:

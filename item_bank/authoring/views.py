@@ -8,7 +8,6 @@ from core.clock import utcnow
 from core.errors import Conflict, Forbidden, ValidationFailed
 from core.roles import Role
 from core.web import current_actor, roles_required
-from item_bank import item_types
 from item_bank.authoring import attachments, diff, queries, services
 from item_bank.authoring.forms import (ITEM_FORMS, ITEM_TYPE_NAMES, AttachmentForm, ButtonForm, CaseStudyForm,
                                        CommentForm, DecisionForm, NewVersionForm)
@@ -32,13 +31,16 @@ def _version_url(version, **kwargs) -> str:
     return url_for("authoring.version_page", case_study_id=version.case_study_id, number=version.number, **kwargs)
 
 
-def _form_problems(form, error: ValidationFailed) -> None:
+def _form_problems(form, error: ValidationFailed, *, beside_own_errors: bool = True) -> None:
+    """Put each problem beside its field. With ``beside_own_errors`` False a field that already shows
+    an error from the form's own validation keeps just that one (no "Enter the question" twice)."""
     for problem in error.problems:
         field = form.field_for(problem.field) if hasattr(form, "field_for") else getattr(form, problem.field, None)
-        if field is not None:
-            field.errors = [*field.errors, problem.message]
-        else:
+        if field is None:
             form.form_errors.append(problem.message)
+        elif beside_own_errors or not field.errors or problem.message in field.errors:
+            if problem.message not in field.errors:
+                field.errors = [*field.errors, problem.message]
 
 
 @bp.route("")
@@ -77,7 +79,7 @@ def coverage():
 @roles_required(Role.ITEM_WRITER)
 def new_case_study():
     form = CaseStudyForm()
-    if form.validate_on_submit():
+    if request.method == "POST" and _case_study_form_is_valid(form):
         try:
             version = services.create_case_study(db.session(), actor=current_actor(), title=form.title.data,
                                                  scenario_html=form.scenario.data, now=utcnow())
@@ -99,7 +101,10 @@ def case_study(case_study_id: int):
 @bp.route("/case-studies/<int:case_study_id>/versions/<int:number>")
 @roles_required(*STAFF)
 def version_page(case_study_id: int, number: int):
-    version = _version(case_study_id, number)
+    return _render_version(_version(case_study_id, number))
+
+
+def _render_version(version, attachment_form=None, status: int = 200, action_form=None, failed_action=None):
     actor = current_actor()
     is_author = version.case_study.author_id == actor.user_id
     comment_form = CommentForm()
@@ -112,8 +117,10 @@ def version_page(case_study_id: int, number: int):
                                   is_reviewer=actor.has(Role.ITEM_REVIEWER),
                                   is_examiner=actor.has(Role.EXAMINER, Role.ADMIN)),
         history=review.history(db.session(), version.id), decision_form=DecisionForm(), comment_form=comment_form,
-        button_form=ButtonForm(), attachment_form=AttachmentForm(), submission_problems=review.submission_problems(version)
-        if is_author and version.status in EDITABLE else [])
+        button_form=ButtonForm(), attachment_form=attachment_form or AttachmentForm(),
+        action_form=action_form, failed_action=failed_action,
+        submission_problems=review.submission_problems(version)
+        if is_author and version.status in EDITABLE else []), status
 
 
 @bp.route("/case-studies/<int:case_study_id>/versions/<int:number>/edit", methods=["GET", "POST"])
@@ -122,7 +129,7 @@ def edit_case_study(case_study_id: int, number: int):
     version = _version(case_study_id, number)
     form = CaseStudyForm(data={"title": version.title, "scenario": version.scenario_html}
                          if request.method == "GET" else None)
-    if form.validate_on_submit():
+    if request.method == "POST" and _case_study_form_is_valid(form):
         try:
             services.update_case_study(db.session(), actor=current_actor(), version_id=version.id,
                                        title=form.title.data, scenario_html=form.scenario.data, now=utcnow())
@@ -144,6 +151,25 @@ def _item_form(item_type: str, framework: FrameworkVersion):
     return form
 
 
+def _case_study_form_is_valid(form) -> bool:
+    """The form's checks and the service's (a scenario that is empty once sanitised) together."""
+    valid = form.validate_on_submit()
+    problems = services.case_study_problems(form.title.data, form.scenario.data)
+    if problems:
+        _form_problems(form, ValidationFailed("There is a problem", problems), beside_own_errors=False)
+    return valid and not problems
+
+
+def _item_form_is_valid(version, form) -> bool:
+    """Check the form's fields and the item they describe together, so that every problem shows at
+    once (a missing stem and two equal options in one round, not one after the other)."""
+    valid = form.validate_on_submit()
+    problems = services.item_problems(db.session(), version_id=version.id, content=form.to_content())
+    if problems:
+        _form_problems(form, ValidationFailed("The item has problems", problems), beside_own_errors=False)
+    return valid and not problems
+
+
 def _save_item(version, form, item_id=None):
     try:
         services.save_item(db.session(), actor=current_actor(), version_id=version.id, content=form.to_content(),
@@ -162,12 +188,10 @@ def _save_item(version, form, item_id=None):
 def new_item(case_study_id: int, number: int, item_type: str):
     version = _version(case_study_id, number)
     form = _item_form(item_type, version.case_study_framework)
-    if form.validate_on_submit():
+    if request.method == "POST" and _item_form_is_valid(version, form):
         response = _save_item(version, form)
         if response is not None:
             return response
-    elif request.method == "POST":
-        form.validate()
     return render_template("authoring/item_form.html", form=form, version=version, item_type=item_type,
                            type_name=ITEM_TYPE_NAMES[item_type], item_id=None), 422 if form.errors else 200
 
@@ -182,7 +206,7 @@ def edit_item(case_study_id: int, number: int, item_id: int):
     form = _item_form(item_version.item_type, version.case_study_framework)
     if request.method == "GET":
         form.fill(item_version.content)
-    elif form.validate_on_submit():
+    elif _item_form_is_valid(version, form):
         response = _save_item(version, form, item_id=item_id)
         if response is not None:
             return response
@@ -220,9 +244,12 @@ def move_item(case_study_id: int, number: int, item_id: int, direction: str):
 @roles_required(*STAFF)
 def preview(case_study_id: int, number: int):
     version = _version(case_study_id, number)
-    views = [item_types.candidate_view(iv.content) for iv in version.item_versions]
-    return render_template("authoring/preview.html", version=version, views=views,
-                           item_type_names=ITEM_TYPE_NAMES)
+    data = queries.candidate_preview([version], type_names=ITEM_TYPE_NAMES, attachment_url=attachment_url)
+    return render_template("authoring/preview.html", version=version, preview=data)
+
+
+def attachment_url(attachment) -> str:
+    return url_for("authoring.download_attachment", attachment_id=attachment.id)
 
 
 @bp.route("/case-studies/<int:case_study_id>/versions/<int:number>/actions/<action>", methods=["POST"])
@@ -238,6 +265,11 @@ def take_action(case_study_id: int, number: int, action: str):
                               comment=form.comment.data or "", now=utcnow())
         except ValidationFailed as error:
             db.session().rollback()
+            if error.problems and all(p.field == "comment" for p in error.problems):
+                # A missing comment is shown beside the box of the action that needs it.
+                _form_problems(form, error)
+                return _render_version(_version(case_study_id, number), status=422, action_form=form,
+                                       failed_action=action)
             messages = "; ".join(p.message for p in error.problems) or error.message
             flash(f"{error.message}: {messages}" if error.problems else error.message, "error")
             return redirect(_version_url(version))
@@ -327,18 +359,23 @@ def add_attachment(case_study_id: int, number: int):
     form = AttachmentForm()
     if form.validate_on_submit():
         upload = form.file.data
+        chosen = getattr(upload, "filename", "") or ""
         try:
             attachments.add_attachment(
                 db.session(), actor=current_actor(), version_id=version.id,
-                filename=getattr(upload, "filename", "") or "", data=upload.read() if upload else b"",
+                filename=chosen, data=upload.read() if upload else b"",
                 description=form.description.data or "", upload_folder=current_app.config["UPLOAD_FOLDER"],
                 scan_command=current_app.config["VIRUS_SCAN_COMMAND"], now=utcnow())
         except ValidationFailed as error:
             db.session().rollback()
-            flash("; ".join(p.message for p in error.problems) or error.message, "error")
-        else:
-            db.session().commit()
-            flash("Attachment added.", "success")
+            _form_problems(form, error)
+            # A browser never refills a file input, so say so rather than lose the file silently.
+            if chosen and not form.file.errors:
+                form.file.errors = [f"Choose the file ({chosen}) again: it was not attached, because the form "
+                                    "had a problem"]
+            return _render_version(version, attachment_form=form, status=422)
+        db.session().commit()
+        flash("Attachment added.", "success")
     return redirect(_version_url(version, _anchor="attachments"))
 
 

@@ -3,7 +3,7 @@ checks that need the database (enemy case studies exist) in the services."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import Form, FormField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import Form, FormField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields import FieldList
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, StopValidation, Length, NumberRange, Optional
@@ -186,3 +186,9 @@ class MoveForm(FlaskForm):
 class ConfirmForm(FlaskForm):
     """A button-only form (publish, remove, copy): just the CSRF token."""
 
+
+
+class PublishForm(FlaskForm):
+    """The confirmation page's button: only a POST that says ``confirmed=yes`` publishes."""
+
+    confirmed = HiddenField()  # no default: a bare POST (no form data) must not count as confirmed

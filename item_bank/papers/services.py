@@ -161,6 +161,19 @@ def remove_entry(session: Session, *, actor: Actor, paper_id: int, entry_id: int
     session.flush()
 
 
+def delete_draft_paper(session: Session, *, actor: Actor, paper_id: int, now: dt.datetime) -> str:
+    """Delete a draft paper and its list of case studies (the case studies stay in the bank); a
+    published paper is evidence of what candidates sat and is never deleted. Returns the title."""
+    paper = _draft(session, actor, paper_id)
+    before = {"title": paper.title, "spec": paper.exam_spec_id,
+              "case_study_versions": [entry.case_study_version_id for entry in paper.entries]}
+    session.delete(paper)
+    session.flush()
+    audit.record(session, actor=actor, action="exam_paper.deleted", target_type="exam_paper", target_id=paper_id,
+                 now=now, before=before)
+    return before["title"]
+
+
 def move_entry(session: Session, *, actor: Actor, paper_id: int, entry_id: int, offset: int,
                now: dt.datetime) -> None:
     """Move a case study ``offset`` places (−1 up, +1 down); past either end does nothing."""

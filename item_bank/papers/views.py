@@ -8,8 +8,11 @@ from core.clock import utcnow
 from core.errors import Conflict, ValidationFailed
 from core.roles import Role
 from core.web import current_actor, roles_required
+from item_bank.authoring.forms import ITEM_TYPE_NAMES
+from item_bank.authoring.queries import candidate_preview
 from item_bank.papers import queries, rules, services
-from item_bank.papers.forms import (AddCaseStudyForm, AssembleForm, ConfirmForm, MoveForm, SpecForm, TitleForm,
+from item_bank.papers.forms import (AddCaseStudyForm, AssembleForm, ConfirmForm, MoveForm, PublishForm, SpecForm,
+                                    TitleForm,
                                     add_problems, all_errors, fill_spec_form, spec_fields)
 
 bp = Blueprint("papers", __name__, url_prefix="/item-bank")
@@ -163,6 +166,16 @@ def _paper_page(paper, *, problem: str = "", status: int = 200, add_form=None):
                            can_edit=current_actor().has(Role.EXAMINER)), status
 
 
+@bp.route("/papers/<int:paper_id>/preview")
+@roles_required(*VIEWERS)
+def preview_paper(paper_id: int):
+    """The whole paper as a candidate will see it, drawn by the exam player's own code."""
+    paper = queries.get_paper(db.session(), paper_id)
+    data = candidate_preview([entry.case_study_version for entry in paper.entries], type_names=ITEM_TYPE_NAMES,
+                             attachment_url=lambda a: url_for("authoring.download_attachment", attachment_id=a.id))
+    return render_template("papers/preview.html", paper=paper, preview=data)
+
+
 @bp.route("/papers/<int:paper_id>/entries", methods=["POST"])
 @roles_required(Role.EXAMINER)
 def add_entry(paper_id: int):
@@ -205,12 +218,19 @@ def remove_entry(paper_id: int, entry_id: int):
     return redirect(url_for("papers.paper", paper_id=paper_id) + "#conformance-heading")
 
 
-@bp.route("/papers/<int:paper_id>/publish", methods=["POST"])
+@bp.route("/papers/<int:paper_id>/publish", methods=["GET", "POST"])
 @roles_required(Role.EXAMINER)
 def publish(paper_id: int):
+    """Publishing cannot be undone, so the paper page links here: a page that says what will be frozen
+    and asks for a second, deliberate press. Only a POST from this page (``confirmed``) publishes."""
     paper = queries.get_paper(db.session(), paper_id)
-    if not ConfirmForm().validate_on_submit():
-        return redirect(url_for("papers.paper", paper_id=paper.id))
+    if paper.is_published:
+        return _paper_page(paper, problem=f"The paper “{paper.title}” is published and can never change.",
+                           status=409)
+    form = PublishForm()
+    if not (form.validate_on_submit() and form.confirmed.data == "yes"):
+        return render_template("papers/confirm_publish.html", paper=paper, form=PublishForm(formdata=None),
+                               report=queries.paper_report(db.session(), paper))
     try:
         services.publish_paper(db.session(), actor=current_actor(), paper_id=paper.id, now=utcnow())
     except Conflict as error:
@@ -218,3 +238,20 @@ def publish(paper_id: int):
     db.session().commit()
     flash(f"“{paper.title}” is published. It can no longer change.", "success")
     return redirect(url_for("papers.paper", paper_id=paper.id))
+
+
+@bp.route("/papers/<int:paper_id>/delete", methods=["GET", "POST"])
+@roles_required(Role.EXAMINER)
+def delete_paper(paper_id: int):
+    """A draft paper can be deleted, after a confirmation page; a published one never."""
+    paper = queries.get_paper(db.session(), paper_id)
+    if paper.is_published:
+        return _paper_page(paper, problem=f"The paper “{paper.title}” is published and can never be deleted.",
+                           status=409)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template("papers/confirm_delete.html", paper=paper, form=ConfirmForm(formdata=None))
+    title = services.delete_draft_paper(db.session(), actor=current_actor(), paper_id=paper.id, now=utcnow())
+    db.session().commit()
+    flash(f"The draft paper “{title}” was deleted. Its case studies stay in the item bank.", "success")
+    return redirect(url_for("papers.papers"))

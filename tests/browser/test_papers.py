@@ -75,9 +75,13 @@ def test_examiner_writes_a_spec_builds_a_paper_by_hand_and_publishes_it(page):
     page.checked("paper-two-case-studies")
     paper_url = page.url.split("#")[0]
 
-    page.get_by_role("button", name="Publish this paper").click()
+    # Publishing cannot be undone, so it has a confirmation page; this one says why it cannot go ahead.
+    page.get_by_role("link", name="Publish this paper").click()
+    assert page.get_by_role("heading", name="Publish this paper?").is_visible()
     assert page.get_by_text("does not meet its spec, so it cannot be published").is_visible()
+    assert page.get_by_role("button", name="Yes, publish this paper").count() == 0
     page.checked("publish-refused")
+    page.goto(paper_url)
 
     figures = {theme: actual(page, f"Theme {theme} marks") for theme in "ABCD"}
     total = actual(page, "Total marks")
@@ -92,10 +96,14 @@ def test_examiner_writes_a_spec_builds_a_paper_by_hand_and_publishes_it(page):
     page.goto(paper_url)
     assert page.get_by_text("This paper meets every constraint of its spec.").is_visible()
     page.checked("paper-conforms")
-    page.get_by_role("button", name="Publish this paper").click()
+    page.get_by_role("link", name="Publish this paper").click()
+    assert page.get_by_text("Publishing cannot be undone.").is_visible()
+    page.checked("confirm-publish")
+    page.get_by_role("button", name="Yes, publish this paper").click()
     assert page.get_by_text("is published. It can no longer change.").is_visible()
     assert page.get_by_text("A published paper never changes.").is_visible()
-    assert page.get_by_role("button", name="Publish this paper").count() == 0
+    assert page.get_by_role("link", name="Publish this paper").count() == 0
+    assert page.get_by_role("link", name="Delete this draft paper").count() == 0
     page.checked("paper-published")
 
     # Its spec is locked now; the page offers a copy.

@@ -20,12 +20,15 @@ ROUTES = {
     "papers.assemble": Route("/item-bank/specs/{spec_id}/assemble", BUILD, method="POST", ok=422),
     "papers.papers": Route("/item-bank/papers", VIEW),
     "papers.paper": Route("/item-bank/papers/{draft_paper_id}", VIEW),
+    "papers.preview_paper": Route("/item-bank/papers/{published_paper_id}/preview", VIEW),
     "papers.add_entry": Route("/item-bank/papers/{draft_paper_id}/entries", BUILD, method="POST", ok=422),
     "papers.move_entry": Route("/item-bank/papers/{draft_paper_id}/entries/{entry_id}/move", BUILD,
                                method="POST", ok=302, data={"direction": "down"}),
     "papers.remove_entry": Route("/item-bank/papers/{draft_paper_id}/entries/{entry_id}/remove", BUILD,
                                  method="POST", ok=302),
-    "papers.publish": Route("/item-bank/papers/{draft_paper_id}/publish", BUILD, method="POST", ok=409),
+    "papers.publish": Route("/item-bank/papers/{draft_paper_id}/publish", BUILD, method="POST", ok=409,
+                            data={"confirmed": "yes"}),
+    "papers.delete_paper": Route("/item-bank/papers/{deletable_paper_id}/delete", BUILD, method="POST", ok=302),
 }
 
 
@@ -69,5 +72,6 @@ def build_context(db, make_user, framework):
     services.add_case_study(db, actor=examiner.actor, paper_id=draft.id, case_study_id=second, now=now)
     services.remove_entry(db, actor=examiner.actor, paper_id=draft.id,
                           entry_id=draft.entries[-1].id, now=now)
+    deletable = services.create_paper(db, actor=examiner.actor, spec_id=open_spec.id, title="To delete", now=now)
     return {"spec_id": open_spec.id, "locked_spec_id": spec.id, "draft_paper_id": draft.id, "entry_id": entry.id,
-            "published_paper_id": published.id}
+            "published_paper_id": published.id, "deletable_paper_id": deletable.id}

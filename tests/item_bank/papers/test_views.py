@@ -27,6 +27,9 @@ def text(response):
     return html.unescape(re.sub(r"\s+", " ", response.get_data(as_text=True)))
 
 
+CONFIRMED = {"confirmed": "yes"}  # what the confirmation page's button sends
+
+
 def count(db, model):
     return db.scalar(select(func.count()).select_from(model))
 
@@ -117,7 +120,7 @@ def test_build_a_paper_by_hand_and_publish_it(client, db, as_examiner, spec, poo
     body = text(client.get(url))
     assert "✓ Met" in body and "✗ Not met" in body  # themes A and B met; C, D and the total not
 
-    response = client.post(f"{url}/publish")
+    response = client.post(f"{url}/publish", data=CONFIRMED)
     assert response.status_code == 409
     body = text(response)
     assert "does not meet its spec" in body and "Theme C marks (needs 2, has 0)" in body
@@ -135,7 +138,7 @@ def test_build_a_paper_by_hand_and_publish_it(client, db, as_examiner, spec, poo
     assert [e.case_study_version.case_study_id for e in db.get(ExamPaper, paper.id).entries] == \
         [pool["ccdd"], pool["aabb"]]
 
-    response = client.post(f"{url}/publish")
+    response = client.post(f"{url}/publish", data=CONFIRMED)
     assert response.status_code == 302
     body = text(client.get(url))
     assert "Published" in body and "A published paper never changes." in body
@@ -144,7 +147,7 @@ def test_build_a_paper_by_hand_and_publish_it(client, db, as_examiner, spec, poo
     assert client.post(f"{url}/entries", data={"case_study_id": pool["abcd"]}).status_code == 409
     assert client.post(f"{url}/entries/{second.id}/remove").status_code == 409
     assert client.post(f"{url}/entries/{second.id}/move", data={"direction": "down"}).status_code == 409
-    assert client.post(f"{url}/publish").status_code == 409
+    assert client.post(f"{url}/publish", data=CONFIRMED).status_code == 409
 
 
 def test_adding_a_case_study_that_does_not_exist_is_422(client, db, as_examiner, spec, pool):
@@ -196,3 +199,66 @@ def test_an_administrator_may_look_but_not_build(client, db, login_as, make_user
     body = text(client.get(f"/item-bank/papers/{paper.id}"))
     assert "Does it meet the spec?" in body and "Publish this paper" not in body and "Remove" not in body
     assert client.post(f"/item-bank/papers/{paper.id}/publish").status_code == 403
+
+
+def test_publishing_asks_for_confirmation_first(client, db, as_examiner, spec, pool):
+    paper = services.create_paper(db, actor=as_examiner.actor, spec_id=spec.id, title="Ready", now=NOW)
+    for key in ("aabb", "ccdd"):
+        services.add_case_study(db, actor=as_examiner.actor, paper_id=paper.id, case_study_id=pool[key], now=NOW)
+    url = f"/item-bank/papers/{paper.id}"
+    body = text(client.get(url))
+    assert f'<a class="button" href="{url}/publish">Publish this paper</a>' in body  # a link, not a button that publishes
+
+    for response in (client.get(f"{url}/publish"), client.post(f"{url}/publish")):
+        assert response.status_code == 200
+        body = text(response)
+        assert "Publish this paper?" in body and "Publishing cannot be undone." in body
+        assert "Yes, publish this paper" in body and 'name="confirmed" type="hidden" value="yes"' in body
+        db.expire_all()
+        assert not db.get(ExamPaper, paper.id).is_published
+
+    assert client.post(f"{url}/publish", data=CONFIRMED).status_code == 302
+    db.expire_all()
+    assert db.get(ExamPaper, paper.id).is_published
+
+
+def test_the_confirmation_page_says_when_a_paper_cannot_be_published(client, db, as_examiner, spec, pool):
+    paper = services.create_paper(db, actor=as_examiner.actor, spec_id=spec.id, title="Half", now=NOW)
+    services.add_case_study(db, actor=as_examiner.actor, paper_id=paper.id, case_study_id=pool["aabb"], now=NOW)
+    body = text(client.get(f"/item-bank/papers/{paper.id}/publish"))
+    assert "does not meet its spec, so it cannot be published" in body and "Theme C marks (needs 2, has 0)" in body
+    assert "Yes, publish this paper" not in body
+
+
+def test_a_draft_paper_can_be_deleted_after_confirmation_and_it_is_audited(client, db, as_examiner, spec, pool):
+    from core.audit import AuditEntry
+
+    paper = services.create_paper(db, actor=as_examiner.actor, spec_id=spec.id, title="Scrap", now=NOW)
+    services.add_case_study(db, actor=as_examiner.actor, paper_id=paper.id, case_study_id=pool["aabb"], now=NOW)
+    paper_id = paper.id
+    url = f"/item-bank/papers/{paper_id}"
+    assert f'href="{url}/delete">Delete this draft paper</a>' in text(client.get(url))
+    body = text(client.get(f"{url}/delete"))
+    assert "Delete this draft paper?" in body and "Yes, delete this draft paper" in body
+    assert db.get(ExamPaper, paper_id) is not None
+
+    response = client.post(f"{url}/delete")
+    assert response.status_code == 302 and response.headers["Location"] == "/item-bank/papers"
+    db.expire_all()
+    assert db.get(ExamPaper, paper_id) is None
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "exam_paper.deleted")).one()
+    assert entry.target_id == str(paper_id) and entry.actor_id == as_examiner.id
+    assert client.get(url).status_code == 404
+
+
+def test_a_published_paper_cannot_be_deleted(client, db, as_examiner, spec, pool):
+    paper = services.create_paper(db, actor=as_examiner.actor, spec_id=spec.id, title="Kept", now=NOW)
+    for key in ("aabb", "ccdd"):
+        services.add_case_study(db, actor=as_examiner.actor, paper_id=paper.id, case_study_id=pool[key], now=NOW)
+    services.publish_paper(db, actor=as_examiner.actor, paper_id=paper.id, now=NOW)
+    url = f"/item-bank/papers/{paper.id}"
+    assert "Delete this draft paper" not in text(client.get(url))
+    response = client.post(f"{url}/delete")
+    assert response.status_code == 409 and "can never be deleted" in text(response)
+    db.expire_all()
+    assert db.get(ExamPaper, paper.id) is not None

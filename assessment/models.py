@@ -7,8 +7,8 @@ from assessment.delivery.models import (  # noqa: F401
 from core.notifications import Notification  # noqa: F401
 from item_bank.framework.models import FrameworkVersion, Standard, Substandard, Theme  # noqa: F401
 from item_bank.models import (  # noqa: F401
-    Attachment, CaseStudy, CaseStudyVersion, ExamPaper, ExamPaperEntry, ExamSpec, Item, ItemAdministration,
-    ItemMapping, ItemVersion, ReviewEvent)
+    Attachment, CaseStudy, CaseStudyVersion, ExamPaper, ExamPaperEntry, ExamSpec, Item, ItemMapping,
+    ItemVersion, ReviewEvent)
 from item_bank.statistics.models import ItemStatistic  # noqa: F401
 
 metadata = Base.metadata

@@ -71,3 +71,15 @@ def item_ids_with_latest(*conditions):
     """A subquery of the item ids whose most recent statistics row meets ``conditions``, for the
     bank's filters (e.g. ``ItemStatistic.facility >= 0.3`` or ``ItemStatistic.is_flagged``)."""
     return select(ItemStatistic.item_id).where(ItemStatistic.id.in_(latest_ids_query()), *conditions)
+
+
+def statistic_of_item(session: Session, item_id: int, statistic_id: int) -> ItemStatistic | None:
+    """One statistics row, if it belongs to that item (so a URL cannot mix two items up)."""
+    row = session.get(ItemStatistic, statistic_id)
+    return row if row is not None and row.item_id == item_id else None
+
+
+def is_latest_for_sitting(session: Session, statistic: ItemStatistic) -> bool:
+    newest = session.scalar(select(func.max(ItemStatistic.id)).where(
+        ItemStatistic.item_version_id == statistic.item_version_id, ItemStatistic.sitting_id == statistic.sitting_id))
+    return newest == statistic.id

@@ -30,7 +30,7 @@ class BankFilters:
     facility_min: float | None = None
     facility_max: float | None = None
     used: str = ""  # "", "used", "never"
-    # On each item's most recent statistics (item_bank.statistics): "", "flagged", "not_flagged".
+    # On each item's current statistics (item_bank.statistics.queries): "", "flagged", "not_flagged".
     flagged: str = ""
     problems: tuple[str, ...] = ()
 
@@ -101,7 +101,7 @@ def search_bank(session: Session, filters: BankFilters, limit: int = 200) -> lis
     item_conditions = []
     if filters.item_type:
         item_conditions.append(ItemVersion.item_type == filters.item_type)
-    # Facility and flags are the observed ones: each item's most recent statistics from a scoring run.
+    # Facility and flags are the observed ones: the latest run of each item's most recent sitting.
     statistics_conditions = []
     if filters.facility_min is not None:
         statistics_conditions.append(ItemStatistic.facility >= filters.facility_min)

@@ -64,6 +64,21 @@ def test_latest_facility_is_each_items_most_recent_row(db, make_case_study, reco
     assert set(queries.latest_by_item(db, [b.item_id, c.item_id])) == {b.item_id}
 
 
+def test_re_running_an_older_sitting_does_not_make_it_the_items_current_one(db, make_case_study, record):
+    version = make_case_study(Status.APPROVED)
+    iv = version.item_versions[0]
+    record([iv], sitting_id=1, sitting_title="Spring", run=50, facility=0.2, flags=("too_hard",))
+    record([iv], sitting_id=2, sitting_title="Autumn", run=51, facility=0.6)
+    record([iv], sitting_id=1, sitting_title="Spring", run=52, facility=0.25, flags=("too_hard",))  # a later re-run
+    assert queries.latest_facility_by_item(db) == {iv.item_id: 0.6}
+    assert queries.latest_by_item(db)[iv.item_id].scoring_run_id == 51
+    # The page lists Autumn (scored more recently) first, and Spring's re-run as its latest run.
+    [vs] = queries.statistics_for_item(db, iv.item_id)
+    assert [s.sitting_title for s in vs.sittings] == ["Autumn", "Spring"]
+    assert vs.sittings[1].latest.scoring_run_id == 52 and [r.scoring_run_id for r in vs.sittings[1].earlier] == [50]
+    assert _search(db, flagged="flagged") == set()
+
+
 def _search(db, **args):
     filters = bank.BankFilters.from_args(MultiDict(args))
     assert not filters.problems

@@ -139,9 +139,9 @@ def record_item_statistics(session: Session, *, actor: Actor, scoring_run_id: in
     title = (sitting_title or "").strip()
     if not title or len(title) > 200:
         problems.add("sitting_title", "sitting_title must be 1 to 200 characters")
-    if not rows:
-        problems.add("rows", "a run records at least one item")
     problems.raise_if_any("The item statistics are not valid")
+    if not rows:
+        return []  # a run whose every item was excluded has no item statistics to give
 
     version_ids = [row.item_version_id for row in rows]
     versions = {iv.id: iv for iv in session.scalars(select(ItemVersion).where(ItemVersion.id.in_(version_ids)))}

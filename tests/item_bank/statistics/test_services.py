@@ -97,7 +97,6 @@ def test_unknown_item_versions_and_mismatched_items_are_refused(db, make_case_st
     ({"sitting_id": -3}, "sitting_id"),
     ({"sitting_title": "  "}, "sitting_title"),
     ({"sitting_title": "x" * 201}, "sitting_title"),
-    ({"rows": []}, "rows"),
 ])
 def test_bad_run_details_are_refused(db, make_case_study, arguments, field):
     version = make_case_study(Status.APPROVED)
@@ -106,6 +105,13 @@ def test_bad_run_details_are_refused(db, make_case_study, arguments, field):
     with pytest.raises(ValidationFailed) as error:
         record_item_statistics(db, **{**call, **arguments})
     assert [p.field for p in error.value.problems] == [field]
+
+
+def test_a_run_with_no_items_records_nothing(db):
+    before = _count(db)
+    assert record_item_statistics(db, actor=SYSTEM, scoring_run_id=3, sitting_id=1, sitting_title="S",
+                                  is_provisional=False, rows=[], now=NOW) == []
+    assert _count(db) == before
 
 
 def test_a_run_records_each_item_version_once(db, make_case_study, record):

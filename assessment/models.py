@@ -9,8 +9,8 @@ from scoring.marking.models import Mark, MarkingAllocation, MarkingSetting, Scri
 from scoring.runs.models import ScoringRun, ScoringRunItem, ScoringRunScore  # noqa: F401
 from item_bank.framework.models import FrameworkVersion, Standard, Substandard, Theme  # noqa: F401
 from item_bank.models import (  # noqa: F401
-    Attachment, CaseStudy, CaseStudyVersion, ExamPaper, ExamPaperEntry, ExamSpec, Item, ItemAdministration,
-    ItemMapping, ItemVersion, ReviewEvent)
+    Attachment, CaseStudy, CaseStudyVersion, ExamPaper, ExamPaperEntry, ExamSpec, Item, ItemMapping,
+    ItemVersion, ReviewEvent)
 from item_bank.statistics.models import ItemStatistic  # noqa: F401
 
 metadata = Base.metadata

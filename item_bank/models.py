@@ -170,22 +170,6 @@ class Attachment(Base):
     case_study_version: Mapped[CaseStudyVersion] = relationship(back_populates="attachments")
 
 
-class ItemAdministration(Base):
-    """An item's statistics from one sitting (written by scoring runs; read by the statistics panel)."""
-
-    __tablename__ = "item_administrations"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
-    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"))
-    sitting_label: Mapped[str] = mapped_column(String(200))
-    administered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    n_candidates: Mapped[int] = mapped_column(Integer)
-    facility: Mapped[float | None] = mapped_column(Float)
-    discrimination: Mapped[float | None] = mapped_column(Float)
-    flags: Mapped[list] = mapped_column(JSON, default=list)
-
-
 class ExamSpec(Base):
     """An exam specification (blueprint): what every paper built against it must meet."""
 

@@ -9,9 +9,13 @@ from sqlalchemy.orm import Session
 
 from item_bank import item_types
 from item_bank.framework.models import FrameworkVersion, Standard, Substandard, Theme
-from item_bank.models import (CaseStudy, CaseStudyVersion, ExamPaper, ExamPaperEntry, ItemAdministration,
-                              ItemMapping, ItemVersion)
+from item_bank.models import CaseStudy, CaseStudyVersion, ExamPaper, ExamPaperEntry, ItemMapping, ItemVersion
+from item_bank.statistics import queries as statistics_queries
+from item_bank.statistics.models import ItemStatistic
 from item_bank.workflow import Status
+
+
+FLAGGED_CHOICES = {"": "Either", "flagged": "Flagged", "not_flagged": "Not flagged"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,8 @@ class BankFilters:
     facility_min: float | None = None
     facility_max: float | None = None
     used: str = ""  # "", "used", "never"
+    # On each item's current statistics (item_bank.statistics.queries): "", "flagged", "not_flagged".
+    flagged: str = ""
     problems: tuple[str, ...] = ()
 
     @classmethod
@@ -50,13 +56,17 @@ class BankFilters:
         if status and status not in {s.value for s in Status}:
             problems.append("Choose a status from the list")
             status = ""
+        flagged = (args.get("flagged") or "").strip()
+        if flagged not in FLAGGED_CHOICES:
+            problems.append("Choose flagged or not flagged from the list")
+            flagged = ""
         filters = cls(text=(args.get("q") or "").strip(), theme=(args.get("theme") or "").strip().upper()[:1],
                       standard=number("standard", "Standard", int, 1, 99),
                       substandard=(args.get("substandard") or "").strip(), item_type=(args.get("type") or "").strip(),
                       status=status, author_id=number("author", "Author", int, 1, 10**9),
                       facility_min=number("facility_min", "Lowest facility"),
                       facility_max=number("facility_max", "Highest facility"),
-                      used=(args.get("used") or "").strip(), problems=tuple(problems))
+                      used=(args.get("used") or "").strip(), flagged=flagged, problems=tuple(problems))
         if filters.facility_min is not None and filters.facility_max is not None \
                 and filters.facility_min > filters.facility_max:
             problems.append("The lowest facility must not be above the highest")
@@ -91,10 +101,18 @@ def search_bank(session: Session, filters: BankFilters, limit: int = 200) -> lis
     item_conditions = []
     if filters.item_type:
         item_conditions.append(ItemVersion.item_type == filters.item_type)
+    # Facility and flags are the observed ones: the latest run of each item's most recent sitting.
+    statistics_conditions = []
     if filters.facility_min is not None:
-        item_conditions.append(ItemVersion.estimated_facility >= filters.facility_min)
+        statistics_conditions.append(ItemStatistic.facility >= filters.facility_min)
     if filters.facility_max is not None:
-        item_conditions.append(ItemVersion.estimated_facility <= filters.facility_max)
+        statistics_conditions.append(ItemStatistic.facility <= filters.facility_max)
+    if filters.flagged == "flagged":
+        statistics_conditions.append(ItemStatistic.is_flagged.is_(True))
+    elif filters.flagged == "not_flagged":
+        statistics_conditions.append(ItemStatistic.is_flagged.is_(False))
+    if statistics_conditions:
+        item_conditions.append(ItemVersion.item_id.in_(statistics_queries.item_ids_with_latest(*statistics_conditions)))
     mapping_conditions = []
     if filters.substandard:
         mapping_conditions.append(Substandard.code == filters.substandard)
@@ -174,11 +192,6 @@ def coverage(session: Session, framework: FrameworkVersion) -> list[CoverageRow]
             rows.append(CoverageRow(theme.code, standard.number, standard.title,
                                     sum(c.approved_items for c in cells), cells))
     return rows
-
-
-def administrations(session: Session, item_id: int) -> list[ItemAdministration]:
-    return list(session.scalars(select(ItemAdministration).where(ItemAdministration.item_id == item_id)
-                                .order_by(ItemAdministration.administered_at)))
 
 
 def version_by_number(session: Session, case_study_id: int, number: int) -> CaseStudyVersion | None:

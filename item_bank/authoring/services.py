@@ -253,9 +253,23 @@ def start_new_version(session: Session, *, actor: Actor, case_study_id: int, cha
         raise Conflict(f"Version {latest.number} is still {latest.status.label.lower()}; edit that one instead.")
     if not change_note.strip():
         raise ValidationFailed("Say what the new version changes", [FieldProblem("change_note", "Say what the new version changes")])
+    version = copy_as_new_draft(session, case_study=case_study, created_by_id=actor.user_id,
+                                change_note=change_note, now=now)
+    audit.record(session, actor=actor, action="case_study.new_version", target_type="case_study",
+                 target_id=case_study.id, before={"version": latest.number},
+                 after={"version": version.number, "change": version.change_note}, now=now)
+    session.refresh(case_study)
+    return version
+
+
+def copy_as_new_draft(session: Session, *, case_study: CaseStudy, created_by_id: int, change_note: str,
+                      now: dt.datetime) -> CaseStudyVersion:
+    """The copying half of a new version (its callers check who may and audit it): the latest
+    version's content, items and attachments into a new draft; earlier versions never change."""
+    latest = case_study.latest
     version = CaseStudyVersion(case_study_id=case_study.id, number=latest.number + 1, title=latest.title,
                                scenario_html=latest.scenario_html, status=Status.DRAFT, created_at=now,
-                               created_by_id=actor.user_id, updated_at=now, change_note=change_note.strip(),
+                               created_by_id=created_by_id, updated_at=now, change_note=change_note.strip(),
                                search_text=latest.search_text)
     session.add(version)
     session.flush()
@@ -271,10 +285,6 @@ def start_new_version(session: Session, *, actor: Actor, case_study_id: int, cha
                                size_bytes=old.size_bytes, sha256=old.sha256, description=old.description,
                                uploaded_at=old.uploaded_at, uploaded_by_id=old.uploaded_by_id))
     session.flush()
-    audit.record(session, actor=actor, action="case_study.new_version", target_type="case_study",
-                 target_id=case_study.id, before={"version": latest.number},
-                 after={"version": version.number, "change": version.change_note}, now=now)
-    session.refresh(case_study)
     return version
 
 

@@ -14,6 +14,10 @@ from item_bank.authoring.forms import (ITEM_FORMS, ITEM_TYPE_NAMES, AttachmentFo
 from item_bank.framework import services as framework_services
 from item_bank.framework.models import FrameworkVersion
 from item_bank.review import services as review
+from item_bank.statistics import queries as statistics_queries
+from item_bank.statistics import services as statistics_services
+from item_bank.statistics.flags import flag_label
+from item_bank.statistics.forms import SendBackForm
 from item_bank.workflow import EDITABLE, Action, Status, available_actions
 
 bp = Blueprint("authoring", __name__, url_prefix="/item-bank")
@@ -49,6 +53,7 @@ def bank():
     filters = queries.BankFilters.from_args(request.args)
     versions = [] if filters.problems else queries.search_bank(db.session(), filters)
     return render_template("authoring/bank.html", versions=versions, filters=filters, statuses=list(Status),
+                           flagged_choices=queries.FLAGGED_CHOICES,
                            item_type_names=ITEM_TYPE_NAMES,
                            last_used=queries.last_used(db.session(), [v.case_study_id for v in versions]))
 
@@ -343,13 +348,51 @@ def compare(case_study_id: int):
 @bp.route("/items/<int:item_id>")
 @roles_required(*STAFF)
 def item_page(item_id: int):
+    item = _item(item_id)
+    return render_template("authoring/item.html", item=item, item_type_names=ITEM_TYPE_NAMES,
+                           statistics=statistics_queries.statistics_for_item(db.session(), item_id),
+                           flag_label=flag_label, may_send_back=current_actor().has(Role.EXAMINER))
+
+
+def _item(item_id: int):
     from item_bank.models import Item
 
     item = db.session().get(Item, item_id)
     if item is None:
         abort(404)
-    return render_template("authoring/item.html", item=item, administrations=queries.administrations(db.session(), item_id),
-                           item_type_names=ITEM_TYPE_NAMES)
+    return item
+
+
+@bp.route("/items/<int:item_id>/statistics/<int:statistic_id>/send-back", methods=["GET", "POST"])
+@roles_required(Role.EXAMINER)
+def send_back(item_id: int, statistic_id: int):
+    item = _item(item_id)
+    statistic = statistics_queries.statistic_of_item(db.session(), item_id, statistic_id)
+    if statistic is None:
+        abort(404)
+    form = SendBackForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            sent = statistics_services.send_back_to_review(db.session(), actor=current_actor(), now=utcnow(),
+                                                           statistic_id=statistic.id, note=form.note.data)
+        except ValidationFailed as error:
+            db.session().rollback()
+            _form_problems(form, error)
+            status = 422
+        except Conflict as error:
+            db.session().rollback()
+            form.form_errors.append(error.message)
+            status = 409
+        else:
+            db.session().commit()
+            flash(f"Sent back to review: the comment is on version {sent.version.number}"
+                  f"{', a new draft' if sent.is_new_version else ''}, and the author has been told.", "success")
+            return redirect(_version_url(sent.version, _anchor="history"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("authoring/send_back.html", item=item, statistic=statistic, form=form,
+                           flag_label=flag_label), status
 
 
 @bp.route("/case-studies/<int:case_study_id>/versions/<int:number>/attachments", methods=["POST"])

@@ -1,4 +1,4 @@
-"""Recording item statistics: the one write into ``item_statistics``.
+"""Recording item statistics (the one write into ``item_statistics``), and acting on a flag.
 
 Scoring runs (``scoring``, a higher layer) call ``record_item_statistics`` once per run, after
 they have computed each item version's statistics, so that the item bank can show them on the
@@ -13,12 +13,16 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit
-from core.errors import Conflict, NotFound, Problems
+from core import audit, notifications
+from core.db import get_or_raise
+from core.errors import Conflict, FieldProblem, Forbidden, NotFound, Problems, ValidationFailed
 from core.roles import Actor, Role, require_role
-from item_bank.models import ItemVersion
-from item_bank.statistics.flags import FLAG_CODE
+from item_bank.authoring.services import copy_as_new_draft
+from item_bank.models import CaseStudyVersion, ItemVersion, ReviewAction, ReviewEvent
+from item_bank.statistics.flags import FLAG_CODE, flag_label
+from item_bank.workflow import Status
 from item_bank.statistics.models import ItemStatistic
+from item_bank.statistics.queries import is_latest_for_sitting
 
 # Correlations and proportions come from floating-point sums; allow for the last bit or two.
 _SLACK = 1e-9
@@ -135,9 +139,9 @@ def record_item_statistics(session: Session, *, actor: Actor, scoring_run_id: in
     title = (sitting_title or "").strip()
     if not title or len(title) > 200:
         problems.add("sitting_title", "sitting_title must be 1 to 200 characters")
-    if not rows:
-        problems.add("rows", "a run records at least one item")
     problems.raise_if_any("The item statistics are not valid")
+    if not rows:
+        return []  # a run whose every item was excluded has no item statistics to give
 
     version_ids = [row.item_version_id for row in rows]
     versions = {iv.id: iv for iv in session.scalars(select(ItemVersion).where(ItemVersion.id.in_(version_ids)))}
@@ -192,3 +196,77 @@ def record_item_statistics(session: Session, *, actor: Actor, scoring_run_id: in
                  after={"sitting_id": sitting_id, "item_versions": len(prepared), "provisional": bool(is_provisional),
                         "flagged": sum(1 for s in prepared if s.is_flagged)})
     return prepared
+
+
+@dataclass(frozen=True)
+class SentBack:
+    """What ``send_back_to_review`` did: the version the item is now revised in, and whether that
+    version was started by this action (False: it was already open and got the comment)."""
+
+    version: CaseStudyVersion
+    is_new_version: bool
+    comment: ReviewEvent
+
+
+def send_back_comment(statistic: ItemStatistic, note: str) -> str:
+    """The review comment that carries a flag back to the writers: the flags in words, the sitting,
+    the scoring run and the examiner's note."""
+    flags = "; ".join(flag_label(code) for code in statistic.flags)
+    kind = "provisional scoring run" if statistic.is_provisional else "scoring run"
+    return (f"Sent back to review from the item statistics. Flagged in {statistic.sitting_title}, "
+            f"{kind} {statistic.scoring_run_id} (facility {statistic.facility:.2f}, "
+            f"{statistic.n_candidates} candidates): {flags}. Examiner's note: {note.strip()}")
+
+
+def send_back_to_review(session: Session, *, actor: Actor, statistic_id: int, note: str,
+                        now: dt.datetime) -> SentBack:
+    """An examiner sends a flagged item back to its writers from its statistics.
+
+    Approved versions never change (DESIGN.md), and the workflow has no way back from approved, so
+    this starts a new draft version of the case study (as its author would) carrying a review
+    comment on the item that cites the flags and the run; the author is notified and takes it
+    through review as usual, while the approved version stays usable until a new one is approved.
+    If a newer version is already open (a draft, or in review), the comment goes on that one.
+    """
+    require_role(actor, Role.EXAMINER)
+    if actor.user_id is None:
+        raise Forbidden("A person, not the system, sends an item back to review.")
+    statistic = get_or_raise(session, ItemStatistic, statistic_id, "There are no such item statistics.")
+    if not statistic.is_flagged:
+        raise Conflict("These statistics carry no flag; only a flagged item is sent back from here.")
+    if not is_latest_for_sitting(session, statistic):
+        raise Conflict("A newer scoring run of this sitting has replaced these statistics; use its figures.")
+    if not note.strip():
+        raise ValidationFailed("Say what the writers should look at",
+                               [FieldProblem("note", "Say what the writers should look at")])
+    if len(note) > 2000:
+        raise ValidationFailed("The note is too long", [FieldProblem("note", "The note must be 2,000 characters or fewer")])
+    case_study = statistic.item_version.case_study_version.case_study
+    latest = case_study.latest
+    if latest.status in {Status.RETIRED, Status.REJECTED}:
+        raise Conflict(f"Version {latest.number} of this case study is {latest.status.label.lower()}; "
+                       f"there is nothing to send back to review.")
+    if statistic.item_id not in {iv.item_id for iv in latest.item_versions}:
+        raise Conflict(f"Version {latest.number} of this case study no longer has this item.")
+    text = send_back_comment(statistic, note)
+    is_new = latest.status == Status.APPROVED
+    version = latest
+    if is_new:
+        version = copy_as_new_draft(session, case_study=case_study, created_by_id=actor.user_id, now=now,
+                                    change_note=f"Sent back to review: item flagged in {statistic.sitting_title}, "
+                                                f"scoring run {statistic.scoring_run_id}.")
+    event = ReviewEvent(case_study_version_id=version.id, item_id=statistic.item_id, actor_id=actor.user_id,
+                        action=ReviewAction.COMMENT, comment=text, occurred_at=now)
+    session.add(event)
+    session.flush()
+    notifications.notify(session, user_id=case_study.author_id, now=now,
+                         message=f"An examiner sent an item of “{version.title}” back to review after a "
+                                 f"scoring run flagged it (version {version.number}).",
+                         link=f"/item-bank/case-studies/{version.case_study_id}/versions/{version.number}")
+    audit.record(session, actor=actor, action="item.sent_back_to_review", target_type="item",
+                 target_id=statistic.item_id, now=now,
+                 before={"version": latest.number, "status": latest.status.value},
+                 after={"version": version.number, "new_version": is_new, "statistic_id": statistic.id,
+                        "scoring_run_id": statistic.scoring_run_id, "flags": list(statistic.flags)})
+    session.refresh(case_study)
+    return SentBack(version=version, is_new_version=is_new, comment=event)

@@ -3,6 +3,8 @@
 ``item_statistics`` is append-only (triggers below): a newer scoring run adds rows and the item
 page shows the latest run per sitting. ``sitting_id`` and ``scoring_run_id`` are plain indexed
 integers, not foreign keys: sittings and scoring runs belong to higher layers than the item bank.
+It replaces ``item_administrations``, a placeholder nothing ever wrote (dropped here, empty; the
+downgrade puts it back empty).
 
 Revision ID: 0008
 Revises: 0007
@@ -55,8 +57,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_item_statistics_sitting_id'), ['sitting_id'], unique=False)
     append_only.create_triggers(op.get_bind(), 'item_statistics')
 
+    with op.batch_alter_table('item_administrations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_item_administrations_item_id'))
+    op.drop_table('item_administrations')
+
 
 def downgrade() -> None:
+    op.create_table('item_administrations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('item_version_id', sa.Integer(), nullable=False),
+    sa.Column('sitting_label', sa.String(length=200), nullable=False),
+    sa.Column('administered_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('n_candidates', sa.Integer(), nullable=False),
+    sa.Column('facility', sa.Float(), nullable=True),
+    sa.Column('discrimination', sa.Float(), nullable=True),
+    sa.Column('flags', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_item_administrations_item_id_items'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['item_version_id'], ['item_versions.id'], name=op.f('fk_item_administrations_item_version_id_item_versions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_item_administrations'))
+    )
+    with op.batch_alter_table('item_administrations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_item_administrations_item_id'), ['item_id'], unique=False)
+
     append_only.drop_triggers(op.get_bind(), 'item_statistics')
     with op.batch_alter_table('item_statistics', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_item_statistics_sitting_id'))

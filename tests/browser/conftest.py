@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import create_engine
 from werkzeug.serving import make_server
 
@@ -110,7 +111,13 @@ class Checker:
     def __call__(self, name: str) -> None:
         self.count += 1
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(ARTEFACTS / f"{self.prefix}-{self.count:02d}-{name}.png"), full_page=True)
+        path = ARTEFACTS / f"{self.prefix}-{self.count:02d}-{name}.png"
+        try:
+            self.page.screenshot(path=str(path), full_page=True)
+        except PlaywrightError:
+            # The screenshot is an artefact for people, not a check: a busy renderer sometimes cannot
+            # capture a tall page in one go, so keep the visible part instead of failing the test.
+            self.page.screenshot(path=str(path))
         assert_no_axe_violations(self.page, name)
 
 

@@ -140,3 +140,23 @@ def test_bad_cut_on_the_page_is_a_clear_message_never_500(client, db, sat_sittin
     assert page.status_code == 422
     assert "There is a problem" in page.text and "Enter a pass mark as a number above 0 and at most 6" in page.text
     assert 'aria-invalid="true"' in page.text and "Decision accuracy" not in page.text
+
+
+def test_cli_quality_json_equals_the_page_figures_and_refuses_a_bad_cut(runner, db, sat_sitting, examiner, clock):
+    sitting, _people = sat_sitting(40, answers=planted(40))
+    clock.set(AFTER)
+    run = services.run_scoring(db, actor=examiner.actor, sitting_id=sitting.id, now=AFTER)
+    db.commit()
+    result = runner.invoke(args=["scoring", "quality", "--run", str(run.id), "--cut", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    expected = queries.run_quality(db, examiner.actor, run.id, "3")
+    assert document["testlets"] == run.settings[STATISTICS]["testlets"]
+    assert document["dependence"] == run.settings[STATISTICS]["dependence"]
+    assert document["decision"]["livingston_lewis"] == pytest.approx(expected.decision["livingston_lewis"])
+
+    text = runner.invoke(args=["scoring", "quality", "--run", str(run.id), "--cut", "3"])
+    assert text.exit_code == 0 and "give each other away" in text.output and "within ±1 CSEM" in text.output
+
+    bad = runner.invoke(args=["scoring", "quality", "--run", str(run.id), "--cut", "seven"])
+    assert bad.exit_code != 0 and "--cut: Enter a pass mark as a number above 0 and at most 6" in bad.output

@@ -149,8 +149,15 @@ def run_quality(session: Session, actor: Actor, run_id: int, cut_text: str | Non
     x, tops = run_matrix(session, run.id, items)
     fixed = (run.settings or {}).get(STATISTICS)
     if fixed is None:  # a run made before these figures were stored: compute them, store nothing
+        from item_bank.models import CaseStudyVersion, ItemVersion
+
         kept = [i for i in items if not i.is_excluded]
-        fixed = quality.fixed_statistics(x, [i.label for i in kept], [i.label for i in kept], {}, tops)
+        found = dict(session.execute(select(ItemVersion.id, CaseStudyVersion).join(
+            CaseStudyVersion, CaseStudyVersion.id == ItemVersion.case_study_version_id)
+            .where(ItemVersion.id.in_([i.item_version_id for i in kept]))).all())
+        testlets = [f"CS{found[i.item_version_id].case_study_id}" for i in kept]
+        titles = {f"CS{v.case_study_id}": v.title for v in found.values()}
+        fixed = quality.fixed_statistics(x, [i.label for i in kept], testlets, titles, tops)
     source = ""
     cut_text = (cut_text or "").strip()
     if cut_text:

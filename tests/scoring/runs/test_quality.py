@@ -160,3 +160,31 @@ def test_cli_quality_json_equals_the_page_figures_and_refuses_a_bad_cut(runner, 
 
     bad = runner.invoke(args=["scoring", "quality", "--run", str(run.id), "--cut", "seven"])
     assert bad.exit_code != 0 and "--cut: Enter a pass mark as a number above 0 and at most 6" in bad.output
+
+
+def test_written_answers_use_the_partial_credit_model(db, sat_sitting, examiner, make_written_paper, make_user):
+    from scoring.marking.models import Mark, Script
+    from scoring.psychometrics.rasch import pcm_cml
+    sitting, people = sat_sitting(30, papers=[make_written_paper()])
+    first, second = make_user(Role.EXAMINER), make_user(Role.EXAMINER)
+    provisional = services.run_scoring(db, actor=examiner.actor, sitting_id=sitting.id, now=AFTER)
+    items = queries.run_items(db, provisional.id)
+    from assessment.delivery import services as delivery
+    for n, (_candidate, attempt) in enumerate(people):
+        answer = delivery.final_responses(db, attempt.id, AFTER)[2].answer
+        if not answer:
+            continue
+        script = Script(sitting_id=sitting.id, attempt_id=attempt.id, slot=3, item_version_id=items[2].item_version_id,
+                        candidate_number=str(200000 + n), answer={"text": answer}, max_mark=3, created_at=AFTER)
+        db.add(script)
+        db.flush()
+        db.add_all([Mark(script_id=script.id, marker_id=who.id, round=round_, mark=n % 4, justification="ok",
+                         created_at=AFTER) for who, round_ in ((first, "first"), (second, "second"))])
+    db.flush()
+    run = services.run_scoring(db, actor=examiner.actor, sitting_id=sitting.id, now=AFTER)
+    labels, x, tops = exported(db, examiner.actor, run)
+    dep = run.settings[STATISTICS]["dependence"]
+    assert dep["model"] == "partial credit model", dep
+    q3 = q3_matrix(x, pcm_cml(x, items=labels, max_scores=tops), items=labels)
+    assert dep["mean_q3"] == pytest.approx(q3.mean_q3, abs=1e-9)
+    assert [p["q3"] for p in dep["pairs"]] == pytest.approx([q3.q3[0, 1], q3.q3[0, 2], q3.q3[1, 2]], abs=1e-9)

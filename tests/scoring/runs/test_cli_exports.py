@@ -49,7 +49,7 @@ def test_run_runs_compare_export(runner, db, scored, tmp_path):
     rows = list(csv.reader(io.StringIO((tmp_path / "responses.csv").read_bytes().decode(), newline="")))
     assert rows[0][0] == "candidate" and label not in rows[0] and len(rows) == 13 and len(rows[0]) == 6
     document = json.loads((tmp_path / "items.json").read_text())
-    assert set(document) == {"run", "n_candidates", "alpha", "sem", "items"}
+    assert set(document) == {"run", "n_candidates", "alpha", "sem", "items", "testlets", "dependence"}
     assert set(document["items"][0]) == {"item", "max_mark", "facility", "pbis", "pbis_corrected",
                                          "alpha_if_deleted", "flags"}
     sheet = load_workbook(tmp_path / "responses.xlsx").active

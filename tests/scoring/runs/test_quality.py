@@ -63,6 +63,10 @@ def test_testlet_alpha_and_q3_equal_the_engine_on_the_exported_matrix(db, sat_si
 
     assert set(run.settings) == {"exclude", "rekey", "second_keys", STATISTICS}
 
+    # The items export carries the stored figures as they are.
+    document = json.loads(exports.export_bytes(db, examiner.actor, run.id, "items", "json"))
+    assert document["testlets"] == stored["testlets"] and document["dependence"] == dep
+
 
 def test_a_run_too_small_for_the_rasch_model_says_so(db, sat_sitting, examiner):
     grid = [["B"] * 6, [None] * 6, ["B"] * 6]  # every score extreme

@@ -118,6 +118,7 @@ def decision_figures(x, max_marks, cut: float) -> dict:
     except _CANNOT as error:
         return {"cut": cut, "problem": f"Decision quality could not be computed: {error}."}
     out = {"cut": dq.cut, "n_candidates": dq.n_candidates, "max_score": dq.max_score, "pass_rate": _num(dq.pass_rate),
+           "pass_percent": _num(dq.pass_rate * 100),
            "reliability": _num(dq.reliability), "csem_at_cut": _num(dq.csem_at_cut), "csem_method": dq.csem_method,
            "within_one_csem": dq.within_one_csem, "notes": list(dq.notes), "subkoviak": None, "livingston_lewis": None}
     if dq.subkoviak is not None:
@@ -131,5 +132,6 @@ def decision_figures(x, max_marks, cut: float) -> dict:
             "accuracy": _num(ll.accuracy), "consistency": _num(ll.consistency), "kappa": _num(ll.kappa),
             "false_pass": _num(ll.false_pass), "false_fail": _num(ll.false_fail),
             "misclassified": _num(ll.misclassified),
-            "expected_misclassified": _num(ll.misclassified * dq.n_candidates)}
+            "expected_misclassified": _num(ll.misclassified * dq.n_candidates),
+            "misclassified_percent": _num(ll.misclassified * 100)}
     return out

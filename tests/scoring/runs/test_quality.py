@@ -192,3 +192,16 @@ def test_written_answers_use_the_partial_credit_model(db, sat_sitting, examiner,
     q3 = q3_matrix(x, pcm_cml(x, items=labels, max_scores=tops), items=labels)
     assert dep["mean_q3"] == pytest.approx(q3.mean_q3, abs=1e-9)
     assert [p["q3"] for p in dep["pairs"]] == pytest.approx([q3.q3[0, 1], q3.q3[0, 2], q3.q3[1, 2]], abs=1e-9)
+
+
+@pytest.mark.parametrize("grid", [[["B"] * 6, [None] * 6, ["B"] * 6], [["B"] * 6, ["B"] * 6]])
+def test_a_degenerate_run_page_says_what_cannot_be_computed(client, db, sat_sitting, login_as, clock, grid):
+    sitting, _people = sat_sitting(len(grid), answers=grid)
+    clock.set(AFTER)
+    examiner = login_as(Role.EXAMINER)
+    run = services.run_scoring(db, actor=examiner.actor, sitting_id=sitting.id, now=AFTER)
+    db.commit()
+    for cut in ("1", "3", "6"):
+        page = client.get(f"/scoring/runs/{run.id}?cut={cut}")
+        assert page.status_code == 200
+        assert "could not be fitted to this run&#39;s scores" in page.text

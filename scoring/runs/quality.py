@@ -87,7 +87,7 @@ def fixed_statistics(x, labels, testlets, titles: dict, max_marks) -> dict:
 
 
 def shorten(title: str, limit: int = 12) -> str:
-    return title if len(title) <= limit else title[:limit].rstrip() + "…"
+    return title if len(title) <= limit else title[:limit].rstrip(" ,;:.") + "…"
 
 
 def flag_sentence(pair: dict) -> str:

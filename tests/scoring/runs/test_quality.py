@@ -205,3 +205,10 @@ def test_a_degenerate_run_page_says_what_cannot_be_computed(client, db, sat_sitt
         page = client.get(f"/scoring/runs/{run.id}?cut={cut}")
         assert page.status_code == 200
         assert "could not be fitted to this run&#39;s scores" in page.text
+
+
+def test_a_flagged_pair_in_words():
+    pair = {"item_a": "I12", "item_b": "I13", "title": "Graham, 58, after a fall at home", "q3": 0.3111,
+            "above_mean": 0.2449}
+    assert quality.flag_sentence(pair) == ("Items I12 and I13 of case study 'Graham, 58…' give each other away: "
+                                           "Q3 0.31, 0.24 above the mean")

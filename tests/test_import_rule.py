@@ -46,6 +46,7 @@ PURE_UNITS = (
     "assessment.delivery.sittings.rules",
     "scoring.runs.rules",
     "scoring.runs.charts",
+    "scoring.runs.quality",
 )
 PURE_MODULE_NAMES = {"rules.py", "policy.py", "item_types.py", "replay.py", "assembly.py", "sanitise.py"}
 FORBIDDEN_IN_PURE = ("flask", "flask_login", "flask_wtf", "flask_sqlalchemy", "sqlalchemy", "alembic", "werkzeug",

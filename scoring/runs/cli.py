@@ -106,3 +106,51 @@ def export(run_id, what, fmt, output, cut):
     except OSError as error:
         raise click.ClickException(f"Could not write {output}: {error.strerror}") from None
     click.echo(f"Wrote {output}")
+
+
+@scoring_cli.command("quality")
+@click.option("--run", "run_id", type=int, required=True)
+@click.option("--cut", default=None, metavar="X",
+              help="A pass mark (default: the sitting's pass mark setting, if any) for the decision figures.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
+@one_line_errors
+def quality_command(run_id, cut, as_json):
+    """Case-study reliability, local dependence (Q3) and, at a cut, decision consistency and accuracy."""
+    from scoring.runs.quality import flag_sentence
+
+    page = queries.run_quality(db.session(), SYSTEM, run_id, cut)
+    if page.cut_problem:
+        raise ValidationFailed(f"--cut: {page.cut_problem}.")
+    if as_json:
+        click.echo(json.dumps({"run": run_id, **page.fixed, "decision": page.decision}, indent=2))
+        return
+    testlets, dep = page.fixed.get("testlets", {}), page.fixed.get("dependence", {})
+    if testlets.get("problem"):
+        click.echo(testlets["problem"])
+    else:
+        click.echo(f"Alpha over case-study scores: {_fmt(testlets['alpha'])} (over items: {_fmt(testlets['item_alpha'])})")
+    if dep.get("problem"):
+        click.echo(dep["problem"])
+    else:
+        flagged = [p for p in dep["pairs"] if p["flagged"]]
+        click.echo(f"Local dependence ({dep['model']}): mean Q3 {_fmt(dep['mean_q3'])}; "
+                   f"{len(flagged)} pair(s) of one case study flagged")
+        for pair in flagged:
+            click.echo(f"  {flag_sentence(pair)}")
+    d = page.decision
+    if d is None:
+        click.echo("No pass mark: give --cut X for decision consistency and accuracy.")
+    elif d.get("problem"):
+        click.echo(d["problem"])
+    else:
+        click.echo(f"At a pass mark of {d['cut']:g}: CSEM {_fmt(d['csem_at_cut'])}; {d['within_one_csem']} of "
+                   f"{d['n_candidates']} candidate(s) within ±1 CSEM")
+        if d["livingston_lewis"]:
+            ll = d["livingston_lewis"]
+            click.echo(f"  Livingston–Lewis: accuracy {_fmt(ll['accuracy'])}, consistency {_fmt(ll['consistency'])}, "
+                       f"false pass {_fmt(ll['false_pass'])}, false fail {_fmt(ll['false_fail'])}, "
+                       f"expected misclassified {_fmt(ll['expected_misclassified'])}")
+        if d["subkoviak"]:
+            click.echo(f"  Subkoviak: agreement {_fmt(d['subkoviak']['agreement'])}, kappa {_fmt(d['subkoviak']['kappa'])}")
+        for note in d["notes"]:
+            click.echo(f"  Note: {note}")

@@ -51,6 +51,8 @@ def table(session: Session, actor: Actor, run_id: int, what: str, cut: float | N
                    "pbis": item.pbis, "pbis_corrected": item.pbis_corrected,
                    "alpha_if_deleted": item.alpha_if_deleted, "flags": list(item.flags)} for _j, item in kept],
     }
+    # The case-study figures stored with the run (scoring.runs.quality), read back as they are.
+    document.update((run.settings or {}).get("statistics") or {})
     header = ["item", "max_mark", "facility", "pbis", "pbis_corrected", "alpha_if_deleted", "flags"]
     rows = [[i["item"], i["max_mark"], i["facility"], i["pbis"], i["pbis_corrected"], i["alpha_if_deleted"],
              " ".join(i["flags"])] for i in document["items"]]

@@ -110,3 +110,62 @@ def sitting_page(session: Session, actor: Actor, sitting_id: int) -> tuple[Sitti
         raise NotFound("There is no such sitting.")
     require_not_candidate_in(session, actor, sitting)
     return sitting, runs(session, actor, sitting_id)
+
+
+@dataclass(frozen=True)
+class QualityPage:
+    """A run's case-study and local-dependence figures (stored at run time) and, for a cut, the
+    decision figures (computed on request from the stored scores: the run itself never changes)."""
+
+    fixed: dict
+    cut: float | None
+    cut_text: str
+    cut_problem: str
+    cut_source: str  # "query", "pass mark setting" or ""
+    decision: dict | None
+
+    @property
+    def flagged(self) -> list[dict]:
+        return [p for p in self.fixed.get("dependence", {}).get("pairs", []) if p["flagged"]]
+
+
+def run_matrix(session: Session, run_id: int, items: list[ScoringRunItem]):
+    """The run's stored scores as candidates × kept items, and the kept items' maximum marks."""
+    import numpy as np
+
+    kept = [j for j, item in enumerate(items) if not item.is_excluded]
+    rows = [[marks[j] for j in kept] for _c, marks, _t in run_scores(session, run_id)]
+    return np.array(rows, dtype=float).reshape(len(rows), len(kept)), [items[j].max_mark for j in kept]
+
+
+def run_quality(session: Session, actor: Actor, run_id: int, cut_text: str | None = None) -> QualityPage:
+    """``cut_text`` as typed (``?cut=`` or ``--cut``); without it, the sitting's pass mark setting."""
+    from scoring.marking.models import MarkingSetting
+    from scoring.runs import quality
+    from scoring.runs.services import STATISTICS
+
+    run = get_run(session, actor, run_id)
+    items = run_items(session, run.id)
+    x, tops = run_matrix(session, run.id, items)
+    fixed = (run.settings or {}).get(STATISTICS)
+    if fixed is None:  # a run made before these figures were stored: compute them, store nothing
+        from item_bank.models import CaseStudyVersion, ItemVersion
+
+        kept = [i for i in items if not i.is_excluded]
+        found = dict(session.execute(select(ItemVersion.id, CaseStudyVersion).join(
+            CaseStudyVersion, CaseStudyVersion.id == ItemVersion.case_study_version_id)
+            .where(ItemVersion.id.in_([i.item_version_id for i in kept]))).all())
+        testlets = [f"CS{found[i.item_version_id].case_study_id}" for i in kept]
+        titles = {f"CS{v.case_study_id}": v.title for v in found.values()}
+        fixed = quality.fixed_statistics(x, [i.label for i in kept], testlets, titles, tops)
+    source = ""
+    cut_text = (cut_text or "").strip()
+    if cut_text:
+        source = "query"
+    else:
+        setting = session.get(MarkingSetting, run.sitting_id)
+        if setting is not None and setting.pass_mark is not None:
+            cut_text, source = f"{setting.pass_mark:g}", "pass mark setting"
+    cut, problem = quality.parse_cut(cut_text, run.max_score)
+    decision = quality.decision_figures(x, tops, cut) if cut is not None else None
+    return QualityPage(fixed, cut, cut_text, problem, source, decision)

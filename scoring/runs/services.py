@@ -31,11 +31,12 @@ from assessment.delivery.replay import AttemptState
 from assessment.delivery.services import require_not_candidate_in
 from item_bank.models import ItemVersion
 from scoring.psychometrics import distractor_analysis, item_analysis, mark_response
-from scoring.runs import rules
+from scoring.runs import quality, rules
 from scoring.runs.models import ScoringRun, ScoringRunItem, ScoringRunScore
 from scoring.runs.responses import sitting_answers
 
 REASON_MAX = 2000
+STATISTICS = "statistics"  # the key of settings holding the case-study and Q3 figures
 EMPTY = (None, "", [], {})  # an omitted answer (a cleared one too) scores 0
 
 
@@ -240,6 +241,10 @@ def run_scoring(session: Session, *, actor: Actor, sitting_id: int, now: dt.date
     if voided:
         notes.append(f"{voided} voided attempt(s) left out")
 
+    testlets = [f"CS{items[j].version.case_study_version.case_study_id}" for j in kept]
+    titles = {t: items[j].version.case_study_version.title for t, j in zip(testlets, kept)}
+    fixed = quality.fixed_statistics(x, labels, testlets, titles, [items[j].max_mark for j in kept])
+
     previous = session.scalar(select(ScoringRun.id).where(ScoringRun.sitting_id == sitting.id)
                               .order_by(ScoringRun.id.desc()).limit(1))
     dist = summary.distribution
@@ -248,7 +253,9 @@ def run_scoring(session: Session, *, actor: Actor, sitting_id: int, now: dt.date
         is_provisional=provisional, outstanding_scripts=outstanding, reason=reason.strip(),
         settings={"exclude": [i.label for i in items if i.excluded],
                   "rekey": {i.label: i.key for i in items if i.original_key is not None},
-                  "second_keys": {i.label: i.accepted for i in items if i.accepted}},
+                  "second_keys": {i.label: i.accepted for i in items if i.accepted},
+                  # Not a decision: what the run found, fixed at run time (scoring.runs.quality).
+                  STATISTICS: fixed},
         code_version=code_version(), created_by_id=actor.user_id, created_at=now,
         n_candidates=n, n_items=len(kept), max_score=summary.max_score,
         alpha=_nan_to_none(summary.alpha), kr20=_nan_to_none(summary.kr20), kr21=_nan_to_none(summary.kr21),
@@ -293,7 +300,8 @@ def run_scoring(session: Session, *, actor: Actor, sitting_id: int, now: dt.date
                            "marks": marks, "constructed_marks": cr_rows[i], "total": float(totals[i])})
     session.execute(insert(ScoringRunScore), score_rows)
     audit.record(session, actor=actor, action="scoring.run", target_type="scoring_run", target_id=run.id,
-                 after={"sitting": sitting.id, "provisional": provisional, "settings": run.settings,
+                 after={"sitting": sitting.id, "provisional": provisional,
+                        "settings": {k: v for k, v in run.settings.items() if k != STATISTICS},
                         "reason": run.reason}, now=now)
     _record_statistics(session, actor, run, sitting, item_rows, now)
     return run

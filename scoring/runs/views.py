@@ -14,6 +14,7 @@ from core.roles import Role
 from core.web import current_actor, roles_required
 from item_bank.statistics.flags import flag_label  # the same words as the item's page
 from scoring.runs import charts, queries, services
+from scoring.runs.quality import flag_sentence
 from scoring.runs.forms import FirstRunForm, NewRunForm
 
 bp = Blueprint("scoring_runs", __name__)
@@ -85,9 +86,12 @@ def sitting_runs(sitting_id: int):
 @roles_required(Role.EXAMINER)
 def run_detail(run_id: int):
     page = queries.run_page(db.session(), current_actor(), run_id)
+    # ?cut= is a what-if for the board: it changes nothing, and a bad value is said beside the field.
+    quality = queries.run_quality(db.session(), current_actor(), run_id, request.args.get("cut"))
     chart = Markup(charts.histogram_svg(page.run.histogram, page.run.max_score,
                                         title=f"Score distribution of run {page.run.id}"))
-    return render_template("scoring/runs/run.html", page=page, chart=chart)
+    return render_template("scoring/runs/run.html", page=page, chart=chart, quality=quality,
+                           flag_sentence=flag_sentence), 422 if quality.cut_problem else 200
 
 
 @bp.route("/scoring/runs/<int:run_id>/new", methods=["GET", "POST"])

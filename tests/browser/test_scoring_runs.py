@@ -1,5 +1,5 @@
 """An examiner scores a sitting, reads the run, makes a new run excluding an item (after an error
-summary) and compares the two runs — axe-core on every page."""
+summary), reads decision quality at a pass mark (after a bad one) and compares the two runs — axe-core on every page."""
 from __future__ import annotations
 
 import datetime as dt
@@ -92,6 +92,20 @@ def test_examiner_scores_a_sitting_excludes_an_item_and_compares(page, live):
     assert page.get_by_role("heading", name=re.compile(f"Scoring run {first}")).is_visible()
     assert page.get_by_role("img", name=f"Score distribution of run {first}").is_visible()
     page.checked("run")
+
+    # Decision quality at a cut: a bad pass mark is said beside the field; a good one shows the figures.
+    page.get_by_label(re.compile(r"^Pass mark \(out of")).fill("plenty")
+    page.get_by_role("button", name="Show decision quality").press("Enter")
+    page.wait_for_url(re.compile(rf"/scoring/runs/{first}\?cut=plenty"))
+    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    page.checked("run-cut-error")
+    page.get_by_label(re.compile(r"^Pass mark \(out of")).fill("2")
+    page.get_by_role("button", name="Show decision quality").press("Enter")
+    page.wait_for_url(re.compile(rf"/scoring/runs/{first}\?cut=2"))
+    assert page.get_by_text("Candidates within ±1 CSEM of the pass mark").is_visible()
+    assert page.get_by_role("heading", name="Local dependence within case studies").is_visible()
+    page.checked("run-with-cut")
+    page.goto(f"/scoring/runs/{first}")
 
     page.get_by_role("link", name="Make a new run from this one").click()
     page.get_by_role("button", name="Make the new run").click()

@@ -29,8 +29,8 @@ def test_run_runs_compare_export(runner, db, scored, tmp_path):
                                  "--rekey", f"{run.items[2].label}=C", "--reason", "Board decision 12"])
     assert result.exit_code == 0, result.output
     second = int(result.output.strip())
-    assert db.get(ScoringRun, second).settings == {"exclude": [label], "rekey": {run.items[2].label: "C"},
-                                                    "second_keys": {}}
+    decisions = {k: v for k, v in db.get(ScoringRun, second).settings.items() if k != "statistics"}
+    assert decisions == {"exclude": [label], "rekey": {run.items[2].label: "C"}, "second_keys": {}}
 
     listed = json.loads(runner.invoke(args=["scoring", "runs", "--json"]).output)
     assert [(r["id"], r["sitting"], r["status"]) for r in listed] == [(first, sitting.id, "final"),
@@ -49,7 +49,7 @@ def test_run_runs_compare_export(runner, db, scored, tmp_path):
     rows = list(csv.reader(io.StringIO((tmp_path / "responses.csv").read_bytes().decode(), newline="")))
     assert rows[0][0] == "candidate" and label not in rows[0] and len(rows) == 13 and len(rows[0]) == 6
     document = json.loads((tmp_path / "items.json").read_text())
-    assert set(document) == {"run", "n_candidates", "alpha", "sem", "items"}
+    assert set(document) == {"run", "n_candidates", "alpha", "sem", "items", "testlets", "dependence"}
     assert set(document["items"][0]) == {"item", "max_mark", "facility", "pbis", "pbis_corrected",
                                          "alpha_if_deleted", "flags"}
     sheet = load_workbook(tmp_path / "responses.xlsx").active

@@ -15,7 +15,6 @@ import math
 import random
 import secrets
 
-import numpy as np
 from scipy.special import expit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -58,18 +57,20 @@ def _skewed_distractor(rng: random.Random, distractors: list[str]) -> str:
     return rng.choices(distractors, weights=weights)[0]
 
 
-def _answer(content: dict, p: float, rng: random.Random) -> tuple[object, int | None]:
-    """A simulated answer to one item for a candidate with probability ``p`` of knowing it. Returns
-    the answer and, for a written answer, its quality (0–2)."""
+def _answer(content: dict, knows: bool, p: float, rng: random.Random) -> tuple[object, int | None]:
+    """A simulated answer to one item. ``knows`` is the simulator's Rasch 0/1 response (it decides a
+    single best answer); ``p`` the candidate's Rasch probability of success, which decides each part
+    of a partly right answer. Returns the answer and, for a written answer, its quality (0–2)."""
     kind = content["type"]
     ids = [o["id"] for o in content.get("options", [])]
     if kind == "sba":
         key = content["key"]
         if MISKEYED_STEM in content.get("stem", ""):
-            if rng.random() < p:
+            if knows:
                 return MISKEY_PICK, None
-            return (key if rng.random() < 0.5 else _skewed_distractor(rng, [i for i in ids if i not in (key, MISKEY_PICK)])), None
-        return (key if rng.random() < p else _skewed_distractor(rng, [i for i in ids if i != key])), None
+            others = [i for i in ids if i not in (key, MISKEY_PICK)]
+            return (key if rng.random() < 0.5 else _skewed_distractor(rng, others)), None
+        return (key if knows else _skewed_distractor(rng, [i for i in ids if i != key])), None
     if kind == "multiple_response":
         key = list(content["key"])
         right = sum(rng.random() < p for _ in key)
@@ -93,6 +94,14 @@ def _marks_for(quality: int, max_mark: int, rng: random.Random) -> tuple[float, 
     first = min(max_mark, max(0, base + rng.choice((-1, 0, 0, 1))))
     second = min(max_mark, max(0, first + rng.choice((-1, 0, 0, 0, 1))))  # within the tolerance
     return float(first), float(second)
+
+
+def _justification(mark: float, max_mark: int) -> str:
+    if mark >= max_mark * 0.7:
+        return "Covers most points of the rubric, with reasons and a review of the plan."
+    if mark >= max_mark * 0.4:
+        return "Some relevant points of the rubric; little on safeguards or review."
+    return "Few points of the rubric: decides for the person rather than with them."
 
 
 def load_finished_sitting(session: Session, *, now: dt.datetime, hash_profile: str) -> bool:
@@ -137,8 +146,8 @@ def load_finished_sitting(session: Session, *, now: dt.datetime, hash_profile: s
         candidates.append(user)
     session.flush()
 
-    versions = [v for entry in paper.entries for v in entry.case_study_version.item_versions]
-    contents = [session.get(ItemVersion, v.id).content for v in versions]
+    # In paper order, which is the order of an attempt's slots (slot n is column n - 1).
+    contents = [v.content for entry in paper.entries for v in entry.case_study_version.item_versions]
     simulated = simulate_rasch(N_CANDIDATES, [_difficulty(c) for c in contents], seed=SEED, ability_mean=0.3)
     rng = random.Random(SEED)
     qualities: dict[tuple[int, int], int] = {}
@@ -151,7 +160,8 @@ def load_finished_sitting(session: Session, *, now: dt.datetime, hash_profile: s
             content = session.get(ItemVersion, slot.item_version_id).content
             if rng.random() < OMIT_RATE:
                 continue
-            answer, quality = _answer(content, float(expit(theta - _difficulty(content))), rng)
+            answer, quality = _answer(content, bool(simulated.responses[n, slot.slot - 1]),
+                                      float(expit(theta - _difficulty(content))), rng)
             ack = delivery.save_response(session, actor=user.actor, attempt_id=attempt.id, slot=slot.slot,
                                          payload={"answer": answer}, seen_seq=seq, client_step_id=f"demo-{slot.slot}",
                                          device_id="demo", now=start + dt.timedelta(minutes=3 * slot.slot))
@@ -174,9 +184,8 @@ def load_finished_sitting(session: Session, *, now: dt.datetime, hash_profile: s
             second = float(script.max_mark) if first < script.max_mark / 2 else 0.0
         at = marked_at + dt.timedelta(minutes=index)
         marking.give_mark(session, people[FIRST_MARKER].actor, script.id, Round.FIRST, first,
-                          "Marked against the rubric: " + ("key points covered" if first else "no creditable point"), at)
+                          _justification(first, script.max_mark), at)
         marking.give_mark(session, people[SECOND_MARKER].actor, script.id, Round.SECOND, second,
-                          "Marked against the rubric: " + ("key points covered" if second else "no creditable point"),
-                          at + dt.timedelta(days=1))
+                          _justification(second, script.max_mark), at + dt.timedelta(days=1))
     runs.run_scoring(session, actor=examiner.actor, sitting_id=sitting.id, now=sat_at + 14 * day)
     return True

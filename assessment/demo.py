@@ -21,6 +21,9 @@ DEMO_ACCOUNTS: list[tuple[str, str, set[Role]]] = [
     ("reviewer@example.org", "Robin Reviewer", {Role.ITEM_REVIEWER}),
     # One person holds two roles, as senior examiners often review items too.
     ("examiner@example.org", "Emery Examiner", {Role.EXAMINER, Role.ITEM_REVIEWER}),
+    # The first and second markers of the finished demo sitting (the demo examiner leads and third-marks).
+    ("marker@example.org", "Morgan Marker", {Role.EXAMINER}),
+    ("second.marker@example.org", "Sam Second-Marker", {Role.EXAMINER}),
     ("invigilator@example.org", "Indra Invigilator", {Role.INVIGILATOR}),
     ("admin@example.org", "Ada Administrator", {Role.ADMIN}),
 ]
@@ -34,6 +37,7 @@ class DemoOutcome:
     password_generated: bool = False
     framework_created: bool = False
     case_studies_created: int = 0
+    finished_sitting_created: bool = False
 
 
 def load_demo(session: Session, *, now: dt.datetime, password: str | None, hash_profile: str) -> DemoOutcome:
@@ -55,6 +59,9 @@ def load_demo(session: Session, *, now: dt.datetime, password: str | None, hash_
         outcome.created.append(email)
     outcome.case_studies_created = load_demo_bank(session, now=now)
     load_demo_papers_and_sittings(session, now=now)
+    from assessment.demo_scoring import load_finished_sitting
+
+    outcome.finished_sitting_created = load_finished_sitting(session, now=now, hash_profile=hash_profile)
     return outcome
 
 

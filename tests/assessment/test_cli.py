@@ -58,7 +58,10 @@ def test_demo_load_is_idempotent(runner, db):
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0
     assert "already loaded" in second.output
-    assert db.scalar(select(func.count()).select_from(User)) == users == 6
+    from assessment.demo import DEMO_ACCOUNTS
+    from assessment.demo_scoring import N_CANDIDATES
+    # The demo accounts and the finished sitting's simulated candidates, once each.
+    assert db.scalar(select(func.count()).select_from(User)) == users == len(DEMO_ACCOUNTS) + N_CANDIDATES
     examiner = db.scalar(select(User).where(User.email == "examiner@example.org"))
     assert examiner.roles == {Role.EXAMINER, Role.ITEM_REVIEWER}
     from item_bank.models import CaseStudy, CaseStudyVersion, Item

@@ -44,14 +44,17 @@ def db_current():
 @demo_cli.command("load")
 @click.option("--password", default=None, help="Password for demo accounts created now (default: COP_DEMO_PASSWORD "
                                                "or a generated one, printed once).")
+@click.option("--without-scored-sitting", is_flag=True,
+              help="Leave out the finished, marked and scored sitting of 300 simulated candidates (about 30 s).")
 @one_line_errors
-def demo_load(password):
+def demo_load(password, without_scored_sitting):
     """Load the demo accounts and data (loading twice changes nothing)."""
     from assessment.demo import DEMO_ACCOUNTS, load_demo
 
     password = password or current_app.config["DEMO_PASSWORD"]
     outcome = load_demo(db.session(), now=utcnow(), password=password,
-                        hash_profile=current_app.config["PASSWORD_HASH_PROFILE"])
+                        hash_profile=current_app.config["PASSWORD_HASH_PROFILE"],
+                        with_scored_sitting=not without_scored_sitting)
     db.session().commit()
     click.echo("Demo data loaded." if outcome.created or outcome.framework_created else "Demo data already loaded.")
     click.echo("Demo accounts:")

@@ -40,7 +40,10 @@ class DemoOutcome:
     finished_sitting_created: bool = False
 
 
-def load_demo(session: Session, *, now: dt.datetime, password: str | None, hash_profile: str) -> DemoOutcome:
+def load_demo(session: Session, *, now: dt.datetime, password: str | None, hash_profile: str,
+              with_scored_sitting: bool = True) -> DemoOutcome:
+    """The demo data. ``with_scored_sitting=False`` leaves out the finished, marked and scored sitting
+    of 300 simulated candidates (about 30 s), for tests that need only the bank, papers and sittings."""
     outcome = DemoOutcome()
     document = json.loads(BUNDLED_FRAMEWORK.read_text(encoding="utf-8"))
     outcome.framework_created = framework.import_framework(session, actor=SYSTEM, document=document,
@@ -59,9 +62,10 @@ def load_demo(session: Session, *, now: dt.datetime, password: str | None, hash_
         outcome.created.append(email)
     outcome.case_studies_created = load_demo_bank(session, now=now)
     load_demo_papers_and_sittings(session, now=now)
-    from assessment.demo_scoring import load_finished_sitting
+    if with_scored_sitting:
+        from assessment.demo_scoring import load_finished_sitting
 
-    outcome.finished_sitting_created = load_finished_sitting(session, now=now, hash_profile=hash_profile)
+        outcome.finished_sitting_created = load_finished_sitting(session, now=now, hash_profile=hash_profile)
     return outcome
 
 

@@ -17,7 +17,7 @@ NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone.utc)
 
 @pytest.fixture
 def demo(db):
-    load_demo(db, now=NOW, password="demo password 123", hash_profile="fast")
+    load_demo(db, now=NOW, password="demo password 123", hash_profile="fast", with_scored_sitting=False)
     return find_user_by_email(db, "examiner@example.org")
 
 

@@ -1,6 +1,7 @@
 """Staff views: a sitting's live list, actions on an attempt (add time, pause, resume), and an
 attempt's timeline replayed to any moment."""
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -111,6 +112,17 @@ def test_the_live_page_and_the_staff_actions(client, db, login_as, clock, runnin
     assert events[-3].payload == {"seconds": 600} and events[-3].reason == "Lost connection"
     view = services.view_of(db, busy_attempt, T0 + 15 * MIN)
     assert view.deadline == T0 + 60 * MIN + 10 * MIN + 5 * MIN  # extension and the paused five minutes
+
+
+def test_the_timeline_words_a_one_minute_extension_in_the_singular(client, login_as, clock, running):
+    _, people = running
+    _, attempt = people["busy"]
+    clock.set(T0 + 10 * MIN)
+    login_as(Role.ADMIN)
+    url = f"/staff/attempts/{attempt.id}"
+    assert client.post(url + "/add-time", data={"add-minutes": "1", "add-reason": "Slow upload"}).status_code == 302
+    page = client.get(url + "/timeline").get_data(as_text=True)
+    assert "1 minute. Slow upload" in page and not re.search(r"\b1 minutes", page)
 
 
 def test_an_ended_attempt_cannot_be_given_time(client, db, login_as, clock, running):

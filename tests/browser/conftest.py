@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 from sqlalchemy import create_engine
 from werkzeug.serving import make_server
 
@@ -24,6 +25,12 @@ DEMO_PASSWORD = "demo password for browser tests"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+# CI runs the whole suite on two busy cores: a page can take seconds to arrive after a click, so
+# assertions wait (expect) rather than look once, and the waits are long. They bound a failure, they
+# do not slow a pass.
+EXPECT_TIMEOUT_MS = 20_000
+ACTION_TIMEOUT_MS = 60_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 @dataclass
@@ -86,6 +93,7 @@ def browser():
 @pytest.fixture
 def page(browser, live_server, backend, request):
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}, locale="en-GB")
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
     problems: list[str] = []
     # A 4xx page (a form with errors answers 422) logs "Failed to load resource"; statuses are the
@@ -110,6 +118,7 @@ class Checker:
 
     def __call__(self, name: str) -> None:
         self.count += 1
+        self.page.wait_for_load_state()  # check the page that arrived, not the one it replaced
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTEFACTS / f"{self.prefix}-{self.count:02d}-{name}.png"
         try:

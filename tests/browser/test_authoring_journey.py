@@ -6,6 +6,7 @@ import itertools
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD
 
@@ -40,13 +41,13 @@ def test_write_review_approve_and_version(page):
     page.get_by_label("Title").fill(title)
     page.get_by_label("Scenario").fill("<p>Sam, 31, has a T6 spinal cord injury.</p><ul><li>Deputy appointed</li></ul>")
     page.get_by_role("button", name="Save case study").click()
-    assert page.get_by_role("heading", name=title).is_visible()
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
     page.checked("version-draft")
 
     add(page, "single best answer")
     page.checked("item-form-sba")
     page.get_by_role("button", name="Save item").click()  # empty: errors beside fields and in a summary
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     page.checked("item-form-errors")
     common(page, "What should the case manager do first?", "1.1")
     for letter, text in zip("ABCD", ["Book physiotherapy", "Assess the risks at home", "Write to the deputy",
@@ -54,7 +55,7 @@ def test_write_review_approve_and_version(page):
         page.get_by_label(f"Option {letter}", exact=True).fill(text)
     page.locator("input[name=key][value=B]").check()
     page.get_by_role("button", name="Save item").click()
-    assert page.get_by_text("Item saved.").is_visible()
+    expect(page.get_by_text("Item saved.")).to_be_visible()
 
     add(page, "multiple response")
     common(page, "Which two records must be kept?", "11.7")
@@ -65,7 +66,7 @@ def test_write_review_approve_and_version(page):
     page.locator("input[name=key][value=C]").check()
     page.get_by_label("Partial credit", exact=False).check()
     page.get_by_role("button", name="Save item").click()
-    assert page.get_by_text("Item saved.").is_visible()
+    expect(page.get_by_text("Item saved.")).to_be_visible()
 
     add(page, "extended matching")
     common(page, "Match each situation with the most relevant law.", "1.2")
@@ -76,14 +77,14 @@ def test_write_review_approve_and_version(page):
     page.get_by_label("Scenario 2", exact=True).fill("A request to see Sam's notes")
     page.get_by_label("Matching option for scenario 2").select_option("C")
     page.get_by_role("button", name="Save item").click()
-    assert page.get_by_text("Item saved.").is_visible()
+    expect(page.get_by_text("Item saved.")).to_be_visible()
 
     add(page, "ordering")
     common(page, "Put the steps of recruiting a support worker in order.", "11.1")
     for letter, text in zip("ABCD", ["Agree the role with Sam", "Advertise", "Interview with Sam", "Induct"]):
         page.get_by_label(f"Step {letter}", exact=True).fill(text)
     page.get_by_role("button", name="Save item").click()
-    assert page.get_by_text("Item saved.").is_visible()
+    expect(page.get_by_text("Item saved.")).to_be_visible()
 
     add(page, "short constructed response")
     common(page, "Explain how you would involve Sam in planning.", "7.1")
@@ -93,11 +94,12 @@ def test_write_review_approve_and_version(page):
     page.get_by_label("Criterion 2", exact=True).fill("Agrees a plan with him")
     page.get_by_label("Marks for criterion 2").fill("1")
     page.get_by_role("button", name="Save item").click()
-    assert page.get_by_text("Item saved.").is_visible()
-    assert page.locator(".item-card").count() == 5
+    expect(page.get_by_text("Item saved.")).to_be_visible()
+    expect(page.locator(".item-card")).to_have_count(5)
     page.checked("version-five-items")
 
     page.get_by_role("link", name="Preview as a candidate will see it").click()
+    page.wait_for_load_state()
     preview = page.content()
     assert "Because it addresses the risk first." not in preview and "Model answer" not in preview
     page.checked("preview")
@@ -105,7 +107,7 @@ def test_write_review_approve_and_version(page):
     page.go_back()
 
     page.get_by_role("button", name="Submit for review").click()
-    assert page.get_by_text("Done: submit for review.").is_visible()
+    expect(page.get_by_text("Done: submit for review.")).to_be_visible()
     version_url = page.url.split("#")[0]
 
     sign_in(page, "reviewer@example.org")
@@ -118,12 +120,12 @@ def test_write_review_approve_and_version(page):
     page.get_by_role("button", name="Add comment").click()
     page.locator("#comment-request_changes").fill("Please strengthen the distractors in item 2.")
     page.get_by_role("button", name="Return with changes requested").click()
-    assert page.get_by_text("changes requested").first.is_visible()
+    expect(page.get_by_text("changes requested").first).to_be_visible()
     page.checked("returned")
 
     sign_in(page, "writer@example.org")
     page.goto("/notifications")
-    assert page.get_by_role("link", name=re.compile("returned with changes requested")).first.is_visible()
+    expect(page.get_by_role("link", name=re.compile("returned with changes requested")).first).to_be_visible()
     page.checked("notifications")
     page.goto(version_url)
     page.get_by_role("link", name="Edit item 2").click()
@@ -135,7 +137,7 @@ def test_write_review_approve_and_version(page):
     page.goto(version_url)
     page.get_by_role("button", name="Start review").click()
     page.get_by_role("button", name="Approve").click()
-    assert page.locator(".tag--approved").first.is_visible()
+    expect(page.locator(".tag--approved").first).to_be_visible()
 
     sign_in(page, "writer@example.org")
     page.goto(version_url)
@@ -143,13 +145,14 @@ def test_write_review_approve_and_version(page):
     page.checked("new-version")
     page.get_by_label("What will the new version change?").fill("Give Sam's age at injury")
     page.get_by_role("button", name="Start the new version").click()
-    assert page.get_by_text("Version 2 started.").is_visible()
+    expect(page.get_by_text("Version 2 started.")).to_be_visible()
     page.get_by_role("link", name="Edit title and scenario").click()
     page.get_by_label("Scenario").fill("<p>Sam, 31, was injured at 29 and has a T6 spinal cord injury.</p>")
     page.get_by_role("button", name="Save case study").click()
     page.get_by_role("link", name="Compare the last two versions side by side").click()
-    assert page.locator("ins", has_text="injured").first.is_visible()
+    expect(page.locator("ins", has_text="injured").first).to_be_visible()
     page.checked("diff")
     page.goto(version_url)
+    page.wait_for_load_state()
     assert "Sam, 31, has a T6 spinal cord injury." in page.content()  # version 1 untouched
-    assert page.locator(".tag--approved").first.is_visible()
+    expect(page.locator(".tag--approved").first).to_be_visible()

@@ -8,6 +8,7 @@ import itertools
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD
 from tests.browser.test_foundation_journeys import sign_in
@@ -90,27 +91,28 @@ def test_book_ask_for_extra_time_approve_watch_and_replay(page, live):
     assert f"Your exam Running sitting {email} is under way" in steps.inner_text()
     page.checked("candidate-dashboard")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sittings").click()
-    assert page.get_by_role("heading", name="Sittings", exact=True).is_visible()
-    assert page.get_by_role("link", name=re.compile(r"^Try the practice exam\s*: Practice booker")).count() == 1
+    expect(page.get_by_role("heading", name="Sittings", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"^Try the practice exam\s*: Practice booker"))).to_have_count(1)
     page.checked("sittings")
     page.get_by_role("link", name=re.compile(r"^Book\s+Spring sitting booker")).click()
-    assert page.get_by_role("heading", name=f"Book Spring sitting {email}?").is_visible()
+    expect(page.get_by_role("heading", name=f"Book Spring sitting {email}?")).to_be_visible()
     page.checked("confirm-booking")
     page.get_by_role("button", name="Confirm booking").click()
-    assert page.get_by_text(f"You have booked Spring sitting {email}.").is_visible()
+    expect(page.get_by_text(f"You have booked Spring sitting {email}.")).to_be_visible()
     cancel = page.get_by_role("link", name=re.compile(r"^Cancel booking\s*: Spring sitting booker"))
-    assert cancel.is_visible()
+    expect(cancel).to_be_visible()
     page.checked("booked")
     cancel.click()
-    assert page.get_by_role("heading", name=f"Cancel your booking for Spring sitting {email}?").is_visible()
+    expect(page.get_by_role("heading", name=f"Cancel your booking for Spring sitting {email}?")).to_be_visible()
     page.checked("confirm-cancel")
     page.get_by_role("link", name="No, keep my booking").click()
-    assert page.get_by_role("link", name=re.compile(r"^Cancel booking\s*: Spring sitting booker")).is_visible()
+    expect(page.get_by_role("link", name=re.compile(r"^Cancel booking\s*: Spring sitting booker"))).to_be_visible()
 
     page.get_by_role("link", name="ask for them here").click()
     page.get_by_role("button", name="Send request").click()
     summary = page.locator(".error-summary")
-    assert summary.is_visible() and "Choose at least one adjustment" in summary.inner_text()
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("Choose at least one adjustment")
     page.checked("adjustments-errors")
     page.get_by_label("Extra time").select_option(label="25% extra time")
     page.get_by_label("Rest breaks that stop the clock").check()
@@ -118,8 +120,8 @@ def test_book_ask_for_extra_time_approve_watch_and_replay(page, live):
     page.get_by_label(re.compile("^Evidence")).set_input_files(
         files=[{"name": "letter.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 a letter"}])
     page.get_by_role("button", name="Send request").click()
-    assert page.get_by_text("Your request has been sent.").is_visible()
-    assert page.get_by_text("Waiting for a decision").is_visible()
+    expect(page.get_by_text("Your request has been sent.")).to_be_visible()
+    expect(page.get_by_text("Waiting for a decision")).to_be_visible()
     page.checked("adjustments-sent")
     sign_out(page)
 
@@ -128,14 +130,14 @@ def test_book_ask_for_extra_time_approve_watch_and_replay(page, live):
     page.goto("/admin/adjustments")
     page.checked("adjustment-queue")
     page.get_by_role("link", name=re.compile("Bobbie Booker")).first.click()
-    assert page.get_by_role("link", name="Download letter.pdf").is_visible()
+    expect(page.get_by_role("link", name="Download letter.pdf")).to_be_visible()
     page.get_by_role("button", name="Record decision").click()
     assert "Choose whether to approve or decline" in page.locator(".error-summary").inner_text()
     page.checked("decision-errors")
     page.get_by_label("Approve").check()
     page.get_by_label("Reason").fill("Supported by the assessor's report.")
     page.get_by_role("button", name="Record decision").click()
-    assert page.get_by_text("Request approved for Bobbie Booker").is_visible()
+    expect(page.get_by_text("Request approved for Bobbie Booker")).to_be_visible()
 
     page.goto("/admin/sittings/new")
     page.checked("new-sitting")
@@ -160,7 +162,7 @@ def test_book_ask_for_extra_time_approve_watch_and_replay(page, live):
     # The candidate sees the decision.
     sign_in(page, email)
     page.goto("/adjustments")
-    assert page.get_by_text("Supported by the assessor's report.").is_visible()
+    expect(page.get_by_text("Supported by the assessor's report.")).to_be_visible()
     sign_out(page)
 
     # The invigilator watches the running sitting and pauses the attempt.
@@ -173,19 +175,19 @@ def test_book_ask_for_extra_time_approve_watch_and_replay(page, live):
     page.checked("staff-attempt")
     page.locator("#pause-reason").fill("Candidate reported a fire alarm.")
     page.get_by_role("button", name="Pause the attempt").click()
-    assert page.get_by_text("The attempt is paused").is_visible()
+    expect(page.get_by_text("The attempt is paused")).to_be_visible()
     page.get_by_role("button", name="Resume the attempt").click()
-    assert page.get_by_text("The attempt has resumed").is_visible()
+    expect(page.get_by_text("The attempt has resumed")).to_be_visible()
     sign_out(page)
 
     # The examiner replays the timeline.
     sign_in(page, "examiner@example.org")
     page.goto(f"/staff/attempts/{attempt_id}/timeline")
-    assert page.get_by_role("cell", name="Paused by staff").is_visible()
+    expect(page.get_by_role("cell", name="Paused by staff")).to_be_visible()
     page.checked("timeline")
     page.get_by_role("link", name=re.compile("Answers at this moment")).first.click()
-    assert page.get_by_role("heading", name=re.compile("^Answers at")).is_visible()
-    assert page.get_by_text("0 of").first.is_visible()
+    expect(page.get_by_role("heading", name=re.compile("^Answers at"))).to_be_visible()
+    expect(page.get_by_text("0 of").first).to_be_visible()
     page.checked("timeline-at-start")
 
 
@@ -215,11 +217,11 @@ def test_a_practice_try_shows_the_answers_and_can_be_taken_again(page, live):
     sign_in(page, email)
     page.goto(f"/attempts/{attempt_id}/receipt")
     page.get_by_role("link", name="See your answers with the correct answers").click()
-    assert page.get_by_role("heading", name="Your practice answers").is_visible()
-    assert page.get_by_text("Correct answer").first.is_visible()
+    expect(page.get_by_role("heading", name="Your practice answers")).to_be_visible()
+    expect(page.get_by_text("Correct answer").first).to_be_visible()
     page.checked("practice-answers")
     page.get_by_role("link", name="Take the practice exam again").click()
-    assert page.get_by_text("You have taken this practice exam 1 time").is_visible()
+    expect(page.get_by_text("You have taken this practice exam 1 time")).to_be_visible()
     page.checked("practice-again")
     page.get_by_label(re.compile("^I confirm that I am the person")).check()
     page.get_by_role("button", name="Start exam").click()

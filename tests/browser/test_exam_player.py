@@ -373,6 +373,7 @@ PAPER_TEXTS = ["Rehabilitation Code", "What should the case manager do", "Visit 
 
 def assert_nothing_of_the_paper(page, attempt_id):
     """No scenario, stem, option or navigator on the page, whatever is tried, and none from the API."""
+    page.wait_for_load_state()
     html = page.content()
     assert [text for text in PAPER_TEXTS if text in html] == []
     expect(page.locator("#navigator")).to_be_hidden()
@@ -383,6 +384,7 @@ def assert_nothing_of_the_paper(page, attempt_id):
         page.keyboard.press(key)
     page.evaluate("() => { window.location.hash = '#q5'; }")  # a link to the last question
     page.wait_for_timeout(300)  # let a (wrongly) scheduled render run before looking again
+    page.wait_for_load_state()
     html = page.content()
     assert [text for text in PAPER_TEXTS if text in html] == []
     expect(page.get_by_role("heading", name=re.compile(r"^Question \d+ of"))).to_have_count(0)

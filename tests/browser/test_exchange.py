@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD
 from tests.browser.test_foundation_journeys import sign_in
@@ -35,18 +36,19 @@ def test_a_writer_imports_qti_and_reads_the_report(page, live, tmp_path):
 
     sign_in(page, _own_writer(live))
     page.goto("/item-bank/import")
-    assert page.get_by_role("heading", name="Import QTI items").is_visible()
+    expect(page.get_by_role("heading", name="Import QTI items")).to_be_visible()
     page.checked("import")
 
     page.get_by_role("button", name="Import").click()
     summary = page.locator(".error-summary")
-    assert summary.is_visible() and "Choose a QTI package" in summary.inner_text()
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("Choose a QTI package")
     page.checked("import-errors")
 
     page.get_by_label("QTI package or item file").set_input_files(str(QTI_REFERENCE / "examples" / "qti2p2" / "associate.xml"))
     page.get_by_role("button", name="Import").click()
     assert "0 items imported, 1 not imported" in page.locator(".notice").inner_text()
-    assert page.get_by_role("table", name="Not imported").is_visible()
+    expect(page.get_by_role("table", name="Not imported")).to_be_visible()
     page.checked("import-nothing")
 
     package = tmp_path / "case.zip"
@@ -54,6 +56,6 @@ def test_a_writer_imports_qti_and_reads_the_report(page, live, tmp_path):
     page.get_by_label("QTI package or item file").set_input_files(str(package))
     page.get_by_role("button", name="Import").click()
     assert "5 items imported, 0 not imported (QTI 3.0)" in page.locator(".notice").inner_text()
-    assert page.get_by_role("table", name="Imported").is_visible()
-    assert page.get_by_role("link", name=CASE_STUDY["title"]).is_visible()
+    expect(page.get_by_role("table", name="Imported")).to_be_visible()
+    expect(page.get_by_role("link", name=CASE_STUDY["title"])).to_be_visible()
     page.checked("import-report")

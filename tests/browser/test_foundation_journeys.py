@@ -5,6 +5,7 @@ import itertools
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD
 
@@ -27,7 +28,7 @@ def test_candidate_signs_up_confirms_by_the_link_signs_in_and_sees_what_to_do_ne
     page.checked("register")
     page.get_by_role("button", name="Create account").click()
     summary = page.locator(".error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     assert page.evaluate("() => document.activeElement.classList.contains('error-summary')")
     page.checked("register-errors")
     page.get_by_label("Full name").fill("Nia Candidate")
@@ -36,26 +37,26 @@ def test_candidate_signs_up_confirms_by_the_link_signs_in_and_sees_what_to_do_ne
     page.get_by_label("Confirm password").fill("a long candidate password")
     with caplog.at_level("WARNING"):
         page.get_by_role("button", name="Create account").click()
-        assert page.get_by_role("heading", name="Check your email").is_visible()
+        expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     assert email in page.locator("main").inner_text()
     page.checked("register-sent")
     # No mail yet: the server logs the link, built from the configured base URL; follow its path here.
     link = re.search(rf"Sign-up confirmation link for {re.escape(email)}: https?://[^/\s]+(/\S+)", caplog.text)
     assert link, caplog.text
     page.goto(link.group(1))
-    assert page.get_by_role("heading", name="Finish creating your account").is_visible()
+    expect(page.get_by_role("heading", name="Finish creating your account")).to_be_visible()
     page.checked("confirm-sign-up")
     page.get_by_role("button", name="Create my account").click()
-    assert page.get_by_role("heading", name="Candidate: what to do next").is_visible()
+    expect(page.get_by_role("heading", name="Candidate: what to do next")).to_be_visible()
     page.checked("candidate-dashboard")
     page.goto(link.group(1))
-    assert page.get_by_role("heading", name="This link has already been used").is_visible()
+    expect(page.get_by_role("heading", name="This link has already been used")).to_be_visible()
     page.checked("sign-up-link-used")
     page.goto("/dashboard")
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, email, "a long candidate password")
     assert page.url.endswith("/dashboard")
-    assert page.get_by_role("heading", name="Candidate: what to do next").is_visible()
+    expect(page.get_by_role("heading", name="Candidate: what to do next")).to_be_visible()
 
 
 def test_wrong_password_shows_one_message(page):
@@ -75,22 +76,22 @@ def test_admin_grants_a_role(page):
     page.checked("user")
     page.get_by_label("Role to grant").select_option(label="Examiner")
     page.get_by_role("button", name="Grant role").click()
-    assert page.get_by_text("Examiner role granted to writer@example.org.").is_visible()
-    assert page.locator(".role-list").get_by_text("Examiner", exact=True).is_visible()
+    expect(page.get_by_text("Examiner role granted to writer@example.org.")).to_be_visible()
+    expect(page.locator(".role-list").get_by_text("Examiner", exact=True)).to_be_visible()
     page.checked("user-granted")
     page.get_by_role("link", name="Audit log").first.click()
-    assert page.get_by_role("cell", name="role.granted").first.is_visible()
+    expect(page.get_by_role("cell", name="role.granted").first).to_be_visible()
     page.checked("audit")
 
 
 def test_anyone_can_read_and_search_the_framework(page):
     page.goto("/framework")
-    assert page.get_by_role("heading", name="A. Standards of Moral and Ethical Conduct").is_visible()
-    assert page.locator("#sub-22\\.3").is_visible()
+    expect(page.get_by_role("heading", name="A. Standards of Moral and Ethical Conduct")).to_be_visible()
+    expect(page.locator("#sub-22\\.3")).to_be_visible()
     page.checked("framework")
     page.get_by_role("searchbox", name="Search the Standards").fill("safeguard")
     page.get_by_role("button", name="Search").click()
-    assert page.get_by_role("heading", name="match “safeguard”").is_visible()
+    expect(page.get_by_role("heading", name="match “safeguard”")).to_be_visible()
     page.checked("framework-search")
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 import itertools
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_foundation_journeys import sign_in
 
@@ -82,20 +83,20 @@ def test_examiner_reads_an_items_statistics_and_sends_it_back_to_review(page, li
     page.get_by_label("Facility in the latest sitting, to").fill("0.4")
     page.get_by_role("button", name="Filter").press("Enter")
     page.wait_for_url("**flagged=flagged**")
-    assert page.get_by_role("link", name=title).is_visible()
+    expect(page.get_by_role("link", name=title)).to_be_visible()
     page.checked("bank-flagged")
 
     page.get_by_role("link", name=title).click()
     page.get_by_role("link", name="statistics and history of item 1").click()
-    assert page.get_by_role("heading", name=f"Item {item_id}").is_visible()
-    assert page.get_by_role("heading", name="Statistics by version and sitting").is_visible()
+    expect(page.get_by_role("heading", name=f"Item {item_id}")).to_be_visible()
+    expect(page.get_by_role("heading", name="Statistics by version and sitting")).to_be_visible()
     body = page.locator("main").inner_text()
     for words in ("Browser sitting, spring", "Browser sitting, autumn", "Possible miskey: another option behaves like the key",
                   "Low discrimination", "Flagged", "How candidates chose each option", "Earlier runs of this sitting",
                   "Provisional", "0.35", "0.52", "0.861"):
         assert words in body, words
     run_links = page.locator("main a[href^='/scoring/runs/']")
-    assert run_links.count() == 3
+    expect(run_links).to_have_count(3)
     page.checked("item-statistics")
     assert fits(page, 320), "the item's statistics are wider than 320 px"
     page.checked("item-statistics-320")
@@ -105,19 +106,20 @@ def test_examiner_reads_an_items_statistics_and_sends_it_back_to_review(page, li
     page.get_by_role("link", name="Send this item back to review").focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/send-back")
-    assert page.get_by_role("heading", name=f"Send item {item_id} back to review").is_visible()
+    expect(page.get_by_role("heading", name=f"Send item {item_id} back to review")).to_be_visible()
     page.checked("send-back")
     page.get_by_role("button", name="Send back to review").press("Enter")
     summary = page.locator(".error-summary")
     summary.wait_for()
-    assert summary.is_visible() and "Say what the writers should look at" in summary.inner_text()
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("Say what the writers should look at")
     page.checked("send-back-errors")
     assert fits(page, 320), "the send-back page is wider than 320 px"
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_label("What should the writers look at?").fill("Option A draws the strongest candidates; check the key.")
     page.get_by_role("button", name="Send back to review").press("Enter")
     page.wait_for_url("**/versions/2#history")
-    assert page.get_by_text("Sent back to review").first.is_visible()
+    expect(page.get_by_text("Sent back to review").first).to_be_visible()
     history = page.locator("main").inner_text()
     assert "Option A draws the strongest candidates; check the key." in history and "Possible miskey" in history
     page.checked("sent-back")

@@ -93,6 +93,7 @@ def test_a_marker_marks_a_script_with_the_keyboard_only(page, live):
     page.checked("queue")
     _press(page, page.get_by_role("link", name=re.compile(r"^Mark candidate")).first)
     page.checked("mark-script")
+    page.wait_for_load_state()
     assert "acknowledge his goals" in page.content()
 
     page.get_by_label("Mark", exact=True).focus()

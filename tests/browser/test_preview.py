@@ -28,6 +28,7 @@ def paper_in(live):
 
 
 def assert_nothing_for_examiners_only(page):
+    page.wait_for_load_state()
     html = page.content()
     assert SECRET not in html
     data = page.locator("#preview").get_attribute("data-preview") or ""

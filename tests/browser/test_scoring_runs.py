@@ -8,6 +8,7 @@ import random
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD
 from tests.browser.test_foundation_journeys import sign_in
@@ -89,37 +90,37 @@ def test_examiner_scores_a_sitting_excludes_an_item_and_compares(page, live):
     page.get_by_role("button", name="Make a scoring run").press("Enter")
     page.wait_for_url(re.compile(r"/scoring/runs/\d+$"))
     first = int(page.url.rsplit("/", 1)[1])
-    assert page.get_by_role("heading", name=re.compile(f"Scoring run {first}")).is_visible()
-    assert page.get_by_role("img", name=f"Score distribution of run {first}").is_visible()
+    expect(page.get_by_role("heading", name=re.compile(f"Scoring run {first}"))).to_be_visible()
+    expect(page.get_by_role("img", name=f"Score distribution of run {first}")).to_be_visible()
     page.checked("run")
 
     # Decision quality at a cut: a bad pass mark is said beside the field; a good one shows the figures.
     page.get_by_label(re.compile(r"^Pass mark \(out of")).fill("plenty")
     page.get_by_role("button", name="Show decision quality").press("Enter")
     page.wait_for_url(re.compile(rf"/scoring/runs/{first}\?cut=plenty"))
-    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     page.checked("run-cut-error")
     page.get_by_label(re.compile(r"^Pass mark \(out of")).fill("2")
     page.get_by_role("button", name="Show decision quality").press("Enter")
     page.wait_for_url(re.compile(rf"/scoring/runs/{first}\?cut=2"))
-    assert page.get_by_text("Candidates within ±1 CSEM of the pass mark").is_visible()
-    assert page.get_by_role("heading", name="Local dependence within case studies").is_visible()
+    expect(page.get_by_text("Candidates within ±1 CSEM of the pass mark")).to_be_visible()
+    expect(page.get_by_role("heading", name="Local dependence within case studies")).to_be_visible()
     page.checked("run-with-cut")
     page.goto(f"/scoring/runs/{first}")
 
     page.get_by_role("link", name="Make a new run from this one").click()
     page.get_by_role("button", name="Make the new run").click()
-    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     page.checked("new-run-errors")
     page.get_by_label("Exclude the item from scoring").check()
     page.get_by_label("Item", exact=True).select_option(index=1)
     page.get_by_label("Reason").fill("The stem gives the answer away")
     page.get_by_role("button", name="Make the new run").click()
     page.wait_for_url(re.compile(rf"/scoring/runs/{first}/compare\?other=\d+$"))
-    assert page.get_by_role("heading", name=re.compile("Items whose decisions or statistics change")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("Items whose decisions or statistics change"))).to_be_visible()
     page.checked("compare")
     page.get_by_label("Pass mark (optional)").fill("lots")
     page.get_by_role("button", name="Compare").click()
-    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     page.checked("compare-error")
     assert sitting_id

@@ -33,6 +33,10 @@ TAMPER = {
     "scoring_run_items": "facility = 0.5",
     "scoring_run_scores": "total = 99",
     "item_statistics": "facility = 0.99",
+    "cut_score_decisions": "pass_mark = 1",
+    "cut_score_approvals": "comment = 'tampered'",
+    "result_releases": "pass_mark = 1",
+    "candidate_results": "outcome = 'pass'",
 }
 
 
@@ -94,7 +98,24 @@ def evidence(db, make_case_study, make_sitting, make_user):
         db, actor=SYSTEM, scoring_run_id=run.id, sitting_id=sitting.id, sitting_title="Evidence sitting",
         is_provisional=False, rows=[ItemStatisticsRow(item_version_id=version.item_versions[0].id, n_candidates=10,
                                                       max_mark=1, facility=0.5)], now=NOW)
-    return {"item_statistics": statistic, "script_marks": mark, "scoring_runs": run, "scoring_run_items": run_item,
+    from assessment.results.models import CandidateResult, ResultRelease
+    from scoring.cut_scores.models import CutScoreApproval, CutScoreDecision
+    decision = CutScoreDecision(sitting_id=sitting.id, scoring_run_id=run.id, method="angoff", raw_cut=0.6,
+                                policy={}, pass_mark=1.0, reasons="The panel's cut", decided_by_id=invigilator.id,
+                                decided_at=NOW)
+    db.add(decision)
+    db.flush()
+    approval = CutScoreApproval(decision_id=decision.id, approved_by_id=candidate.id, approved_at=NOW)
+    release = ResultRelease(sitting_id=sitting.id, scoring_run_id=run.id, cut_score_decision_id=decision.id,
+                            pass_mark=1.0, released_by_id=invigilator.id, released_at=NOW)
+    db.add_all([approval, release])
+    db.flush()
+    result = CandidateResult(release_id=release.id, attempt_id=attempt.id, candidate_id=candidate.id, score=1.0,
+                             max_score=1.0, pass_mark=1.0, outcome="fail", theme_feedback={})
+    db.add(result)
+    db.flush()
+    return {"cut_score_decisions": decision, "cut_score_approvals": approval, "result_releases": release,
+            "candidate_results": result, "item_statistics": statistic, "script_marks": mark, "scoring_runs": run, "scoring_run_items": run_item,
             "scoring_run_scores": run_score,
             "audit_entries": entry, "login_attempts": login, "response_steps": step, "attempt_events": event,
             "review_events": review, "account_requests": request, "attempt": attempt, "version": version, "invigilator": invigilator,

@@ -15,7 +15,7 @@ import numpy as np
 
 from scoring.psychometrics.decision import decision_quality
 from scoring.psychometrics.dependence import case_study_dependence, q3_matrix
-from scoring.psychometrics.rasch import pcm_cml, rasch_cml
+from scoring.psychometrics.rasch import collapse_empty_categories, pcm_cml, rasch_cml
 from scoring.psychometrics.testlets import reliability_by_testlet
 
 # Anything the engine raises because the data cannot carry the model (too few candidates, every
@@ -46,12 +46,39 @@ def testlet_statistics(x, labels, testlets, titles: dict) -> dict:
     }
 
 
+def _merged_words(marks: list[int]) -> str:
+    return ", ".join(str(m) for m in marks[:-1]) + f" and {marks[-1]}"
+
+
+def collapse_notes(labels, collapsed) -> list[str]:
+    """One sentence per item whose categories were merged (or that was left out) for the model."""
+    notes = []
+    for i in collapsed.changed:
+        empty = ", ".join(str(h) for h in collapsed.empty[i]) or "—"
+        if i in collapsed.degenerate:
+            notes.append(f"{labels[i]}: left out of the partial credit model (local dependence only): no candidate "
+                         f"whose total was neither zero nor full had mark {empty}, so only one category was left. "
+                         "Its marks and statistics are unchanged.")
+            continue
+        merged = "; ".join(f"marks {_merged_words(group)} counted as one category" for group in collapsed.merged(i))
+        notes.append(f"{labels[i]}: for the partial credit model (local dependence only), {merged}, because no "
+                     f"candidate whose total was neither zero nor full had mark {empty}. Its marks and statistics "
+                     "are unchanged.")
+    return notes
+
+
 def dependence_statistics(x, labels, testlets, titles: dict, max_marks) -> dict:
     """Yen's Q3 on Rasch residuals (CML when every mark is 0/1, partial credit otherwise), and
-    the pairs of items within one case study, flagged when Q3 is more than 0.2 above the mean."""
+    the pairs of items within one case study, flagged when Q3 is more than 0.2 above the mean.
+
+    Under the partial credit model a category no informative candidate reached is merged with its
+    neighbour first (``collapse_empty_categories``), and ``notes`` says so item by item; an item
+    left with one category takes no part in Q3."""
     x = np.asarray(x, dtype=float)
+    labels = list(labels)
     dichotomous = bool(np.all((x == 0) | (x == 1))) and all(float(m) == 1 for m in max_marks)
     model = "Rasch model (conditional maximum likelihood)" if dichotomous else "partial credit model"
+    notes: list[str] = []
     try:
         if x.shape[0] < 3:
             raise ValueError("fewer than 3 candidates")
@@ -62,14 +89,20 @@ def dependence_statistics(x, labels, testlets, titles: dict, max_marks) -> dict:
             calibration = rasch_cml(x, items=labels)
             q3 = q3_matrix(x, calibration.difficulty, items=labels)
         else:
-            calibration = pcm_cml(x, items=labels, max_scores=list(max_marks))
-            q3 = q3_matrix(x, calibration, items=labels)
+            collapsed = collapse_empty_categories(x, [int(round(float(m))) for m in max_marks])
+            notes = collapse_notes(labels, collapsed)
+            fitted = [j for j in range(len(labels)) if j not in collapsed.degenerate]
+            y = collapsed.responses[:, fitted]
+            labels = [labels[j] for j in fitted]
+            testlets = [testlets[j] for j in fitted]
+            calibration = pcm_cml(y, items=labels, max_scores=[collapsed.max_scores[j] for j in fitted])
+            q3 = q3_matrix(y, calibration, items=labels)
         if q3.n_candidates_used < 3 or not math.isfinite(q3.mean_q3):
             raise ValueError("too few candidates have a score that is neither zero nor full")
         pairs = case_study_dependence(q3, dict(zip(labels, testlets)))
     except _CANNOT as error:
         return {"model": model, "problem": f"The {model} could not be fitted to this run's scores "
-                                           f"({error}), so local dependence is not reported."}
+                                           f"({error}), so local dependence is not reported.", "notes": notes}
     off = q3.q3[~np.eye(len(labels), dtype=bool)]
     return {
         "model": model, "mean_q3": _num(q3.mean_q3), "n_candidates_used": q3.n_candidates_used,
@@ -77,6 +110,7 @@ def dependence_statistics(x, labels, testlets, titles: dict, max_marks) -> dict:
         "pairs": [{"testlet": p.testlet, "title": titles.get(p.testlet, p.testlet), "item_a": p.item_a,
                    "item_b": p.item_b, "q3": _num(p.q3), "above_mean": _num(p.q3_above_mean), "flagged": p.flagged}
                   for p in pairs],
+        "notes": notes,
     }
 
 

@@ -244,6 +244,7 @@ def run_scoring(session: Session, *, actor: Actor, sitting_id: int, now: dt.date
     testlets = [f"CS{items[j].version.case_study_version.case_study_id}" for j in kept]
     titles = {t: items[j].version.case_study_version.title for t, j in zip(testlets, kept)}
     fixed = quality.fixed_statistics(x, labels, testlets, titles, [items[j].max_mark for j in kept])
+    notes.extend(fixed["dependence"].get("notes", []))  # categories merged for the partial credit model
 
     previous = session.scalar(select(ScoringRun.id).where(ScoringRun.sitting_id == sitting.id)
                               .order_by(ScoringRun.id.desc()).limit(1))

@@ -50,6 +50,13 @@ def test_the_demo_has_a_finished_double_marked_and_scored_sitting_and_loads_once
     run = db.scalar(select(ScoringRun).where(ScoringRun.sitting_id == sitting.id))
     assert run.n_candidates == N_CANDIDATES and run.is_provisional and run.outstanding_scripts == 1
     assert run.alpha is not None and run.alpha > 0.5
+    # Yen's Q3 is reported: categories of written and partly-right items that no informative
+    # candidate reached are merged for the partial credit model, and the run's notes say which.
+    dependence = run.settings["statistics"]["dependence"]
+    assert "problem" not in dependence and dependence["model"] == "partial credit model"
+    assert dependence["pairs"] and dependence["mean_q3"] is not None
+    merged = [note for note in run.notes if "counted as one category" in note]
+    assert merged and merged == dependence["notes"]
     items = list(db.scalars(select(ScoringRunItem).where(ScoringRunItem.run_id == run.id)))
     flagged = [item for item in items if "possible_miskey" in item.flags]
     assert len(flagged) == 1 and flagged[0].item_type == "sba"

@@ -4,6 +4,7 @@ and Masters' partial credit model (``pcm``) for items marked 0..m.
 Orientation everywhere: candidates × items, 0/1 (0..m for the PCM), NaN = not presented.
 """
 
+from .categories import CollapsedCategories, collapse_empty_categories
 from .cml import RaschCalibration, ResponseGroup, rasch_cml, sufficient_statistics
 from .esf import conditional_terms, elementary_symmetric_functions
 from .fit import ItemFit, item_fit
@@ -15,6 +16,7 @@ from .pcm import (
 from .persons import AbilityTable, PersonAbilities, ability_table, expected_score, person_abilities, theta_for_score
 
 __all__ = [
+    "CollapsedCategories", "collapse_empty_categories",
     "RaschCalibration", "ResponseGroup", "rasch_cml", "sufficient_statistics",
     "conditional_terms", "elementary_symmetric_functions",
     "ItemFit", "item_fit",

@@ -33,15 +33,18 @@ def _rekeys(values) -> dict:
 
 @scoring_cli.command("run")
 @click.option("--sitting", "sitting_id", type=int, required=True, help="The sitting to score.")
+@click.option("--paper", "paper_id", type=int, default=None,
+              help="The paper to score, when the candidates sat parallel papers (one run per paper).")
 @click.option("--exclude", multiple=True, metavar="ITEM", help="Leave an item out (repeatable).")
 @click.option("--rekey", multiple=True, metavar="ITEM=KEY", help="Score an item against a corrected key (repeatable).")
 @click.option("--second-key", multiple=True, metavar="ITEM=KEY", help="Accept another option of an item too.")
 @click.option("--reason", default="", help="Why (needed with --exclude, --rekey or --second-key).")
 @one_line_errors
-def run(sitting_id, exclude, rekey, second_key, reason):
-    """Score a sitting; prints the new run's id."""
+def run(sitting_id, paper_id, exclude, rekey, second_key, reason):
+    """Score a sitting (one paper of it); prints the new run's id."""
     made = services.run_scoring(db.session(), actor=SYSTEM, sitting_id=sitting_id, now=utcnow(), exclude=exclude,
-                                rekey=_rekeys(rekey), second_keys=_rekeys(second_key), reason=reason)
+                                rekey=_rekeys(rekey), second_keys=_rekeys(second_key), reason=reason,
+                                exam_paper_id=paper_id)
     db.session().commit()
     click.echo(made.id)
 
@@ -53,11 +56,12 @@ def list_runs(as_json):
     """Every run: id, sitting, when it was made, provisional or final."""
     rows = queries.runs(db.session(), SYSTEM)
     if as_json:
-        click.echo(json.dumps([{"id": r.id, "sitting": r.sitting_id, "created": r.created_at.isoformat(),
-                                "status": r.status} for r in rows], indent=2))
+        click.echo(json.dumps([{"id": r.id, "sitting": r.sitting_id, "paper": r.exam_paper_id,
+                                "created": r.created_at.isoformat(), "status": r.status} for r in rows], indent=2))
         return
     for r in rows:
-        click.echo(f"{r.id:>6}  sitting {r.sitting_id:<6} {r.created_at:%Y-%m-%d %H:%M}Z  {r.status}")
+        click.echo(f"{r.id:>6}  sitting {r.sitting_id:<6} paper {r.exam_paper_id:<6} "
+                   f"{r.created_at:%Y-%m-%d %H:%M}Z  {r.status}")
 
 
 @scoring_cli.command("compare")

@@ -12,8 +12,21 @@ DECISIONS = [SelectChoice("exclude", "Exclude the item from scoring"),
 
 
 class FirstRunForm(FlaskForm):
+    exam_paper_id = SelectField("Paper to score", choices=[], validators=[Optional()],
+                                description="This sitting's candidates sat parallel papers: a run analyses one "
+                                            "paper and the candidates who sat it.")
     reason = TextAreaField("Note (optional)", validators=[Optional(), Length(max=2000)],
                            description="For example: first scoring after the sitting closed.")
+
+    def offer(self, papers) -> None:
+        """Offer the papers the candidates sat, after a prompt when there is more than one."""
+        prompt = [SelectChoice("", "Choose a paper")] if len(papers) > 1 else []
+        self.exam_paper_id.choices = prompt + [SelectChoice(str(paper_id), f"{title} (paper {paper_id})")
+                                               for paper_id, title in papers]
+
+    def chosen_paper(self) -> int | None:
+        value = self.exam_paper_id.data
+        return int(value) if value and str(value).isdigit() else None
 
 
 class NewRunForm(FlaskForm):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from core.errors import NotFound
 from core.roles import Actor, Role, require_role
 from assessment.delivery.models import Sitting
+from item_bank.models import ExamPaper
 from scoring.runs import rules
 from scoring.runs.models import ScoringRun, ScoringRunItem, ScoringRunScore
 from scoring.runs.services import get_run
@@ -24,6 +25,8 @@ class RunRow:
     reason: str
     n_candidates: int
     alpha: float | None
+    exam_paper_id: int
+    paper_title: str
 
     @property
     def status(self) -> str:
@@ -33,8 +36,10 @@ class RunRow:
 def runs(session: Session, actor: Actor, sitting_id: int | None = None) -> list[RunRow]:
     require_role(actor, Role.EXAMINER)
     query = (select(ScoringRun.id, ScoringRun.sitting_id, Sitting.title, ScoringRun.created_at,
-                    ScoringRun.is_provisional, ScoringRun.reason, ScoringRun.n_candidates, ScoringRun.alpha)
-             .join(Sitting, Sitting.id == ScoringRun.sitting_id).order_by(ScoringRun.id))
+                    ScoringRun.is_provisional, ScoringRun.reason, ScoringRun.n_candidates, ScoringRun.alpha,
+                    ScoringRun.exam_paper_id, ExamPaper.title)
+             .join(Sitting, Sitting.id == ScoringRun.sitting_id)
+             .join(ExamPaper, ExamPaper.id == ScoringRun.exam_paper_id).order_by(ScoringRun.id))
     if sitting_id is not None:
         if session.get(Sitting, sitting_id) is None:
             raise NotFound("There is no such sitting.")
@@ -78,6 +83,11 @@ def compare_runs(session: Session, actor: Actor, run_a: int, run_b: int, cut: fl
     if a.sitting_id != b.sitting_id:
         from core.errors import ValidationFailed
         raise ValidationFailed("Only runs of the same sitting can be compared.")
+    if a.exam_paper_id != b.exam_paper_id:
+        from core.errors import ValidationFailed
+        raise ValidationFailed(f"Run {a.id} scored paper {a.exam_paper_id} and run {b.id} scored paper "
+                               f"{b.exam_paper_id}: only runs of the same paper can be compared, since parallel "
+                               "papers have different items and candidates.")
     totals = {run.id: {c: t for c, _m, t in run_scores(session, run.id)} for run in (a, b)}
     items = {run.id: {i.label: _item_fields(i) for i in run_items(session, run.id)} for run in (a, b)}
     return a, b, rules.compare(totals[a.id], totals[b.id], items[a.id], items[b.id], cut)
@@ -89,6 +99,12 @@ class RunPage:
     sitting: Sitting
     items: list[ScoringRunItem]
     siblings: list[RunRow]  # every run of the same sitting
+    paper_title: str = ""
+
+    @property
+    def same_paper(self) -> list[RunRow]:
+        """The other runs this run can be compared with: those of the same paper."""
+        return [r for r in self.siblings if r.exam_paper_id == self.run.exam_paper_id]
 
     @property
     def kept(self) -> list[ScoringRunItem]:
@@ -97,19 +113,22 @@ class RunPage:
 
 def run_page(session: Session, actor: Actor, run_id: int) -> RunPage:
     run = get_run(session, actor, run_id)
+    paper = session.get(ExamPaper, run.exam_paper_id)
     return RunPage(run, session.get(Sitting, run.sitting_id), run_items(session, run.id),
-                   runs(session, actor, run.sitting_id))
+                   runs(session, actor, run.sitting_id), paper.title if paper else "")
 
 
-def sitting_page(session: Session, actor: Actor, sitting_id: int) -> tuple[Sitting, list[RunRow]]:
+def sitting_page(session: Session, actor: Actor, sitting_id: int) -> tuple[Sitting, list[RunRow], list[tuple[int, str]]]:
+    """The sitting, its runs, and the papers its candidates sat (a run scores one of them)."""
     from assessment.delivery.services import require_not_candidate_in
+    from scoring.runs.services import papers_sat
 
     require_role(actor, Role.EXAMINER)
     sitting = session.get(Sitting, sitting_id)
     if sitting is None or sitting.is_practice:
         raise NotFound("There is no such sitting.")
     require_not_candidate_in(session, actor, sitting)
-    return sitting, runs(session, actor, sitting_id)
+    return sitting, runs(session, actor, sitting_id), papers_sat(session, sitting_id)
 
 
 @dataclass(frozen=True)

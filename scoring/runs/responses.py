@@ -51,13 +51,17 @@ class SittingAnswers:
     answers: dict[tuple[int, int], object]  # (attempt id, slot) → final answer (absent: never answered)
 
 
-def sitting_answers(session: Session, sitting_id: int, now: dt.datetime) -> SittingAnswers:
-    """Every attempt of the sitting with its state at ``now``, the slots they share, and each
-    slot's final answer."""
-    ids = select(Attempt.id).where(Attempt.sitting_id == sitting_id)
+def sitting_answers(session: Session, sitting_id: int, now: dt.datetime,
+                    exam_paper_id: int | None = None) -> SittingAnswers:
+    """Every attempt of the sitting (of one paper, when ``exam_paper_id`` is given) with its state
+    at ``now``, the slots they share, and each slot's final answer."""
+    which = [Attempt.sitting_id == sitting_id]
+    if exam_paper_id is not None:
+        which.append(Attempt.exam_paper_id == exam_paper_id)
+    ids = select(Attempt.id).where(*which)
     rows = session.execute(select(Attempt.id, Attempt.candidate_id, Attempt.exam_paper_id, Attempt.started_at,
                                   Attempt.duration_s, Attempt.extra_time_pct)
-                           .where(Attempt.sitting_id == sitting_id).order_by(Attempt.id)).all()
+                           .where(*which).order_by(Attempt.id)).all()
     events: dict[int, list[replay.Event]] = defaultdict(list)
     for attempt_id, kind, at, payload in session.execute(
             select(AttemptEvent.attempt_id, AttemptEvent.kind, AttemptEvent.occurred_at, AttemptEvent.payload)

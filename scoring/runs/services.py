@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from core.roles import Actor, Role, require_role
-from assessment.delivery.models import Sitting
+from assessment.delivery.models import Attempt, Sitting
 from assessment.delivery.replay import AttemptState
 from assessment.delivery.services import require_not_candidate_in
-from item_bank.models import ItemVersion
+from item_bank.models import ExamPaper, ItemVersion
 from scoring.psychometrics import distractor_analysis, item_analysis, mark_response
 from scoring.runs import quality, rules
 from scoring.runs.models import ScoringRun, ScoringRunItem, ScoringRunScore
@@ -142,16 +142,45 @@ def _cell_key(answer) -> str:
     return json.dumps(answer, sort_keys=True) if not isinstance(answer, str) else "s:" + answer
 
 
+def papers_sat(session: Session, sitting_id: int) -> list[tuple[int, str]]:
+    """(paper id, title) of every paper the sitting's candidates sat, by id."""
+    return [tuple(row) for row in session.execute(
+        select(ExamPaper.id, ExamPaper.title).where(ExamPaper.id.in_(
+            select(Attempt.exam_paper_id).where(Attempt.sitting_id == sitting_id))).order_by(ExamPaper.id))]
+
+
+def _paper_to_score(session: Session, sitting: Sitting, exam_paper_id: int | None) -> int | None:
+    """The paper a run analyses: required when the candidates sat more than one (parallel
+    papers are scored one at a time; each run is of one paper)."""
+    sat = papers_sat(session, sitting.id)
+    if exam_paper_id is None:
+        if len(sat) > 1:
+            names = "; ".join(f"{title} (paper {paper_id})" for paper_id, title in sat)
+            raise ValidationFailed("The run cannot be made", [FieldProblem(
+                "exam_paper_id", f"This sitting's candidates sat {len(sat)} papers ({names}): choose the paper to "
+                                 "score. A run analyses one paper")])
+        return None
+    if exam_paper_id not in {paper_id for paper_id, _title in sat}:
+        raise ValidationFailed("The run cannot be made", [FieldProblem(
+            "exam_paper_id", f"No candidate of this sitting sat paper {exam_paper_id}: choose one of the papers "
+                             "they sat")])
+    return exam_paper_id
+
+
 def run_scoring(session: Session, *, actor: Actor, sitting_id: int, now: dt.datetime, exclude=(),
-                rekey: dict | None = None, second_keys: dict | None = None, reason: str = "") -> ScoringRun:
+                rekey: dict | None = None, second_keys: dict | None = None, reason: str = "",
+                exam_paper_id: int | None = None) -> ScoringRun:
     """Score the sitting's ended attempts and store the run. ``exclude`` lists item labels,
     ``rekey`` maps a label to a corrected key written as text (``rules.parse_key``), ``second_keys``
-    maps a single-best-answer item's label to the other options it accepts ("B" or "B,D")."""
+    maps a single-best-answer item's label to the other options it accepts ("B" or "B,D").
+    ``exam_paper_id`` chooses the paper when the candidates sat parallel papers (required then;
+    optional otherwise): the run scores only the attempts of that paper."""
     rekey, second_keys = dict(rekey or {}), dict(second_keys or {})
     exclude = list(dict.fromkeys(exclude))
     sitting = _sitting_for_scoring(session, actor, sitting_id)
+    exam_paper_id = _paper_to_score(session, sitting, exam_paper_id)
 
-    read = sitting_answers(session, sitting.id, now)
+    read = sitting_answers(session, sitting.id, now, exam_paper_id)
     still_open = [a for a in read.attempts if a.state.is_open]
     if still_open:
         raise Conflict(f"{len(still_open)} attempt(s) of this sitting are still open; score it once every attempt "
@@ -160,9 +189,8 @@ def run_scoring(session: Session, *, actor: Actor, sitting_id: int, now: dt.date
     if len(scored) < 2:
         raise Conflict("A scoring run needs at least 2 ended attempts that were not voided.")
     papers = {a.exam_paper_id for a in scored}
-    if len(papers) > 1:
-        raise Conflict("This sitting used more than one paper; a scoring run analyses one paper at a time, and "
-                       "this platform does not yet score parallel papers.")
+    if len(papers) > 1:  # a guard: _paper_to_score has chosen one paper when the candidates sat several
+        raise Conflict("The attempts of this sitting used more than one paper: choose the paper to score.")
     if read.layout is None:
         raise Conflict("The attempts of this sitting do not share one set of items, so they cannot be scored "
                        "as one paper.")
@@ -246,7 +274,8 @@ def run_scoring(session: Session, *, actor: Actor, sitting_id: int, now: dt.date
     fixed = quality.fixed_statistics(x, labels, testlets, titles, [items[j].max_mark for j in kept])
     notes.extend(fixed["dependence"].get("notes", []))  # categories merged for the partial credit model
 
-    previous = session.scalar(select(ScoringRun.id).where(ScoringRun.sitting_id == sitting.id)
+    previous = session.scalar(select(ScoringRun.id).where(ScoringRun.sitting_id == sitting.id,
+                                                          ScoringRun.exam_paper_id == next(iter(papers)))
                               .order_by(ScoringRun.id.desc()).limit(1))
     dist = summary.distribution
     run = ScoringRun(
@@ -301,7 +330,7 @@ def run_scoring(session: Session, *, actor: Actor, sitting_id: int, now: dt.date
                            "marks": marks, "constructed_marks": cr_rows[i], "total": float(totals[i])})
     session.execute(insert(ScoringRunScore), score_rows)
     audit.record(session, actor=actor, action="scoring.run", target_type="scoring_run", target_id=run.id,
-                 after={"sitting": sitting.id, "provisional": provisional,
+                 after={"sitting": sitting.id, "paper": run.exam_paper_id, "provisional": provisional,
                         "settings": {k: v for k, v in run.settings.items() if k != STATISTICS},
                         "reason": run.reason}, now=now)
     _record_statistics(session, actor, run, sitting, item_rows, now)
@@ -337,7 +366,7 @@ def rerun(session: Session, *, actor: Actor, run_id: int, now: dt.datetime, excl
                               **(rekey or {})},
                        second_keys={**{label: ",".join(keys) for label, keys in settings.get("second_keys", {}).items()},
                                     **(second_keys or {})},
-                       reason=reason)
+                       reason=reason, exam_paper_id=run.exam_paper_id)
 
 
 def _key_text(key) -> str:

@@ -63,12 +63,13 @@ def sittings():
 @bp.route("/scoring/sittings/<int:sitting_id>/runs", methods=["GET", "POST"])
 @roles_required(Role.EXAMINER)
 def sitting_runs(sitting_id: int):
-    sitting, rows = queries.sitting_page(db.session(), current_actor(), sitting_id)
+    sitting, rows, papers = queries.sitting_page(db.session(), current_actor(), sitting_id)
     form = FirstRunForm()
+    form.offer(papers)
     if form.validate_on_submit():
         try:
             run = services.run_scoring(db.session(), actor=current_actor(), sitting_id=sitting_id, now=utcnow(),
-                                       reason=form.reason.data or "")
+                                       reason=form.reason.data or "", exam_paper_id=form.chosen_paper())
         except ValidationFailed as error:
             _add_problems(form, error)
         except Conflict as error:  # attempts still open, too few candidates: said above the button
@@ -79,7 +80,8 @@ def sitting_runs(sitting_id: int):
                   "success")
             return redirect(url_for("scoring_runs.run_detail", run_id=run.id))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("scoring/runs/sitting_runs.html", sitting=sitting, rows=rows, form=form), status
+    return render_template("scoring/runs/sitting_runs.html", sitting=sitting, rows=rows, form=form,
+                           papers=papers), status
 
 
 @bp.get("/scoring/runs/<int:run_id>")
@@ -134,8 +136,12 @@ def compare(run_id: int):
                 raise ValueError
         except ValueError:
             cut, problem = None, f"Enter a pass mark between 0 and {page.run.max_score:g}"
-    result = None
+    result, other_problem = None, ""
     if other is not None:
-        _a, _b, result = queries.compare_runs(db.session(), current_actor(), run_id, other, cut)
+        try:
+            _a, _b, result = queries.compare_runs(db.session(), current_actor(), run_id, other, cut)
+        except ValidationFailed as error:  # another sitting's or another paper's run: said beside the choice
+            other_problem = error.message
     return render_template("scoring/runs/compare.html", page=page, other=other, result=result, cut=cut,
-                           cut_text=cut_text, problem=problem), 422 if problem else 200
+                           cut_text=cut_text, problem=problem, other_problem=other_problem), \
+        422 if problem or other_problem else 200

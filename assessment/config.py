@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     # to "whole" or "half" marks. Copied to a sitting when its marking opens.
     "MARKING_TOLERANCE": 1,
     "MARKING_ROUNDING": "whole",
+    # DIF reports: each of the two groups compared needs at least this many consenting candidates,
+    # so that no small group is exposed.
+    "DIF_MIN_GROUP": 30,
 }
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}

@@ -2,6 +2,8 @@
 from core.audit import AuditEntry  # noqa: F401
 from core.db import Base
 from assessment.accounts.models import LoginAttempt, PasswordResetToken, RoleGrant, User  # noqa: F401
+from assessment.accounts.monitoring.models import (  # noqa: F401
+    MonitoringAnswer, MonitoringConsent, MonitoringOption, MonitoringQuestion)
 from assessment.delivery.models import (  # noqa: F401
     AdjustmentRequest, Attempt, AttemptEvent, AttemptSlot, Booking, ResponseStep, Sitting, SittingPaper)
 from core.notifications import Notification  # noqa: F401

@@ -1,0 +1,1 @@
+"""Equality monitoring: questions the exam board asks, candidates' consented answers, for DIF."""

@@ -61,6 +61,9 @@ def load_demo(session: Session, *, now: dt.datetime, password: str | None, hash_
                              roles=roles, now=now, hash_profile=hash_profile)
         outcome.created.append(email)
     outcome.case_studies_created = load_demo_bank(session, now=now)
+    from assessment.accounts.monitoring.services import seed_default_questions
+
+    seed_default_questions(session, now=now)  # equality monitoring: the default questions, all asked
     load_demo_papers_and_sittings(session, now=now)
     if with_scored_sitting:
         from assessment.demo_scoring import load_finished_sitting

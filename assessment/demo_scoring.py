@@ -187,5 +187,49 @@ def load_finished_sitting(session: Session, *, now: dt.datetime, hash_profile: s
                           _justification(first, script.max_mark), at)
         marking.give_mark(session, people[SECOND_MARKER].actor, script.id, Round.SECOND, second,
                           _justification(second, script.max_mark), at + dt.timedelta(days=1))
-    runs.run_scoring(session, actor=examiner.actor, sitting_id=sitting.id, now=sat_at + 14 * day)
+    run = runs.run_scoring(session, actor=examiner.actor, sitting_id=sitting.id, now=sat_at + 14 * day)
+    _monitoring_answers(session, run, now=sat_at - 20 * day)
     return True
+
+
+def _pick(rng: random.Random, options: list[tuple[str, float]]) -> str:
+    return rng.choices([value for value, _w in options], weights=[w for _v, w in options])[0]
+
+
+def _monitoring_answers(session: Session, run, *, now: dt.datetime) -> None:
+    """Most simulated candidates consent to equality monitoring and answer (a few "Prefer not to
+    say"). One item is planted with DIF: candidates who got it wrong are more often female, so
+    female candidates do worse on it than male candidates of the same total, and the DIF report
+    of the run by sex classifies it C."""
+    from assessment.accounts.monitoring import services as monitoring
+    from assessment.accounts.models import User
+    from assessment.accounts.monitoring.models import MonitoringQuestion
+    from scoring.runs.queries import run_items, run_scores
+
+    monitoring.seed_default_questions(session, now=now)
+    asked = list(session.scalars(select(MonitoringQuestion).where(MonitoringQuestion.is_asked)))
+    options = {q.key: {o.value: o.id for o in q.options} for q in asked}
+    questions = {q.key: q.id for q in asked}
+    items = run_items(session, run.id)
+    planted = next(j for j, item in enumerate(items) if item.item_type == "sba" and not item.is_excluded
+                   and item.facility is not None and 0.4 < item.facility < 0.8 and "possible_miskey" not in item.flags)
+    rng = random.Random(SEED + 1)
+    for n, (candidate_id, marks, _total) in enumerate(run_scores(session, run.id)):
+        if rng.random() < 0.15:
+            continue  # no consent: nothing is asked or kept
+        user = session.get(User, candidate_id)
+        at = now + dt.timedelta(minutes=n)
+        monitoring.give_consent(session, actor=user.actor, now=at)
+        right = (marks[planted] or 0) > 0
+        answers = {
+            "sex": _pick(rng, [("female", 0.35 if right else 0.75), ("male", 0.62 if right else 0.22),
+                               ("prefer_not_to_say", 0.03)]),
+            "age_band": _pick(rng, [("under_25", 0.05), ("25_34", 0.25), ("35_44", 0.3), ("45_54", 0.25),
+                                    ("55_64", 0.12), ("65_plus", 0.01), ("prefer_not_to_say", 0.02)]),
+            "ethnic_group": _pick(rng, [("asian", 0.1), ("black", 0.06), ("mixed", 0.03), ("white", 0.76),
+                                        ("other", 0.02), ("prefer_not_to_say", 0.03)]),
+            "disability": _pick(rng, [("yes", 0.12), ("no", 0.84), ("prefer_not_to_say", 0.04)]),
+            "first_language_english": _pick(rng, [("yes", 0.86), ("no", 0.12), ("prefer_not_to_say", 0.02)]),
+        }
+        monitoring.save_answers(session, actor=user.actor, now=at, answers={
+            questions[key]: options[key][value] for key, value in answers.items() if key in questions})

@@ -15,7 +15,7 @@ from core.cli import one_line_errors
 from core.clock import utcnow
 from core.errors import ValidationFailed
 from core.roles import SYSTEM
-from scoring.runs import exports, queries, rules, services
+from scoring.runs import dif, exports, queries, rules, services
 
 scoring_cli = AppGroup("scoring", help="Scoring runs: score a sitting, compare runs, export the numbers.")
 
@@ -158,3 +158,28 @@ def quality_command(run_id, cut, as_json):
             click.echo(f"  Subkoviak: agreement {_fmt(d['subkoviak']['agreement'])}, kappa {_fmt(d['subkoviak']['kappa'])}")
         for note in d["notes"]:
             click.echo(f"  Note: {note}")
+
+
+@scoring_cli.command("dif")
+@click.option("--run", "run_id", type=int, required=True)
+@click.option("--question", "question_key", required=True, metavar="KEY", help="A monitoring question's key (e.g. sex).")
+@click.option("--reference", required=True, metavar="VALUE", help="The reference group: an answer's value.")
+@click.option("--focal", required=True, metavar="VALUE", help="The focal group: an answer's value.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@one_line_errors
+def dif_command(run_id, question_key, reference, focal, as_json):
+    """Mantel–Haenszel DIF of every item of a run between two groups of consenting candidates."""
+    from flask import current_app
+
+    report = dif.dif_report(db.session(), SYSTEM, run_id, question_key=question_key, reference=reference, focal=focal,
+                            min_group=current_app.config["DIF_MIN_GROUP"])
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2))
+        return
+    click.echo(f"Run {run_id}, {report.question_text} {report.focal_label} (focal, {report.n_focal}) against "
+               f"{report.reference_label} (reference, {report.n_reference}), matched on the run's total")
+    click.echo(f"{'item':<10}{'category':<10}{'odds ratio':>12}{'D-DIF':>9}{'chi-square':>12}{'p':>9}{'SMD/SD':>9}")
+    for r in report.rows:
+        click.echo(f"{r.label:<10}{(r.category or '—') + r.direction:<10}{_fmt(r.odds_ratio):>12}{_fmt(r.d_dif):>9}"
+                   f"{_fmt(r.chi_square):>12}{_fmt(r.p_value):>9}{_fmt(r.smd_ratio):>9}")
+    click.echo(f"Moderate to large DIF (C or CC): {', '.join(r.label for r in report.large) or 'none'}")

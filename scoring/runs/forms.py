@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import Form, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -46,3 +46,22 @@ class NewRunForm(FlaskForm):
             self.key.errors = [*self.key.errors, "Enter the key"]
             ok = False
         return ok
+
+
+class DifForm(Form):
+    """The DIF report's choices, read from the query string (a report changes nothing: no CSRF)."""
+
+    question = SelectField("Monitoring question", choices=[], validators=[Optional()])
+    reference = SelectField("Reference group", choices=[], validators=[Optional()],
+                            description="Usually the largest group.")
+    focal = SelectField("Focal group", choices=[], validators=[Optional()],
+                        description="The group whose fairness is checked against the reference group.")
+
+    def offer(self, choices) -> None:
+        """``choices``: (question, its options without "Prefer not to say") pairs."""
+        self.question.choices = [SelectChoice("", "Choose a question")] + [
+            SelectChoice(q.key, q.text) for q, _options in choices]
+        options = next((opts for q, opts in choices if q.key == self.question.data), [])
+        for field in (self.reference, self.focal):
+            field.choices = [SelectChoice("", f"Choose the {field.name} group")] + [
+                SelectChoice(o.value, o.label) for o in options]

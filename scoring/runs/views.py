@@ -3,7 +3,7 @@ statistics, the score distribution), a new run with a decision and its reason, a
 by side. Views parse, load, call one service, commit once."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
@@ -13,9 +13,9 @@ from core.errors import Conflict, ValidationFailed
 from core.roles import Role
 from core.web import current_actor, roles_required
 from item_bank.statistics.flags import flag_label  # the same words as the item's page
-from scoring.runs import charts, queries, services
+from scoring.runs import charts, dif, queries, services
 from scoring.runs.quality import flag_sentence
-from scoring.runs.forms import FirstRunForm, NewRunForm
+from scoring.runs.forms import DifForm, FirstRunForm, NewRunForm
 
 bp = Blueprint("scoring_runs", __name__)
 
@@ -145,3 +145,27 @@ def compare(run_id: int):
     return render_template("scoring/runs/compare.html", page=page, other=other, result=result, cut=cut,
                            cut_text=cut_text, problem=problem, other_problem=other_problem), \
         422 if problem or other_problem else 200
+
+
+@bp.get("/scoring/runs/<int:run_id>/dif")
+@roles_required(Role.EXAMINER)
+def dif_report(run_id: int):
+    page = queries.run_page(db.session(), current_actor(), run_id)
+    form = DifForm(request.args)
+    form.offer(dif.dif_choices(db.session(), current_actor(), run_id))
+    report, status = None, 200
+    if form.question.data and form.reference.data and form.focal.data:
+        try:
+            report = dif.dif_report(db.session(), current_actor(), run_id, question_key=form.question.data,
+                                    reference=form.reference.data, focal=form.focal.data,
+                                    min_group=current_app.config["DIF_MIN_GROUP"])
+        except ValidationFailed as error:
+            _add_problems(form, error)
+            status = 422
+    elif request.args.get("show") and form.question.data:
+        for field in (form.reference, form.focal):
+            if not field.data:
+                field.errors = [*field.errors, f"Choose the {field.name} group"]
+        status = 422
+    return render_template("scoring/runs/dif.html", page=page, form=form, report=report,
+                           min_group=current_app.config["DIF_MIN_GROUP"]), status

@@ -14,6 +14,7 @@ ROUTES = {
     "scoring_runs.run_detail": Route("/scoring/runs/{scoring_run_id}", EXAMINER),
     "scoring_runs.new_run": Route("/scoring/runs/{scoring_run_id}/new", EXAMINER),
     "scoring_runs.compare": Route("/scoring/runs/{scoring_run_id}/compare?other={scoring_run_id}", EXAMINER),
+    "scoring_runs.dif_report": Route("/scoring/runs/{scoring_run_id}/dif", EXAMINER),
 }
 
 

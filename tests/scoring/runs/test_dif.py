@@ -162,9 +162,11 @@ def test_page(client, db, planted, login_as):
     assert f'href="/scoring/runs/{run.id}/dif"' in client.get(f"/scoring/runs/{run.id}").text
     page = client.get(f"/scoring/runs/{run.id}/dif")
     assert page.status_code == 200 and "What is your sex?" in page.text and 'name="reference"' not in page.text
-    page = client.get(f"/scoring/runs/{run.id}/dif?show=1&question=sex")
-    assert page.status_code == 422 and "Choose the reference group" in page.text  # asked to choose the groups
-    assert 'name="reference"' in page.text and "Prefer not to say" not in page.text.split('name="reference"')[1]
+    page = client.get(f"/scoring/runs/{run.id}/dif?question=sex")  # "Choose the groups"
+    assert page.status_code == 200 and 'name="reference"' in page.text and 'name="show"' in page.text
+    assert "Prefer not to say" not in page.text.split('name="reference"')[1]
+    page = client.get(f"/scoring/runs/{run.id}/dif?show=1&question=sex")  # "Show the DIF report" with no groups
+    assert page.status_code == 422 and 'href="#reference"' in page.text and 'href="#focal"' in page.text
     report = client.get(f"/scoring/runs/{run.id}/dif?show=1&question=sex&reference=male&focal=female")
     assert report.status_code == 200 and "Items with moderate to large DIF (1)" in report.text
     item = run.items[0]

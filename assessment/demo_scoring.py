@@ -115,6 +115,7 @@ def load_finished_sitting(session: Session, *, now: dt.datetime, hash_profile: s
     from scoring.marking.rules import Pool, Round
     from scoring.psychometrics.simulate import simulate_rasch
     from scoring.runs import services as runs
+    from scoring.cut_scores import demo as cut_scores_demo
 
     if session.scalar(select(Sitting.id).where(Sitting.title == FINISHED_SITTING_TITLE)) is not None:
         return False
@@ -188,4 +189,5 @@ def load_finished_sitting(session: Session, *, now: dt.datetime, hash_profile: s
         marking.give_mark(session, people[SECOND_MARKER].actor, script.id, Round.SECOND, second,
                           _justification(second, script.max_mark), at + dt.timedelta(days=1))
     runs.run_scoring(session, actor=examiner.actor, sitting_id=sitting.id, now=sat_at + 14 * day)
+    cut_scores_demo.record_demo_decision(session, sitting.id, examiner, people[FIRST_MARKER], now=sat_at + 16 * day)
     return True

@@ -128,7 +128,9 @@ def equate(old: Paper, new: Paper, old_cut: float, link: Link | str = Link.ANCHO
     free = _calibrate(new, "new")
     free_d = dict(zip(free.items, (float(v) for v in free.difficulty)))
     mm = mean_mean_link(base_d, free_d, common)
-    if link is Link.ANCHORED:
+    if link is Link.ANCHORED and len(common) == len(new.labels):
+        new_d = {label: base_d[label] for label in common}  # every item is an anchor: nothing to estimate
+    elif link is Link.ANCHORED:
         anchored = _calibrate(new, "new", anchors={label: base_d[label] for label in common})
         new_d = dict(zip(anchored.items, (float(v) for v in anchored.difficulty)))
     else:

@@ -31,7 +31,7 @@ def _helpers():
         return "—" if value is None or value != value else f"{100 * value:.1f}%"
 
     return {"number": number, "marks": marks, "percent": percent, "method_names": rules.METHOD_NAMES,
-            "rounding_names": rules.ROUNDING_NAMES, "link_names": LINK_NAMES, "Status": rules.Status}
+            "rounding_names": rules.ROUNDING_NAMES, "link_names": LINK_NAMES}
 
 
 def _add_problems(form, error: ValidationFailed) -> None:

@@ -98,7 +98,11 @@ class EquateForm(FlaskForm):
     class Meta:
         csrf = False
 
-    from_run = SelectField("Earlier run whose standard was approved", choices=[],
-                           validators=[InputRequired("Choose the earlier run")])
+    from_run = SelectField("Earlier run whose standard was approved", choices=[], validate_choice=False,
+                           validators=[InputRequired("Choose the earlier run")])  # the page says why a run will not do
+
+    def validate_from_run(self, field):
+        if not str(field.data or "").isdigit():
+            raise ValueError("Choose the earlier run")
     link = RadioField("Link the papers by", choices=[SelectChoice(l.value, LINK_NAMES[l]) for l in Link],
                       default=Link.ANCHORED.value, validators=[InputRequired("Choose how to link the papers")])

@@ -35,3 +35,22 @@ def test_statuses_latest_approved_stands_per_run():
              DecisionFacts(4, 11, True), DecisionFacts(5, 11, True), DecisionFacts(6, 12, False)]
     assert statuses(facts) == {1: Status.APPROVED, 2: Status.SUPERSEDED, 3: Status.AWAITING,
                                4: Status.SUPERSEDED, 5: Status.APPROVED, 6: Status.AWAITING}
+
+
+def test_the_exercise_prefill_hook_reads_the_exercises_package_when_it_is_there(monkeypatch):
+    import sys
+    import types
+    from collections import namedtuple
+
+    import scoring.standard_setting
+    from scoring.cut_scores.queries import ExerciseCutChoice, exercise_cuts
+
+    monkeypatch.delitem(sys.modules, "scoring.standard_setting.queries", raising=False)
+    if not hasattr(scoring.standard_setting, "queries"):
+        assert exercise_cuts(None, 1) == []  # not on this branch yet: nothing is pre-filled
+    ExerciseCut = namedtuple("ExerciseCut", "method cut standard_error round")
+    fake = types.ModuleType("scoring.standard_setting.queries")
+    fake.exercise_cuts = lambda session, exercise_id: [ExerciseCut("angoff", 30.25, 1.1, 2)]
+    monkeypatch.setitem(sys.modules, "scoring.standard_setting.queries", fake)
+    monkeypatch.setattr(scoring.standard_setting, "queries", fake, raising=False)
+    assert exercise_cuts(None, 7) == [ExerciseCutChoice("angoff", 30.25, 1.1, 2)]

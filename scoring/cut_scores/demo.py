@@ -49,7 +49,7 @@ def record_demo_decision(session: Session, sitting_id: int, decider, approver, n
     if run is None:
         _finish_marking(session, sitting_id, decider, now)
         run = runs.run_scoring(session, actor=decider.actor, sitting_id=sitting_id, now=now + dt.timedelta(minutes=5),
-                               reason="Marking finished: the third marker's marks are in.")
+                               reason="After the third mark")
         if run.is_provisional:
             return False
     decision = services.record_decision(

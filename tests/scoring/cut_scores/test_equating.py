@@ -43,8 +43,11 @@ def test_hand_computable_two_item_case():
         assert result.shift == pytest.approx(0.0, abs=1e-9)  # both calibrations are centred on the same items
         assert [a.displacement for a in result.anchors] == pytest.approx([2 * h, -2 * h])
         assert [a.old_difficulty for a in result.anchors] == pytest.approx([-h, h])
-    # A cut of 1.5: solve σ(θ + h) + σ(θ − h) = 1.5 by hand. With u = e^θ and c = e^h = √3:
-    # uc/(1 + uc) + u/(c + u) = 1.5  ⇔  u²c − 1.5(1 + c²)u... solved numerically below from the definition.
+    # A cut of 1.5: with u = e^θ and c = e^h = √3, uc/(1 + uc) + u/(c + u) = 1.5 is the quadratic
+    # (c/2)u² − (1 + c²)/2·u − 3c/2 = 0, whose positive root gives θ = ln u.
+    c = math.sqrt(3)
+    u = ((1 + c * c) / 2 + math.sqrt(((1 + c * c) / 2) ** 2 + 4 * (c / 2) * (3 * c / 2))) / c
+    assert math.log(u) == pytest.approx(float(theta_for_score(1.5, [-h, h])[0]), abs=1e-9)
     theta = float(theta_for_score(1.5, [-h, h])[0])
     assert expit(theta + h) + expit(theta - h) == pytest.approx(1.5, abs=1e-12)
     result = equate(old, new, 1.5, Link.MEAN_MEAN, min_anchors=2)

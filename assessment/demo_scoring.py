@@ -1,7 +1,9 @@
 """The demo's finished sitting: simulated candidates sit the demo paper through the real delivery
 services (with the clock moved into the past), two demo markers double-mark the written answers
 through the real marking services (one disagreement is left for the third marker, the demo
-examiner), and the demo examiner makes a scoring run. Skipped when the sitting already exists, so
+examiner), and the demo examiner makes a scoring run (provisional). The cut-score demo
+(``scoring.cut_scores.demo``) then gives that third mark, makes a final run and records an approved
+decision on it. Skipped when the sitting already exists, so
 loading twice changes nothing.
 
 The candidates come from the engine's seeded simulator (Rasch abilities; each item's difficulty from

@@ -130,6 +130,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(marking_bp)
     from assessment.accounts.monitoring.views import bp as monitoring_bp
     app.register_blueprint(monitoring_bp)
+    from scoring.cut_scores.views import bp as cut_scores_bp
+    app.register_blueprint(cut_scores_bp)
 
     from assessment.cli import register_commands
 

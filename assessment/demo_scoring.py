@@ -1,7 +1,9 @@
 """The demo's finished sitting: simulated candidates sit the demo paper through the real delivery
 services (with the clock moved into the past), two demo markers double-mark the written answers
 through the real marking services (one disagreement is left for the third marker, the demo
-examiner), and the demo examiner makes a scoring run. Skipped when the sitting already exists, so
+examiner), and the demo examiner makes a scoring run (provisional). The cut-score demo
+(``scoring.cut_scores.demo``) then gives that third mark, makes a final run and records an approved
+decision on it. Skipped when the sitting already exists, so
 loading twice changes nothing.
 
 The candidates come from the engine's seeded simulator (Rasch abilities; each item's difficulty from
@@ -115,6 +117,7 @@ def load_finished_sitting(session: Session, *, now: dt.datetime, hash_profile: s
     from scoring.marking.rules import Pool, Round
     from scoring.psychometrics.simulate import simulate_rasch
     from scoring.runs import services as runs
+    from scoring.cut_scores import demo as cut_scores_demo
 
     if session.scalar(select(Sitting.id).where(Sitting.title == FINISHED_SITTING_TITLE)) is not None:
         return False
@@ -189,6 +192,7 @@ def load_finished_sitting(session: Session, *, now: dt.datetime, hash_profile: s
                           _justification(second, script.max_mark), at + dt.timedelta(days=1))
     run = runs.run_scoring(session, actor=examiner.actor, sitting_id=sitting.id, now=sat_at + 14 * day)
     _monitoring_answers(session, run, now=sat_at - 20 * day)
+    cut_scores_demo.record_demo_decision(session, sitting.id, examiner, people[FIRST_MARKER], now=sat_at + 16 * day)
     return True
 
 

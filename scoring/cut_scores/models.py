@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Enum, Float, ForeignKey, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime
+from scoring.cut_scores.rules import Method
+
+CUT_SCORE_METHOD = Enum(Method, native_enum=False, create_constraint=True, name="cut_score_method", length=40,
+                        values_callable=lambda e: [m.value for m in e], validate_strings=True)
 
 
 class CutScoreDecision(Base):
@@ -24,7 +28,7 @@ class CutScoreDecision(Base):
     scoring_run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id", ondelete="RESTRICT"), index=True)
     exercise_id: Mapped[int | None] = mapped_column(
         ForeignKey("standard_setting_exercises.id", ondelete="RESTRICT"), index=True)
-    method: Mapped[str] = mapped_column(String(40))
+    method: Mapped[Method] = mapped_column(CUT_SCORE_METHOD)
     raw_cut: Mapped[float] = mapped_column(Float)
     standard_error: Mapped[float | None] = mapped_column(Float)
     policy: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -32,6 +36,9 @@ class CutScoreDecision(Base):
     reasons: Mapped[str] = mapped_column(Text)
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # For method "equated": where the standard came from (the earlier run and its approved decision,
+    # the link, θ, the anchors and their displacement), as ``equating.Equated.as_dict`` gives it.
+    equating: Mapped[dict | None] = mapped_column(JSON)
 
 
 class CutScoreApproval(Base):

@@ -150,6 +150,22 @@ def set_pass_mark(session: Session, actor: Actor, sitting_id: int, pass_mark: fl
     return setting
 
 
+def apply_approved_pass_mark(session: Session, actor: Actor, sitting_id: int, pass_mark: float,
+                             now: dt.datetime, decision_id: int) -> MarkingSetting:
+    """The pass mark of an approved cut-score decision (``scoring.cut_scores``), set by the approving
+    examiner, who need not lead the sitting's marking: the board's decision outranks the lead's."""
+    _sitting(session, sitting_id)
+    require_role(actor, Role.EXAMINER)
+    setting = ensure_setting(session, actor, sitting_id, now)
+    before = setting.pass_mark
+    setting.pass_mark, setting.updated_by_id, setting.updated_at = pass_mark, actor.user_id, now
+    session.flush()
+    audit.record(session, actor=actor, action="marking.pass_mark", target_type="sitting", target_id=sitting_id,
+                 before={"pass_mark": before}, after={"pass_mark": pass_mark, "cut_score_decision": decision_id},
+                 now=now)
+    return setting
+
+
 def give_mark(session: Session, actor: Actor, script_id: int, round_: Round | str, mark: float,
               justification: str, now: dt.datetime, *, reason: str = "") -> Mark:
     """Append one mark. Refuses (and writes nothing): a marker without the allocation, their own
@@ -208,5 +224,5 @@ def seed_script(session: Session, actor: Actor, source_script_id: int, now: dt.d
     return seed
 
 
-__all__ = ["allocate", "give_mark", "open_queue", "seed_script", "set_pass_mark", "sync_scripts", "withdraw"]
+__all__ = ["allocate", "apply_approved_pass_mark", "give_mark", "open_queue", "seed_script", "set_pass_mark", "sync_scripts", "withdraw"]
 

@@ -36,18 +36,26 @@ def test_the_demo_has_a_finished_double_marked_and_scored_sitting_and_loads_once
     answers = [r.answer for a in attempts[:50] for r in delivery.final_responses(db, a.id, NOW)]
     assert any(answer in (None, "", [], {}) for answer in answers)  # some responses are omitted
 
-    # Double marking: every written answer has a first and a second mark; exactly one awaits a third.
+    # Double marking: every written answer has a first and a second mark; before any pass mark, exactly
+    # one awaited a third (the demo examiner gave it, for the final run the cut-score decision needs).
     outcomes = marking_queries.script_outcomes(db, sitting.id)
     assert len(outcomes) > N_CANDIDATES
-    statuses = [outcome.status for outcome in outcomes.values()]
-    assert statuses.count(Status.AWAITING_THIRD) == 1
-    assert set(statuses) == {Status.RESOLVED, Status.AWAITING_THIRD}
+    assert {outcome.status for outcome in outcomes.values()} == {Status.RESOLVED, Status.AWAITING_THIRD}
+    assert len(db.scalars(select(Mark).where(Mark.round == Round.THIRD)).all()) == 1
+    # Once the approved pass mark is known, marks either side of it wait for the third marker.
     examiner = find_user_by_email(db, "examiner@example.org")
     queue = marking_queries.queue_for(db, examiner.actor, sitting.id)
-    assert [(e.round, e.is_done) for e in queue] == [(Round.THIRD, False)]
+    assert queue and {(e.round, e.is_done) for e in queue} == {(Round.THIRD, False), (Round.THIRD, True)}
 
-    # A provisional run (the third mark is outstanding), its statistics in the bank, a flagged item.
-    run = db.scalar(select(ScoringRun).where(ScoringRun.sitting_id == sitting.id))
+    # A provisional run (the third mark was outstanding), its statistics in the bank, a flagged item;
+    # then a final run carrying the demo's approved cut-score decision.
+    from scoring.cut_scores.queries import approved_decision
+    final = db.scalar(select(ScoringRun).where(ScoringRun.sitting_id == sitting.id,
+                                               ScoringRun.is_provisional.is_(False)))
+    decision = approved_decision(db, sitting.id)
+    assert decision.scoring_run_id == final.id and decision.method == "angoff"
+    assert decision.pass_mark == 33.0 and decision.decided_by_id == examiner.id
+    run = db.scalar(select(ScoringRun).where(ScoringRun.sitting_id == sitting.id).order_by(ScoringRun.id))
     assert run.n_candidates == N_CANDIDATES and run.is_provisional and run.outstanding_scripts == 1
     assert run.alpha is not None and run.alpha > 0.5
     # Yen's Q3 is reported: categories of written and partly-right items that no informative

@@ -97,7 +97,7 @@ class SittingDecisions:
 
 
 def sitting_decisions(session: Session, actor: Actor, sitting_id: int) -> SittingDecisions:
-    sitting, runs = run_queries.sitting_page(session, actor, sitting_id)
+    sitting, runs, _papers = run_queries.sitting_page(session, actor, sitting_id)
     return SittingDecisions(sitting, decisions(session, actor, sitting_id),
                             [r for r in runs if not r.is_provisional], [r for r in runs if r.is_provisional],
                             approved_decision(session, sitting_id))

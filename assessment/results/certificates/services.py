@@ -118,7 +118,7 @@ def revoke(session: Session, *, actor: Actor, code: str, reason: str, now: dt.da
     require_role(actor, Role.EXAMINER)
     problem = rules.reason_problem(reason)
     if problem:
-        raise ValidationFailed(problem, [FieldProblem("reason", problem)])
+        raise ValidationFailed("The certificate was not revoked", [FieldProblem("reason", problem)])
     certificate = queries.certificate_by_code(session, code)
     if session.scalar(select(CertificateEvent.id).where(CertificateEvent.certificate_id == certificate.id,
                                                        CertificateEvent.kind == rules.EventKind.REVOKED)):

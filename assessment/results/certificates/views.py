@@ -94,7 +94,7 @@ def detail(code: str):
             services.revoke(db.session(), actor=current_actor(), code=view.code, reason=form.reason.data,
                             now=utcnow())
         except ValidationFailed as error:
-            form.reason.errors = [*form.reason.errors, error.message]
+            form.reason.errors = [*form.reason.errors, *(p.message for p in error.problems)]
         except Conflict as error:
             form.form_errors.append(error.message)
         else:

@@ -50,10 +50,7 @@ def verify(code: str):
         return _not_found()
     if view.code != code:  # typed in another case or without hyphens: the one address of the certificate
         return redirect(url_for("certificates.verify", code=view.code))
-    issuer = services.current_issuer()
-    return render_template("certificates/verify.html", c=view,
-                           credential_url=issuer.url(url_for("certificates.credential", code=view.code)),
-                           did_url=issuer.url(url_for("certificates.did_document")))
+    return render_template("certificates/verify.html", c=view)
 
 
 @bp.get("/verify/<code>/credential")

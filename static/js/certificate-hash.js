@@ -30,7 +30,9 @@ function start(root) {
       return;
     }
     const digest = hex(await window.crypto.subtle.digest("SHA-256", await file.arrayBuffer()));
-    if (digest === expected) {
+    if (digest === expected && root.dataset.status !== "valid") {
+      say(box, `This file is the PDF we issued (its SHA-256 is ${digest}), but the certificate is ${root.dataset.status}: see its status above.`, false);
+    } else if (digest === expected) {
       say(box, `This file is the PDF we issued: its SHA-256 is ${digest}.`, true);
     } else {
       say(box, `This file is not the PDF we issued: its SHA-256 is ${digest}, not the one above. It may have been edited.`, false);

@@ -128,5 +128,8 @@ def test_anyone_checks_a_certificate_the_candidate_downloads_it_and_an_examiner_
     page.goto(f"/verify/{code}")
     expect(page.locator(".summary-list")).to_contain_text("Revoked")
     expect(page.locator(".summary-list")).to_contain_text("The exam was sat by someone else.")
-    expect(page.locator(".notice--error")).to_contain_text("must not be relied on")
+    expect(page.locator(".notice--error").first).to_contain_text("must not be relied on")
+    page.get_by_label("PDF to check").set_input_files(
+        files=[{"name": "certificate.pdf", "mimeType": "application/pdf", "buffer": issued_pdf}])
+    expect(page.locator("#pdf-check-result")).to_contain_text("but the certificate is revoked")
     page.checked("public-revoked")

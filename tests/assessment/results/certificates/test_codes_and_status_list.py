@@ -109,3 +109,17 @@ def test_status_folds_revocation_over_supersession():
 def test_a_revocation_needs_a_reason(reason, problem):
     found = rules.reason_problem(reason)
     assert (found is None) if problem is None else (problem in found)
+
+
+def test_keys_are_numbered_made_once_and_never_overwritten(tmp_path):
+    from assessment.results.certificates.keys import Keyring
+
+    ring = Keyring(tmp_path / "keys")
+    first = ring.current()
+    assert first.number == 1 and Keyring(tmp_path / "keys").current().private_key.public_key().public_bytes_raw() \
+        == first.private_key.public_key().public_bytes_raw()
+    assert ring.rotate().number == 2 and ring.current().number == 2
+    assert [k.number for k in ring.keys()] == [1, 2]
+    # Two processes making the same key: the second uses the first one's file.
+    again = ring._create(2)
+    assert again.private_key.public_key().public_bytes_raw() == ring.keys()[1].private_key.public_key().public_bytes_raw()

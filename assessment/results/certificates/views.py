@@ -50,7 +50,9 @@ def verify(code: str):
         return _not_found()
     if view.code != code:  # typed in another case or without hyphens: the one address of the certificate
         return redirect(url_for("certificates.verify", code=view.code))
-    return render_template("certificates/verify.html", c=view)
+    response = Response(render_template("certificates/verify.html", c=view))
+    response.headers["X-Robots-Tag"] = "noindex"  # a name is shown to whoever has the code, not to search engines
+    return response
 
 
 @bp.get("/verify/<code>/credential")

@@ -19,7 +19,7 @@ def _sign_in(client, user):
 
 def test_the_public_page_works_signed_out_and_shows_name_date_status_and_hash(client, issued):
     response = client.get(f"/verify/{issued[0].code}")
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.headers["X-Robots-Tag"] == "noindex"
     page = response.get_data(as_text=True)
     for text in ("Ada Lovelace", "4 December 2026", "Valid", issued[0].pdf_sha256, "not uploaded"):
         assert text in page

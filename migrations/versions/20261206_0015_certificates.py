@@ -1,4 +1,4 @@
-"""certificates and their events (append-only); the signing keys live in the instance folder and the
+"""certificates, their PDF documents (rendered on first need) and their events (append-only); the signing keys live in the instance folder and the
 status list is derived from the events, so neither has a table
 
 Revision ID: 0015
@@ -16,7 +16,7 @@ down_revision = '0014'
 branch_labels = None
 depends_on = None
 
-TABLES = ("certificates", "certificate_events")
+TABLES = ("certificates", "certificate_documents", "certificate_events")
 
 
 def upgrade() -> None:
@@ -29,8 +29,6 @@ def upgrade() -> None:
     sa.Column('candidate_name', sa.String(length=200), nullable=False),
     sa.Column('passed_on', sa.Date(), nullable=False),
     sa.Column('status_index', sa.Integer(), nullable=False),
-    sa.Column('pdf', sa.LargeBinary(), nullable=False),
-    sa.Column('pdf_sha256', sa.String(length=64), nullable=False),
     sa.Column('credential', sa.Text(), nullable=False),
     sa.Column('issued_by_id', sa.Integer(), nullable=True),
     sa.Column('issued_at', core.db.UTCDateTime(timezone=True), nullable=False),
@@ -47,6 +45,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_certificates_candidate_id'), ['candidate_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_certificates_release_id'), ['release_id'], unique=False)
 
+    op.create_table('certificate_documents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('certificate_id', sa.Integer(), nullable=False),
+    sa.Column('pdf', sa.LargeBinary(), nullable=False),
+    sa.Column('pdf_sha256', sa.String(length=64), nullable=False),
+    sa.Column('rendered_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['certificate_id'], ['certificates.id'], name=op.f('fk_certificate_documents_certificate_id_certificates'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_certificate_documents')),
+    sa.UniqueConstraint('certificate_id', name=op.f('uq_certificate_documents_certificate_id'))
+    )
     op.create_table('certificate_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('certificate_id', sa.Integer(), nullable=False),
@@ -78,6 +86,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_certificate_events_certificate_id'))
 
     op.drop_table('certificate_events')
+    op.drop_table('certificate_documents')
     with op.batch_alter_table('certificates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_certificates_release_id'))
         batch_op.drop_index(batch_op.f('ix_certificates_candidate_id'))

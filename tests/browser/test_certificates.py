@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -19,8 +20,9 @@ pytestmark = pytest.mark.browser
 _ids = itertools.count(1)
 
 
-def _issued_certificate(live, tag: str) -> tuple[str, str, bytes]:
-    """A released sitting in which a new candidate passed, and their certificate: (code, e-mail, PDF)."""
+def _issued_certificate(live, tag: str) -> tuple[str, str]:
+    """A released sitting in which a new candidate passed, and their certificate: (code, e-mail). Its
+    PDF is not made yet: the first page that needs it makes it."""
     from assessment.accounts import services as accounts
     from assessment.results.certificates import services
     from core import db
@@ -37,14 +39,26 @@ def _issued_certificate(live, tag: str) -> tuple[str, str, bytes]:
                                          hash_profile="fast")
         release = make_release(session, examiner, [candidate], ["pass"])
         [certificate] = services.issue_for_release(session, release, examiner.actor, utcnow())
-        code, pdf = certificate.code, certificate.pdf
+        code = certificate.code
         session.commit()
-    return code, email, pdf
+        assert _stored_pdf(live, code) is None
+    return code, email
+
+
+def _stored_pdf(live, code: str) -> bytes | None:
+    from sqlalchemy import select
+
+    from assessment.results.certificates.models import Certificate, CertificateDocument
+    from core import db
+
+    with live.app.app_context():
+        return db.session().scalar(select(CertificateDocument.pdf).join(
+            Certificate, Certificate.id == CertificateDocument.certificate_id).where(Certificate.code == code))
 
 
 def test_anyone_checks_a_certificate_the_candidate_downloads_it_and_an_examiner_revokes_it(page, live, tmp_path):
     tag = f"{next(_ids)}{page.checked.prefix[-8:]}".replace("-", "")
-    code, email, issued_pdf = _issued_certificate(live, tag)
+    code, email = _issued_certificate(live, tag)
     name = f"Charlotte Certified {tag}"
 
     # Signed out, keyboard only: a mistyped code first (one symbol wrong, caught by the check symbol).
@@ -69,6 +83,8 @@ def test_anyone_checks_a_certificate_the_candidate_downloads_it_and_an_examiner_
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Certificate {code}")
     expect(page.locator(".summary-list")).to_contain_text(name)
     expect(page.locator(".summary-list")).to_contain_text("Valid")
+    expect(page.locator("#issued-hash")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
+    issued_pdf = _stored_pdf(live, code)  # the page's first showing made the PDF and stored it
     expected_hash = hashlib.sha256(issued_pdf).hexdigest()
     expect(page.locator("#issued-hash")).to_have_text(expected_hash)
     page.checked("public-page")
@@ -101,7 +117,7 @@ def test_anyone_checks_a_certificate_the_candidate_downloads_it_and_an_examiner_
     path = tmp_path / "downloaded.pdf"
     download_info.value.save_as(path)
     downloaded = path.read_bytes()
-    assert hashlib.sha256(downloaded).hexdigest() == expected_hash
+    assert downloaded == issued_pdf and hashlib.sha256(downloaded).hexdigest() == expected_hash
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(downloaded)).pages)
     assert name in text and code in text
     page.get_by_role("button", name="Sign out").click()

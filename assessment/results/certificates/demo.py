@@ -1,8 +1,8 @@
 """Demo certificates: issued for the demo sitting's release, as the release service would.
 
 ``load_demo_certificates`` is called after the results demo has released the finished demo sitting.
-Loading twice changes nothing (``issue_for_release`` is idempotent). Each certificate is a PDF made
-by WeasyPrint (about half a second each), so a release with many passes takes a while."""
+Loading twice changes nothing (``issue_for_release`` is idempotent). No PDF is made here: each is
+rendered on first need (or by ``cop certificates render --pending``), so loading the demo stays quick."""
 from __future__ import annotations
 
 import datetime as dt

@@ -1,6 +1,8 @@
-"""Tables of certificates. Both are append-only: a certificate is what the register told the world,
-exactly as issued (its PDF bytes, their SHA-256 and its signed credential); what happened to it later
-(revoked, superseded) is an event appended beside it, with who, when and why."""
+"""Tables of certificates. All three are append-only: a certificate is what the register told the
+world, exactly as issued (its code, its status-list index and its signed credential); its PDF is a
+document rendered once, on first need, and kept beside it (the very bytes every later download
+serves, and their SHA-256); what happened to it later (revoked, superseded) is an event appended
+beside it, with who, when and why."""
 from __future__ import annotations
 
 import datetime as dt
@@ -31,11 +33,25 @@ class Certificate(Base):
     candidate_name: Mapped[str] = mapped_column(String(200))
     passed_on: Mapped[dt.date] = mapped_column(Date)
     status_index: Mapped[int] = mapped_column(Integer, unique=True)
-    pdf: Mapped[bytes] = mapped_column(LargeBinary)
-    pdf_sha256: Mapped[str] = mapped_column(String(64))
     credential: Mapped[str] = mapped_column(Text)  # the VC-JWT as issued
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class CertificateDocument(Base):
+    """A certificate's PDF, rendered once (on its first download, its first showing on the
+    verification page or the examiners' page, or by ``cop certificates render``) and frozen: every
+    later download serves these bytes, and the public page shows their SHA-256. One per certificate
+    (the unique constraint settles two first requests at once)."""
+
+    __tablename__ = "certificate_documents"
+    __append_only__ = True
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id", ondelete="RESTRICT"), unique=True)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    rendered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class CertificateEvent(Base):

@@ -1,6 +1,10 @@
 """Certificate pages: the public verification page (signed out works), the credential, the status
 list and the issuer's DID document; the examiners' list and revocation; the candidate's own
-certificates and their PDF. Views parse, load, authorise, call one service, commit once."""
+certificates and their PDF. Views parse, load, authorise, call one service, commit once.
+
+A certificate's PDF is rendered the first time a page needs it (the public page and the examiners'
+page show its SHA-256; the candidate downloads it): ``services.document_for`` in the request's own
+short transaction, committed at once; from then on the stored bytes are served."""
 from __future__ import annotations
 
 import json
@@ -44,12 +48,16 @@ def verify_form():
 
 @bp.get("/verify/<code>")
 def verify(code: str):
+    session = db.session()
     try:
-        view = queries.public_view(db.session(), code)
+        certificate = queries.certificate_by_code(session, code)
     except NotFound:
         return _not_found()
-    if view.code != code:  # typed in another case or without hyphens: the one address of the certificate
-        return redirect(url_for("certificates.verify", code=view.code))
+    if certificate.code != code:  # typed in another case or without hyphens: the one address of the certificate
+        return redirect(url_for("certificates.verify", code=certificate.code))
+    services.document_for(session, certificate, utcnow())  # its first showing renders the PDF whose hash it shows
+    session.commit()
+    view = queries.public_view(session, certificate.code)
     response = Response(render_template("certificates/verify.html", c=view))
     response.headers["X-Robots-Tag"] = "noindex"  # a name is shown to whoever has the code, not to search engines
     return response
@@ -87,6 +95,10 @@ def index():
 @roles_required(Role.EXAMINER)
 def detail(code: str):
     view, events = queries.certificate_detail(db.session(), current_actor(), code)
+    if request.method == "GET" and view.pdf_sha256 is None:  # show the hash of the PDF, made now if need be
+        services.document_for(db.session(), queries.certificate_by_code(db.session(), view.code), utcnow())
+        db.session().commit()
+        view, events = queries.certificate_detail(db.session(), current_actor(), code)
     form = RevokeForm()
     if form.validate_on_submit():
         try:
@@ -114,7 +126,13 @@ def mine():
 @bp.get("/my/certificates/<code>.pdf")
 @roles_required(Role.CANDIDATE)
 def pdf(code: str):
-    certificate = queries.own_pdf(db.session(), current_actor(), code)
-    response = Response(certificate.pdf, mimetype="application/pdf")
+    session = db.session()
+    certificate = queries.own_certificate(session, current_actor(), code)
+    document = services.document_for(session, certificate, utcnow())  # the first download renders it
+    if document is None:
+        raise NotFound("This certificate was revoked or superseded before its PDF was made, so there is no PDF of it.")
+    data = document.pdf
+    session.commit()
+    response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
     return response

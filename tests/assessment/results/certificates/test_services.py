@@ -1,5 +1,6 @@
-"""Issuing certificates for a release (one per pass, idempotent, superseded by a new release),
-the PDF (its text, its SHA-256), and revocation (an examiner, with reasons, once)."""
+"""Issuing certificates for a release (one per pass, idempotent, superseded by a new release; no PDF
+made), the PDF made once on first need (its text, its SHA-256, frozen, one row however many ask
+first), and revocation (an examiner, with reasons, once)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from assessment.results.certificates import queries, services
-from assessment.results.certificates.models import Certificate, CertificateEvent
+from assessment.results.certificates.models import Certificate, CertificateDocument, CertificateEvent
 from assessment.results.certificates.rules import Status
 from core.audit import AuditEntry
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -25,7 +26,67 @@ def test_one_certificate_per_pass(issued, people):
     assert ada.candidate_name == "Ada Lovelace" and cy.candidate_name == "Cy O’Brien"
     assert ada.passed_on == dt.date(2026, 12, 4)  # the release's day in London
     assert ada.code != cy.code and ada.status_index != cy.status_index
-    assert ada.pdf_sha256 == hashlib.sha256(ada.pdf).hexdigest()
+
+
+def _documents(db) -> list[CertificateDocument]:
+    return db.scalars(select(CertificateDocument).order_by(CertificateDocument.id)).all()
+
+
+def test_issuing_renders_no_pdf(db, release, people, issuer, monkeypatch):
+    from assessment.results.certificates import pdf
+
+    def no_rendering(**_):
+        raise AssertionError("issuing rendered a PDF")
+
+    monkeypatch.setattr(pdf, "certificate_pdf", no_rendering)
+    issued = services.issue_for_release(db, release, people["examiner"].actor, NOW, issuer=issuer)
+    assert len(issued) == 2 and all(c.credential for c in issued)
+    assert _documents(db) == []
+
+
+def test_the_pdf_is_rendered_once_on_first_need_and_then_frozen(db, issued, issuer, monkeypatch):
+    from assessment.results.certificates import pdf
+
+    first = services.document_for(db, issued[0], NOW, issuer=issuer)
+    assert first.certificate_id == issued[0].id and first.rendered_at == NOW
+    assert first.pdf.startswith(b"%PDF-") and first.pdf_sha256 == hashlib.sha256(first.pdf).hexdigest()
+    assert [d.id for d in _documents(db)] == [first.id]
+    assert queries.public_view(db, issued[0].code).pdf_sha256 == first.pdf_sha256
+    assert queries.public_view(db, issued[1].code).pdf_sha256 is None  # not needed yet, not made
+
+    monkeypatch.setattr(pdf, "certificate_pdf", lambda **_: pytest.fail("a stored PDF was rendered again"))
+    again = services.document_for(db, issued[0], NOW + dt.timedelta(days=1), issuer=issuer)
+    assert again.id == first.id and again.pdf == first.pdf and again.rendered_at == NOW
+
+
+def test_two_first_requests_at_once_store_one_pdf(db, issued, issuer, monkeypatch):
+    # The other request stored its PDF after ours looked and before ours inserted: ours hits the unique
+    # constraint, is dropped, and theirs is served.
+    theirs = services.document_for(db, issued[0], NOW, issuer=issuer)
+    real_lookup, calls = services._stored_document, []
+
+    def lookup(session, certificate_id):
+        calls.append(certificate_id)
+        return None if len(calls) == 1 else real_lookup(session, certificate_id)  # the first look misses theirs
+
+    monkeypatch.setattr(services, "_stored_document", lookup)
+    served = services.document_for(db, issued[0], NOW + dt.timedelta(seconds=1), issuer=issuer)
+    assert served.id == theirs.id and served.pdf == theirs.pdf and len(calls) == 2
+    assert [d.id for d in _documents(db)] == [theirs.id]
+
+
+def test_a_certificate_revoked_before_its_pdf_was_made_gets_none(db, issued, people, issuer):
+    services.revoke(db, actor=people["examiner"].actor, code=issued[0].code, reason="Fraud", now=NOW)
+    assert services.document_for(db, issued[0], NOW, issuer=issuer) is None
+    assert _documents(db) == []
+    assert [c.id for c in queries.pending_documents(db)] == [issued[1].id]
+
+
+def test_a_pdf_made_before_revocation_is_kept(db, issued, people, issuer):
+    made = services.document_for(db, issued[0], NOW, issuer=issuer)
+    services.revoke(db, actor=people["examiner"].actor, code=issued[0].code, reason="Fraud", now=NOW)
+    assert services.document_for(db, issued[0], NOW, issuer=issuer).id == made.id
+    assert queries.public_view(db, issued[0].code).pdf_sha256 == made.pdf_sha256
 
 
 def test_the_date_of_the_pass_is_the_release_day_in_london(db, people, issuer):
@@ -72,16 +133,17 @@ def test_a_new_release_supersedes_the_old_certificates_and_issues_new_ones(db, r
     assert queries.revoked_indexes(db) == {c.status_index for c in issued}
 
 
-def test_the_pdf_has_the_name_the_date_and_the_code(issued):
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(issued[1].pdf)).pages)
+def test_the_pdf_has_the_name_the_date_and_the_code(db, issued, issuer):
+    document = services.document_for(db, issued[1], NOW, issuer=issuer)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(document.pdf)).pages)
     assert "Cy O’Brien" in text
     assert "4 December 2026" in text
     assert issued[1].code in text
     assert f"https://register.example.org/verify/{issued[1].code}" in text
 
 
-def test_the_pdf_is_tagged_and_archival(issued):
-    reader = PdfReader(io.BytesIO(issued[0].pdf))
+def test_the_pdf_is_tagged_and_archival(db, issued, issuer):
+    reader = PdfReader(io.BytesIO(services.document_for(db, issued[0], NOW, issuer=issuer).pdf))
     assert reader.trailer["/Root"]["/MarkInfo"]["/Marked"]
     assert "/OutputIntents" in reader.trailer["/Root"]  # PDF/A's colour profile
     assert b"pdfaid" in reader.trailer["/Root"]["/Metadata"].get_object().get_data()
@@ -145,9 +207,9 @@ def test_only_an_administrator_rotates_the_key(db, issuer, people):
 
 
 def test_a_candidate_gets_only_their_own_pdf(db, issued, people):
-    assert queries.own_pdf(db, people["ada"].actor, issued[0].code).id == issued[0].id
+    assert queries.own_certificate(db, people["ada"].actor, issued[0].code).id == issued[0].id
     with pytest.raises(NotFound):
-        queries.own_pdf(db, people["cy"].actor, issued[0].code)
+        queries.own_certificate(db, people["cy"].actor, issued[0].code)
     assert [c.code for c in queries.certificates_of(db, people["cy"].id)] == [issued[1].code]
 
 
@@ -157,3 +219,6 @@ def test_demo_certificates_are_issued_for_the_current_release(db, release, peopl
     made = load_demo_certificates(db, now=NOW, issuer=issuer)
     assert [c.candidate_id for c in made] == [people["ada"].id, people["cy"].id]
     assert [c.id for c in load_demo_certificates(db, now=NOW, issuer=issuer)] == [c.id for c in made]
+    # Quick to load, because no PDF is made: each is rendered on first need.
+    assert _documents(db) == []
+    assert [c.id for c in queries.pending_documents(db)] == [c.id for c in made]

@@ -3,10 +3,13 @@ its hash, the examiners' list and revocation, the candidate's own certificates."
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
+from sqlalchemy import func, select
 
 from assessment.results.certificates import services
+from assessment.results.certificates.models import CertificateDocument
 from core.roles import Role
 from tests.assessment.results.certificates.conftest import NOW
 
@@ -17,14 +20,43 @@ def _sign_in(client, user):
         flask_session["_fresh"] = True
 
 
-def test_the_public_page_works_signed_out_and_shows_name_date_status_and_hash(client, issued):
+def _documents(db) -> int:
+    return db.scalar(select(func.count()).select_from(CertificateDocument))
+
+
+def _page_hash(page: str) -> str:
+    return re.search(r'id="issued-hash">([0-9a-f]{64})<', page).group(1)
+
+
+def test_the_public_page_works_signed_out_and_shows_name_date_status_and_hash(client, db, issued):
+    assert _documents(db) == 0
     response = client.get(f"/verify/{issued[0].code}")
     assert response.status_code == 200 and response.headers["X-Robots-Tag"] == "noindex"
     page = response.get_data(as_text=True)
-    for text in ("Ada Lovelace", "4 December 2026", "Valid", issued[0].pdf_sha256, "not uploaded"):
+    stored = db.scalar(select(CertificateDocument))  # its first showing made the PDF whose hash it shows
+    assert stored.certificate_id == issued[0].id and _documents(db) == 1
+    for text in ("Ada Lovelace", "4 December 2026", "Valid", stored.pdf_sha256, "not uploaded"):
         assert text in page
     assert "Cy O" not in page  # nothing of another certificate
     assert "<script>" not in page and 'src="/static/js/certificate-hash.js"' in page
+
+
+def test_the_first_download_renders_the_pdf_and_the_second_serves_the_same_bytes(client, db, issued, people,
+                                                                                   monkeypatch):
+    from assessment.results.certificates import pdf
+
+    _sign_in(client, people["ada"])
+    assert _documents(db) == 0
+    first = client.get(f"/my/certificates/{issued[0].code}.pdf")
+    assert first.status_code == 200 and first.mimetype == "application/pdf"
+    assert f"certificate-{issued[0].code}.pdf" in first.headers["Content-Disposition"]
+    stored = db.scalar(select(CertificateDocument))
+    assert stored.certificate_id == issued[0].id and stored.pdf == first.get_data() and _documents(db) == 1
+    monkeypatch.setattr(pdf, "certificate_pdf", lambda **_: pytest.fail("the stored PDF was rendered again"))
+    second = client.get(f"/my/certificates/{issued[0].code}.pdf")
+    assert second.status_code == 200 and second.get_data() == first.get_data() and _documents(db) == 1
+    page = client.get(f"/verify/{issued[0].code}").get_data(as_text=True)
+    assert _page_hash(page) == hashlib.sha256(first.get_data()).hexdigest() == stored.pdf_sha256
 
 
 def test_the_hash_on_the_page_is_the_hash_of_the_downloaded_pdf_and_an_edited_pdf_differs(client, issued, people):
@@ -32,9 +64,8 @@ def test_the_hash_on_the_page_is_the_hash_of_the_downloaded_pdf_and_an_edited_pd
     _sign_in(client, people["ada"])
     download = client.get(f"/my/certificates/{issued[0].code}.pdf")
     assert download.status_code == 200 and download.mimetype == "application/pdf"
-    assert f"certificate-{issued[0].code}.pdf" in download.headers["Content-Disposition"]
     pdf = download.get_data()
-    assert hashlib.sha256(pdf).hexdigest() in page
+    assert hashlib.sha256(pdf).hexdigest() == _page_hash(page)
     edited = pdf.replace(b"/Producer", b"/Producex", 1) if b"/Producer" in pdf else pdf + b"\n"
     assert edited != pdf and hashlib.sha256(edited).hexdigest() not in page
 
@@ -81,6 +112,22 @@ def test_an_examiner_revokes_from_the_page_and_the_public_page_says_so(client, i
     client.post("/logout")
     public = client.get(f"/verify/{issued[0].code}").get_data(as_text=True)
     assert "Revoked" in public and "Obtained by impersonation" in public and "must not be relied on" in public
+
+
+def test_the_examiners_page_shows_the_hash_of_the_pdf_made_on_first_need(client, db, issued, people):
+    _sign_in(client, people["examiner"])
+    page = client.get(f"/certificates/{issued[1].code}").get_data(as_text=True)
+    stored = db.scalar(select(CertificateDocument))
+    assert stored.certificate_id == issued[1].id and stored.pdf_sha256 in page
+
+
+def test_a_certificate_revoked_before_its_pdf_was_made_has_none(client, db, issued, people):
+    services.revoke(db, actor=people["examiner"].actor, code=issued[0].code, reason="Fraud", now=NOW)
+    page = client.get(f"/verify/{issued[0].code}").get_data(as_text=True)
+    assert "no PDF of this certificate was made before it was revoked" in page and "PDF to check" not in page
+    _sign_in(client, people["ada"])
+    response = client.get(f"/my/certificates/{issued[0].code}.pdf")
+    assert response.status_code == 404 and _documents(db) == 0
 
 
 def test_a_revocation_without_a_reason_is_refused_beside_the_field(client, db, issued, people):

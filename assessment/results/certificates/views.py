@@ -13,6 +13,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 
 from assessment.results.certificates import codes, credentials, queries, services
 from assessment.results.certificates.forms import RevokeForm, VerifyForm
+from assessment.results.certificates.rules import Status
 from core import db
 from core.clock import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -95,7 +96,7 @@ def index():
 @roles_required(Role.EXAMINER)
 def detail(code: str):
     view, events = queries.certificate_detail(db.session(), current_actor(), code)
-    if request.method == "GET" and view.pdf_sha256 is None:  # show the hash of the PDF, made now if need be
+    if request.method == "GET" and view.pdf_sha256 is None and view.status is Status.VALID:  # its PDF, made now
         services.document_for(db.session(), queries.certificate_by_code(db.session(), view.code), utcnow())
         db.session().commit()
         view, events = queries.certificate_detail(db.session(), current_actor(), code)

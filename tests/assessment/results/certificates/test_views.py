@@ -124,7 +124,7 @@ def test_the_examiners_page_shows_the_hash_of_the_pdf_made_on_first_need(client,
 def test_a_certificate_revoked_before_its_pdf_was_made_has_none(client, db, issued, people):
     services.revoke(db, actor=people["examiner"].actor, code=issued[0].code, reason="Fraud", now=NOW)
     page = client.get(f"/verify/{issued[0].code}").get_data(as_text=True)
-    assert "no PDF of this certificate was made before it was revoked" in page and "PDF to check" not in page
+    assert "None: this certificate was revoked before a PDF of it was made" in page and "PDF to check" not in page
     _sign_in(client, people["ada"])
     response = client.get(f"/my/certificates/{issued[0].code}.pdf")
     assert response.status_code == 404 and _documents(db) == 0

@@ -132,6 +132,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(monitoring_bp)
     from scoring.cut_scores.views import bp as cut_scores_bp
     app.register_blueprint(cut_scores_bp)
+    from assessment.results.certificates.views import bp as certificates_bp
+    app.register_blueprint(certificates_bp)
 
     from assessment.cli import register_commands
 

@@ -91,6 +91,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(marking_cli)
     from scoring.cut_scores.cli import cutscores_cli
     app.cli.add_command(cutscores_cli)
+    from assessment.results.certificates.cli import certificates_cli
+    app.cli.add_command(certificates_cli)
 
 
 def _create_app(*_args, **_kwargs):

@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": 0,  # how many reverse proxies set X-Forwarded-For
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     "UPLOAD_FOLDER": None,  # default: instance/uploads (outside the web root)
+    # The register's certificate signing keys (Ed25519 PEM files, mode 0600): default
+    # instance/certificate-keys. The issuer's did:web and every published address come from BASE_URL.
+    "CERTIFICATE_KEY_FOLDER": None,
     "VIRUS_SCAN_COMMAND": None,  # e.g. "clamdscan --no-summary {path}"; None = no scan
     "DEMO_PASSWORD": None,
     # Double marking: two marks this far apart (or closer) agree, and their mean is rounded half up
@@ -113,6 +116,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None, en
         raise ConfigError(f"MARKING_TOLERANCE must be a number of marks, 0 or more, not {config['MARKING_TOLERANCE']!r}")
     if not config["UPLOAD_FOLDER"]:
         config["UPLOAD_FOLDER"] = str(instance_path / "uploads")
+    if not config["CERTIFICATE_KEY_FOLDER"]:
+        config["CERTIFICATE_KEY_FOLDER"] = str(instance_path / "certificate-keys")
     if not config["SECRET_KEY"]:
         if config["TESTING"]:
             config["SECRET_KEY"] = "testing-only-not-secret"

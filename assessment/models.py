@@ -17,5 +17,6 @@ from item_bank.statistics.models import ItemStatistic  # noqa: F401
 from scoring.standard_setting.models import StandardSettingExercise  # noqa: F401
 from scoring.cut_scores.models import CutScoreApproval, CutScoreDecision  # noqa: F401
 from assessment.results.models import CandidateResult, ResultRelease  # noqa: F401
+from assessment.results.certificates.models import Certificate, CertificateDocument, CertificateEvent  # noqa: F401
 
 metadata = Base.metadata

@@ -150,6 +150,8 @@ def pytest_configure(config):
     folder = tempfile.mkdtemp(prefix=f"cop-test-uploads-{os.getpid()}-")
     os.environ["COP_UPLOAD_FOLDER"] = folder  # overrides the value a worker inherits from the controller
     config.cop_upload_folder = folder
+    # Certificate signing keys likewise: a folder per process, never the checkout's instance folder.
+    os.environ["COP_CERTIFICATE_KEY_FOLDER"] = os.path.join(folder, "certificate-keys")
 
 
 def pytest_unconfigure(config):

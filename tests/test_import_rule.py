@@ -49,6 +49,11 @@ PURE_UNITS = (
     "scoring.runs.quality",
     "scoring.cut_scores.rules",
     "scoring.cut_scores.equating",
+    "assessment.results.certificates.codes",
+    "assessment.results.certificates.statuslist",
+    "assessment.results.certificates.jose",
+    "assessment.results.certificates.keys",
+    "assessment.results.certificates.credentials",
 )
 PURE_MODULE_NAMES = {"rules.py", "policy.py", "item_types.py", "replay.py", "assembly.py", "sanitise.py"}
 FORBIDDEN_IN_PURE = ("flask", "flask_login", "flask_wtf", "flask_sqlalchemy", "sqlalchemy", "alembic", "werkzeug",

@@ -38,6 +38,9 @@ TAMPER = {
     "result_releases": "pass_mark = 1",
     "candidate_results": "outcome = 'pass'",
     "monitoring_consents": "action = 'withdrawn'",
+    "certificates": "candidate_name = 'Tampered'",
+    "certificate_events": "reason = 'tampered'",
+    "certificate_documents": "pdf_sha256 = 'tampered'",
 }
 
 
@@ -119,7 +122,22 @@ def evidence(db, make_case_study, make_sitting, make_user):
     consent = MonitoringConsent(candidate_id=candidate.id, action="given", statement_version="test", occurred_at=NOW)
     db.add(consent)
     db.flush()
-    return {"monitoring_consents": consent, "cut_score_decisions": decision, "cut_score_approvals": approval, "result_releases": release,
+    from assessment.results.certificates.models import Certificate, CertificateDocument, CertificateEvent
+    certificate = Certificate(code="COP-0000-0000-0000", release_id=release.id, candidate_result_id=result.id,
+                              candidate_id=candidate.id, candidate_name="Evidence Candidate", passed_on=NOW.date(),
+                              status_index=7, credential="a.b.c",
+                              issued_by_id=None, issued_at=NOW)
+    db.add(certificate)
+    db.flush()
+    certificate_document = CertificateDocument(certificate_id=certificate.id, pdf=b"%PDF-", pdf_sha256="0" * 64,
+                                               rendered_at=NOW)
+    certificate_event = CertificateEvent(certificate_id=certificate.id, kind="revoked", reason="Evidence",
+                                         actor_id=None, actor_label="system", at=NOW)
+    db.add_all([certificate_document, certificate_event])
+    db.flush()
+    return {"monitoring_consents": consent, "certificates": certificate, "certificate_events": certificate_event,
+            "certificate_documents": certificate_document,
+            "cut_score_decisions": decision, "cut_score_approvals": approval, "result_releases": release,
             "candidate_results": result, "item_statistics": statistic, "script_marks": mark, "scoring_runs": run, "scoring_run_items": run_item,
             "scoring_run_scores": run_score,
             "audit_entries": entry, "login_attempts": login, "response_steps": step, "attempt_events": event,

@@ -1,0 +1,43 @@
+"""JOSE compact serialisation (RFC 7515) with EdDSA over Ed25519 (RFC 8037): sign a JSON payload,
+and the public key as a JWK. Verification lives in the tests, written independently.
+
+Pure: no Flask, no SQLAlchemy; ``cryptography`` does the signing.
+"""
+from __future__ import annotations
+
+import base64
+import json
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _json_bytes(value: dict) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def public_jwk(public_key: Ed25519PublicKey) -> dict:
+    """The public key as an OKP JWK (RFC 8037 §2)."""
+    raw = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return {"kty": "OKP", "crv": "Ed25519", "x": b64url(raw)}
+
+
+def sign_compact(payload: dict, private_key: Ed25519PrivateKey, *, kid: str, typ: str, cty: str | None = None) -> str:
+    """``header.payload.signature``, each base64url without padding; ``alg`` is EdDSA."""
+    header = {"alg": "EdDSA", "kid": kid, "typ": typ}
+    if cty:
+        header["cty"] = cty
+    signing_input = b64url(_json_bytes(header)) + "." + b64url(_json_bytes(payload))
+    signature = private_key.sign(signing_input.encode("ascii"))
+    return signing_input + "." + b64url(signature)
+
+
+def unverified_parts(token: str) -> tuple[dict, dict]:
+    """The header and payload of a compact JWS, NOT verified (for showing, never for trusting)."""
+    header, payload, _signature = token.split(".")
+    return (json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4))),
+            json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))

@@ -35,6 +35,17 @@ DEFAULTS: dict[str, Any] = {
     # to "whole" or "half" marks. Copied to a sitting when its marking opens.
     "MARKING_TOLERANCE": 1,
     "MARKING_ROUNDING": "whole",
+    # Mail (core.mail): SMTP when SMTP_HOST is set (STARTTLS unless SMTP_TLS is false), else each
+    # message is written as an .eml file to MAIL_FOLDER (default instance/mail). `cop mail send` delivers.
+    "SMTP_HOST": None,
+    "SMTP_PORT": 587,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_TLS": True,
+    "MAIL_FROM": "Certificate of Proficiency <no-reply@localhost>",
+    "MAIL_FOLDER": None,
+    # Results: a candidate who fails may book a sitting again this many days after the release.
+    "RESULTS_RESIT_INTERVAL_DAYS": 90,
 }
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}

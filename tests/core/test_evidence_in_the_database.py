@@ -37,6 +37,7 @@ TAMPER = {
     "cut_score_approvals": "comment = 'tampered'",
     "result_releases": "pass_mark = 1",
     "candidate_results": "outcome = 'pass'",
+    "examiner_result_decisions": "reasons = 'tampered'",
 }
 
 
@@ -114,7 +115,13 @@ def evidence(db, make_case_study, make_sitting, make_user):
                              max_score=1.0, pass_mark=1.0, outcome="fail", theme_feedback={})
     db.add(result)
     db.flush()
-    return {"cut_score_decisions": decision, "cut_score_approvals": approval, "result_releases": release,
+    from assessment.results.models import ExaminerResultDecision
+    withheld = ExaminerResultDecision(sitting_id=sitting.id, attempt_id=attempt.id, action="withhold",
+                                      reasons="Awaiting the invigilation review", decided_by_id=invigilator.id,
+                                      decided_at=NOW)
+    db.add(withheld)
+    db.flush()
+    return {"examiner_result_decisions": withheld, "cut_score_decisions": decision, "cut_score_approvals": approval, "result_releases": release,
             "candidate_results": result, "item_statistics": statistic, "script_marks": mark, "scoring_runs": run, "scoring_run_items": run_item,
             "scoring_run_scores": run_score,
             "audit_entries": entry, "login_attempts": login, "response_steps": step, "attempt_events": event,

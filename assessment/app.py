@@ -128,6 +128,8 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     from scoring.marking.views import bp as marking_bp
     app.register_blueprint(marking_bp)
+    from assessment.results.views import bp as results_bp
+    app.register_blueprint(results_bp)
 
     from assessment.cli import register_commands
 

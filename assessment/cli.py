@@ -77,6 +77,30 @@ def audit_verify():
     raise click.ClickException(f"Audit log broken at row {check.first_broken_id}: {check.reason}.")
 
 
+mail_cli = AppGroup("mail", help="The mail outbox.")
+
+
+@mail_cli.command("send")
+@click.option("--retry-failed", is_flag=True, help="Also try messages that failed 5 times or more.")
+@one_line_errors
+def mail_send(retry_failed):
+    """Deliver pending messages: by SMTP when COP_SMTP_HOST is set, else as .eml files in the instance folder."""
+    from pathlib import Path
+
+    from core import mail
+
+    sender = mail.sender_from_config(current_app.config, Path(current_app.instance_path))
+    outcome = mail.send_pending(db.session(), sender, sender_address=current_app.config["MAIL_FROM"], now=utcnow(),
+                                retry_failed=retry_failed)
+    db.session().commit()
+    click.echo(f"Sent {outcome.sent} message{'' if outcome.sent == 1 else 's'} ({sender.description}).")
+    if outcome.failed:
+        for line in outcome.errors:
+            click.echo(f"  not sent: {line}", err=True)
+        raise click.ClickException(f"{outcome.failed} message{'' if outcome.failed == 1 else 's'} could not be sent; "
+                                   "they will be tried again.")
+
+
 def register_commands(app: Flask) -> None:
     from assessment.accounts.cli import users_cli
     from assessment.delivery.cli import delivery_cli
@@ -89,6 +113,7 @@ def register_commands(app: Flask) -> None:
         app.cli.add_command(group)
     from scoring.marking.cli import marking_cli
     app.cli.add_command(marking_cli)
+    app.cli.add_command(mail_cli)
 
 
 def _create_app(*_args, **_kwargs):

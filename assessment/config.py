@@ -46,6 +46,9 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_FOLDER": None,
     # Results: a candidate who fails may book a sitting again this many days after the release.
     "RESULTS_RESIT_INTERVAL_DAYS": 90,
+    # Before release, a candidate's result page says results are expected this many days after the
+    # sitting closes.
+    "RESULTS_EXPECTED_WITHIN_DAYS": 42,
 }
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}

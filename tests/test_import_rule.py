@@ -47,6 +47,7 @@ PURE_UNITS = (
     "scoring.runs.rules",
     "scoring.runs.charts",
     "scoring.runs.quality",
+    "assessment.results.rules",
 )
 PURE_MODULE_NAMES = {"rules.py", "policy.py", "item_types.py", "replay.py", "assembly.py", "sanitise.py"}
 FORBIDDEN_IN_PURE = ("flask", "flask_login", "flask_wtf", "flask_sqlalchemy", "sqlalchemy", "alembic", "werkzeug",

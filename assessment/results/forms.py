@@ -9,11 +9,21 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from assessment.results.rules import ExaminerAction
 
+def _id_or_none(value):
+    """A chosen id, or None for the "Choose…" placeholder (whose value is empty)."""
+    if value in ("", None):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValueError("Not a valid choice") from None
+
+
 ACTIONS = [SelectChoice(a.value, a.label) for a in ExaminerAction]
 
 
 class ExaminerDecisionForm(FlaskForm):
-    attempt = SelectField("Candidate", coerce=int, choices=[],
+    attempt = SelectField("Candidate", coerce=_id_or_none, choices=[],
                           validators=[InputRequired("Choose the candidate")],
                           description="By candidate number, as markers see them.")
     action = RadioField("Decision", choices=ACTIONS, validators=[InputRequired("Choose a decision")])
@@ -22,8 +32,8 @@ class ExaminerDecisionForm(FlaskForm):
 
 
 class ReleaseForm(FlaskForm):
-    run = SelectField("Scoring run", coerce=int, choices=[], validators=[InputRequired("Choose a scoring run")])
-    decision = SelectField("Cut-score decision", coerce=int, choices=[],
+    run = SelectField("Scoring run", coerce=_id_or_none, choices=[], validators=[InputRequired("Choose a scoring run")])
+    decision = SelectField("Cut-score decision", coerce=_id_or_none, choices=[],
                            validators=[InputRequired("Choose a cut-score decision")])
     reasons = TextAreaField("Reasons", validators=[Optional(), Length(max=4000)],
                             description="Needed when results were released before: the new release replaces "

@@ -55,6 +55,12 @@ def demo_load(password, without_scored_sitting):
     outcome = load_demo(db.session(), now=utcnow(), password=password,
                         hash_profile=current_app.config["PASSWORD_HASH_PROFILE"],
                         with_scored_sitting=not without_scored_sitting)
+    if not without_scored_sitting:  # the demo sitting's released result (after the scoring demo)
+        from assessment.demo_scoring import FINISHED_SITTING_TITLE
+        from assessment.results.demo import load_demo_release
+
+        load_demo_release(db.session(), sitting_title=FINISHED_SITTING_TITLE, now=utcnow(),
+                          base_url=current_app.config["BASE_URL"])
     db.session().commit()
     click.echo("Demo data loaded." if outcome.created or outcome.framework_created else "Demo data already loaded.")
     click.echo("Demo accounts:")

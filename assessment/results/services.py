@@ -85,17 +85,23 @@ def decide_on_result(session: Session, *, actor: Actor, sitting_id: int, attempt
     return row
 
 
-def item_themes(session: Session, items: list[ScoringRunItem]) -> list[set[str]]:
-    """For each of a run's items, the theme codes its version maps to (primary and other sub-standards)."""
+def versions_themes(session: Session, version_ids) -> dict[int, set[str]]:
+    """Item version id → the theme codes it maps to (primary and other sub-standards)."""
     rows = session.execute(
         select(ItemMapping.item_version_id, Theme.code)
         .join(Substandard, Substandard.id == ItemMapping.substandard_id)
         .join(Standard, Standard.id == Substandard.standard_id)
         .join(Theme, Theme.id == Standard.theme_id)
-        .where(ItemMapping.item_version_id.in_([i.item_version_id for i in items])))
+        .where(ItemMapping.item_version_id.in_(list(version_ids))))
     themes: dict[int, set[str]] = {}
     for version_id, code in rows:
         themes.setdefault(version_id, set()).add(code)
+    return themes
+
+
+def item_themes(session: Session, items: list[ScoringRunItem]) -> list[set[str]]:
+    """For each of a run's items, the theme codes its version maps to."""
+    themes = versions_themes(session, [i.item_version_id for i in items])
     return [themes.get(i.item_version_id, set()) for i in items]
 
 
@@ -143,8 +149,8 @@ def release_results(session: Session, *, actor: Actor, sitting_id: int, run_id: 
                     reasons: str = "", now: dt.datetime, feedback_band: float = rules.DEFAULT_BAND,
                     result_path: str = RESULT_PATH, base_url: str = "") -> ResultRelease:
     """Release a sitting's results on one final run and one approved decision (see the module's
-    docstring); ``base_url`` starts the link in the e-mails (config ``BASE_URL``). Refuses, with every reason, a provisional run, an unapproved decision, and a new
-    release without reasons."""
+    docstring); ``base_url`` starts the link in the e-mails (config ``BASE_URL``). Refuses, with
+    every reason, a provisional run, an unapproved decision, and a new release without reasons."""
     sitting = examined_sitting(session, actor, sitting_id)
     run, decision, previous = check_release(session, sitting, run_id, decision_id, reasons)
     scores = list(session.scalars(select(ScoringRunScore).where(ScoringRunScore.run_id == run.id)

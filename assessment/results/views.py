@@ -105,7 +105,7 @@ def release(sitting_id: int):
                            f"{r.n_candidates} candidates)") for r in choices.runs]
     form.decision.choices = [SelectChoice("", "Choose a decision")] + [
         SelectChoice(d.decision.id, f"Decision {d.decision.id}: pass mark {d.decision.pass_mark:g} "
-                                    f"({d.decision.method}{', approved' if d.is_approved else ', not approved'})")
+                                    f"({d.decision.method.replace('_', ' ')}{', approved' if d.is_approved else ', not approved'})")
         for d in choices.decisions]
     if form.validate_on_submit():
         try:

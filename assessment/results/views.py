@@ -120,13 +120,13 @@ def release(sitting_id: int):
                 result_path=url_for("results.candidate_result", sitting_id=sitting_id),
                 base_url=current_app.config["BASE_URL"])
         except ValidationFailed as error:
-            form.confirmed.data = ""
             _add_problems(form, error)
         else:
             db.session().commit()
             flash(f"Results released (release {made.id}). Candidates have been told in the app and by e-mail.",
                   "success")
             return redirect(url_for("results.board", sitting_id=sitting_id))
+    form.confirmed.data = ""  # the choices page always leads to the confirmation page first
     status = 422 if form.errors or form.form_errors else 200
     return render_template("results/release.html", choices=choices, form=form), status
 

@@ -56,6 +56,8 @@ def test_release_refusals_are_said_beside_the_fields(client, db, scored, make_de
     assert "Choose a scoring run" in text and "There is a problem" in text
     page = client.post(url, data={"run": scored.run.id, "decision": unapproved.id, "confirmed": "yes"})
     assert page.status_code == 422 and "has not been approved by a second examiner" in _text(page)
+    # Back on the choices page, the next "Continue" leads to the confirmation page again, never straight on.
+    assert re.search(r'<input id="confirmed" name="confirmed" type="hidden" value="">', _text(page))
     _release(db, scored)
     page = client.post(url, data={"run": scored.run.id, "decision": scored.decision.id})
     assert page.status_code == 422 and "give the reasons for it" in _text(page)

@@ -23,6 +23,7 @@ from assessment.results.models import CandidateResult, ExaminerResultDecision, R
 from item_bank.framework.models import Standard, Substandard, Theme
 from item_bank.models import ItemMapping
 from scoring.cut_scores.models import CutScoreApproval, CutScoreDecision
+from scoring.standard_setting import models as _exercises  # noqa: F401 - the table a decision's FK names
 from scoring.runs.models import ScoringRun, ScoringRunItem, ScoringRunScore
 
 RESULT_PATH = "/results/sittings/{sitting_id}"  # the candidate's result page (views.candidate_result)

@@ -138,3 +138,15 @@ def test_the_board_at_320_px(page, live):
     page.checked("board-320")
     page.goto(f"/results/board/{sitting_id}/release")
     page.checked("release-320")
+
+
+def test_before_release_the_candidate_reads_when_to_expect_results(page, live):
+    tag = f"results{next(_ids)}"
+    sitting_id, _pass_mark = _scored_with_decision(live, tag)
+    sign_in(page, f"scored{tag}-0@example.org")
+    page.goto("/dashboard")
+    page.get_by_role("link", name=re.compile(f"Scored sitting {tag}: when to expect your result")).click()
+    expect(page.locator("#result-status")).to_contain_text("have not been released yet")
+    expect(page.get_by_role("link", name="Download your score report (PDF)")).to_have_count(0)
+    page.checked("before-release")
+    assert page.request.get(f"/results/sittings/{sitting_id}/score-report.pdf").status == 404

@@ -134,6 +134,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cut_scores_bp)
     from assessment.results.certificates.views import bp as certificates_bp
     app.register_blueprint(certificates_bp)
+    from assessment.results.views import bp as results_bp
+    app.register_blueprint(results_bp)
 
     from assessment.cli import register_commands
 

@@ -55,6 +55,12 @@ def demo_load(password, without_scored_sitting):
     outcome = load_demo(db.session(), now=utcnow(), password=password,
                         hash_profile=current_app.config["PASSWORD_HASH_PROFILE"],
                         with_scored_sitting=not without_scored_sitting)
+    if not without_scored_sitting:  # the demo sitting's released result (after the scoring demo)
+        from assessment.demo_scoring import FINISHED_SITTING_TITLE
+        from assessment.results.demo import load_demo_release
+
+        load_demo_release(db.session(), sitting_title=FINISHED_SITTING_TITLE, now=utcnow(),
+                          base_url=current_app.config["BASE_URL"])
     db.session().commit()
     click.echo("Demo data loaded." if outcome.created or outcome.framework_created else "Demo data already loaded.")
     click.echo("Demo accounts:")
@@ -77,6 +83,30 @@ def audit_verify():
     raise click.ClickException(f"Audit log broken at row {check.first_broken_id}: {check.reason}.")
 
 
+mail_cli = AppGroup("mail", help="The mail outbox.")
+
+
+@mail_cli.command("send")
+@click.option("--retry-failed", is_flag=True, help="Also try messages that failed 5 times or more.")
+@one_line_errors
+def mail_send(retry_failed):
+    """Deliver pending messages: by SMTP when COP_SMTP_HOST is set, else as .eml files in the instance folder."""
+    from pathlib import Path
+
+    from core import mail
+
+    sender = mail.sender_from_config(current_app.config, Path(current_app.instance_path))
+    outcome = mail.send_pending(db.session(), sender, sender_address=current_app.config["MAIL_FROM"], now=utcnow(),
+                                retry_failed=retry_failed)
+    db.session().commit()
+    click.echo(f"Sent {outcome.sent} message{'' if outcome.sent == 1 else 's'} ({sender.description}).")
+    if outcome.failed:
+        for line in outcome.errors:
+            click.echo(f"  not sent: {line}", err=True)
+        raise click.ClickException(f"{outcome.failed} message{'' if outcome.failed == 1 else 's'} could not be sent; "
+                                   "they will be tried again.")
+
+
 def register_commands(app: Flask) -> None:
     from assessment.accounts.cli import users_cli
     from assessment.delivery.cli import delivery_cli
@@ -93,6 +123,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(cutscores_cli)
     from assessment.results.certificates.cli import certificates_cli
     app.cli.add_command(certificates_cli)
+    app.cli.add_command(mail_cli)
 
 
 def _create_app(*_args, **_kwargs):

@@ -41,6 +41,20 @@ DEFAULTS: dict[str, Any] = {
     # DIF reports: each of the two groups compared needs at least this many consenting candidates,
     # so that no small group is exposed.
     "DIF_MIN_GROUP": 30,
+    # Mail (core.mail): SMTP when SMTP_HOST is set (STARTTLS unless SMTP_TLS is false), else each
+    # message is written as an .eml file to MAIL_FOLDER (default instance/mail). `cop mail send` delivers.
+    "SMTP_HOST": None,
+    "SMTP_PORT": 587,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_TLS": True,
+    "MAIL_FROM": "Certificate of Proficiency <no-reply@localhost>",
+    "MAIL_FOLDER": None,
+    # Results: a candidate who fails may book a sitting again this many days after the release.
+    "RESULTS_RESIT_INTERVAL_DAYS": 90,
+    # Before release, a candidate's result page says results are expected this many days after the
+    # sitting closes.
+    "RESULTS_EXPECTED_WITHIN_DAYS": 42,
 }
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}

@@ -7,6 +7,7 @@ from assessment.accounts.monitoring.models import (  # noqa: F401
 from assessment.delivery.models import (  # noqa: F401
     AdjustmentRequest, Attempt, AttemptEvent, AttemptSlot, Booking, ResponseStep, Sitting, SittingPaper)
 from core.notifications import Notification  # noqa: F401
+from core.mail import MailMessage  # noqa: F401
 from scoring.marking.models import Mark, MarkingAllocation, MarkingSetting, Script  # noqa: F401
 from scoring.runs.models import ScoringRun, ScoringRunItem, ScoringRunScore  # noqa: F401
 from item_bank.framework.models import FrameworkVersion, Standard, Substandard, Theme  # noqa: F401
@@ -16,7 +17,7 @@ from item_bank.models import (  # noqa: F401
 from item_bank.statistics.models import ItemStatistic  # noqa: F401
 from scoring.standard_setting.models import StandardSettingExercise  # noqa: F401
 from scoring.cut_scores.models import CutScoreApproval, CutScoreDecision  # noqa: F401
-from assessment.results.models import CandidateResult, ResultRelease  # noqa: F401
+from assessment.results.models import CandidateResult, ExaminerResultDecision, ResultRelease  # noqa: F401
 from assessment.results.certificates.models import Certificate, CertificateDocument, CertificateEvent  # noqa: F401
 
 metadata = Base.metadata

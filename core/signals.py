@@ -6,7 +6,9 @@ import side effects. Each is sent with the request's database session as the sen
 - ``attempt_starting(session, candidate_id=…, sitting=…)``: a receiver that returns a reason (a
   sentence for the candidate) vetoes the start; nothing is written and the candidate reads the reason.
 - ``attempt_submitted(session, attempt_id=…)``: after a submission or an automatic one at the deadline.
-- ``user_registered`` and ``results_released``: reserved for registration and results.
+- ``results_released(session, release_id=…)``: after a release of a sitting's results is written (in
+  its transaction), for certificates, eligibility and evidence retention.
+- ``user_registered``: reserved for registration.
 """
 from blinker import Namespace
 

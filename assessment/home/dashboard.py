@@ -20,6 +20,7 @@ class CandidateDashboard:
     overview: sitting_queries.CandidateOverview
     adjustments: list[AdjustmentRequest]  # newest first
     steps: list[Step]
+    results: list = ()  # assessment.results.queries.MyResult, newest sitting first
 
 
 def _sitting(sitting) -> Sitting:
@@ -43,4 +44,6 @@ def candidate_dashboard(session: Session, *, actor: Actor, now: dt.datetime) -> 
         practice=_sitting(practice) if practice else None,
         practice_tries=sum(1 for a, _v in overview.attempts if practice and a.sitting_id == practice.id),
         adjustments_pending=any(r.status == AdjustmentStatus.PENDING for r in adjustments))
-    return CandidateDashboard(overview, adjustments, next_steps(facts))
+    from assessment.results.queries import my_results
+
+    return CandidateDashboard(overview, adjustments, next_steps(facts), my_results(session, actor))

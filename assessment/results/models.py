@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime
+from assessment.results.rules import ExaminerAction
 
 
 class ResultRelease(Base):
@@ -45,3 +46,24 @@ class CandidateResult(Base):
     pass_mark: Mapped[float] = mapped_column(Float)
     outcome: Mapped[str] = mapped_column(String(20))
     theme_feedback: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+EXAMINER_ACTION = Enum(ExaminerAction, native_enum=False, create_constraint=True, name="examiner_result_action",
+                       length=12, values_callable=lambda e: [m.value for m in e], validate_strings=True)
+
+
+class ExaminerResultDecision(Base):
+    """An examiner's decision to withhold, void or reinstate one candidate's result in a sitting, with
+    reasons. Never made by a flag alone: only an examiner writes these rows. The latest one of an
+    attempt stands; the earlier ones stay."""
+
+    __tablename__ = "examiner_result_decisions"
+    __append_only__ = True
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id", ondelete="RESTRICT"), index=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="RESTRICT"), index=True)
+    action: Mapped[ExaminerAction] = mapped_column(EXAMINER_ACTION)
+    reasons: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

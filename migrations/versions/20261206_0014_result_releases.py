@@ -1,4 +1,4 @@
-"""result releases and candidate results (append-only)
+"""result releases, candidate results and examiners' result decisions (append-only); the mail outbox
 
 Revision ID: 0014
 Revises: 0013
@@ -15,7 +15,7 @@ down_revision = '0013'
 branch_labels = None
 depends_on = None
 
-TABLES = ("result_releases", "candidate_results")
+TABLES = ("result_releases", "candidate_results", "examiner_result_decisions")
 
 
 def upgrade() -> None:
@@ -59,6 +59,41 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_candidate_results_attempt_id'), ['attempt_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_candidate_results_candidate_id'), ['candidate_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_candidate_results_release_id'), ['release_id'], unique=False)
+    op.create_table('examiner_result_decisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sitting_id', sa.Integer(), nullable=False),
+    sa.Column('attempt_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.Enum('withhold', 'void', 'reinstate', name='examiner_result_action', native_enum=False,
+                                create_constraint=True, length=12), nullable=False),
+    sa.Column('reasons', sa.Text(), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=False),
+    sa.Column('decided_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['attempt_id'], ['attempts.id'], name=op.f('fk_examiner_result_decisions_attempt_id_attempts'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_examiner_result_decisions_decided_by_id_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['sitting_id'], ['sittings.id'], name=op.f('fk_examiner_result_decisions_sitting_id_sittings'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_examiner_result_decisions'))
+    )
+    with op.batch_alter_table('examiner_result_decisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_examiner_result_decisions_attempt_id'), ['attempt_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_examiner_result_decisions_sitting_id'), ['sitting_id'], unique=False)
+
+    op.create_table('mail_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('to_address', sa.String(length=320), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('tries', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_mail_messages_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mail_messages'))
+    )
+    with op.batch_alter_table('mail_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mail_messages_sent_at'), ['sent_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mail_messages_user_id'), ['user_id'], unique=False)
+
     connection = op.get_bind()
     for table in TABLES:
         append_only.create_triggers(connection, table)
@@ -68,6 +103,16 @@ def downgrade() -> None:
     connection = op.get_bind()
     for table in TABLES:
         append_only.drop_triggers(connection, table)
+    with op.batch_alter_table('mail_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mail_messages_user_id'))
+        batch_op.drop_index(batch_op.f('ix_mail_messages_sent_at'))
+
+    op.drop_table('mail_messages')
+    with op.batch_alter_table('examiner_result_decisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_examiner_result_decisions_sitting_id'))
+        batch_op.drop_index(batch_op.f('ix_examiner_result_decisions_attempt_id'))
+
+    op.drop_table('examiner_result_decisions')
     with op.batch_alter_table('candidate_results', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_candidate_results_release_id'))
         batch_op.drop_index(batch_op.f('ix_candidate_results_candidate_id'))

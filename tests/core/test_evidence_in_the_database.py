@@ -41,6 +41,7 @@ TAMPER = {
     "certificates": "candidate_name = 'Tampered'",
     "certificate_events": "reason = 'tampered'",
     "certificate_documents": "pdf_sha256 = 'tampered'",
+    "examiner_result_decisions": "reasons = 'tampered'",
 }
 
 
@@ -135,7 +136,13 @@ def evidence(db, make_case_study, make_sitting, make_user):
                                          actor_id=None, actor_label="system", at=NOW)
     db.add_all([certificate_document, certificate_event])
     db.flush()
-    return {"monitoring_consents": consent, "certificates": certificate, "certificate_events": certificate_event,
+    from assessment.results.models import ExaminerResultDecision
+    withheld = ExaminerResultDecision(sitting_id=sitting.id, attempt_id=attempt.id, action="withhold",
+                                      reasons="Awaiting the invigilation review", decided_by_id=invigilator.id,
+                                      decided_at=NOW)
+    db.add(withheld)
+    db.flush()
+    return {"examiner_result_decisions": withheld, "monitoring_consents": consent, "certificates": certificate, "certificate_events": certificate_event,
             "certificate_documents": certificate_document,
             "cut_score_decisions": decision, "cut_score_approvals": approval, "result_releases": release,
             "candidate_results": result, "item_statistics": statistic, "script_marks": mark, "scoring_runs": run, "scoring_run_items": run_item,

@@ -18,9 +18,9 @@ from tests.assessment.delivery.player_data import SHORT, make_exam
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone.utc)
 HOUR = dt.timedelta(hours=1)
-# Marking written answers and item statistics are built (issue 9); results, certificates and the pass
-# mark (standard setting) are not yet.
-UNBUILT = re.compile(r"results?\b|certificates? (?:is|are|will)|pass mark|check-in", re.IGNORECASE)
+# Marking written answers and item statistics are built (issue 9), and results with their pass mark
+# (issue 10); certificates are not yet.
+UNBUILT = re.compile(r"certificates? (?:is|are|will)|check-in", re.IGNORECASE)
 
 
 class _Links(HTMLParser):

@@ -15,6 +15,7 @@ from core.errors import NotFound, ValidationFailed
 from core.pdf import html_to_pdf
 from core.roles import Role
 from core.web import current_actor, roles_required
+from assessment.results.certificates import queries as certificate_queries
 from assessment.results import queries, rules, services
 from assessment.results.forms import ExaminerDecisionForm, ReleaseForm
 from scoring.runs import charts
@@ -144,8 +145,10 @@ def _result_page(sitting_id: int):
 @roles_required(Role.CANDIDATE)
 def candidate_result(sitting_id: int):
     page, expected, resit = _result_page(sitting_id)
+    certificates = certificate_queries.certificates_of(db.session(), current_actor().user_id) \
+        if page.outcome == rules.Outcome.PASS else []
     return render_template("results/candidate_result.html", page=page, expected=expected, resit=resit,
-                           resit_days=current_app.config["RESULTS_RESIT_INTERVAL_DAYS"])
+                           resit_days=current_app.config["RESULTS_RESIT_INTERVAL_DAYS"], certificates=certificates)
 
 
 @bp.get("/results/sittings/<int:sitting_id>/score-report.pdf")

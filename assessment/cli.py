@@ -59,8 +59,10 @@ def demo_load(password, without_scored_sitting):
         from assessment.demo_scoring import FINISHED_SITTING_TITLE
         from assessment.results.demo import load_demo_release
 
+        from assessment.results.certificates.services import current_issuer
+
         load_demo_release(db.session(), sitting_title=FINISHED_SITTING_TITLE, now=utcnow(),
-                          base_url=current_app.config["BASE_URL"])
+                          base_url=current_app.config["BASE_URL"], issuer=current_issuer())
     db.session().commit()
     click.echo("Demo data loaded." if outcome.created or outcome.framework_created else "Demo data already loaded.")
     click.echo("Demo accounts:")

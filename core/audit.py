@@ -83,8 +83,11 @@ def record(
     if now.tzinfo is None:
         raise ValueError("naive datetime given to the audit log; use an aware datetime")
     if session.get_bind().dialect.name == "postgresql":
-        # Serialise appends so that two transactions never chain onto the same previous row.
-        session.execute(text("SELECT pg_advisory_xact_lock(724101)"))
+        # Serialise appends so that two transactions never chain onto the same previous row. The
+        # lock is per schema (advisory locks are database-wide): each chain is its schema's
+        # audit_entries, and apps on other schemas of one database (the tests' parallel workers)
+        # must not wait on each other's chains.
+        session.execute(text("SELECT pg_advisory_xact_lock(724101, hashtext(current_schema()))"))
     previous = session.scalar(select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1))
     entry = AuditEntry(
         occurred_at=now.astimezone(dt.timezone.utc),

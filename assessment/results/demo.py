@@ -30,7 +30,7 @@ def _right_answer(content: dict):
     return content["key"]
 
 
-def load_demo_release(session: Session, *, sitting_title: str, now: dt.datetime, base_url: str = "") -> bool:
+def load_demo_release(session: Session, *, sitting_title: str, now: dt.datetime, issuer, base_url: str = "") -> bool:
     """Release the results of the sitting titled ``sitting_title`` (see the module's docstring).
     Returns whether a release was made."""
     from assessment.accounts.services import find_user_by_email
@@ -105,7 +105,7 @@ def load_demo_release(session: Session, *, sitting_title: str, now: dt.datetime,
                               .where(CutScoreDecision.sitting_id == sitting.id).order_by(CutScoreDecision.id.desc()))
     if decision is None:
         raw = round(0.55 * run.max_score, 1)
-        decision = CutScoreDecision(sitting_id=sitting.id, scoring_run_id=run.id, method="modified_angoff",
+        decision = CutScoreDecision(sitting_id=sitting.id, scoring_run_id=run.id, method="angoff",
                                     raw_cut=raw, standard_error=None, policy={"sem_multiplier": 0, "rounding": "up"},
                                     pass_mark=float(math.ceil(raw)),
                                     reasons="Demo decision made by the results demo (no cut-score decision existed)",
@@ -116,5 +116,6 @@ def load_demo_release(session: Session, *, sitting_title: str, now: dt.datetime,
                                      approved_at=sitting.closes_at + 17 * day, comment="Agreed by a second examiner"))
         session.flush()
     services.release_results(session, actor=examiner.actor, sitting_id=sitting.id, run_id=run.id,
-                             decision_id=decision.id, now=min(now, sitting.closes_at + 20 * day), base_url=base_url)
+                             decision_id=decision.id, now=min(now, sitting.closes_at + 20 * day), base_url=base_url,
+                             issuer=issuer)
     return True

@@ -19,6 +19,7 @@ from assessment.accounts.models import User
 from assessment.delivery.models import Attempt, Sitting
 from assessment.delivery.services import require_not_candidate_in
 from assessment.results import rules
+from assessment.results.certificates import credentials as certificate_credentials
 from assessment.results.certificates import services as certificates
 from assessment.results.models import CandidateResult, ExaminerResultDecision, ResultRelease
 from item_bank.framework.models import Standard, Substandard, Theme
@@ -149,10 +150,12 @@ def check_release(session: Session, sitting: Sitting, run_id: int | None, decisi
 
 def release_results(session: Session, *, actor: Actor, sitting_id: int, run_id: int, decision_id: int,
                     reasons: str = "", now: dt.datetime, feedback_band: float = rules.DEFAULT_BAND,
-                    result_path: str = RESULT_PATH, base_url: str = "") -> ResultRelease:
+                    result_path: str = RESULT_PATH, base_url: str = "",
+                    issuer: certificate_credentials.Issuer) -> ResultRelease:
     """Release a sitting's results on one final run and one approved decision (see the module's
-    docstring); ``base_url`` starts the link in the e-mails (config ``BASE_URL``). Refuses, with
-    every reason, a provisional run, an unapproved decision, and a new release without reasons."""
+    docstring); ``base_url`` starts the link in the e-mails (config ``BASE_URL``); ``issuer`` signs
+    the certificates of those who passed (``certificates.services.issuer_from_config``). Refuses,
+    with every reason, a provisional run, an unapproved decision, and a new release without reasons."""
     sitting = examined_sitting(session, actor, sitting_id)
     run, decision, previous = check_release(session, sitting, run_id, decision_id, reasons)
     scores = list(session.scalars(select(ScoringRunScore).where(ScoringRunScore.run_id == run.id)
@@ -191,7 +194,7 @@ def release_results(session: Session, *, actor: Actor, sitting_id: int, run_id: 
                         "supersedes": release.supersedes_id, "counts": {k.value: v for k, v in counts.items()},
                         "reasons": release.reasons}, now=now)
     # Certificates are part of the release: issued in its transaction (cheap: no PDF is made here).
-    certificates.issue_for_release(session, release, actor, now)
+    certificates.issue_for_release(session, release, actor, now, issuer=issuer)
     signals.results_released.send(session, release_id=release.id)
     return release
 

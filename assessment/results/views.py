@@ -16,6 +16,7 @@ from core.pdf import html_to_pdf
 from core.roles import Role
 from core.web import current_actor, roles_required
 from assessment.results.certificates import queries as certificate_queries
+from assessment.results.certificates import services as certificate_services
 from assessment.results import queries, rules, services
 from assessment.results.forms import ExaminerDecisionForm, ReleaseForm
 from scoring.runs import charts
@@ -119,7 +120,7 @@ def release(sitting_id: int):
                 db.session(), actor=current_actor(), sitting_id=sitting_id, run_id=form.run.data,
                 decision_id=form.decision.data, reasons=form.reasons.data or "", now=utcnow(),
                 result_path=url_for("results.candidate_result", sitting_id=sitting_id),
-                base_url=current_app.config["BASE_URL"])
+                base_url=current_app.config["BASE_URL"], issuer=certificate_services.current_issuer())
         except ValidationFailed as error:
             _add_problems(form, error)
         else:

@@ -35,7 +35,7 @@ def _scored_with_decision(live, tag: str) -> tuple[int, int]:
         marker = accounts.find_user_by_email(session, "marker@example.org")
         run = runs.run_scoring(session, actor=examiner.actor, sitting_id=sitting_id, now=now - dt.timedelta(hours=3))
         pass_mark = 1  # the simulated answers are random guesses: a low cut gives passes and fails
-        decision = CutScoreDecision(sitting_id=sitting_id, scoring_run_id=run.id, method="modified_angoff",
+        decision = CutScoreDecision(sitting_id=sitting_id, scoring_run_id=run.id, method="angoff",
                                     raw_cut=pass_mark - 0.3, policy={"rounding": "up"}, pass_mark=pass_mark,
                                     reasons="The panel's cut", decided_by_id=marker.id,
                                     decided_at=now - dt.timedelta(hours=2))

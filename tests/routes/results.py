@@ -4,6 +4,7 @@ visiting candidate did not sit, so each visiting candidate gets 404 (staff 403).
 import datetime as dt
 
 from core.roles import Role
+from tests.assessment.results.conftest import issuer_for_tests
 from tests.routes import Route, roles
 
 EXAMINER = roles(Role.EXAMINER)
@@ -29,12 +30,13 @@ def build_context(db, make_user, framework) -> dict:
     now = dt.datetime.now(dt.timezone.utc)
     examiner = make_user(Role.EXAMINER)
     decision = CutScoreDecision(sitting_id=context["scored_sitting_id"], scoring_run_id=context["scoring_run_id"],
-                                method="modified_angoff", raw_cut=1.6, policy={}, pass_mark=2.0,
+                                method="angoff", raw_cut=1.6, policy={}, pass_mark=2.0,
                                 reasons="Route table", decided_by_id=examiner.id, decided_at=now)
     db.add(decision)
     db.flush()
     db.add(CutScoreApproval(decision_id=decision.id, approved_by_id=make_user(Role.EXAMINER).id, approved_at=now))
     db.flush()
     services.release_results(db, actor=examiner.actor, sitting_id=context["scored_sitting_id"],
-                             run_id=context["scoring_run_id"], decision_id=decision.id, now=now)
+                             run_id=context["scoring_run_id"], decision_id=decision.id, now=now,
+                             issuer=issuer_for_tests())
     return {"results_sitting_id": context["scored_sitting_id"]}

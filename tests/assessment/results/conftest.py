@@ -21,7 +21,7 @@ def make_decision(db, make_user):
 
     def make(sitting, run, pass_mark, *, approved=True, decided_by=None):
         decided_by = decided_by or make_user(Role.EXAMINER)
-        decision = CutScoreDecision(sitting_id=sitting.id, scoring_run_id=run.id, method="modified_angoff",
+        decision = CutScoreDecision(sitting_id=sitting.id, scoring_run_id=run.id, method="angoff",
                                     raw_cut=pass_mark - 0.4, standard_error=0.5, policy={"rounding": "up"},
                                     pass_mark=pass_mark, reasons="The panel's Angoff cut, rounded up",
                                     decided_by_id=decided_by.id, decided_at=AFTER + dt.timedelta(days=10))
@@ -46,3 +46,14 @@ def scored(db, sat_sitting, examiner, make_decision):
     run = runs.run_scoring(db, actor=examiner.actor, sitting_id=sitting.id, now=AFTER)
     decision = make_decision(sitting, run, 3.0)
     return SimpleNamespace(sitting=sitting, people=people, run=run, decision=decision, examiner=examiner)
+
+
+def issuer_for_tests():
+    """The certificate issuer a release needs: this test process's own key folder (tests/conftest.py
+    sets COP_CERTIFICATE_KEY_FOLDER per process) and the register's address."""
+    import os
+
+    from assessment.results.certificates.services import issuer_from_config
+
+    return issuer_from_config({"BASE_URL": "https://register.example.org",
+                               "CERTIFICATE_KEY_FOLDER": os.environ["COP_CERTIFICATE_KEY_FOLDER"]})

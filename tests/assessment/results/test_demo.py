@@ -10,13 +10,14 @@ from assessment.demo_scoring import FINISHED_SITTING_TITLE
 from assessment.results.demo import load_demo_release
 from assessment.results.models import CandidateResult, ResultRelease
 from scoring.runs.models import ScoringRun
+from tests.assessment.results.conftest import issuer_for_tests
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone.utc)
 
 
 def test_the_demo_sitting_has_a_released_result_for_the_demo_candidate(db):
     load_demo(db, now=NOW, password="demo password 123", hash_profile="fast")
-    assert load_demo_release(db, sitting_title=FINISHED_SITTING_TITLE, now=NOW)
+    assert load_demo_release(db, sitting_title=FINISHED_SITTING_TITLE, now=NOW, issuer=issuer_for_tests())
     [release] = db.scalars(select(ResultRelease))
     run = db.get(ScoringRun, release.scoring_run_id)
     assert not run.is_provisional and run.n_candidates == 301 and run.reason.startswith("Marking finished")
@@ -26,5 +27,5 @@ def test_the_demo_sitting_has_a_released_result_for_the_demo_candidate(db):
     assert set(mine.theme_feedback) == {"A", "B", "C"}  # the demo paper's themes
     assert mine.theme_feedback["C"] == "below" and "above" in mine.theme_feedback.values()
     assert release.released_at <= NOW
-    assert not load_demo_release(db, sitting_title=FINISHED_SITTING_TITLE, now=NOW)  # once only
+    assert not load_demo_release(db, sitting_title=FINISHED_SITTING_TITLE, now=NOW, issuer=issuer_for_tests())  # once only
     assert db.scalar(select(func.count()).select_from(ResultRelease)) == 1

@@ -92,11 +92,12 @@ def test_configuration_chooses_smtp_when_a_host_is_set(tmp_path):
 
 def test_a_release_then_cop_mail_send_delivers_to_each_candidate_by_smtp(app, db, scored, runner, smtp_server):
     from assessment.results import services
-    from tests.assessment.results.conftest import RELEASED_AT
+    from tests.assessment.results.conftest import RELEASED_AT, issuer_for_tests
 
     controller, inbox = smtp_server
     services.release_results(db, actor=scored.examiner.actor, sitting_id=scored.sitting.id, run_id=scored.run.id,
-                             decision_id=scored.decision.id, now=RELEASED_AT, base_url="https://exam.example.org")
+                             decision_id=scored.decision.id, now=RELEASED_AT, base_url="https://exam.example.org",
+                             issuer=issuer_for_tests())
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, SMTP_TLS=False)
     try:
         result = runner.invoke(args=["mail", "send"])

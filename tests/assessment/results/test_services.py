@@ -11,12 +11,12 @@ from core.notifications import Notification
 from core.roles import Role
 from assessment.results import services
 from assessment.results.models import CandidateResult, ExaminerResultDecision, ResultRelease
-from tests.assessment.results.conftest import RELEASED_AT
+from tests.assessment.results.conftest import RELEASED_AT, issuer_for_tests
 
 
 def _release(db, scored, **kwargs):
     values = dict(actor=scored.examiner.actor, sitting_id=scored.sitting.id, run_id=scored.run.id,
-                  decision_id=scored.decision.id, now=RELEASED_AT)
+                  decision_id=scored.decision.id, now=RELEASED_AT, issuer=issuer_for_tests())
     values.update(kwargs)
     return services.release_results(db, **values)
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.roles import Role
 from assessment.results import services
 from assessment.results.models import CandidateResult, ExaminerResultDecision, ResultRelease
-from tests.assessment.results.conftest import RELEASED_AT
+from tests.assessment.results.conftest import RELEASED_AT, issuer_for_tests
 
 
 def sign_in(client, user):
@@ -25,7 +25,7 @@ def _text(response) -> str:
 
 def _release(db, scored, **kwargs):
     values = dict(actor=scored.examiner.actor, sitting_id=scored.sitting.id, run_id=scored.run.id,
-                  decision_id=scored.decision.id, now=RELEASED_AT)
+                  decision_id=scored.decision.id, now=RELEASED_AT, issuer=issuer_for_tests())
     values.update(kwargs)
     return services.release_results(db, **values)
 

@@ -66,6 +66,9 @@ def load_demo(session: Session, *, now: dt.datetime, password: str | None, hash_
         from assessment.demo_scoring import load_finished_sitting
 
         outcome.finished_sitting_created = load_finished_sitting(session, now=now, hash_profile=hash_profile)
+        from scoring.standard_setting.demo import load_standard_setting_exercise
+
+        load_standard_setting_exercise(session, now=now)
     return outcome
 
 

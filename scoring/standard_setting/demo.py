@@ -16,12 +16,11 @@ JUDGES = ("marker@example.org", "second.marker@example.org", "reviewer@example.o
 SEED = 20261207
 
 
-def load_standard_setting_exercise(session: Session, *, now: dt.datetime) -> bool:
-    """Add the finished exercise unless it exists (or the finished sitting does not). Returns whether
-    it was added."""
+def load_standard_setting_exercise(session: Session, *, now: dt.datetime, sitting_title: str) -> bool:
+    """Add the finished exercise on the paper of the sitting called ``sitting_title`` (the demo's
+    finished, scored sitting) unless it exists or the sitting does not. Returns whether it was added."""
     from assessment.accounts.services import find_user_by_email
     from assessment.delivery.models import Sitting, SittingPaper
-    from assessment.demo_scoring import FINISHED_SITTING_TITLE
     from item_bank.models import ItemVersion
     from scoring.standard_setting import services
     from scoring.standard_setting.models import StandardSettingExercise
@@ -29,7 +28,7 @@ def load_standard_setting_exercise(session: Session, *, now: dt.datetime) -> boo
 
     if session.scalar(select(StandardSettingExercise.id).where(StandardSettingExercise.title == EXERCISE_TITLE)):
         return False
-    sitting = session.scalar(select(Sitting).where(Sitting.title == FINISHED_SITTING_TITLE))
+    sitting = session.scalar(select(Sitting).where(Sitting.title == sitting_title))
     lead = find_user_by_email(session, "examiner@example.org")
     judges = [find_user_by_email(session, email) for email in JUDGES]
     if sitting is None or lead is None or any(j is None for j in judges):

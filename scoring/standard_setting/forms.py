@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -25,9 +26,9 @@ class ExerciseForm(FlaskForm):
     sitting_id = SelectField("Sitting whose performance data the panel may see (optional)", coerce=_int_or_none,
                              validators=[Optional()], choices=[],
                              description="Needed for performance data, Hofstee, Beuk and the borderline methods.")
-    methods = MultiCheckboxField("Methods", choices=[(m.value, m.label) for m in Method],
+    methods = MultiCheckboxField("Methods", choices=[SelectChoice(m.value, m.label) for m in Method],
                                  validators=[InputRequired("Choose at least one method")])
-    n_rounds = RadioField("Rounds of rating", choices=[(1, "1"), (2, "2"), (3, "3")], coerce=int, default=2,
+    n_rounds = RadioField("Rounds of rating", choices=[SelectChoice(1, "1"), SelectChoice(2, "2"), SelectChoice(3, "3")], coerce=int, default=2,
                           validators=[InputRequired("Choose the number of rounds")])
     shows_spread = BooleanField("Between rounds, show judges the group's spread of ratings per item", default=True)
     shows_performance = BooleanField("Let me release performance data between rounds (item facility and the pass "

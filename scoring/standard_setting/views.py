@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
+from wtforms.fields.choices import SelectChoice
 
 from core import db
 from core.clock import utcnow
@@ -59,8 +60,8 @@ def index():
 def new():
     form = ExerciseForm()
     papers, sittings = queries.setup_choices(db.session(), current_actor())
-    form.exam_paper_id.choices = [("", "Choose a paper")] + papers
-    form.sitting_id.choices = [("", "No sitting")] + sittings
+    form.exam_paper_id.choices = [SelectChoice("", "Choose a paper")] + [SelectChoice(*p) for p in papers]
+    form.sitting_id.choices = [SelectChoice("", "No sitting")] + [SelectChoice(*s) for s in sittings]
     if form.validate_on_submit():
         try:
             exercise = services.create_exercise(

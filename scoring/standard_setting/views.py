@@ -99,7 +99,7 @@ def _dashboard(exercise_id: int, judge_form=None, grades_form=None):
     judge_form = judge_form or JudgeForm(formdata=None)
     grades_form = grades_form or GradesForm(formdata=None)
     return render_template("standard_setting/dashboard.html", page=page, plots=plots, rounds=rounds,
-                           judge_form=judge_form, grades_form=grades_form, button=ButtonForm(),
+                           judge_form=judge_form, grades_form=grades_form, action_form=ButtonForm(),
                            is_lead=page.exercise.lead_id == current_actor().user_id), _status(judge_form, grades_form)
 
 

@@ -248,9 +248,10 @@ def angoff_item(session: Session, actor: Actor, exercise_id: int, position: int,
     version = session.get(CaseStudyVersion, item.case_study_version_id)
     preview = candidate_preview([version], type_names=type_names, attachment_url=attachment_url)
     first = next(i.position for i in items if i.case_study_version_id == item.case_study_version_id)
+    # The one item being rated, drawn alone (the player numbers it "1 of 1"; the page's heading gives
+    # its place on the paper).
     preview = {"case_studies": preview["case_studies"],
-               "items": [{**view, "slot": first + n} for n, view in enumerate(preview["items"])
-                         if first + n == position]}
+               "items": [{**view, "slot": 1} for n, view in enumerate(preview["items"]) if first + n == position]}
     standards = [(code, text, primary) for code, text, primary in session.execute(
         select(Substandard.code, Substandard.text, ItemMapping.is_primary)
         .join(ItemMapping, ItemMapping.substandard_id == Substandard.id)

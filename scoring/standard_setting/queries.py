@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
@@ -69,7 +69,9 @@ def exercises(session: Session, actor: Actor) -> list[ExerciseRow]:
                                  .where(StandardSettingJudge.user_id == actor.user_id)))
     query = select(StandardSettingExercise).order_by(StandardSettingExercise.id.desc())
     if not actor.has(Role.EXAMINER):
-        query = query.where(or_(StandardSettingExercise.id.in_(judged) if judged else False))
+        if not judged:
+            return []
+        query = query.where(StandardSettingExercise.id.in_(judged))
     rows = []
     for exercise in session.scalars(query):
         role = ("lead" if exercise.lead_id == actor.user_id else "judge" if exercise.id in judged else "examiner")

@@ -115,6 +115,15 @@ def test_a_judge_rates_every_item_with_the_keyboard_and_the_lead_sees_the_cut(pa
     expect(page.get_by_role("heading", name=re.compile("Round 1: closed"))).to_be_visible()
     page.checked("dashboard-closed")
 
+    # Between rounds the judge sees the panel's spread and the sitting's facility beside their own rating.
+    page.context.clear_cookies()
+    sign_in(page, judge)
+    page.goto(f"/standard-setting/{exercise_id}/judge")
+    expect(page.get_by_role("columnheader", name=re.compile("Panel round 1"))).to_be_visible()
+    expect(page.get_by_role("columnheader", name="Facility in the sitting")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"would pass \d+(\.\d)?% of the"))).to_be_visible()
+    page.checked("judge-between-rounds")
+
 
 def test_the_demo_exercise_and_the_set_up_form(page, live):
     sign_in(page, "examiner@example.org")

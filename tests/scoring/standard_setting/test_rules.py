@@ -70,3 +70,19 @@ def test_plots_are_svg_without_inline_style_and_carry_a_title():
         assert 'role="img"' in svg and "<title" in svg
     assert "Modified Angoff 1.7" in svgs[0]
     assert "Round 2" in svgs[2]
+
+
+def test_borderline_regression_cut_and_se_match_r():
+    """Pinned to R's lm() and predict(se.fit = TRUE) (tests/data/standard_setting/borderline_se.R)."""
+    import json
+    from pathlib import Path
+
+    from scoring.standard_setting.cuts import borderline_cuts
+
+    ref = json.loads((Path(__file__).resolve().parents[2] / "data" / "standard_setting" / "borderline_se.json")
+                     .read_text(encoding="utf-8"))
+    names = {1: Grade.FAIL, 2: Grade.BORDERLINE, 3: Grade.PASS}
+    [figure] = borderline_cuts(list(zip(ref["scores"], (names[g] for g in ref["grades"]))), 40,
+                               ["borderline_regression"])
+    assert figure.cut == pytest.approx(ref["cut"], rel=1e-12)
+    assert figure.standard_error == pytest.approx(ref["se"], rel=1e-12)

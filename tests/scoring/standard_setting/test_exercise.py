@@ -220,7 +220,7 @@ def test_borderline_methods_from_global_grades(db, make_exercise, scored):
     assert [c.method for c in queries.exercise_cuts(db, exercise.id)] == ["borderline_regression", "borderline_group"]
 
 
-def test_an_item_excluded_after_the_sitting_leaves_the_cut_and_the_record_shows_both(db, make_exercise, scored):
+def test_an_item_excluded_after_the_sitting_leaves_the_cut_and_the_record_shows_both(db, make_exercise, scored, app):
     from scoring.runs import services as runs
 
     exercise, lead, judges = make_exercise(("angoff",), n_rounds=1)
@@ -237,6 +237,14 @@ def test_an_item_excluded_after_the_sitting_leaves_the_cut_and_the_record_shows_
     figure = queries.dashboard(db, lead.actor, exercise.id).live.cuts[0]
     assert figure.cut_all_items == pytest.approx(before.cut) and figure.cut == pytest.approx(after.cut)
     assert figure.max_score == 5
+    from pypdf import PdfReader
+
+    from scoring.standard_setting import exports
+
+    with app.test_request_context():
+        pdf = exports.report_pdf(db, lead.actor, exercise.id)
+    words = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert f"{after.cut:.2f}" in words and f"{before.cut:.2f}" in words  # both cuts in the record
 
 
 def test_the_record_exports_as_csv_and_pdf(db, make_exercise, app):

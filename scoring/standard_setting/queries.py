@@ -338,3 +338,17 @@ def setup_choices(session: Session, actor: Actor) -> tuple[list[tuple[int, str]]
                                                                 .where(SittingPaper.sitting_id == sitting.id))]
         sittings.append((sitting.id, f"{sitting.title} ({', '.join(u for u in used if u)})"))
     return papers, sittings
+
+
+def judge_attachment(session: Session, actor: Actor, exercise_id: int, attachment_id: int):
+    """An attachment of a case study on the exercise's paper, for its judges (who may hold no role,
+    so the item bank's own download is closed to them)."""
+    from item_bank.models import Attachment
+
+    exercise = services.get_exercise(session, exercise_id)
+    services.require_judge(session, actor, exercise)
+    attachment = session.get(Attachment, attachment_id)
+    versions = {i.case_study_version_id for i in services.paper_items(session, exercise.exam_paper_id)}
+    if attachment is None or attachment.case_study_version_id not in versions:
+        raise NotFound("There is no such attachment on this paper.")
+    return attachment

@@ -198,8 +198,10 @@ def judge_home(exercise_id: int):
 @bp.route("/standard-setting/<int:exercise_id>/angoff/<int:position>", methods=["GET", "POST"])
 @login_required
 def rate_item(exercise_id: int, position: int):
-    from item_bank.authoring.views import attachment_url
     from item_bank.authoring.forms import ITEM_TYPE_NAMES
+
+    def attachment_url(attachment) -> str:
+        return url_for("standard_setting.attachment", exercise_id=exercise_id, attachment_id=attachment.id)
 
     page = queries.angoff_item(db.session(), current_actor(), exercise_id, position, type_names=ITEM_TYPE_NAMES,
                                attachment_url=attachment_url)
@@ -283,3 +285,18 @@ def hofstee(exercise_id: int):
 @login_required
 def beuk(exercise_id: int):
     return _compromise(exercise_id, Method.BEUK, BeukForm)
+
+
+@bp.get("/standard-setting/<int:exercise_id>/attachments/<int:attachment_id>")
+@login_required
+def attachment(exercise_id: int, attachment_id: int):
+    from flask import abort, current_app, send_file
+
+    from item_bank.authoring import attachments
+
+    found = queries.judge_attachment(db.session(), current_actor(), exercise_id, attachment_id)
+    path = attachments.storage_path(current_app.config["UPLOAD_FOLDER"], found.sha256)
+    if not path.exists():
+        abort(404)
+    return send_file(path, mimetype=found.content_type, download_name=found.filename,
+                     as_attachment=found.content_type == "application/pdf")

@@ -28,6 +28,7 @@ ROUTES = {
     "standard_setting.ebel": Route("/standard-setting/{exercise_id}/ebel", SIGNED_IN, ok=403),
     "standard_setting.hofstee": Route("/standard-setting/{exercise_id}/hofstee", SIGNED_IN, ok=403),
     "standard_setting.beuk": Route("/standard-setting/{exercise_id}/beuk", SIGNED_IN, ok=403),
+    "standard_setting.attachment": Route("/standard-setting/{exercise_id}/attachments/1", SIGNED_IN, ok=403),
 }
 
 

@@ -111,3 +111,34 @@ def test_an_examiner_who_is_not_the_lead_reads_but_cannot_run_the_exercise(clien
     csv = client.get(f"/standard-setting/{exercise.id}/record.csv")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     assert NOW.year == 2026
+
+
+def test_judges_open_the_papers_attachments_and_nothing_else(client, db, app, make_exercise, make_user,
+                                                              make_case_study):
+    import hashlib
+
+    from item_bank.authoring import attachments
+    from item_bank.models import Attachment
+
+    exercise, _lead, judges = make_exercise(("angoff",))
+    data = b"%PDF-1.7\n% a referral letter\n"
+    digest = hashlib.sha256(data).hexdigest()
+    path = attachments.storage_path(app.config["UPLOAD_FOLDER"], digest)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    item = services.paper_items(db, exercise.exam_paper_id)[0]
+    other = make_case_study()
+    rows = [Attachment(case_study_version_id=version, filename="letter.pdf", content_type="application/pdf",
+                       size_bytes=len(data), sha256=digest, description="Referral letter", uploaded_at=NOW,
+                       uploaded_by_id=judges[0].id) for version in (item.case_study_version_id, other.id)]
+    db.add_all(rows)
+    db.flush()
+    _sign_in(client, judges[0])
+    page = client.get(f"/standard-setting/{exercise.id}/angoff/1")
+    assert f"/standard-setting/{exercise.id}/attachments/{rows[0].id}" in page.text
+    got = client.get(f"/standard-setting/{exercise.id}/attachments/{rows[0].id}")
+    assert got.status_code == 200 and got.data == data
+    got.close()
+    assert client.get(f"/standard-setting/{exercise.id}/attachments/{rows[1].id}").status_code == 404
+    _sign_in(client, make_user())
+    assert client.get(f"/standard-setting/{exercise.id}/attachments/{rows[0].id}").status_code == 403

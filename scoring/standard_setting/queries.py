@@ -13,7 +13,7 @@ from scoring.standard_setting import services
 from scoring.standard_setting.models import StandardSettingExercise, StandardSettingJudge, StandardSettingRating
 from scoring.standard_setting.rules import (
     DIFFICULTY, JUDGED, RELEVANCE, EventKind, Method, RatingKind, RoundState)
-from scoring.standard_setting.services import PaperItem, RoundFigures
+from scoring.standard_setting.loading import PaperItem, RoundFigures
 
 
 @dataclass(frozen=True)

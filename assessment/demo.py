@@ -66,9 +66,12 @@ def load_demo(session: Session, *, now: dt.datetime, password: str | None, hash_
     seed_default_questions(session, now=now)  # equality monitoring: the default questions, all asked
     load_demo_papers_and_sittings(session, now=now)
     if with_scored_sitting:
-        from assessment.demo_scoring import load_finished_sitting
+        from assessment.demo_scoring import FINISHED_SITTING_TITLE, load_finished_sitting
 
         outcome.finished_sitting_created = load_finished_sitting(session, now=now, hash_profile=hash_profile)
+        from scoring.standard_setting.demo import load_standard_setting_exercise
+
+        load_standard_setting_exercise(session, now=now, sitting_title=FINISHED_SITTING_TITLE)
     return outcome
 
 

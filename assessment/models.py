@@ -15,7 +15,8 @@ from item_bank.models import (  # noqa: F401
     Attachment, CaseStudy, CaseStudyVersion, ExamPaper, ExamPaperEntry, ExamSpec, Item, ItemMapping,
     ItemVersion, ReviewEvent)
 from item_bank.statistics.models import ItemStatistic  # noqa: F401
-from scoring.standard_setting.models import StandardSettingExercise  # noqa: F401
+from scoring.standard_setting.models import (  # noqa: F401
+    StandardSettingEvent, StandardSettingExercise, StandardSettingGrade, StandardSettingJudge, StandardSettingRating)
 from scoring.cut_scores.models import CutScoreApproval, CutScoreDecision  # noqa: F401
 from assessment.results.models import CandidateResult, ExaminerResultDecision, ResultRelease  # noqa: F401
 from assessment.results.certificates.models import Certificate, CertificateDocument, CertificateEvent  # noqa: F401

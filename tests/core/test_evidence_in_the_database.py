@@ -42,6 +42,10 @@ TAMPER = {
     "certificate_events": "reason = 'tampered'",
     "certificate_documents": "pdf_sha256 = 'tampered'",
     "examiner_result_decisions": "reasons = 'tampered'",
+    "standard_setting_judges": "added_at = added_at",
+    "standard_setting_ratings": "value = 0.99",
+    "standard_setting_events": "reason = 'tampered'",
+    "standard_setting_grades": "grade = 'pass'",
 }
 
 
@@ -142,7 +146,29 @@ def evidence(db, make_case_study, make_sitting, make_user):
                                       decided_at=NOW)
     db.add(withheld)
     db.flush()
-    return {"examiner_result_decisions": withheld, "monitoring_consents": consent, "certificates": certificate, "certificate_events": certificate_event,
+    from scoring.standard_setting.models import (
+        StandardSettingEvent, StandardSettingExercise, StandardSettingGrade, StandardSettingJudge,
+        StandardSettingRating)
+    exercise = StandardSettingExercise(title="Evidence panel", exam_paper_id=attempt.exam_paper_id,
+                                       sitting_id=sitting.id, lead_id=invigilator.id, created_at=NOW,
+                                       methods=["angoff"], n_rounds=1, shows_spread=True, shows_performance=True)
+    db.add(exercise)
+    db.flush()
+    standard_setting = {
+        "standard_setting_judges": StandardSettingJudge(exercise_id=exercise.id, user_id=candidate.id,
+                                                        added_by_id=invigilator.id, added_at=NOW),
+        "standard_setting_ratings": StandardSettingRating(exercise_id=exercise.id, judge_id=candidate.id, round=1,
+                                                          kind="angoff", target="I1", value=0.6, payload={},
+                                                          created_at=NOW),
+        "standard_setting_events": StandardSettingEvent(exercise_id=exercise.id, kind="round_closed", round=1,
+                                                        actor_id=invigilator.id, payload={}, created_at=NOW),
+        "standard_setting_grades": StandardSettingGrade(exercise_id=exercise.id, attempt_id=attempt.id,
+                                                        grade="borderline", recorded_by_id=invigilator.id,
+                                                        created_at=NOW),
+    }
+    db.add_all(standard_setting.values())
+    db.flush()
+    return {**standard_setting, "examiner_result_decisions": withheld, "monitoring_consents": consent, "certificates": certificate, "certificate_events": certificate_event,
             "certificate_documents": certificate_document,
             "cut_score_decisions": decision, "cut_score_approvals": approval, "result_releases": release,
             "candidate_results": result, "item_statistics": statistic, "script_marks": mark, "scoring_runs": run, "scoring_run_items": run_item,

@@ -6,6 +6,7 @@ from .borderline import (
     BorderlineGroupResult, BorderlineRegressionResult, ContrastingGroupsResult,
     borderline_group, borderline_regression, contrasting_groups,
 )
+from .bootstrap import BootstrapResult, beuk_bootstrap, hofstee_bootstrap
 from .compromise import BeukResult, HofsteeResult, beuk, fail_rate, hofstee
 from .ebel import EbelCell, EbelResult, ebel
 from .policy import PassMark, Rounding, pass_mark
@@ -17,4 +18,5 @@ __all__ = [
     "BeukResult", "HofsteeResult", "beuk", "fail_rate", "hofstee",
     "EbelCell", "EbelResult", "ebel",
     "PassMark", "Rounding", "pass_mark",
+    "BootstrapResult", "beuk_bootstrap", "hofstee_bootstrap",
 ]

@@ -158,17 +158,12 @@ class ExerciseCutChoice:
 
 
 def exercise_cuts(session: Session, exercise_id: int) -> list[ExerciseCutChoice]:
-    """The cuts an exercise produced, to pre-fill a decision. The exercises package provides
-    ``scoring.standard_setting.queries.exercise_cuts(session, exercise_id) -> list[ExerciseCut(method,
-    cut, standard_error, round)]``; until it is on this branch, nothing is pre-filled and the examiner
-    types the cut and its SE (which they confirm either way)."""
-    try:
-        from scoring.standard_setting import queries as exercise_queries  # type: ignore[attr-defined]
-        fetch = exercise_queries.exercise_cuts
-    except (ImportError, AttributeError):
-        return []
+    """The cuts an exercise produced (the latest round of each method), to pre-fill a decision; the
+    examiner confirms or changes them and says why."""
+    from scoring.standard_setting import queries as exercise_queries
+
     return [ExerciseCutChoice(str(c.method), float(c.cut), None if c.standard_error is None else float(c.standard_error),
-                              getattr(c, "round", None)) for c in fetch(session, exercise_id)]
+                              c.round) for c in exercise_queries.exercise_cuts(session, exercise_id)]
 
 
 def exercises_for_sitting(session: Session, sitting_id: int) -> list[tuple[int, str]]:

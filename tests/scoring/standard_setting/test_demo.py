@@ -29,3 +29,22 @@ def test_the_demo_has_a_finished_exercise_and_loads_once(db):
     load_demo(db, now=NOW, password="demo password 123", hash_profile="fast")
     assert db.scalar(select(func.count()).select_from(StandardSettingRating)) == ratings
     assert db.scalar(select(func.count()).select_from(StandardSettingExercise)) == 1
+
+
+def test_a_decision_can_start_from_the_exercises_cut(db, client):
+    """The lead's dashboard links each cut to the decision form, which arrives filled with that
+    method's cut and standard error from the exercise's last round."""
+    from assessment.accounts.models import User
+
+    load_demo(db, now=NOW, password="demo password 123", hash_profile="fast")
+    exercise = db.scalar(select(StandardSettingExercise).where(StandardSettingExercise.title == EXERCISE_TITLE))
+    lead = db.get(User, exercise.lead_id)
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = lead.get_id()
+        flask_session["_fresh"] = True
+    dashboard = client.get(f"/standard-setting/{exercise.id}").get_data(as_text=True)
+    link = f"/scoring/sittings/{exercise.sitting_id}/cut-scores/new?exercise={exercise.id}&amp;method=ebel"
+    assert link in dashboard
+    ebel = next(c for c in queries.exercise_cuts(db, exercise.id) if c.method == "ebel")
+    form = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert f'value="{ebel.cut:g}"' in form and f'value="{ebel.standard_error:g}"' in form

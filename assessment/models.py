@@ -15,5 +15,8 @@ from item_bank.statistics.models import ItemStatistic  # noqa: F401
 from scoring.standard_setting.models import StandardSettingExercise  # noqa: F401
 from scoring.cut_scores.models import CutScoreApproval, CutScoreDecision  # noqa: F401
 from assessment.results.models import CandidateResult, ResultRelease  # noqa: F401
+from assessment.results.appeals.models import (  # noqa: F401
+    Appeal, AppealEvidence, AppealOutcome, AppealPanel, AppealPanellist, AppealPanelResponse, AppealRemark,
+    ResitEntitlement)
 
 metadata = Base.metadata

@@ -7,6 +7,9 @@ import side effects. Each is sent with the request's database session as the sen
   sentence for the candidate) vetoes the start; nothing is written and the candidate reads the reason.
 - ``attempt_submitted(session, attempt_id=…)``: after a submission or an automatic one at the deadline.
 - ``user_registered`` and ``results_released``: reserved for registration and results.
+- ``appeal_opened(session, appeal_id=…, attempt_id=…)`` and ``appeal_closed(session, appeal_id=…,
+  attempt_id=…)``: while an appeal is open the attempt's evidence is held from deletion (a retention
+  job also asks ``assessment.results.appeals.queries.evidence_holds``).
 """
 from blinker import Namespace
 
@@ -16,3 +19,5 @@ user_registered = _signals.signal("user-registered")
 attempt_starting = _signals.signal("attempt-starting")
 attempt_submitted = _signals.signal("attempt-submitted")
 results_released = _signals.signal("results-released")
+appeal_opened = _signals.signal("appeal-opened")
+appeal_closed = _signals.signal("appeal-closed")

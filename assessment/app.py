@@ -128,6 +128,8 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     from scoring.marking.views import bp as marking_bp
     app.register_blueprint(marking_bp)
+    from assessment.results.appeals.views import bp as appeals_bp
+    app.register_blueprint(appeals_bp)
 
     from assessment.cli import register_commands
 

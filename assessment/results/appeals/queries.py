@@ -15,10 +15,13 @@ from assessment.results.appeals import rules
 from assessment.results.appeals.models import (Appeal, AppealEvidence, AppealOutcome, AppealPanel, AppealPanellist,
                                                AppealPanelResponse, AppealRemark, ResitEntitlement)
 from assessment.results.models import CandidateResult, ResultRelease
+from core.clock import london
 from core.errors import NotFound
 from core.roles import Actor, Role
 from scoring.cut_scores.models import CutScoreApproval, CutScoreDecision
-from scoring.marking.models import Mark, Script
+from scoring.marking.models import Mark, MarkingAllocation, Script
+from scoring.marking.rules import Pool
+from scoring.runs.models import ScoringRun
 from scoring.standard_setting.models import StandardSettingExercise
 
 
@@ -335,3 +338,33 @@ def evidence_holds(session: Session, attempt_id: int) -> list[EvidenceHold]:
 def held_attempt_ids(session: Session) -> set[int]:
     """Every attempt whose evidence is held by an open appeal, in one query (for a retention sweep)."""
     return set(session.scalars(select(Appeal.attempt_id).where(Appeal.id.not_in(select(AppealOutcome.appeal_id)))))
+
+
+def runs_of(session: Session, sitting_id: int) -> list[tuple[int, str]]:
+    """The sitting's scoring runs, newest first, as (id, label) for a choice."""
+    return [(run.id, f"Run {run.id}, {london(run.created_at)}" + (f": {run.reason}" if run.reason else ""))
+            for run in session.scalars(select(ScoringRun).where(ScoringRun.sitting_id == sitting_id)
+                                       .order_by(ScoringRun.id.desc()))]
+
+
+def evidence_file(view: AppealView, evidence_id: int) -> AppealEvidence:
+    found = next((e for e in view.evidence if e.id == evidence_id), None)
+    if found is None:
+        raise NotFound("There is no such file.")
+    return found
+
+
+def conflicted_people(session: Session, sources: rules.ConflictSources) -> list[str]:
+    """Everyone the conflict rules exclude from a panel, each in a sentence saying why."""
+    ids = {sources.candidate_id, *sources.marker_ids, *sources.invigilator_ids, *sources.standard_setter_ids,
+           *sources.examiner_ids, *sources.declared_ids}
+    names = _names(session, ids)
+    return [rules.conflict_sentence(names.get(i, f"Person {i}"), rules.conflicts_of(i, sources))
+            for i in sorted(ids, key=lambda i: (names.get(i, ""), i))]
+
+
+def marking_leads(session: Session, sitting_id: int) -> list[int]:
+    """The sitting's lead examiners of marking (told of a re-mark request)."""
+    return list(session.scalars(select(MarkingAllocation.examiner_id).where(
+        MarkingAllocation.sitting_id == sitting_id, MarkingAllocation.pool == Pool.LEAD,
+        MarkingAllocation.withdrawn_at.is_(None)).order_by(MarkingAllocation.examiner_id)))

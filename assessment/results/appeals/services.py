@@ -226,6 +226,11 @@ def record_outcome(session: Session, *, actor: Actor, appeal_id: int, outcome: s
                  after={"outcome": decided.outcome.value, "reasons": reasons, "panel": decided.panel_id}, now=now)
     notify(session, user_id=view.appeal.candidate_id, message=f"Your appeal has been decided. "
            f"{decided.outcome.label}.", link=f"/appeals/{appeal_id}", now=now)
+    if decided.outcome is rules.Outcome.UPHELD_REMARK:
+        for lead in queries.marking_leads(session, view.appeal.sitting_id):
+            notify(session, user_id=lead, message=f"Appeal {appeal_id} was upheld for a re-mark of candidate "
+                   f"{', '.join(view.scripts) or 'without written answers'}.", link=f"/appeals/remarks/{appeal_id}",
+                   now=now)
     signals.appeal_closed.send(session, appeal_id=appeal_id, attempt_id=view.appeal.attempt_id)
     return decided
 

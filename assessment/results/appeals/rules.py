@@ -171,28 +171,34 @@ class Candidate:
     is_registered_case_manager: bool
 
 
-def panel_problems(members: list[Candidate], sources: ConflictSources) -> list[str]:
+@dataclass(frozen=True)
+class PanelProblem:
+    message: str
+    member: int | None = None  # the position (0, 1, 2) of the member it is about; None: the panel as a whole
+
+
+def panel_problems(members: list[Candidate], sources: ConflictSources) -> list[PanelProblem]:
     """Why these people cannot form the panel (empty: they can). Three different people, at least
     two registered case managers, none conflicted."""
     problems = []
     ids = [m.user_id for m in members]
     if len(set(ids)) != len(ids):
-        problems.append("Choose three different people.")
+        problems.append(PanelProblem("Choose three different people."))
     if len(set(ids)) != PANEL_SIZE:
-        problems.append(f"A panel has exactly {PANEL_SIZE} members.")
+        problems.append(PanelProblem(f"A panel has exactly {PANEL_SIZE} members."))
     managers = {m.user_id for m in members if m.is_registered_case_manager}
     if len(managers) < MIN_CASE_MANAGERS:
-        problems.append(f"At least {MIN_CASE_MANAGERS} members of the panel must be registered case managers; "
-                        f"{'only ' if managers else ''}{len(managers) or 'none'} "
-                        f"{'is' if len(managers) == 1 else 'are'}.")
+        problems.append(PanelProblem(
+            f"At least {MIN_CASE_MANAGERS} members of the panel must be registered case managers; "
+            f"{'only ' if managers else ''}{len(managers) or 'none'} {'is' if len(managers) == 1 else 'are'}."))
     seen = set()
-    for member in members:
+    for position, member in enumerate(members):
         if member.user_id in seen:
             continue
         seen.add(member.user_id)
         kinds = conflicts_of(member.user_id, sources)
         if kinds:
-            problems.append(conflict_sentence(member.name, kinds))
+            problems.append(PanelProblem(conflict_sentence(member.name, kinds), position))
     return problems
 
 

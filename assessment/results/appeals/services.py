@@ -140,7 +140,8 @@ def appoint_panel(session: Session, *, actor: Actor, appeal_id: int, member_ids:
     proposed = [rules.Candidate(i, people[i].full_name, people[i].is_registered_case_manager) for i in member_ids]
     problems = rules.panel_problems(proposed, queries.conflict_sources(session, view.appeal.attempt_id, appeal_id))
     if problems:
-        raise ValidationFailed("There is a problem", [FieldProblem("members", p) for p in problems])
+        raise ValidationFailed("There is a problem", [
+            FieldProblem("members" if p.member is None else f"member_{p.member + 1}", p.message) for p in problems])
     panel = AppealPanel(appeal_id=appeal_id, appointed_by_id=actor.user_id, appointed_at=now,
                         reasons=(reasons or "").strip())
     session.add(panel)

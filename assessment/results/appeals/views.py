@@ -133,7 +133,7 @@ def appoint(appeal_id: int):
                                    member_ids=[f.data for f in form.members], reasons=form.reasons.data or "",
                                    now=utcnow())
         except ValidationFailed as error:
-            form.member_1.errors = [*form.member_1.errors, *(p.message for p in error.problems)]
+            add_problems(form, error)  # a member's conflict beside them; the panel's make-up above the three
         except (Conflict, Forbidden) as error:
             form.form_errors.append(error.message)
         else:

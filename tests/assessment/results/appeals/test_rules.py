@@ -55,6 +55,10 @@ def test_someone_with_no_part_has_no_conflict_and_several_parts_are_all_named():
         "(decided or approved its pass mark, or released, withheld or voided its results).")
 
 
+def _messages(members):
+    return [p.message for p in rules.panel_problems(members, SOURCES)]
+
+
 def _panel(*members):
     return [Candidate(i, f"Person {i}", manager) for i, manager in members]
 
@@ -65,22 +69,21 @@ def test_a_valid_panel_has_three_people_two_registered_case_managers_and_no_conf
 
 
 def test_fewer_than_two_registered_case_managers_is_refused():
-    assert rules.panel_problems(_panel((10, True), (11, False), (12, False)), SOURCES) == [
+    assert _messages(_panel((10, True), (11, False), (12, False))) == [
         "At least 2 members of the panel must be registered case managers; only 1 is."]
-    assert rules.panel_problems(_panel((10, False), (11, False), (12, False)), SOURCES) == [
+    assert _messages(_panel((10, False), (11, False), (12, False))) == [
         "At least 2 members of the panel must be registered case managers; none are."]
 
 
 def test_the_panel_has_exactly_three_different_people():
-    assert "Choose three different people." in rules.panel_problems(_panel((10, True), (10, True), (11, True)), SOURCES)
-    assert "A panel has exactly 3 members." in rules.panel_problems(_panel((10, True), (11, True)), SOURCES)
-    assert "A panel has exactly 3 members." in rules.panel_problems(
-        _panel((10, True), (11, True), (12, True), (13, True)), SOURCES)
+    assert "Choose three different people." in _messages(_panel((10, True), (10, True), (11, True)))
+    assert "A panel has exactly 3 members." in _messages(_panel((10, True), (11, True)))
+    assert "A panel has exactly 3 members." in _messages(_panel((10, True), (11, True), (12, True), (13, True)))
 
 
 def test_a_conflicted_member_is_named_with_the_reason():
     problems = rules.panel_problems(_panel((10, True), (11, True), (3, True)), SOURCES)
-    assert problems == ["Person 3 cannot sit on this panel: they invigilated this attempt."]
+    assert problems == [rules.PanelProblem("Person 3 cannot sit on this panel: they invigilated this attempt.", 2)]
 
 
 @pytest.mark.parametrize("panel, outcome, remarked, status", [

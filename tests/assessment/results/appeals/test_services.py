@@ -136,7 +136,8 @@ def test_a_conflicted_panellist_is_refused(db, released, lodge, who, reason):
     person.is_registered_case_manager = True
     with pytest.raises(ValidationFailed) as error:
         _appoint(db, released, appeal, [released.managers[0], released.managers[1], person])
-    [message] = [p.message for p in error.value.problems]
+    [(field, message)] = [(p.field, p.message) for p in error.value.problems]
+    assert field == "member_3"
     assert message.startswith(f"{person.full_name} cannot sit on this panel: they {reason}")
     assert queries.appeal_view(db, appeal.id).panel is None
 

@@ -101,9 +101,10 @@ def test_a_panel_is_refused_for_a_conflict_then_appointed_accepts_and_decides(cl
     assert refused.status_code == 422
     assert "Mo Marker cannot sit on this panel: they marked a written answer of this attempt." in refused.text
     assert "At least 2 members" not in refused.text
+    assert 'id="member_3-error"' in refused.text and 'id="member_1-error"' not in refused.text  # beside the third
     too_few = client.post(f"/admin/appeals/{appeal.id}/panel", data={
         "member_1": one.id, "member_2": released.lay.id, "member_3": released.admin.id})
-    assert too_few.status_code == 422 and "only 1 is" in too_few.text
+    assert too_few.status_code == 422 and "only 1 is" in too_few.text and 'id="members-error"' in too_few.text
     made = client.post(f"/admin/appeals/{appeal.id}/panel", data={
         "member_1": one.id, "member_2": two.id, "member_3": three.id, "reasons": "Two managers and one more"})
     assert made.status_code == 302

@@ -89,6 +89,8 @@ def register_commands(app: Flask) -> None:
         app.cli.add_command(group)
     from scoring.marking.cli import marking_cli
     app.cli.add_command(marking_cli)
+    from assessment.results.appeals.cli import appeals_cli
+    app.cli.add_command(appeals_cli)
 
 
 def _create_app(*_args, **_kwargs):

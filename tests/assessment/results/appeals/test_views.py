@@ -158,3 +158,16 @@ def test_the_account_page_sets_the_registered_case_manager_flag(client, db, rele
     client.post(f"/admin/users/{released.lay.id}/case-manager", data={})
     db.refresh(released.lay)
     assert released.lay.is_registered_case_manager is False
+
+
+def test_the_command_line_lists_appeals_and_the_evidence_they_hold(runner, db, released, lodge):
+    import json
+
+    assert "No evidence is held" in runner.invoke(args=["appeals", "holds"]).output
+    appeal = lodge()
+    listed = json.loads(runner.invoke(args=["appeals", "list", "--json"]).output)
+    assert listed == [{"appeal": appeal.id, "attempt": released.attempt.id, "candidate": "Cass Candidate",
+                       "sitting": "Appeals sitting", "status": "awaiting_panel", "is_open": True}]
+    assert json.loads(runner.invoke(args=["appeals", "holds", "--json"]).output) == {
+        "held_attempts": [released.attempt.id]}
+    assert f"attempts: {released.attempt.id}" in runner.invoke(args=["appeals", "holds"]).output

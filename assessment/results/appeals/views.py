@@ -4,7 +4,7 @@ accepting or declaring a conflict, recording the outcome. Examiners: re-marks to
 load, authorise, call one service, commit once."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 
 from assessment.delivery.forms import add_problems
 from assessment.results.appeals import queries, rules, services
@@ -50,7 +50,9 @@ def new(result_id: int):
     found = queries.appealable_result(db.session(), actor=current_actor(), candidate_result_id=result_id, now=utcnow(),
                                       window_days=_window_days())
     form = AppealForm()
-    if form.validate_on_submit():
+    if found.problem and request.method == "POST":
+        form.form_errors.append(found.problem)  # the window closed, or an appeal is open: the form is gone
+    elif form.validate_on_submit():
         files = [services.EvidenceFile(upload.filename or "", upload.read()) for upload in form.evidence.data or []
                  if upload and upload.filename]
         try:

@@ -171,3 +171,10 @@ def test_the_command_line_lists_appeals_and_the_evidence_they_hold(runner, db, r
     assert json.loads(runner.invoke(args=["appeals", "holds", "--json"]).output) == {
         "held_attempts": [released.attempt.id]}
     assert f"attempts: {released.attempt.id}" in runner.invoke(args=["appeals", "holds"]).output
+
+
+def test_a_result_that_cannot_be_appealed_says_why_instead_of_offering_the_form(client, released, clock):
+    clock.set(RELEASED_AT + dt.timedelta(days=30))
+    sign_in(client, released.candidate)
+    page = client.get(f"/appeals/results/{released.result.id}/appeal")
+    assert "The time to appeal this result has passed" in page.text and "Send appeal" not in page.text

@@ -138,6 +138,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(results_bp)
     from scoring.standard_setting.views import bp as standard_setting_bp
     app.register_blueprint(standard_setting_bp)
+    from assessment.results.appeals.views import bp as appeals_bp
+    app.register_blueprint(appeals_bp)
 
     from assessment.cli import register_commands
 

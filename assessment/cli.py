@@ -126,6 +126,8 @@ def register_commands(app: Flask) -> None:
     from assessment.results.certificates.cli import certificates_cli
     app.cli.add_command(certificates_cli)
     app.cli.add_command(mail_cli)
+    from assessment.results.appeals.cli import appeals_cli
+    app.cli.add_command(appeals_cli)
 
 
 def _create_app(*_args, **_kwargs):

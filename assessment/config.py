@@ -55,6 +55,8 @@ DEFAULTS: dict[str, Any] = {
     # Before release, a candidate's result page says results are expected this many days after the
     # sitting closes.
     "RESULTS_EXPECTED_WITHIN_DAYS": 42,
+    # A candidate may appeal a released result for this many days after its release.
+    "APPEAL_WINDOW_DAYS": 28,
 }
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}
@@ -128,6 +130,10 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None, en
     if isinstance(config["MARKING_TOLERANCE"], bool) or not isinstance(config["MARKING_TOLERANCE"], (int, float)) \
             or config["MARKING_TOLERANCE"] < 0:
         raise ConfigError(f"MARKING_TOLERANCE must be a number of marks, 0 or more, not {config['MARKING_TOLERANCE']!r}")
+    if isinstance(config["APPEAL_WINDOW_DAYS"], bool) or not isinstance(config["APPEAL_WINDOW_DAYS"], int) \
+            or config["APPEAL_WINDOW_DAYS"] < 1:
+        raise ConfigError(f"APPEAL_WINDOW_DAYS must be a whole number of days, 1 or more, not "
+                          f"{config['APPEAL_WINDOW_DAYS']!r}")
     if not config["UPLOAD_FOLDER"]:
         config["UPLOAD_FOLDER"] = str(instance_path / "uploads")
     if not config["CERTIFICATE_KEY_FOLDER"]:

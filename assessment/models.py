@@ -20,5 +20,8 @@ from scoring.standard_setting.models import (  # noqa: F401
 from scoring.cut_scores.models import CutScoreApproval, CutScoreDecision  # noqa: F401
 from assessment.results.models import CandidateResult, ExaminerResultDecision, ResultRelease  # noqa: F401
 from assessment.results.certificates.models import Certificate, CertificateDocument, CertificateEvent  # noqa: F401
+from assessment.results.appeals.models import (  # noqa: F401
+    Appeal, AppealEvidence, AppealOutcome, AppealPanel, AppealPanellist, AppealPanelResponse, AppealRemark,
+    ResitEntitlement)
 
 metadata = Base.metadata

@@ -9,6 +9,9 @@ import side effects. Each is sent with the request's database session as the sen
 - ``results_released(session, release_id=…)``: after a release of a sitting's results is written (in
   its transaction), for certificates, eligibility and evidence retention.
 - ``user_registered``: reserved for registration.
+- ``appeal_opened(session, appeal_id=…, attempt_id=…)`` and ``appeal_closed(session, appeal_id=…,
+  attempt_id=…)``: while an appeal is open the attempt's evidence is held from deletion (a retention
+  job also asks ``assessment.results.appeals.queries.evidence_holds``).
 """
 from blinker import Namespace
 
@@ -18,3 +21,5 @@ user_registered = _signals.signal("user-registered")
 attempt_starting = _signals.signal("attempt-starting")
 attempt_submitted = _signals.signal("attempt-submitted")
 results_released = _signals.signal("results-released")
+appeal_opened = _signals.signal("appeal-opened")
+appeal_closed = _signals.signal("appeal-closed")

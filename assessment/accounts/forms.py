@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
@@ -58,3 +58,8 @@ class GrantRoleForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button-only form (sign out, revoke): it carries just the CSRF token."""
+
+
+class CaseManagerForm(FlaskForm):
+    is_registered_case_manager = BooleanField("On the register of case managers (counts towards the two registered "
+                                              "case managers an appeal panel needs)")

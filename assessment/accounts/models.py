@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime
@@ -24,6 +24,9 @@ class User(UserMixin, Base):
     # Bumped when the password changes, so every other signed-in session ends.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # On the register of case managers (set by an administrator until the register exists): appeal
+    # panels need two such members.
+    is_registered_case_manager: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

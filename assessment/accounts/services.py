@@ -388,6 +388,22 @@ def revoke_role(session: Session, *, actor: Actor, user_id: int, role: Role, now
     return user
 
 
+def set_registered_case_manager(session: Session, *, actor: Actor, user_id: int, is_registered: bool,
+                                now: dt.datetime, client_address: str | None = None) -> User:
+    """Mark a person as on the register of case managers, or not (until the register exists):
+    appeal panels need two such members."""
+    require_role(actor, Role.ADMIN)
+    user = get_user(session, user_id)
+    before = user.is_registered_case_manager
+    user.is_registered_case_manager = bool(is_registered)
+    session.flush()
+    audit.record(session, actor=actor, action="user.registered_case_manager", target_type="user", target_id=user.id,
+                 before={"is_registered_case_manager": before},
+                 after={"is_registered_case_manager": user.is_registered_case_manager}, now=now,
+                 client_address=client_address)
+    return user
+
+
 def count_admins(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(RoleGrant).where(RoleGrant.role == Role.ADMIN)) or 0
 

@@ -10,7 +10,7 @@ from core.errors import Conflict, ValidationFailed
 from core.roles import Role
 from core.web import client_address, current_actor, external_url, is_safe_next, login_required, roles_required
 from assessment.accounts import services
-from assessment.accounts.forms import ConfirmForm, ForgotPasswordForm, GrantRoleForm, LoginForm, RegisterForm, ResetPasswordForm
+from assessment.accounts.forms import CaseManagerForm, ConfirmForm, ForgotPasswordForm, GrantRoleForm, LoginForm, RegisterForm, ResetPasswordForm
 
 bp = Blueprint("accounts", __name__)
 
@@ -180,8 +180,23 @@ def admin_user(user_id: int):
             db.session().commit()
             flash(f"{Role(form.role.data).label} role granted to {user.email}.", "success")
             return redirect(url_for("accounts.admin_user", user_id=user.id))
-    return render_template("accounts/admin_user.html", user=user, form=form, revoke_form=ConfirmForm()), \
+    return render_template("accounts/admin_user.html", user=user, form=form, revoke_form=ConfirmForm(),
+                           case_manager_form=CaseManagerForm(prefix="register", obj=user)), \
         200 if not form.errors else 422
+
+
+@bp.route("/admin/users/<int:user_id>/case-manager", methods=["POST"])
+@roles_required(Role.ADMIN)
+def admin_case_manager(user_id: int):
+    form = CaseManagerForm(prefix="register")
+    if form.validate_on_submit():
+        user = services.set_registered_case_manager(db.session(), actor=current_actor(), user_id=user_id,
+                                                    is_registered=form.is_registered_case_manager.data, now=utcnow(),
+                                                    client_address=client_address())
+        db.session().commit()
+        flash(f"{user.email} is {'now' if user.is_registered_case_manager else 'no longer'} marked as a registered "
+              "case manager.", "success")
+    return redirect(url_for("accounts.admin_user", user_id=user_id))
 
 
 @bp.route("/admin/users/<int:user_id>/roles/<role>/revoke", methods=["POST"])

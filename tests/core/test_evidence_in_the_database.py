@@ -46,6 +46,14 @@ TAMPER = {
     "standard_setting_ratings": "value = 0.99",
     "standard_setting_events": "reason = 'tampered'",
     "standard_setting_grades": "grade = 'pass'",
+    "appeals": "statement = 'tampered'",
+    "appeal_evidence": "sha256 = 'tampered'",
+    "appeal_panels": "reasons = 'tampered'",
+    "appeal_panellists": "is_registered_case_manager = NOT is_registered_case_manager",
+    "appeal_panel_responses": "has_conflict = NOT has_conflict",
+    "appeal_outcomes": "reasons = 'tampered'",
+    "appeal_remarks": "reasons = 'tampered'",
+    "resit_entitlements": "reasons = 'tampered'",
 }
 
 
@@ -168,7 +176,35 @@ def evidence(db, make_case_study, make_sitting, make_user):
     }
     db.add_all(standard_setting.values())
     db.flush()
-    return {**standard_setting, "examiner_result_decisions": withheld, "monitoring_consents": consent, "certificates": certificate, "certificate_events": certificate_event,
+    from assessment.results.appeals.models import (Appeal, AppealEvidence, AppealOutcome, AppealPanel,
+                                                   AppealPanellist, AppealPanelResponse, AppealRemark,
+                                                   ResitEntitlement)
+    appeal = Appeal(candidate_result_id=result.id, release_id=release.id, sitting_id=sitting.id,
+                    attempt_id=attempt.id, candidate_id=candidate.id, grounds=["marking_error"],
+                    statement="My answer was misread", lodged_at=NOW)
+    db.add(appeal)
+    db.flush()
+    panel = AppealPanel(appeal_id=appeal.id, appointed_by_id=invigilator.id, appointed_at=NOW, reasons="")
+    appeal_file = AppealEvidence(appeal_id=appeal.id, filename="letter.pdf", content_type="application/pdf",
+                                 size_bytes=10, sha256="0" * 64, uploaded_at=NOW)
+    db.add_all([panel, appeal_file])
+    db.flush()
+    panellist = AppealPanellist(panel_id=panel.id, user_id=candidate.id, is_registered_case_manager=True)
+    db.add(panellist)
+    db.flush()
+    response = AppealPanelResponse(panellist_id=panellist.id, has_conflict=False, statement="", responded_at=NOW)
+    outcome = AppealOutcome(appeal_id=appeal.id, panel_id=panel.id, outcome="upheld_remark", reasons="Misread",
+                            recorded_by_id=candidate.id, recorded_at=NOW)
+    remark = AppealRemark(appeal_id=appeal.id, scoring_run_id=run.id, reasons="Re-marked", recorded_by_id=candidate.id,
+                          recorded_at=NOW)
+    resit = ResitEntitlement(appeal_id=appeal.id, candidate_id=candidate.id, voided_attempt_id=attempt.id,
+                             granted_by_id=candidate.id, granted_at=NOW, reasons="Void")
+    db.add_all([response, outcome, remark, resit])
+    db.flush()
+    appeal_rows = {"appeals": appeal, "appeal_evidence": appeal_file, "appeal_panels": panel,
+                   "appeal_panellists": panellist, "appeal_panel_responses": response, "appeal_outcomes": outcome,
+                   "appeal_remarks": remark, "resit_entitlements": resit}
+    return {**standard_setting, **appeal_rows, "examiner_result_decisions": withheld, "monitoring_consents": consent, "certificates": certificate, "certificate_events": certificate_event,
             "certificate_documents": certificate_document,
             "cut_score_decisions": decision, "cut_score_approvals": approval, "result_releases": release,
             "candidate_results": result, "item_statistics": statistic, "script_marks": mark, "scoring_runs": run, "scoring_run_items": run_item,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from assessment.accounts.models import User
@@ -14,7 +14,7 @@ from assessment.delivery.models import Attempt, AttemptEvent, Sitting
 from assessment.results.appeals import rules
 from assessment.results.appeals.models import (Appeal, AppealEvidence, AppealOutcome, AppealPanel, AppealPanellist,
                                                AppealPanelResponse, AppealRemark, ResitEntitlement)
-from assessment.results.models import CandidateResult, ResultRelease
+from assessment.results.models import CandidateResult, ExaminerResultDecision, ResultRelease
 from core.clock import london
 from core.errors import NotFound
 from core.roles import Actor, Role
@@ -22,7 +22,7 @@ from scoring.cut_scores.models import CutScoreApproval, CutScoreDecision
 from scoring.marking.models import Mark, MarkingAllocation, Script
 from scoring.marking.rules import Pool
 from scoring.runs.models import ScoringRun
-from scoring.standard_setting.models import StandardSettingExercise
+from scoring.standard_setting.models import StandardSettingExercise, StandardSettingJudge
 
 
 # --- releases and results --------------------------------------------------------------------------
@@ -108,8 +108,7 @@ def appealable_result(session: Session, *, actor: Actor, candidate_result_id: in
 
 def conflict_sources(session: Session, attempt_id: int, appeal_id: int | None = None) -> rules.ConflictSources:
     """Everyone who had a hand in an attempt's result, by the part they played; the one place that
-    reads them (``rules.conflicts_of`` judges). Judges of a standard-setting exercise join
-    ``standard_setter_ids`` when their table exists."""
+    reads them (``rules.conflicts_of`` judges)."""
     attempt = session.get(Attempt, attempt_id)
     if attempt is None:
         raise NotFound("There is no such attempt.")
@@ -118,8 +117,12 @@ def conflict_sources(session: Session, attempt_id: int, appeal_id: int | None = 
     invigilators = session.scalars(select(AttemptEvent.actor_id).where(
         AttemptEvent.attempt_id == attempt_id, AttemptEvent.actor_id.is_not(None),
         AttemptEvent.actor_id != attempt.candidate_id))
-    setters = session.scalars(select(StandardSettingExercise.lead_id).where(
-        StandardSettingExercise.sitting_id == attempt.sitting_id))
+    # Setting the standard: the lead and the judges of an exercise of this sitting, or of the paper sat.
+    exercises = select(StandardSettingExercise.id).where(or_(
+        StandardSettingExercise.sitting_id == attempt.sitting_id,
+        StandardSettingExercise.exam_paper_id == attempt.exam_paper_id))
+    setters = {*session.scalars(select(StandardSettingExercise.lead_id).where(StandardSettingExercise.id.in_(exercises))),
+               *session.scalars(select(StandardSettingJudge.user_id).where(StandardSettingJudge.exercise_id.in_(exercises)))}
     decisions = select(CutScoreDecision.id).where(CutScoreDecision.sitting_id == attempt.sitting_id)
     examiners = {*session.scalars(select(CutScoreDecision.decided_by_id).where(
                      CutScoreDecision.sitting_id == attempt.sitting_id)),
@@ -127,7 +130,10 @@ def conflict_sources(session: Session, attempt_id: int, appeal_id: int | None = 
                      CutScoreApproval.decision_id.in_(decisions))),
                  # A release decides every result in it, withheld and voided ones included.
                  *session.scalars(select(ResultRelease.released_by_id).where(
-                     ResultRelease.sitting_id == attempt.sitting_id))}
+                     ResultRelease.sitting_id == attempt.sitting_id)),
+                 # An examiner who withheld, voided or reinstated this result.
+                 *session.scalars(select(ExaminerResultDecision.decided_by_id).where(
+                     ExaminerResultDecision.attempt_id == attempt_id))}
     declared: set[int] = set()
     if appeal_id is not None:
         declared = set(session.scalars(

@@ -30,16 +30,18 @@ class Released:
     admin: object
     managers: list  # three registered case managers with no part in the attempt
     lay: object  # one more person with no part, not a registered case manager
+    judge: object = None  # a judge of the sitting's standard-setting exercise
+    withholder: object = None  # an examiner who withheld the result, then reinstated it
 
 
 def released_result(db, make_user, *, released_at: dt.datetime = RELEASED_AT, outcome: str = "fail",
                     candidate=None) -> Released:
     from assessment.delivery.models import Attempt, AttemptEvent, Sitting, SittingPaper
-    from assessment.results.models import CandidateResult, ResultRelease
+    from assessment.results.models import CandidateResult, ExaminerResultDecision, ResultRelease
     from scoring.cut_scores.models import CutScoreApproval, CutScoreDecision
     from scoring.marking.models import Mark, Script
     from scoring.runs.models import ScoringRun
-    from scoring.standard_setting.models import StandardSettingExercise
+    from scoring.standard_setting.models import StandardSettingExercise, StandardSettingJudge
     from tests.routes.sittings import published_paper
 
     day = dt.timedelta(days=1)
@@ -75,9 +77,13 @@ def released_result(db, make_user, *, released_at: dt.datetime = RELEASED_AT, ou
         AttemptEvent(attempt_id=attempt.id, kind="started", actor_id=candidate.id, payload={}, occurred_at=start),
         AttemptEvent(attempt_id=attempt.id, kind="paused", actor_id=invigilator.id, reason="Second face seen",
                      payload={}, occurred_at=start + dt.timedelta(minutes=5)),
-        StandardSettingExercise(title="Angoff", exam_paper_id=paper.id, sitting_id=sitting.id, lead_id=setter.id,
-                                created_at=start),
     ])
+    exercise = StandardSettingExercise(title="Angoff", exam_paper_id=paper.id, sitting_id=sitting.id, lead_id=setter.id,
+                                       created_at=start)
+    db.add(exercise)
+    db.flush()
+    judge, withholder = make_user(name="Jo Judge"), make_user(Role.EXAMINER, name="Wes Withholder")
+    db.add(StandardSettingJudge(exercise_id=exercise.id, user_id=judge.id, added_by_id=setter.id, added_at=start))
     run = ScoringRun(sitting_id=sitting.id, exam_paper_id=paper.id, is_provisional=False, code_version="test",
                      created_at=start + 2 * day, n_candidates=1, n_items=3, max_score=3.0)
     db.add(run)
@@ -96,8 +102,13 @@ def released_result(db, make_user, *, released_at: dt.datetime = RELEASED_AT, ou
                              max_score=3.0, pass_mark=2.0, outcome=outcome, theme_feedback={"A": "below"})
     db.add(result)
     db.flush()
+    db.add_all([ExaminerResultDecision(sitting_id=sitting.id, attempt_id=attempt.id, action=action,
+                                       reasons="Checking an invigilation note", decided_by_id=withholder.id,
+                                       decided_at=released_at + dt.timedelta(hours=n))
+                for n, action in enumerate(["withhold", "reinstate"], start=1)])
+    db.flush()
     return Released(sitting, attempt, run, decision, release, result, candidate, marker, invigilator, setter, decider,
-                    approver, releaser, admin, managers, lay)
+                    approver, releaser, admin, managers, lay, judge, withholder)
 
 
 PDF = b"%PDF-1.4\n% a letter from the invigilation provider\n"

@@ -126,6 +126,8 @@ def _appoint(db, released, appeal, members, now=LATER):
     ("marker", "marked a written answer of this attempt"),
     ("invigilator", "invigilated this attempt"),
     ("setter", "set the standard for this sitting"),
+    ("judge", "set the standard for this sitting"),
+    ("withholder", "examined this sitting"),
     ("decider", "examined this sitting"),
     ("approver", "examined this sitting"),
     ("releaser", "examined this sitting"),

@@ -19,6 +19,7 @@ from assessment.accounts.models import User
 from assessment.delivery.models import Attempt, Sitting
 from assessment.delivery.services import require_not_candidate_in
 from assessment.results import rules
+from assessment.results.appeals import queries as appeal_queries
 from assessment.results.certificates import credentials as certificate_credentials
 from assessment.results.certificates import services as certificates
 from assessment.results.models import CandidateResult, ExaminerResultDecision, ResultRelease
@@ -172,6 +173,8 @@ def release_results(session: Session, *, actor: Actor, sitting_id: int, run_id: 
     max_marks = [i.max_mark for i in items]
     imposed = {attempt_id: rules.standing_outcome([r.action for r in rows])
                for attempt_id, rows in examiner_actions(session, sitting.id).items()}
+    # An appeal upheld with "void and resit" voids the result in every release after it.
+    imposed.update(dict.fromkeys(appeal_queries.voided_by_appeal(session, sitting.id), rules.Outcome.VOIDED))
     counts = {outcome: 0 for outcome in rules.Outcome}
     results = []
     for score in scores:

@@ -189,3 +189,27 @@ def test_a_run_with_no_candidates_has_nothing_to_release(db, scored, make_decisi
     db.flush()
     with pytest.raises(Conflict, match="nothing to release"):
         _release(db, scored, run_id=empty.id)
+
+
+def test_an_appeal_upheld_with_void_and_resit_voids_the_result_in_the_next_release(db, scored):
+    from assessment.results.appeals.models import Appeal, AppealOutcome, AppealPanel
+
+    first = _release(db, scored)
+    (a, attempt_a), (b, _attempt_b) = scored.people[:2]
+    result_a = _results(db, first)[a.id]
+    at = RELEASED_AT + dt.timedelta(days=10)
+    appeal = Appeal(candidate_result_id=result_a.id, release_id=first.id, sitting_id=scored.sitting.id,
+                    attempt_id=attempt_a.id, candidate_id=a.id, grounds=["technical_failure"],
+                    statement="The exam froze for twenty minutes", lodged_at=at)
+    db.add(appeal)
+    db.flush()
+    panel = AppealPanel(appeal_id=appeal.id, appointed_by_id=scored.examiner.id, appointed_at=at, reasons="")
+    db.add(panel)
+    db.flush()
+    db.add(AppealOutcome(appeal_id=appeal.id, panel_id=panel.id, outcome="upheld_void_resit",
+                         reasons="The platform failed", recorded_by_id=scored.examiner.id, recorded_at=at))
+    db.flush()
+    second = _release(db, scored, reasons="An appeal voided one attempt", now=at + dt.timedelta(days=1))
+    results = _results(db, second)
+    assert (results[a.id].outcome, results[a.id].score) == ("voided", None)
+    assert results[b.id].outcome == _results(db, first)[b.id].outcome  # nobody else changes

@@ -41,6 +41,21 @@ def current_actor() -> Actor:
     return ANONYMOUS
 
 
+def add_problems(form, error, fields: dict[str, str] | None = None) -> None:
+    """Put a service's problems (``core.errors.ValidationFailed``) beside the fields they name, and
+    the rest (or the error's own message, when it names no field) at the top of the form's error
+    summary. ``fields`` maps a service's name for a field to the form's, where the two differ."""
+    for problem in error.problems:
+        name = (fields or {}).get(problem.field, problem.field)
+        field = getattr(form, name, None) if name != "csrf_token" else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, problem.message]
+        else:
+            form.form_errors.append(problem.message)
+    if not error.problems:
+        form.form_errors.append(error.message)
+
+
 def client_address() -> str | None:
     # ProxyFix (configured by the app when behind a proxy) has already put the real address here.
     return request.remote_addr

@@ -8,7 +8,8 @@ from core import db
 from core.clock import utcnow
 from core.errors import Conflict, ValidationFailed
 from core.roles import Role
-from core.web import client_address, current_actor, external_url, is_safe_next, login_required, roles_required
+from core.web import (add_problems, client_address, current_actor, external_url, is_safe_next, login_required,
+                      roles_required)
 from assessment.accounts import services
 from assessment.accounts.forms import CaseManagerForm, ConfirmForm, ForgotPasswordForm, GrantRoleForm, LoginForm, RegisterForm, ResetPasswordForm
 
@@ -19,13 +20,6 @@ def _profile() -> str:
     return current_app.config["PASSWORD_HASH_PROFILE"]
 
 
-def _add_problems(form, error: ValidationFailed) -> None:
-    for problem in error.problems:
-        field = getattr(form, problem.field, None)
-        if field is not None:
-            field.errors = [*field.errors, problem.message]
-        else:
-            form.form_errors.append(problem.message)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -38,7 +32,7 @@ def register():
                 now=utcnow(), secret_key=current_app.config["SECRET_KEY"], hash_profile=_profile(),
                 client_address=client_address())
         except ValidationFailed as error:
-            _add_problems(form, error)
+            add_problems(form, error)
         except services.RateLimited as error:
             form.form_errors.append(error.message)
             return render_template("accounts/register.html", form=form), 429
@@ -145,7 +139,7 @@ def reset_password(token: str):
             services.reset_password(db.session(), token=token, new_password=form.password.data, now=utcnow(),
                                     hash_profile=_profile(), client_address=client_address())
         except ValidationFailed as error:
-            _add_problems(form, error)
+            add_problems(form, error)
         else:
             db.session().commit()
             logout_user()

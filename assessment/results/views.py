@@ -14,7 +14,7 @@ from core.clock import utcnow
 from core.errors import NotFound, ValidationFailed
 from core.pdf import html_to_pdf
 from core.roles import Role
-from core.web import current_actor, roles_required
+from core.web import add_problems, current_actor, roles_required
 from assessment.results.certificates import queries as certificate_queries
 from assessment.results.certificates import services as certificate_services
 from assessment.results import queries, rules, services
@@ -32,15 +32,6 @@ table { border-collapse: collapse; width: 100%; } th, td { text-align: left; pad
 """
 
 
-def _add_problems(form, error: ValidationFailed) -> None:
-    for problem in error.problems:
-        field = getattr(form, problem.field, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, problem.message]
-        else:
-            form.form_errors.append(problem.message)
-    if not error.problems:
-        form.form_errors.append(error.message)
 
 
 def _number(value, places: int = 1) -> str:
@@ -87,7 +78,7 @@ def examiner_decision(sitting_id: int):
                                             attempt_id=form.attempt.data, action=form.action.data,
                                             reasons=form.reasons.data or "", now=utcnow())
         except ValidationFailed as error:
-            _add_problems(form, error)
+            add_problems(form, error)
         else:
             db.session().commit()
             flash(f"Recorded: {rules.ExaminerAction(row.action).label.lower()}. It applies from the next release.",
@@ -122,7 +113,7 @@ def release(sitting_id: int):
                 result_path=url_for("results.candidate_result", sitting_id=sitting_id),
                 base_url=current_app.config["BASE_URL"], issuer=certificate_services.current_issuer())
         except ValidationFailed as error:
-            _add_problems(form, error)
+            add_problems(form, error)
         else:
             db.session().commit()
             flash(f"Results released (release {made.id}). Candidates have been told in the app and by e-mail.",

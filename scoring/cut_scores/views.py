@@ -11,7 +11,7 @@ from core import db
 from core.clock import utcnow
 from core.errors import ValidationFailed
 from core.roles import Role
-from core.web import current_actor, roles_required
+from core.web import add_problems, current_actor, roles_required
 from scoring.cut_scores import queries, rules, services
 from scoring.cut_scores.equating import DRIFT_LOGITS, LINK_NAMES, MIN_ANCHORS, Link
 from scoring.cut_scores.forms import ApprovalForm, DecisionForm, EquatedDecisionForm, EquateForm
@@ -34,15 +34,6 @@ def _helpers():
             "rounding_names": rules.ROUNDING_NAMES, "link_names": LINK_NAMES}
 
 
-def _add_problems(form, error: ValidationFailed) -> None:
-    for problem in error.problems:
-        field = getattr(form, problem.field, None)
-        if field is not None and hasattr(field, "errors") and problem.field != "csrf_token":
-            field.errors = [*field.errors, problem.message]
-        else:
-            form.form_errors.append(problem.message)
-    if not error.problems:
-        form.form_errors.append(error.message)
 
 
 def _checked(form, run_id: int, raw_cut: float):
@@ -105,7 +96,7 @@ def new_decision(sitting_id: int):
         try:  # a provisional run, or a run of another sitting, is refused beside the field
             services.final_run(db.session(), current_actor(), run_id, sitting_id)
         except ValidationFailed as error:
-            _add_problems(form, error)
+            add_problems(form, error)
         else:
             checked = _checked(form, run_id, form.raw_cut.data)
         if checked is not None and _confirmed(form, checked[0].pass_mark):
@@ -116,7 +107,7 @@ def new_decision(sitting_id: int):
                     k=form.k.data, rounding=form.rounding.data, reasons=form.reasons.data, now=utcnow(),
                     exercise_id=exercise_id)
             except ValidationFailed as error:
-                _add_problems(form, error)
+                add_problems(form, error)
                 checked = None
             else:
                 db.session().commit()
@@ -145,7 +136,7 @@ def approve(decision_id: int):
             services.approve_decision(db.session(), actor=current_actor(), decision_id=decision_id,
                                       comment=form.comment.data or "", now=utcnow())
         except ValidationFailed as error:
-            _add_problems(form, error)
+            add_problems(form, error)
         else:
             db.session().commit()
             flash("Decision approved: it is the sitting's pass mark, and double marking now uses it.", "success")
@@ -196,7 +187,7 @@ def new_equated_decision(run_id: int):
                     db.session(), actor=current_actor(), from_run_id=from_run, to_run_id=run_id, link=link,
                     k=form.k.data, rounding=form.rounding.data, reasons=form.reasons.data, now=utcnow())
             except ValidationFailed as error:
-                _add_problems(form, error)
+                add_problems(form, error)
                 checked = None
             else:
                 db.session().commit()

@@ -11,7 +11,7 @@ from core import db
 from core.clock import utcnow
 from core.errors import Conflict, ValidationFailed
 from core.roles import Role
-from core.web import current_actor, roles_required
+from core.web import add_problems, current_actor, roles_required
 from item_bank.statistics.flags import flag_label  # the same words as the item's page
 from scoring.runs import charts, dif, queries, services
 from scoring.runs.quality import flag_sentence
@@ -42,16 +42,10 @@ def _helpers():
     return {"number": number, "flag_words": flag_label, "shown": shown}
 
 
-def _add_problems(form, error: ValidationFailed) -> None:
-    for problem in error.problems:
-        target = {"exclude": "item", "rekey": "key", "second_keys": "key"}.get(problem.field, problem.field)
-        field = getattr(form, target, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, problem.message]
-        else:
-            form.form_errors.append(problem.message)
-    if not error.problems:
-        form.form_errors.append(error.message)
+
+
+# The run services name the decision; the form names the item and key fields it came from.
+RUN_FIELDS = {"exclude": "item", "rekey": "key", "second_keys": "key"}
 
 
 @bp.get("/scoring")
@@ -71,7 +65,7 @@ def sitting_runs(sitting_id: int):
             run = services.run_scoring(db.session(), actor=current_actor(), sitting_id=sitting_id, now=utcnow(),
                                        reason=form.reason.data or "", exam_paper_id=form.chosen_paper())
         except ValidationFailed as error:
-            _add_problems(form, error)
+            add_problems(form, error, RUN_FIELDS)
         except Conflict as error:  # attempts still open, too few candidates: said above the button
             form.form_errors.append(error.message)
         else:
@@ -113,7 +107,7 @@ def new_run(run_id: int):
                                  second_keys={label: key} if decision == "second_key" else {},
                                  reason=form.reason.data or "")
         except ValidationFailed as error:
-            _add_problems(form, error)
+            add_problems(form, error, RUN_FIELDS)
         else:
             db.session().commit()
             flash(f"Run {run.id} made. Run {run_id} is kept unchanged.", "success")
@@ -160,7 +154,7 @@ def dif_report(run_id: int):
                                     reference=form.reference.data, focal=form.focal.data,
                                     min_group=current_app.config["DIF_MIN_GROUP"])
         except ValidationFailed as error:
-            _add_problems(form, error)
+            add_problems(form, error, RUN_FIELDS)
             status = 422
     elif request.args.get("show") and form.question.data:
         for field in (form.reference, form.focal):

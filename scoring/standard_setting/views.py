@@ -13,7 +13,7 @@ from core import db
 from core.clock import utcnow
 from core.errors import ValidationFailed
 from core.roles import Role
-from core.web import current_actor, login_required, roles_required
+from core.web import add_problems, current_actor, login_required, roles_required
 from scoring.standard_setting import charts, exports, queries, services
 from scoring.standard_setting.forms import (
     BeukForm, ButtonForm, ExerciseForm, GradesForm, HofsteeForm, JudgeForm, RatingForm)
@@ -33,15 +33,6 @@ def _helpers():
     return {"number": number, "percent": percent, "method_label": lambda m: Method(m).label}
 
 
-def _add_problems(form, error: ValidationFailed, fields: dict | None = None) -> None:
-    for problem in error.problems:
-        field = getattr(form, (fields or {}).get(problem.field, problem.field), None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, problem.message]
-        else:
-            form.form_errors.append(problem.message)
-    if not error.problems:
-        form.form_errors.append(error.message)
 
 
 def _status(*forms) -> int:
@@ -70,7 +61,7 @@ def new():
                 n_rounds=form.n_rounds.data, shows_spread=form.shows_spread.data,
                 shows_performance=form.shows_performance.data, judge_emails=form.emails())
         except ValidationFailed as error:
-            _add_problems(form, error)
+            add_problems(form, error)
         else:
             db.session().commit()
             flash("Exercise set up. Round 1 is open for the judges.", "success")
@@ -119,7 +110,7 @@ def add_judge(exercise_id: int):
             services.add_judge(db.session(), actor=current_actor(), now=utcnow(), exercise_id=exercise_id,
                                email=form.email.data)
         except ValidationFailed as error:
-            _add_problems(form, error)
+            add_problems(form, error)
         else:
             db.session().commit()
             flash(f"{form.email.data} is now a judge.", "success")
@@ -162,7 +153,7 @@ def record_grades(exercise_id: int):
             written = services.record_grades(db.session(), actor=current_actor(), now=utcnow(),
                                              exercise_id=exercise_id, text=form.grades.data)
         except ValidationFailed as error:
-            _add_problems(form, error)
+            add_problems(form, error)
         else:
             db.session().commit()
             flash(f"{written} global grade{'' if written == 1 else 's'} recorded.", "success")
@@ -218,7 +209,7 @@ def rate_item(exercise_id: int, position: int):
             services.rate_angoff(db.session(), actor=current_actor(), now=utcnow(), exercise_id=exercise_id,
                                  position=position, text=form.rating.data)
         except ValidationFailed as error:
-            _add_problems(form, error)
+            add_problems(form, error)
         else:
             db.session().commit()
             flash(f"Rating for question {position} saved.", "success")
@@ -263,7 +254,7 @@ def _compromise(exercise_id: int, method: Method, form_class):
             services.rate_compromise(db.session(), actor=current_actor(), now=utcnow(), exercise_id=exercise_id,
                                      method=method, texts={f.name: f.data for f in form if f.name != "csrf_token"})
         except ValidationFailed as error:
-            _add_problems(form, error)
+            add_problems(form, error)
         else:
             db.session().commit()
             flash(f"{method.label} judgement saved.", "success")

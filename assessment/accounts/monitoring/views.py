@@ -8,7 +8,7 @@ from core import db
 from core.clock import utcnow
 from core.errors import Conflict, ValidationFailed
 from core.roles import Role
-from core.web import current_actor, roles_required
+from core.web import add_problems, current_actor, roles_required
 from assessment.accounts.forms import ConfirmForm
 from assessment.accounts.monitoring import queries, rules, services
 from assessment.accounts.monitoring.forms import ConsentForm, QuestionForm, answers_form
@@ -16,15 +16,6 @@ from assessment.accounts.monitoring.forms import ConsentForm, QuestionForm, answ
 bp = Blueprint("monitoring", __name__)
 
 
-def _add_problems(form, error: ValidationFailed) -> None:
-    for problem in error.problems:
-        field = getattr(form, problem.field, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, problem.message]
-        else:
-            form.form_errors.append(problem.message)
-    if not error.problems:
-        form.form_errors.append(error.message)
 
 
 def _my_page(consent_form=None, form=None, status: int = 200):
@@ -45,7 +36,7 @@ def my_monitoring():
         try:
             n = services.save_answers(db.session(), actor=current_actor(), now=utcnow(), answers=form.chosen())
         except ValidationFailed as error:
-            _add_problems(form, error)
+            add_problems(form, error)
         except Conflict as error:
             form.form_errors.append(error.message)
         else:
@@ -112,7 +103,7 @@ def admin_new_question():
             question = services.add_question(db.session(), actor=current_actor(), now=utcnow(), text=form.text.data,
                                              hint=form.hint.data or "", options_text=form.options.data)
         except ValidationFailed as error:
-            _add_problems(form, error)
+            add_problems(form, error)
         else:
             db.session().commit()
             flash(f"“{question.text}” is added and asked from now on.", "success")

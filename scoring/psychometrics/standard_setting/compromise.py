@@ -203,15 +203,18 @@ def beuk(scores, judge_cuts, judge_pass_rates) -> BeukResult:
         raise ValueError("pass rates must be fractions between 0 and 1")
     mx, my = float(cuts.mean()), float(rates.mean())
     sx, sy = float(cuts.std(ddof=1)), float(rates.std(ddof=1))
-    if sx == 0:
-        c = mx  # judges agree exactly on the cut: the line is vertical
+    # In fail-rate terms the line is 1 − my − (sy/sx)(c − mx): the same shape Hofstee uses. The
+    # means and the variance ratio are exact fractions of the judges' figures, so the crossing
+    # decisions are exact (the slope itself is a square root, compared by squaring).
+    ec = [_exact(v) for v in cuts]
+    er = [_exact(v) for v in rates]
+    emx, emy = sum(ec) / len(ec), sum(er) / len(er)
+    spread_of_cuts = sum((v - emx) ** 2 for v in ec)
+    if spread_of_cuts == 0:
+        # Judges agree exactly on the cut: the line is vertical. Decided on the exact figures, since
+        # a float SD of equal cuts can come out a hair above 0 (three cuts of 31.1: 4e-15).
+        c, sx = mx, 0.0
     else:
-        # In fail-rate terms the line is 1 − my − (sy/sx)(c − mx): the same shape Hofstee uses. The
-        # means and the variance ratio are exact fractions of the judges' figures, so the crossing
-        # decisions are exact (the slope itself is a square root, compared by squaring).
-        ec = [_exact(v) for v in cuts]
-        er = [_exact(v) for v in rates]
-        emx, emy = sum(ec) / len(ec), sum(er) / len(er)
-        var_ratio = sum((v - emy) ** 2 for v in er) / sum((v - emx) ** 2 for v in ec)
+        var_ratio = sum((v - emy) ** 2 for v in er) / spread_of_cuts
         c = _crossing(s, 1 - emy, var_ratio, emx)
     return BeukResult(c, 1.0 - fail_rate(s, c), mx, my, sx, sy)

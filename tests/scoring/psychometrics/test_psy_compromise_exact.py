@@ -190,3 +190,16 @@ def test_the_cli_shows_the_staircase_cut_the_interpolated_cut_and_the_pass_mark(
                  "--min-fail", "0.01", "--max-fail", "0.05"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["intersects"] is False and "misses the fail-rate curve" in doc["note"]
+
+
+def test_beuk_with_judges_agreeing_on_a_cut_whose_float_sd_is_not_zero():
+    """Three cuts of 31.1 have a float SD of 4e-15 but no spread at all: the line is vertical, the
+    cut is theirs (this raised ZeroDivisionError when the float SD decided)."""
+    import numpy as np
+
+    from scoring.psychometrics.standard_setting.compromise import beuk
+
+    assert np.array([31.1] * 3).std(ddof=1) > 0
+    result = beuk(np.arange(60) % 45, [31.1, 31.1, 31.1], [0.6, 0.7, 0.8])
+    assert result.cut_score == pytest.approx(31.1) and result.sd_cut == 0.0
+    assert result.pass_rate == pytest.approx(np.mean(np.arange(60) % 45 >= 31.1))

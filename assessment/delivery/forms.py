@@ -13,7 +13,6 @@ from wtforms.validators import InputRequired, Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.clock import LONDON
-from core.errors import ValidationFailed
 from assessment.delivery.adjustments.rules import COLOUR_SCHEMES, EXTRA_TIME_CHOICES, TEXT_SIZES
 from assessment.delivery.services import MAX_TIME_ADDED_MIN
 
@@ -162,13 +161,3 @@ class PauseForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     """A button-only form (book, cancel, resume): it carries just the CSRF token."""
-
-
-def add_problems(form, error: ValidationFailed) -> None:
-    """Put a service's field problems beside their fields; others at the top of the summary."""
-    for problem in error.problems:
-        target = getattr(form, problem.field, None)
-        if target is not None and hasattr(target, "errors"):
-            target.errors = [*target.errors, problem.message]
-        else:
-            form.form_errors.append(problem.message)

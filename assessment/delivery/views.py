@@ -11,14 +11,14 @@ from core import db
 from core.clock import LONDON, utcnow
 from core.errors import Conflict, ValidationFailed
 from core.roles import Role
-from core.web import current_actor, roles_required
+from core.web import add_problems, current_actor, roles_required
 from item_bank.authoring.attachments import sniff_type
 from assessment.delivery import services
 from assessment.delivery.adjustments import queries as adjustment_queries
 from assessment.delivery.adjustments import rules as adjustment_rules
 from assessment.delivery.adjustments import services as adjustment_services
 from assessment.delivery.forms import (AddTimeForm, AdjustmentForm, ButtonForm, DecisionForm, PauseForm, SittingForm,
-                                       add_problems, from_london)
+                                       from_london)
 from assessment.delivery.models import Sitting
 from assessment.delivery.sittings import queries as sitting_queries
 from assessment.delivery.sittings import services as sitting_services

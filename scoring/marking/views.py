@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 
-from assessment.delivery.forms import add_problems
+from core.web import add_problems
 from core import db
 from core.clock import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 
-from assessment.delivery.forms import add_problems
+from core.web import add_problems
 from assessment.results.appeals import queries, rules, services
 from assessment.results.appeals.forms import AppealForm, OutcomeForm, PanelForm, RemarkForm, ResponseForm
 from core import db

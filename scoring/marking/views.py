@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 
-from core.web import add_problems
 from core import db
 from core.clock import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.roles import Role
-from core.web import current_actor, roles_required
+from core.web import add_problems, current_actor, roles_required
 from scoring.marking import moderation as oversight, queries, rules, services
 from scoring.marking.forms import AllocationForm, ButtonForm, MarkForm, PassMarkForm
 from scoring.marking.models import MarkingAllocation

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 
-from core.web import add_problems
 from assessment.results.appeals import queries, rules, services
 from assessment.results.appeals.forms import AppealForm, OutcomeForm, PanelForm, RemarkForm, ResponseForm
 from core import db
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.roles import Role
-from core.web import current_actor, login_required, roles_required
+from core.web import add_problems, current_actor, login_required, roles_required
 
 bp = Blueprint("appeals", __name__)
 

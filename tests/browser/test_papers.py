@@ -48,7 +48,7 @@ def test_examiner_writes_a_spec_builds_a_paper_by_hand_and_publishes_it(page):
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
     expect(summary).to_contain_text("Enter the target marks for theme D")
-    assert page.evaluate("() => document.activeElement.classList.contains('error-summary')")
+    expect(page.locator(".error-summary")).to_be_focused()  # error-summary.js focuses it once loaded
     page.checked("new-spec-errors")
 
     # A spec no two case studies can meet: automatic assembly says why, and creates nothing.

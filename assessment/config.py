@@ -57,6 +57,29 @@ DEFAULTS: dict[str, Any] = {
     "RESULTS_EXPECTED_WITHIN_DAYS": 42,
     # A candidate may appeal a released result for this many days after its release.
     "APPEAL_WINDOW_DAYS": 28,
+    # Registration (assessment.eligibility). Dates are ISO (YYYY-MM-DD). The Certificate became (or
+    # becomes) available on this date: the post-certificate rules apply to applications decided from it.
+    "ELIGIBILITY_CERTIFICATE_AVAILABLE_FROM": "2027-09-01",
+    # Until this date applications are decided by two assessors independently (a third settles a
+    # disagreement); from it, by one assessor with a second review of every refusal.
+    "ELIGIBILITY_INITIAL_PERIOD_ENDS": "2027-09-01",
+    # Phased opening: "min_years:opens_on" pairs, widest band last (15+ years first).
+    "ELIGIBILITY_BANDS": "15:2026-11-01,10:2027-01-04,5:2027-03-01,0:2027-05-04",
+    # A refused applicant may appeal for this many days after the refusal.
+    "REGISTRATION_APPEAL_WINDOW_DAYS": 28,
+    # An assessor's decision is expected within this many days of submission (the clock pauses
+    # while the applicant is asked for more information).
+    "REGISTRATION_DECISION_TARGET_DAYS": 60,
+    # Annual renewal: CPD hours a year, the categories (comma-separated), reminders this many days
+    # before the renewal date (comma-separated), and the grace before a registration lapses.
+    "RENEWAL_CPD_HOURS": 30,
+    "RENEWAL_CPD_CATEGORIES": "clinical,case_management,leadership,legal_and_ethical,other",
+    "RENEWAL_REMINDER_DAYS": "60,30,7",
+    "RENEWAL_GRACE_DAYS": 0,
+    # Case managers registered before the Certificate existed must pass it by this date.
+    "CERTIFICATE_DEADLINE_FOR_EARLY_REGISTRANTS": "2029-08-31",
+    # After a lapse longer than this many days, returning to the register needs a new pass.
+    "RESIT_AFTER_LAPSE_DAYS": 365,
 }
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}

@@ -24,4 +24,7 @@ from assessment.results.appeals.models import (  # noqa: F401
     Appeal, AppealEvidence, AppealOutcome, AppealPanel, AppealPanellist, AppealPanelResponse, AppealRemark,
     ResitEntitlement)
 
+from assessment.eligibility.models import (  # noqa: F401
+    Application, ApplicationEvent, ApplicationSubmission, Registration, RegistrationEvent)
+
 metadata = Base.metadata

@@ -14,6 +14,7 @@ class Role(enum.StrEnum):
     EXAMINER = "examiner"
     INVIGILATOR = "invigilator"
     ADMIN = "admin"
+    ASSESSOR = "assessor"  # decides applications to join the register
 
     @property
     def label(self) -> str:
@@ -27,6 +28,7 @@ ROLE_LABELS = {
     Role.EXAMINER: "Examiner",
     Role.INVIGILATOR: "Invigilator",
     Role.ADMIN: "Administrator",
+    Role.ASSESSOR: "Registration assessor",
 }
 
 

@@ -54,6 +54,9 @@ TAMPER = {
     "appeal_outcomes": "reasons = 'tampered'",
     "appeal_remarks": "reasons = 'tampered'",
     "resit_entitlements": "reasons = 'tampered'",
+    "application_submissions": "rules = 'tampered'",
+    "application_events": "reason = 'tampered'",
+    "registration_events": "reason = 'tampered'",
 }
 
 
@@ -201,7 +204,25 @@ def evidence(db, make_case_study, make_sitting, make_user):
                              granted_by_id=candidate.id, granted_at=NOW, reasons="Void")
     db.add_all([response, outcome, remark, resit])
     db.flush()
-    appeal_rows = {"appeals": appeal, "appeal_evidence": appeal_file, "appeal_panels": panel,
+    from assessment.eligibility.models import (Application, ApplicationEvent, ApplicationSubmission, Registration,
+                                               RegistrationEvent)
+    application = Application(reference="APP-TEST-1", applicant_id=candidate.id, status="submitted", draft={},
+                              created_at=NOW, updated_at=NOW, submitted_at=NOW)
+    registration = Registration(number="CM-TEST-1", user_id=candidate.id, status="registered", status_since=NOW,
+                                registered_at=NOW, renewal_due_on=NOW.date())
+    db.add_all([application, registration])
+    db.flush()
+    submission = ApplicationSubmission(application_id=application.id, facts={}, rules="post_certificate",
+                                       judged_on=NOW.date(), decision={}, submitted_by_id=candidate.id,
+                                       submitted_at=NOW)
+    application_event = ApplicationEvent(application_id=application.id, kind="submitted", actor_id=candidate.id,
+                                         reason="", data={}, created_at=NOW)
+    registration_event = RegistrationEvent(registration_id=registration.id, kind="registered", actor_id=None,
+                                           reason="", data={}, created_at=NOW)
+    db.add_all([submission, application_event, registration_event])
+    db.flush()
+    appeal_rows = {"application_submissions": submission, "application_events": application_event,
+                   "registration_events": registration_event, "appeals": appeal, "appeal_evidence": appeal_file, "appeal_panels": panel,
                    "appeal_panellists": panellist, "appeal_panel_responses": response, "appeal_outcomes": outcome,
                    "appeal_remarks": remark, "resit_entitlements": resit}
     return {**standard_setting, **appeal_rows, "examiner_result_decisions": withheld, "monitoring_consents": consent, "certificates": certificate, "certificate_events": certificate_event,

@@ -1,0 +1,1 @@
+"""The register: registration numbers, the public register, renewal with CPD, lapse."""

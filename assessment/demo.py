@@ -26,6 +26,11 @@ DEMO_ACCOUNTS: list[tuple[str, str, set[Role]]] = [
     ("second.marker@example.org", "Sam Second-Marker", {Role.EXAMINER}),
     ("invigilator@example.org", "Indra Invigilator", {Role.INVIGILATOR}),
     ("admin@example.org", "Ada Administrator", {Role.ADMIN}),
+    # Registration assessors: two decide each application independently in the initial period; a
+    # third settles a disagreement.
+    ("assessor@example.org", "Asha Assessor", {Role.ASSESSOR}),
+    ("second.assessor@example.org", "Bryn Second-Assessor", {Role.ASSESSOR}),
+    ("third.assessor@example.org", "Cass Third-Assessor", {Role.ASSESSOR}),
 ]
 
 

@@ -67,6 +67,7 @@ class Hours:
     cm_firm: int
     regulated_firm: int
     evidence: tuple[str, ...]  # the evidence the provisional (not firm) counted time would need
+    not_counted: tuple[tuple[str, int], ...] = ()  # (why, hours rounded down) for time that counts nowhere
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,10 +111,32 @@ def counts_as_regulated(period: Experience) -> bool:
     return period.in_uk or period.accepted_by_uk_regulator is True
 
 
+NOT_COUNTED = {  # why a period counts nowhere, in the order the hours sentence lists them
+    "assistant": "as an assistant",
+    "supervisor": "supervising or managing case managers",
+    "unregulated": "in treatment or practice not regulated by a PSA-overseen regulator or the BASRAT register",
+    "not_accepted": "practising outside the UK without a UK regulator's acceptance",
+}
+
+
+def not_counted_because(period: Experience) -> str | None:
+    """Which NOT_COUNTED reason keeps a period out of both kinds of hours (None: it counts)."""
+    if counts_as_cm(period) or counts_as_regulated(period):
+        return None
+    if period.role in ("assistant", "supervisor"):
+        return period.role
+    return "unregulated" if period.counting_regulator is None else "not_accepted"
+
+
 def count_hours(experience: tuple[Experience, ...] | list[Experience]) -> Hours:
     cm = regulated = cm_firm = regulated_firm = Fraction(0)
     evidence = set()
+    excluded: dict[str, Fraction] = {}
     for period in experience:
+        why = not_counted_because(period)
+        if why is not None:
+            excluded[why] = excluded.get(why, Fraction(0)) + period.exact_hours
+            continue
         hours = period.exact_hours
         if counts_as_cm(period):
             cm += hours
@@ -130,7 +153,8 @@ def count_hours(experience: tuple[Experience, ...] | list[Experience]) -> Hours:
                 regulated_firm += hours
     return Hours(cm=math.floor(cm), regulated=math.floor(regulated), cm_firm=math.floor(cm_firm),
                  regulated_firm=math.floor(regulated_firm),
-                 evidence=tuple(code for code in EVIDENCE_CODES if code in evidence))
+                 evidence=tuple(code for code in EVIDENCE_CODES if code in evidence),
+                 not_counted=tuple((why, math.floor(excluded[why])) for why in NOT_COUNTED if why in excluded))
 
 
 def hours_route(rules: str, cm: int, regulated: int) -> str | None:
@@ -210,6 +234,15 @@ def _role(current: str, *, hours_met: bool) -> tuple[bool, str]:
 
 
 def _hours_reason(rule_set: str, hours: Hours, route: str | None, evidence: tuple[str, ...]) -> str:
+    sentence = _hours_sentence(rule_set, hours, route, evidence)
+    if hours.not_counted:
+        parts = [f"{n:,} hours {NOT_COUNTED[why]}" for why, n in hours.not_counted]
+        listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        sentence = f"{sentence} (not counted: {listed})"
+    return sentence + "."
+
+
+def _hours_sentence(rule_set: str, hours: Hours, route: str | None, evidence: tuple[str, ...]) -> str:
     cm, regulated = f"{hours.cm:,}", f"{hours.regulated:,}"
     if route is not None:
         if route == ROUTE_CM_ONLY:
@@ -224,15 +257,15 @@ def _hours_reason(rule_set: str, hours: Hours, route: str | None, evidence: tupl
                 "time outside the UK" if OVERSEAS_EXPERIENCE in evidence else "",
                 "time in a dual role" if DUAL_ROLE_SPLIT in evidence else "")))
             sentence += f", counting {what}, on which more evidence is needed"
-        return sentence + "."
+        return sentence
     if rule_set == POST_CERTIFICATE:
-        return f"{cm} case-management hours are fewer than the {PART_HOURS_NEEDED:,} required."
+        return f"{cm} case-management hours are fewer than the {PART_HOURS_NEEDED:,} required"
     if hours.cm >= PART_HOURS_NEEDED:
         return (f"{cm} case-management hours are fewer than the {HOURS_NEEDED:,} required alone, and {regulated} "
                 f"hours practising a regulated profession are fewer than the {PART_HOURS_NEEDED:,} required "
-                "beside them.")
-    return (f"{cm} case-management hours are fewer than the {PART_HOURS_NEEDED:,} required even with practice "
-            f"in a regulated profession ({HOURS_NEEDED:,} without it).")
+                "beside them")
+    return (f"{cm} case-management hours are fewer than both the {HOURS_NEEDED:,} required alone and the "
+            f"{PART_HOURS_NEEDED:,} required beside practice in a regulated profession")
 
 
 def _uk(share: Fraction) -> tuple[bool, str]:

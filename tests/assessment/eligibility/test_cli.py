@@ -134,3 +134,10 @@ def test_through_a_real_process(tmp_path):
     done = subprocess.run([*command, str(bad)], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == f"Error: {bad}: member must be one of BABICM, CMSUK, VRA, or null (got \"BABCIM\").\n"
+
+
+def test_the_decision_shown_in_the_guide_is_what_the_command_prints(cli):
+    guide = (REPO / "docs" / "eligibility.md").read_text(encoding="utf-8")
+    shown = json.loads(guide.split("```json", 1)[1].split("```", 1)[0])
+    printed = json.loads(cli(EXAMPLE, "--date", "2026-12-06").stdout)
+    assert printed[1] == shown

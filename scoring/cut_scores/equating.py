@@ -262,7 +262,8 @@ def _calibrate_pcm(paper: _Prepared, which: str, anchors: dict | None = None):
     try:
         return pcm_cml(paper.responses, items=paper.labels, max_scores=paper.max_scores, anchors=anchors)
     except ValueError as error:
-        raise EquatingRefused(f"The {which} paper cannot be calibrated with the partial credit model: {error}.") from None
+        raise EquatingRefused(
+            f"The {which} paper cannot be calibrated with the partial credit model: {error}.") from None
 
 
 def _equate_pcm(old: Paper, new: Paper, old_cut: float, link: Link, min_anchors: int) -> Equated:
@@ -285,7 +286,8 @@ def _equate_pcm(old: Paper, new: Paper, old_cut: float, link: Link, min_anchors:
     mm = mean_mean_link(base_loc, free_loc, common)
     notes = before.notes + after.notes
     old_index, new_index = {l: i for i, l in enumerate(old.labels)}, {l: i for i, l in enumerate(new.labels)}
-    held = [label for label in common if _same_categories(before.recode[old_index[label]], after.recode[new_index[label]])]
+    held = [label for label in common
+            if _same_categories(before.recode[old_index[label]], after.recode[new_index[label]])]
     if link is Link.ANCHORED:
         loose = [label for label in common if label not in held]
         if len(held) < min_anchors:

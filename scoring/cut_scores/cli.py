@@ -12,7 +12,7 @@ from core.cli import one_line_errors
 from core.errors import ValidationFailed
 from core.roles import SYSTEM
 from scoring.cut_scores import queries
-from scoring.cut_scores.equating import Link
+from scoring.cut_scores.equating import MODEL_NAMES, Link, Model
 
 cutscores_cli = AppGroup("cutscores", help="Cut-score decisions: list them, equate an approved standard.")
 
@@ -55,7 +55,11 @@ def equate(from_run, to_run, link, as_json):
     click.echo(f"Run {from_run} cut {e.old_cut:.4g} of {e.old_max:g} (decision {view.source.id}) → θ {e.theta:.4f}")
     click.echo(f"Run {to_run} equated cut {e.equated_cut:.4f} of {e.new_max:g} marks ({e.link.value}); "
                f"pass mark {view.pass_mark.pass_mark:g} under the earlier policy")
-    click.echo(f"Mean/mean shift {e.shift:.4f}; {len(e.anchors)} anchors, {e.n_drifted} moved more than 0.5 logits")
+    click.echo(f"Model: {MODEL_NAMES[e.model]}")
+    click.echo(f"Mean/mean shift {e.shift:.4f}; {len(e.anchors)} anchors, {e.n_drifted} moved more than 0.5 logits"
+               + (" (anchors compared by location, the mean of their thresholds)" if e.model == Model.PCM else ""))
     for a in e.anchors:
         click.echo(f"  {a.label:<8} old {a.old_difficulty:+.3f}  new {a.new_difficulty:+.3f}  "
                    f"displacement {a.displacement:+.3f}{'  moved' if a.drifted else ''}")
+    for note in e.notes:
+        click.echo(f"Note: {note}")

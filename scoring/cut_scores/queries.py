@@ -229,7 +229,8 @@ class EquatingView:
 def equate_runs(session: Session, actor: Actor, from_run_id: int, to_run_id: int,
                 link: str = equating.Link.ANCHORED) -> EquatingView:
     """Carry the standing approved decision of ``from_run`` onto ``to_run``. A problem (no approved
-    decision, too few anchors, polytomous items, a calibration that fails) is said in ``problem``."""
+    decision, too few anchors, marks the models cannot use, a calibration that fails) is said in
+    ``problem``. Papers with items marked out of more than 1 are equated with the partial credit model."""
     from_run, to_run = get_run(session, actor, from_run_id), get_run(session, actor, to_run_id)
     source = approved_decision(session, from_run.sitting_id, from_run.id)
     if source is None:

@@ -13,7 +13,7 @@ from core.errors import ValidationFailed
 from core.roles import Role
 from core.web import add_problems, current_actor, roles_required
 from scoring.cut_scores import queries, rules, services
-from scoring.cut_scores.equating import DRIFT_LOGITS, LINK_NAMES, MIN_ANCHORS, Link
+from scoring.cut_scores.equating import DRIFT_LOGITS, LINK_NAMES, MIN_ANCHORS, MODEL_NAMES, Link
 from scoring.cut_scores.forms import ApprovalForm, DecisionForm, EquatedDecisionForm, EquateForm
 
 bp = Blueprint("cut_scores", __name__)
@@ -31,7 +31,8 @@ def _helpers():
         return "—" if value is None or value != value else f"{100 * value:.1f}%"
 
     return {"number": number, "marks": marks, "percent": percent, "method_names": rules.METHOD_NAMES,
-            "rounding_names": rules.ROUNDING_NAMES, "link_names": LINK_NAMES}
+            "rounding_names": rules.ROUNDING_NAMES, "link_names": LINK_NAMES,
+            "model_names": MODEL_NAMES}
 
 
 

@@ -11,6 +11,11 @@ and γ_r the coefficient of t^r in Π_i (1 + ε_i1 t + … + ε_im t^m) — the 
 polynomial, which generalises the elementary symmetric functions — so ability drops out and CML
 works exactly as for 0/1 items (Andersen 1977; Masters 1982; Fischer & Molenaar 1995, ch. 15).
 
+Anchoring: ``pcm_cml(..., anchors={label: thresholds})`` holds the named items' thresholds at the
+given values (their ψ are fixed) and estimates the others on the same scale, without centring —
+the partial-credit counterpart of ``rasch_cml(..., anchors=...)``, used to carry a standard from
+one paper to the next.
+
 Normalisation: the thresholds of all items together sum to zero (the mean threshold is 0). With
 only 0/1 items that is the sum-zero difficulty scale of :func:`rasch_cml`. eRm instead makes its
 item-category parameters β_ix = ψ_ix sum to zero, and psychotools fixes the first threshold of the
@@ -57,6 +62,7 @@ class PCMCalibration:
     max_gradient: float
     n_candidates: int
     n_extreme: int
+    anchored: tuple[bool, ...] = ()  # per item: thresholds held at given values (empty: none anchored)
 
 
 def pcm_generating_polynomial(category_easiness) -> np.ndarray:
@@ -177,13 +183,39 @@ def _groups(x, m):
     return out, n_extreme
 
 
-def pcm_cml(responses, *, items=None, max_scores=None, tol: float = 1e-10, max_iter: int = 100) -> PCMCalibration:
+def _anchor_table(anchors, names, m):
+    """(anchored flags, fixed thresholds per item) from {label: thresholds}; checked against m."""
+    anchored = np.zeros(len(names), dtype=bool)
+    fixed: list[np.ndarray | None] = [None] * len(names)
+    index = {name: i for i, name in enumerate(names)}
+    for name, value in (anchors or {}).items():
+        if str(name) not in index:
+            raise ValueError(f"anchor item {name!r} is not among the items")
+        i = index[str(name)]
+        t = np.atleast_1d(np.asarray(value, dtype=np.float64)).ravel()
+        if t.size != m[i]:
+            raise ValueError(f"anchor item {name!r} has {t.size} threshold(s) but is marked out of {m[i]}")
+        if not np.all(np.isfinite(t)):
+            raise ValueError(f"anchor thresholds for item {name!r} must be finite numbers")
+        anchored[i] = True
+        fixed[i] = t
+    if anchored.size and anchored.all():
+        raise ValueError("every item is anchored: nothing to estimate")
+    return anchored, fixed
+
+
+def pcm_cml(responses, *, items=None, max_scores=None, anchors: dict | None = None, tol: float = 1e-10,
+            max_iter: int = 100) -> PCMCalibration:
     """Calibrate partial-credit thresholds from a candidates × items matrix of marks 0..m_i
     (NaN = not presented), by conditional maximum likelihood with Newton–Raphson.
 
     ``max_scores`` (one per item) default to the highest mark observed. Raises ValueError when a
     threshold cannot be estimated — a category of an item that no candidate with a non-extreme
     score reached (eRm drops such a category silently; we ask the examiner to merge or rescore).
+
+    Without ``anchors`` all thresholds together are centred to sum 0. With ``anchors`` (item label →
+    that item's m_i thresholds) those items keep their thresholds and the rest are estimated on the
+    same scale (no centring); an anchored item's thresholds have SE 0.
     """
     x, m = _check_pcm_matrix(responses, max_scores)
     n, k = x.shape
@@ -192,8 +224,9 @@ def pcm_cml(responses, *, items=None, max_scores=None, tol: float = 1e-10, max_i
         raise ValueError("partial-credit calibration needs at least 2 items")
     if n < 2:
         raise ValueError(f"partial-credit calibration needs responses from at least 2 candidates; got {n}")
-    if np.any(m < 1):
-        bad = [names[i] for i in np.flatnonzero(m < 1)]
+    anchored, fixed = _anchor_table(anchors, names, m)
+    if np.any((m < 1) & ~anchored):
+        bad = [names[i] for i in np.flatnonzero((m < 1) & ~anchored)]
         raise ValueError(f"nobody scored above 0 on {', '.join(bad)}: its thresholds cannot be estimated")
     groups, n_extreme = _groups(x, m)
     if not groups:
@@ -204,15 +237,26 @@ def pcm_cml(responses, *, items=None, max_scores=None, tol: float = 1e-10, max_i
     for cols, counts, _ in groups:
         for j, c in enumerate(cols):
             totals[c, : counts[j].size] += counts[j]
-    empty = [f"{names[i]} (mark {h})" for i in range(k) for h in range(m[i] + 1) if totals[i, h] == 0]
+    empty = [f"{names[i]} (mark {h})" for i in range(k) for h in range(m[i] + 1)
+             if totals[i, h] == 0 and not anchored[i]]
     if empty:
         raise ValueError("cannot estimate finite thresholds: no candidate with a non-extreme score "
                          "has " + ", ".join(empty) + "; merge the empty category or check the maximum")
     stat = np.concatenate([totals[i, 1: m[i] + 1] for i in range(k)])
     # Start from the log-odds of adjacent categories (thresholds) turned into ψ.
-    psi = np.concatenate([-np.cumsum(-np.log(totals[i, 1: m[i] + 1] / totals[i, : m[i]])) for i in range(k)])
-    psi -= psi[0]
-    free = np.arange(1, npar)  # ψ_{item 0, category 1} is held at 0 while solving; centred after
+    if anchored.any():
+        # Start the free items from their adjacent-category log-odds, moved by the mean gap between
+        # the anchors' own log-odds and their fixed thresholds; the anchors' ψ stay where they are.
+        with np.errstate(divide="ignore"):
+            raw_tau = [np.log(np.maximum(totals[i, : m[i]], 0.5) / np.maximum(totals[i, 1: m[i] + 1], 0.5))
+                       for i in range(k)]
+        gap = float(np.mean(np.concatenate([fixed[i] - raw_tau[i] for i in np.flatnonzero(anchored)])))
+        psi = np.concatenate([-np.cumsum(fixed[i] if anchored[i] else raw_tau[i] + gap) for i in range(k)])
+        free = np.concatenate([np.arange(offsets[i], offsets[i] + m[i]) for i in np.flatnonzero(~anchored)])
+    else:
+        psi = np.concatenate([-np.cumsum(-np.log(totals[i, 1: m[i] + 1] / totals[i, : m[i]])) for i in range(k)])
+        psi -= psi[0]
+        free = np.arange(1, npar)  # ψ_{item 0, category 1} is held at 0 while solving; centred after
 
     def evaluate(p):
         ll = float(stat @ p)
@@ -265,8 +309,11 @@ def pcm_cml(responses, *, items=None, max_scores=None, tol: float = 1e-10, max_i
             d[p, p] = -1.0
             if h > 0:
                 d[p, p - 1] = 1.0
-    centre = np.eye(npar) - 1.0 / npar
+    centre = np.eye(npar) - 1.0 / npar if not anchored.any() else np.eye(npar)
     tau = centre @ (d @ psi)
+    if anchored.any():  # exactly the given values, not their image through ψ and back
+        for i in np.flatnonzero(anchored):
+            tau[offsets[i]: offsets[i] + m[i]] = fixed[i]
     cov = centre @ d @ cov_psi @ d.T @ centre
     se = np.sqrt(np.maximum(np.diag(cov), 0.0))
     avg = np.zeros((k, npar))
@@ -285,6 +332,7 @@ def pcm_cml(responses, *, items=None, max_scores=None, tol: float = 1e-10, max_i
         max_gradient=float(np.max(np.abs(grad[free]))) if free.size else 0.0,
         n_candidates=n,
         n_extreme=n_extreme,
+        anchored=tuple(bool(a) for a in anchored),
     )
 
 

@@ -28,12 +28,13 @@ def bank_items(db, make_case_study):
 
 @pytest.fixture
 def stored_run(db, make_sitting, make_user):
-    """``make(matrix, versions, provisional=False, sitting=None, sem=...)`` → a ScoringRun whose
-    candidates × items scores are ``matrix``, on the given item versions (labels I<item id>)."""
+    """``make(matrix, versions, provisional=False, sitting=None, sem=..., max_marks=None, item_types=None)``
+    → a ScoringRun whose candidates × items scores are ``matrix``, on the given item versions (labels
+    I<item id>); ``item_types`` (one per item) default to single best answer."""
     from scoring.psychometrics import item_analysis
     from scoring.runs.models import ScoringRun, ScoringRunItem, ScoringRunScore
 
-    def make(matrix, versions, *, provisional=False, sitting=None, sem="engine", max_marks=None):
+    def make(matrix, versions, *, provisional=False, sitting=None, sem="engine", max_marks=None, item_types=None):
         x = np.asarray(matrix, dtype=float)
         sitting = sitting or make_sitting()
         tops = max_marks or [1.0] * x.shape[1]
@@ -48,9 +49,11 @@ def stored_run(db, make_sitting, make_user):
                          sd=None, min_score=None, max_observed=None, percentiles=[], histogram=[], notes=[])
         db.add(run)
         db.flush()
-        for position, (version, label, top) in enumerate(zip(versions, labels, tops), start=1):
+        kinds = item_types or ["sba"] * x.shape[1]
+        for position, (version, label, top, kind) in enumerate(zip(versions, labels, tops, kinds), start=1):
             db.add(ScoringRunItem(run_id=run.id, position=position, label=label, item_id=version.item_id,
-                                  item_version_id=version.id, item_type="sba", rule="sba", key="B", max_mark=top,
+                                  item_version_id=version.id, item_type=kind, rule=kind,
+                                  key="B" if kind == "sba" else None, max_mark=top,
                                   is_excluded=False, flags=[], notes=[], options=[], accepted_keys=[]))
         candidates = [make_user(Role.CANDIDATE) for _ in range(x.shape[0])]
         from assessment.delivery.models import Attempt

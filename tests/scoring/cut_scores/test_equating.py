@@ -106,9 +106,19 @@ def test_too_few_anchors_are_refused_with_the_reason():
         equate(OLD, new, 5.3)
 
 
-def test_polytomous_items_and_impossible_cuts_are_refused():
-    with pytest.raises(EquatingRefused, match="marked out of more than 1 mark \\(I2\\)"):
-        equate(OLD, Paper(NEW.matrix, NEW.labels, [1, 2] + [1] * 8), 5.3)
+def test_an_item_out_of_2_that_nobody_scored_2_on_goes_to_the_pcm_and_changes_nothing():
+    # Polytomous papers are no longer refused: they are equated with the partial credit model
+    # (test_equating_pcm.py). Here I2 is out of 2 but nobody had 2, so the empty category is merged
+    # and the model is the dichotomous one again: mean/mean gives the Rasch route's numbers.
+    rasch = equate(OLD, NEW, 5.3, Link.MEAN_MEAN)
+    pcm = equate(OLD, Paper(NEW.matrix, NEW.labels, [1, 2] + [1] * 8), 5.3, Link.MEAN_MEAN)
+    assert pcm.model == "pcm" and rasch.model == "rasch" and pcm.new_max == 11
+    assert pcm.equated_cut == pytest.approx(rasch.equated_cut, abs=1e-8)
+    assert pcm.theta == pytest.approx(rasch.theta, abs=1e-8)
+    assert any(note.startswith("I2 on the new paper: marks 1, 2 counted as one category") for note in pcm.notes)
+
+
+def test_impossible_cuts_are_refused():
     with pytest.raises(EquatingRefused, match="strictly between 0 and 10"):
         equate(OLD, NEW, 10.0)
     stuck = NEW.matrix.copy()

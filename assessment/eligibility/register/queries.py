@@ -156,7 +156,9 @@ class RegistrationView:
 
     @property
     def certificate_obligation_open(self) -> bool:
-        return self.registration.certificate_due_on is not None and not self.certificate_passed
+        """An early registrant whose pass the daily job has not yet recorded (``certificate_passed``)."""
+        return self.registration.certificate_due_on is not None and \
+            not any(e.kind == "certificate_passed" for e in self.events)
 
     def lapses(self) -> list[rules.Lapse]:
         found: list[rules.Lapse] = []

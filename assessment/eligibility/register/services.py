@@ -201,11 +201,12 @@ def renew(session: Session, *, actor: Actor, required_hours: float, reminder_day
                                     is_registered=registration.status == RegistrationStatus.REGISTERED)
     if problem:
         raise Conflict(problem)
+    hours = view.cpd_hours  # of the year being closed: read before the date moves
     before = registration.renewal_due_on
     registration.renewal_due_on = rules.one_year_after(before)
     _event(session, registration, "renewed", actor=actor, now=now,
            data={"from": before.isoformat(), "to": registration.renewal_due_on.isoformat(),
-                 "cpd_hours": view.cpd_hours})
+                 "cpd_hours": hours})
     audit.record(session, actor=actor, action="register.renewed", target_type="registration",
                  target_id=registration.id, before={"renewal_due_on": before.isoformat()},
                  after={"renewal_due_on": registration.renewal_due_on.isoformat()}, now=now)

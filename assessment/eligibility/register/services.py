@@ -59,7 +59,8 @@ def enter_on_register(session: Session, *, actor: Actor, user_id: int, applicati
                       reason: str = "") -> Registration:
     """Put a person on the register: a new public number, status registered, renewal due a year on.
     ``certificate_due_on`` is the date by which someone registered before the Certificate existed
-    must pass it. The caller (an application's decision) has checked the person may be registered."""
+    must pass it. The caller (an application's decision) has checked the person may be registered.
+    The renewal date is a year on from the UK date of entry."""
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("There is no such person.")
@@ -67,7 +68,7 @@ def enter_on_register(session: Session, *, actor: Actor, user_id: int, applicati
         raise Conflict(f"{user.full_name} is already on the register.")
     registration = Registration(number=_next_number(session), user_id=user_id, application_id=application_id,
                                 status=RegistrationStatus.REGISTERED, status_since=now, registered_at=now,
-                                renewal_due_on=one_year_on(now.date()), certificate_due_on=certificate_due_on)
+                                renewal_due_on=one_year_on(_today(now)), certificate_due_on=certificate_due_on)
     session.add(registration)
     session.flush()
     _event(session, registration, "registered", actor=actor, now=now, reason=reason,

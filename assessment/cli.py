@@ -130,6 +130,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(appeals_cli)
     from assessment.eligibility.cli import eligibility_cli
     app.cli.add_command(eligibility_cli)
+    from assessment.eligibility.register.cli import register_cli
+    app.cli.add_command(register_cli)
 
 
 def _create_app(*_args, **_kwargs):

@@ -57,6 +57,7 @@ TAMPER = {
     "application_submissions": "rules = 'tampered'",
     "application_events": "reason = 'tampered'",
     "registration_events": "reason = 'tampered'",
+    "cpd_declarations": "hours = hours + 1",
 }
 
 
@@ -221,8 +222,13 @@ def evidence(db, make_case_study, make_sitting, make_user):
                                            reason="", data={}, created_at=NOW)
     db.add_all([submission, application_event, registration_event])
     db.flush()
+    from assessment.eligibility.register.models import CpdDeclaration
+    cpd = CpdDeclaration(registration_id=registration.id, activity_on=NOW.date(), category="clinical", hours=1.5,
+                         description="A course", declared_by_id=candidate.id, declared_at=NOW)
+    db.add(cpd)
+    db.flush()
     appeal_rows = {"application_submissions": submission, "application_events": application_event,
-                   "registration_events": registration_event, "appeals": appeal, "appeal_evidence": appeal_file, "appeal_panels": panel,
+                   "registration_events": registration_event, "cpd_declarations": cpd, "appeals": appeal, "appeal_evidence": appeal_file, "appeal_panels": panel,
                    "appeal_panellists": panellist, "appeal_panel_responses": response, "appeal_outcomes": outcome,
                    "appeal_remarks": remark, "resit_entitlements": resit}
     return {**standard_setting, **appeal_rows, "examiner_result_decisions": withheld, "monitoring_consents": consent, "certificates": certificate, "certificate_events": certificate_event,

@@ -140,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(standard_setting_bp)
     from assessment.results.appeals.views import bp as appeals_bp
     app.register_blueprint(appeals_bp)
+    from assessment.eligibility.applications.views import bp as applications_bp; app.register_blueprint(applications_bp)  # noqa: E702
 
     from assessment.cli import register_commands
 

@@ -57,6 +57,8 @@ TAMPER = {
     "application_submissions": "rules = 'tampered'",
     "application_events": "reason = 'tampered'",
     "registration_events": "reason = 'tampered'",
+    "application_documents": "sha256 = 'tampered'",
+    "application_document_removals": "removed_at = removed_at",
 }
 
 
@@ -221,7 +223,17 @@ def evidence(db, make_case_study, make_sitting, make_user):
                                            reason="", data={}, created_at=NOW)
     db.add_all([submission, application_event, registration_event])
     db.flush()
-    appeal_rows = {"application_submissions": submission, "application_events": application_event,
+    from assessment.eligibility.applications.models import ApplicationDocument, ApplicationDocumentRemoval
+    document = ApplicationDocument(application_id=application.id, kind="other", filename="letter.pdf",
+                                   content_type="application/pdf", size_bytes=10, sha256="0" * 64,
+                                   uploaded_by_id=candidate.id, uploaded_at=NOW)
+    db.add(document)
+    db.flush()
+    removal = ApplicationDocumentRemoval(document_id=document.id, removed_by_id=candidate.id, removed_at=NOW)
+    db.add(removal)
+    db.flush()
+    appeal_rows = {"application_documents": document, "application_document_removals": removal,
+                   "application_submissions": submission, "application_events": application_event,
                    "registration_events": registration_event, "appeals": appeal, "appeal_evidence": appeal_file, "appeal_panels": panel,
                    "appeal_panellists": panellist, "appeal_panel_responses": response, "appeal_outcomes": outcome,
                    "appeal_remarks": remark, "resit_entitlements": resit}

@@ -55,6 +55,7 @@ PURE_UNITS = (
     "assessment.results.certificates.keys",
     "assessment.results.certificates.credentials",
     "assessment.results.rules",
+    "assessment.eligibility.facts", "assessment.eligibility.rules",
     "assessment.eligibility.applications.rules",
 )
 PURE_MODULE_NAMES = {"rules.py", "policy.py", "item_types.py", "replay.py", "assembly.py", "sanitise.py"}

@@ -270,10 +270,14 @@ def draft_to_facts(draft: dict, *, today: dt.date, certificate_passed: bool) -> 
         uk = is_uk(role["country"])
         entry = {"role": role["role"], "years": years_between(*period), "fte": round(fte, 3),
                  "country": "UK" if uk else role["country"].strip()[:TEXT_MAX]}
-        if role["role"] == "regulated_profession":
+        # Treatment given as a registered professional is practice of that profession (the engine
+        # decides whether the regulator counts), so a treatment role carries its regulator too.
+        if role["role"] == "regulated_profession" or (role["role"] == "treatment" and role["regulator"]):
             entry["profession"] = role["profession"].strip()[:TEXT_MAX] or None
             entry["regulator"] = role["regulator"] if role["regulator"] in REGULATOR_LABELS else None
             entry["accepted_by_uk_regulator"] = True if uk else bool(role["accepted_by_uk_regulator"])
+        if role["job"].strip():
+            entry["dual_role"] = True  # the engine asks for the split to be documented
         experience.append(entry)
     share = parse_fraction(draft["uk_share"])
     share = min(max(share, 0.0), 100.0) / 100 if share is not None else 0.0

@@ -1,6 +1,8 @@
 """The form's pure rules: a draft becomes the engine's facts (years from dates), what stops a
 submission, dual roles, and the phased opening by years of case management experience."""
 import datetime as dt
+import math
+from fractions import Fraction
 
 import pytest
 
@@ -92,7 +94,8 @@ def test_a_dual_role_split_that_adds_up_and_is_explained_is_complete():
     assert rules.draft_problems(draft, today=TODAY) == []
     assert "dual_role_split" in rules.own_evidence_needed(draft, rules="post_certificate")
     facts = rules.draft_to_facts(draft, today=TODAY, certificate_passed=False)
-    assert [(e["role"], e["fte"]) for e in facts["experience"]] == [("cm", 0.6), ("treatment", 0.4)]
+    assert [(e["role"], e["fte"], e["dual_role"]) for e in facts["experience"]] == [
+        ("cm", 0.6, True), ("treatment", 0.4, True)]
 
 
 @pytest.mark.parametrize("kwargs, field", [
@@ -159,3 +162,27 @@ def test_band_years_count_case_management_by_dates_whatever_the_fte_and_overlaps
     ])
     assert rules.case_management_years(draft, today=TODAY) == 12.0
     assert rules.opening(draft, BANDS, today=TODAY).band.min_years == 10
+
+
+def test_treatment_as_a_registered_professional_carries_its_regulator():
+    draft = complete_draft(roles=[role(role="treatment", start="2010-01-01", end="2012-01-01", fte="1",
+                                       profession="physiotherapist", regulator="HCPC", registration_number="PH1"),
+                                  role(role="treatment", start="2012-01-01", end="2013-01-01", fte="1")])
+    registered, unregistered = rules.draft_to_facts(draft, today=TODAY, certificate_passed=False)["experience"]
+    assert registered["regulator"] == "HCPC" and registered["profession"] == "physiotherapist"
+    assert "regulator" not in unregistered
+
+
+def test_the_facts_are_in_the_engines_format():
+    from assessment.eligibility import rules as engine
+
+    draft = complete_draft(roles=[*_dual(), role(role="regulated_profession", start="2001-01-01",
+                                                 end="2005-01-01", fte="0.8", country="Ireland", profession="nurse",
+                                                 regulator="NMC", registration_number="X1")])
+    facts = rules.draft_to_facts(draft, today=TODAY, certificate_passed=False)
+    engine.parse_facts(facts)  # no FactsError
+    decision = engine.check(facts, on=TODAY, certificate_available_from=dt.date(2027, 9, 1))
+    assert decision["regulated_hours"] == 0  # abroad, and no UK regulator accepted the person
+    years = Fraction(str(facts["experience"][0]["years"]))
+    assert decision["cm_hours"] == math.floor(years * Fraction("0.6") * 1250)  # the cm half of the dual role
+    assert "dual_role_split" in decision["evidence_requested"] or decision["eligible"] is False

@@ -51,3 +51,10 @@ if (form && panel && announcer && form.dataset.checkUrl) {
   form.addEventListener("input", (event) => { if (event.target.type !== "file") schedule(); });
   form.addEventListener("change", (event) => { if (event.target.type !== "file") schedule(); });
 }
+
+// After "Add another role" (or an upload) the page comes back at the new part (#roles-2-role,
+// #documents): put the keyboard there too, not only the scroll position.
+if (form && window.location.hash) {
+  const target = document.getElementById(decodeURIComponent(window.location.hash.slice(1)));
+  if (target && target.matches("input, select, textarea")) target.focus();
+}

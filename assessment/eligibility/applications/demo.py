@@ -15,6 +15,9 @@ from assessment.eligibility.models import Application, ApplicationStatus
 from core.roles import SYSTEM, Role
 
 DEMO_PDF = b"%PDF-1.4\n% demo supporting document\n"
+# Outside an app (a script, a test without one): the shipped configuration's dates.
+DEMO_SETTINGS = services.Settings(certificate_available_from=dt.date(2027, 9, 1),
+                                  bands=rules.parse_bands("15:2026-11-01,10:2027-01-04,5:2027-03-01,0:2027-05-04"))
 
 
 def _role(kind: str, start: str, *, end: str = "", fte: str = "1", country: str = "UK", **extra) -> dict:
@@ -69,9 +72,10 @@ def load_demo(session: Session, *, now: dt.datetime, password: str | None, hash_
     password given to new accounts (generated when none was given)}. ``settings`` defaults to the
     shipped configuration's certificate date and bands; ``upload_folder`` (config UPLOAD_FOLDER), when
     given, stores the demo documents as files too."""
-    from assessment.config import DEFAULTS
+    if settings is None:
+        from flask import current_app, has_app_context
 
-    settings = settings or services.Settings.from_config(DEFAULTS)
+        settings = services.Settings.from_config(current_app.config) if has_app_context() else DEMO_SETTINGS
     outcome: dict = {"submitted": [], "draft": [], "created": [], "password": None}
     missing = [a for a in APPLICANTS if accounts.find_user_by_email(session, a[0]) is None]
     if missing and not password:

@@ -47,6 +47,12 @@ def start():
     return redirect(url_for("applications.edit", application_id=application.id))
 
 
+def _number_in(action: str) -> int:
+    """The number at the end of a button's value ("remove-role-2" → 2); -1 when there is none."""
+    tail = action.rpartition("-")[2]
+    return int(tail) if tail.isdigit() and len(tail) < 10 else -1
+
+
 def _page(application, form: ApplicationForm, *, problems=(), status: int = 200, draft: dict | None = None):
     session = db.session()
     found = services.check_draft(session, application=application, draft=draft, settings=_settings(), now=utcnow())
@@ -80,7 +86,7 @@ def edit(application_id: int):
             draft["roles"].append(rules.empty_role())
         anchor = f"roles-{len(draft['roles']) - 1}-role"
     elif action.startswith("remove-role-"):
-        index = int(action.rpartition("-")[2]) if action.rpartition("-")[2].isdigit() else -1
+        index = _number_in(action)
         if 0 <= index < len(draft["roles"]):
             del draft["roles"][index]
         anchor = "roles"
@@ -91,14 +97,15 @@ def edit(application_id: int):
         if action.startswith("remove-document-"):
             services.save_draft(session, actor=actor, application_id=application.id, draft=draft, now=utcnow())
             services.remove_document(session, actor=actor, application_id=application.id,
-                                     document_id=int(action.rpartition("-")[2] or 0), now=utcnow())
+                                     document_id=_number_in(action), now=utcnow())
             anchor = "documents"
         else:
             services.save_draft(session, actor=actor, application_id=application.id, draft=draft, now=utcnow())
-            if upload and upload.filename:
+            if action == "upload" or (upload and upload.filename):  # "Upload" with no file says so
                 services.add_document(session, actor=actor, application_id=application.id,
                                       kind=form.document_kind.data or "", now=utcnow(),
-                                      upload=services.UploadedFile(upload.filename, upload.read()),
+                                      upload=services.UploadedFile(upload.filename or "", upload.read())
+                                      if upload else services.UploadedFile("", b""),
                                       upload_folder=current_app.config["UPLOAD_FOLDER"],
                                       scan_command=current_app.config["VIRUS_SCAN_COMMAND"])
                 anchor = "documents"

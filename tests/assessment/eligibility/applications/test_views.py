@@ -154,3 +154,21 @@ def test_someone_elses_application_is_not_found(client, login_as, make_user, db,
     login_as()
     for url in ("", "/edit", "/check", "/withdraw"):
         assert client.get(f"/applications/{application.id}{url}").status_code == 404
+
+
+def test_upload_without_a_file_and_odd_button_values_are_answered_in_words(client, login_as, db, clock):
+    login_as()
+    application_id = _started(client)
+    response = client.post(f"/applications/{application_id}/edit",
+                           data=_form(complete_draft(), action="upload", document_kind="other"))
+    assert response.status_code == 422 and "Choose a file to upload" in response.text
+    assert 'id="document-error"' in response.text
+    response = client.post(f"/applications/{application_id}/edit", data=_form(complete_draft(),
+                                                                              action="remove-document-x"))
+    assert response.status_code == 302
+    assert "There is no such document" in client.get(response.headers["Location"]).text
+    response = client.post(f"/applications/{application_id}/edit", data=_form(complete_draft(),
+                                                                              action="remove-role-99"))
+    assert response.status_code == 302
+    db.expire_all()
+    assert len(db.get(Application, application_id).draft["roles"]) == 1

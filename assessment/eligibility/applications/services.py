@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
@@ -111,9 +112,9 @@ def _event(session: Session, application: Application, kind: str, actor: Actor, 
     return event
 
 
-def _reference(session: Session, now: dt.datetime) -> str:
-    count = session.scalar(select(func.count(Application.id))) or 0
-    return f"APP-{now.year}-{count + 1:06d}"
+def _reference(application: Application, now: dt.datetime) -> str:
+    """From the row's own id, so two people starting at once never draw the same reference."""
+    return f"APP-{now.year}-{application.id:06d}"
 
 
 def start_application(session: Session, *, actor: Actor, now: dt.datetime) -> Application:
@@ -124,10 +125,12 @@ def start_application(session: Session, *, actor: Actor, now: dt.datetime) -> Ap
     existing = queries.open_application(session, user_id)
     if existing is not None:
         return existing
-    application = Application(reference=_reference(session, now), applicant_id=user_id,
+    application = Application(reference=f"NEW-{secrets.token_hex(6)}", applicant_id=user_id,
                               status=ApplicationStatus.DRAFT, draft=rules.empty_draft(), created_at=now,
                               updated_at=now)
     session.add(application)
+    session.flush()
+    application.reference = _reference(application, now)
     session.flush()
     audit.record(session, actor=actor, action="application.started", target_type="application",
                  target_id=application.id, after={"reference": application.reference}, now=now)

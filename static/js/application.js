@@ -14,8 +14,9 @@ function sentence(result) {
   const decision = result.decision;
   if (!decision) return "Eligibility could not be worked out from what you have entered.";
   const hours = decision.cm_hours.toLocaleString("en-GB");
-  const verdict = decision.eligible ? "you meet the conditions for registration"
-    : "you do not yet meet every condition";
+  let verdict = "you do not yet meet every condition";
+  if (decision.eligible) verdict = "you meet the conditions for registration";
+  else if (decision.outcome === "more_evidence_needed") verdict = "you meet the conditions if the evidence bears it out";
   return `Eligibility updated: ${hours} case management hours; ${verdict}.`;
 }
 

@@ -172,3 +172,13 @@ def test_upload_without_a_file_and_odd_button_values_are_answered_in_words(clien
     assert response.status_code == 302
     db.expire_all()
     assert len(db.get(Application, application_id).draft["roles"]) == 1
+
+
+def test_time_abroad_is_met_subject_to_evidence_on_the_page(client, login_as, db, clock):
+    login_as()
+    application_id = _started(client)
+    abroad = complete_draft(roles=[role(role="cm", start="2010-01-01", current=True, fte="1", country="Spain")])
+    client.post(f"/applications/{application_id}/edit", data=_form(abroad, action="check"))
+    page = client.get(f"/applications/{application_id}/edit")
+    assert "you meet the conditions if the evidence below bears it out" in page.text
+    assert "Evidence of experience outside the UK – not uploaded yet" in page.text

@@ -142,6 +142,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(appeals_bp)
     from assessment.eligibility.register.views import bp as register_bp
     app.register_blueprint(register_bp)
+    from assessment.eligibility.applications.views import bp as applications_bp
+    app.register_blueprint(applications_bp)
 
     from assessment.cli import register_commands
 

@@ -27,5 +27,6 @@ from assessment.results.appeals.models import (  # noqa: F401
 from assessment.eligibility.models import (  # noqa: F401
     Application, ApplicationEvent, ApplicationSubmission, Registration, RegistrationEvent)
 from assessment.eligibility.register.models import CpdDeclaration  # noqa: F401
+from assessment.eligibility.applications.models import ApplicationDocument, ApplicationDocumentRemoval  # noqa: F401
 
 metadata = Base.metadata

@@ -20,7 +20,7 @@ LAYERS = {
     "proctoring": 4,
     "scoring": 4,
     "assessment.results": 5,
-    "assessment.eligibility": 6,  # reads released results (DESIGN.md: results below eligibility)
+    "assessment.eligibility": 6,  # registration reads released results (a pass in the Certificate)
     "assessment": 7,  # app factory, CLI, demo data, home and admin pages: the composition root
 }
 # Pure units hold rules and maths: no web framework, no database, and of ours they import only other
@@ -57,6 +57,7 @@ PURE_UNITS = (
     "assessment.results.rules",
     "assessment.eligibility.facts", "assessment.eligibility.rules",
     "assessment.eligibility.register.rules",
+    "assessment.eligibility.applications.rules",
 )
 PURE_MODULE_NAMES = {"rules.py", "policy.py", "item_types.py", "replay.py", "assembly.py", "sanitise.py"}
 FORBIDDEN_IN_PURE = ("flask", "flask_login", "flask_wtf", "flask_sqlalchemy", "sqlalchemy", "alembic", "werkzeug",

@@ -58,6 +58,8 @@ TAMPER = {
     "application_events": "reason = 'tampered'",
     "registration_events": "reason = 'tampered'",
     "cpd_declarations": "hours = hours + 1",
+    "application_documents": "sha256 = 'tampered'",
+    "application_document_removals": "removed_at = removed_at",
 }
 
 
@@ -227,8 +229,19 @@ def evidence(db, make_case_study, make_sitting, make_user):
                          description="A course", declared_by_id=candidate.id, declared_at=NOW)
     db.add(cpd)
     db.flush()
-    appeal_rows = {"application_submissions": submission, "application_events": application_event,
-                   "registration_events": registration_event, "cpd_declarations": cpd, "appeals": appeal, "appeal_evidence": appeal_file, "appeal_panels": panel,
+    from assessment.eligibility.applications.models import ApplicationDocument, ApplicationDocumentRemoval
+    document = ApplicationDocument(application_id=application.id, kind="other", filename="letter.pdf",
+                                   content_type="application/pdf", size_bytes=10, sha256="0" * 64,
+                                   uploaded_by_id=candidate.id, uploaded_at=NOW)
+    db.add(document)
+    db.flush()
+    removal = ApplicationDocumentRemoval(document_id=document.id, removed_by_id=candidate.id, removed_at=NOW)
+    db.add(removal)
+    db.flush()
+    appeal_rows = {"application_documents": document, "application_document_removals": removal,
+                   "cpd_declarations": cpd,
+                   "application_submissions": submission, "application_events": application_event,
+                   "registration_events": registration_event, "appeals": appeal, "appeal_evidence": appeal_file, "appeal_panels": panel,
                    "appeal_panellists": panellist, "appeal_panel_responses": response, "appeal_outcomes": outcome,
                    "appeal_remarks": remark, "resit_entitlements": resit}
     return {**standard_setting, **appeal_rows, "examiner_result_decisions": withheld, "monitoring_consents": consent, "certificates": certificate, "certificate_events": certificate_event,

@@ -26,5 +26,6 @@ from assessment.results.appeals.models import (  # noqa: F401
 
 from assessment.eligibility.models import (  # noqa: F401
     Application, ApplicationEvent, ApplicationSubmission, Registration, RegistrationEvent)
+from assessment.eligibility.decisions.models import *  # noqa: F401,F403 - judgements, discussion, appeals
 
 metadata = Base.metadata

@@ -140,6 +140,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(standard_setting_bp)
     from assessment.results.appeals.views import bp as appeals_bp
     app.register_blueprint(appeals_bp)
+    from assessment.eligibility.decisions.views import bp as application_decisions_bp
+    app.register_blueprint(application_decisions_bp)
 
     from assessment.cli import register_commands
 

@@ -30,6 +30,13 @@ def application(session: Session, application_id: int) -> Application:
     return found
 
 
+def own_application(session: Session, application_id: int, person_id: int) -> Application:
+    found = session.get(Application, application_id)
+    if found is None or found.applicant_id != person_id:
+        raise NotFound("There is no such application.")
+    return found
+
+
 def submissions(session: Session, application_id: int) -> list[ApplicationSubmission]:
     return list(session.scalars(select(ApplicationSubmission).where(
         ApplicationSubmission.application_id == application_id).order_by(ApplicationSubmission.id)))

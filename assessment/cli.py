@@ -128,6 +128,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     from assessment.results.appeals.cli import appeals_cli
     app.cli.add_command(appeals_cli)
+    from assessment.eligibility.cli import eligibility_cli
+    app.cli.add_command(eligibility_cli)
 
 
 def _create_app(*_args, **_kwargs):

@@ -15,6 +15,7 @@ from assessment.eligibility.decisions import queries, rules
 from assessment.eligibility.decisions.models import (AssessorJudgement, DiscussionNote, RegistrationAppeal,
                                                      RegistrationAppealOutcome, RegistrationAppealPanel,
                                                      RegistrationAppealPanellist, RegistrationAppealResponse)
+from assessment.eligibility import rules as engine
 from assessment.eligibility.models import Application, ApplicationEvent, ApplicationStatus
 from assessment.eligibility.register.services import enter_on_register
 from core import audit, mail
@@ -22,7 +23,7 @@ from core.errors import Conflict, FieldProblem, Forbidden, NotFound, Problems, V
 from core.notifications import notify
 from core.roles import Actor, Role, require_role
 
-PRE_CERTIFICATE = "pre_certificate"
+PRE_CERTIFICATE = engine.PRE_CERTIFICATE
 
 STAGE_STATUS = {
     rules.Stage.AWAITING_FIRST: ApplicationStatus.SUBMITTED,

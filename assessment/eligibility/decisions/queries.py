@@ -247,6 +247,11 @@ def panel_conflicts(session: Session, appeal: RegistrationAppeal) -> rules.Panel
     return rules.PanelConflicts(appeal.applicant_id, assessors_of(session, appeal.application_id), frozenset(declared))
 
 
+def administrators(session: Session) -> list[int]:
+    return list(session.scalars(select(User.id).join(RoleGrant, RoleGrant.user_id == User.id).where(
+        RoleGrant.role == Role.ADMIN, User.is_enabled.is_(True)).order_by(User.id).distinct()))
+
+
 @dataclass(frozen=True)
 class Person:
     user_id: int

@@ -228,6 +228,10 @@ def lodge_appeal(session: Session, *, actor: Actor, application_id: int, grounds
                                                                               "grounds": grounds})
     audit.record(session, actor=actor, action="application.appeal_lodged", target_type="registration_appeal",
                  target_id=appeal.id, after={"application": app.id, "grounds": grounds}, now=now)
+    for admin_id in queries.administrators(session):  # they appoint the panel
+        if admin_id != actor.user_id:
+            notify(session, user_id=admin_id, message=f"Application {app.reference}: the refusal is appealed. "
+                   "Appoint a panel.", link=f"/registration-appeals/{appeal.id}/manage", now=now)
     session.flush()
     return appeal
 

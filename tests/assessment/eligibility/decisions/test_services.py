@@ -189,6 +189,8 @@ def test_a_refusal_appealed_a_conflicted_panellist_refused_then_a_valid_panel_up
     app = _refused(db, people)
     appeal = lodge(db, people.applicant, app)
     assert app.status is ApplicationStatus.UNDER_APPEAL
+    assert db.scalar(select(Notification.link).where(Notification.user_id == people.admin.id)) == \
+        f"/registration-appeals/{appeal.id}/manage"
     managers = [make_user(Role.CANDIDATE, name=f"Manager {i}") for i in range(3)]
     for m in managers:
         m.is_registered_case_manager = True

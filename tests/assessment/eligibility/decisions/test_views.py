@@ -118,3 +118,32 @@ def test_the_applicant_appeals_and_a_panel_decides_through_the_pages(client, db,
     assert app.status is ApplicationStatus.REFUSED
     sign_in(client, people.third)
     assert client.get(f"/registration-appeals/{appeal.id}").status_code == 404
+
+
+def test_after_the_initial_period_the_reviewer_confirms_or_overturns(app, client, db, people, clock):
+    app.config["ELIGIBILITY_INITIAL_PERIOD_ENDS"] = "2026-01-01"
+    application = submitted_application(db, people.applicant)
+    db.commit()
+    sign_in(client, people.first)
+    page = client.get(f"/assessing/applications/{application.id}").get_data(as_text=True)
+    assert "Assessor&#39;s decision" in page or "Assessor's decision" in page
+    assert client.post(f"/assessing/applications/{application.id}/judgement", data={
+        "recommendation": "refuse", "reason_codes": ["hours"], "notes": "Too few hours."}).status_code == 302
+    page = client.get(f"/assessing/applications/{application.id}").get_data(as_text=True)
+    assert "never by the assessor who refused" in page
+    sign_in(client, people.second)
+    page = client.get(f"/assessing/applications/{application.id}").get_data(as_text=True)
+    assert "Confirm the refusal" in page and "Overturn it: register" in page
+    assert "Ask the applicant for more information" not in page
+    assert client.post(f"/assessing/applications/{application.id}/judgement", data={
+        "recommendation": "refuse", "reason_codes": ["hours"], "notes": "Confirmed."}).status_code == 302
+    db.refresh(application)
+    assert application.status is ApplicationStatus.REFUSED
+
+
+def test_the_queue_marks_an_overdue_application(client, db, people, clock):
+    late = submitted_application(db, people.applicant, at=clock.now() - dt.timedelta(days=70))
+    db.commit()
+    sign_in(client, people.first)
+    page = client.get("/assessing").get_data(as_text=True)
+    assert late.reference in page and "Overdue" in page

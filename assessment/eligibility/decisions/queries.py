@@ -226,6 +226,17 @@ def appeals_of(session: Session, application_id: int) -> list[RegistrationAppeal
                                 .order_by(RegistrationAppeal.id)))
 
 
+def appeal_problem(session: Session, app: Application, now: dt.datetime, window_days: int) -> str | None:
+    """Why the applicant cannot appeal their application now, or None when they can: it must be
+    refused, not already appealed since the refusal, and within the window."""
+    refused_at = max((e.created_at for e in events(session, app.id) if e.kind == "refused"), default=None)
+    if app.status is not ApplicationStatus.REFUSED or refused_at is None:
+        return "Only a refused application can be appealed."
+    if any(a.lodged_at >= refused_at for a in appeals_of(session, app.id)):
+        return "You have already appealed this refusal."
+    return rules.appeal_window_problem(refused_at, now, window_days)
+
+
 def all_appeals(session: Session) -> list[AppealView]:
     return [appeal_view(session, i) for i in session.scalars(select(RegistrationAppeal.id)
                                                              .order_by(RegistrationAppeal.id.desc()))]

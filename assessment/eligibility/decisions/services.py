@@ -199,14 +199,7 @@ def lodge_appeal(session: Session, *, actor: Actor, application_id: int, grounds
     app = _locked(session, application_id)
     if app.applicant_id != actor.user_id:
         raise NotFound("There is no such application.")
-    if app.status is not ApplicationStatus.REFUSED:
-        raise Conflict("Only a refused application can be appealed.")
-    refused_at = max((e.created_at for e in queries.events(session, app.id) if e.kind == "refused"), default=None)
-    if refused_at is None:
-        raise Conflict("Only a refused application can be appealed.")
-    if any(a.lodged_at >= refused_at for a in queries.appeals_of(session, app.id)):
-        raise Conflict("You have already appealed this refusal.")
-    problem = rules.appeal_window_problem(refused_at, now, window_days)
+    problem = queries.appeal_problem(session, app, now, window_days)
     if problem:
         raise Conflict(problem)
     problems = Problems()

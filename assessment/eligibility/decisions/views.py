@@ -11,7 +11,6 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from assessment.eligibility.decisions import queries, rules, services
 from assessment.eligibility.decisions.forms import (AppealForm, DiscussionForm, JudgementForm, OutcomeForm,
                                                     PanelForm, ResponseForm)
-from assessment.eligibility.models import ApplicationStatus
 from core import db
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -122,14 +121,16 @@ def appeal(application_id: int):
     app = queries.own_application(session, application_id, actor.user_id)
     refusal = next((e for e in reversed(queries.events(session, application_id)) if e.kind == "refused"), None)
     form = AppealForm()
-    if app.status is not ApplicationStatus.REFUSED:
+    window_days = current_app.config["REGISTRATION_APPEAL_WINDOW_DAYS"]
+    problem = queries.appeal_problem(session, app, utcnow(), window_days)
+    if problem:
         if form.is_submitted():
-            form.form_errors.append("Only a refused application can be appealed.")
+            form.form_errors.append(problem)
     elif form.validate_on_submit():
         try:
             services.lodge_appeal(session, actor=actor, application_id=application_id,
                                   grounds=form.grounds.data or [], statement=form.statement.data or "",
-                                  window_days=current_app.config["REGISTRATION_APPEAL_WINDOW_DAYS"], now=utcnow())
+                                  window_days=window_days, now=utcnow())
         except ValidationFailed as error:
             add_problems(form, error)
         except Conflict as error:
@@ -140,7 +141,7 @@ def appeal(application_id: int):
             return redirect(url_for("application_decisions.appeal", application_id=application_id))
     return render_template("application_decisions/appeal_new.html", app=app, refusal=refusal, form=form,
                            appeals=queries.appeals_of(session, application_id),
-                           window_days=current_app.config["REGISTRATION_APPEAL_WINDOW_DAYS"]), _status(form)
+                           window_days=window_days, problem=problem), _status(form)
 
 
 # --------------------------------------------------------------------------------------- administrators

@@ -144,6 +144,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(register_bp)
     from assessment.eligibility.applications.views import bp as applications_bp
     app.register_blueprint(applications_bp)
+    from assessment.eligibility.decisions.views import bp as application_decisions_bp
+    app.register_blueprint(application_decisions_bp)
 
     from assessment.cli import register_commands
 

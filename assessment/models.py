@@ -28,5 +28,6 @@ from assessment.eligibility.models import (  # noqa: F401
     Application, ApplicationEvent, ApplicationSubmission, Registration, RegistrationEvent)
 from assessment.eligibility.register.models import CpdDeclaration  # noqa: F401
 from assessment.eligibility.applications.models import ApplicationDocument, ApplicationDocumentRemoval  # noqa: F401
+from assessment.eligibility.decisions.models import *  # noqa: F401,F403 - judgements, discussion, appeals
 
 metadata = Base.metadata

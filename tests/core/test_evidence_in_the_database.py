@@ -61,6 +61,15 @@ TAMPER = {
     "application_documents": "sha256 = 'tampered'",
     "application_document_removals": "removed_at = removed_at",
 }
+TAMPER.update({  # deciding applications (assessment/eligibility/decisions)
+    "assessor_judgements": "notes = 'tampered'",
+    "assessor_discussion_notes": "note = 'tampered'",
+    "registration_appeals": "statement = 'tampered'",
+    "registration_appeal_panels": "reasons = 'tampered'",
+    "registration_appeal_panellists": "is_registered_case_manager = NOT is_registered_case_manager",
+    "registration_appeal_responses": "has_conflict = NOT has_conflict",
+    "registration_appeal_outcomes": "reasons = 'tampered'",
+})
 
 
 def test_every_append_only_model_is_covered_here():
@@ -244,6 +253,7 @@ def evidence(db, make_case_study, make_sitting, make_user):
                    "registration_events": registration_event, "appeals": appeal, "appeal_evidence": appeal_file, "appeal_panels": panel,
                    "appeal_panellists": panellist, "appeal_panel_responses": response, "appeal_outcomes": outcome,
                    "appeal_remarks": remark, "resit_entitlements": resit}
+    appeal_rows.update(_decision_rows(db, application, submission, candidate))
     return {**standard_setting, **appeal_rows, "examiner_result_decisions": withheld, "monitoring_consents": consent, "certificates": certificate, "certificate_events": certificate_event,
             "certificate_documents": certificate_document,
             "cut_score_decisions": decision, "cut_score_approvals": approval, "result_releases": release,
@@ -252,6 +262,35 @@ def evidence(db, make_case_study, make_sitting, make_user):
             "audit_entries": entry, "login_attempts": login, "response_steps": step, "attempt_events": event,
             "review_events": review, "account_requests": request, "attempt": attempt, "version": version, "invigilator": invigilator,
             "item_version": version.item_versions[0]}
+
+
+def _decision_rows(db, application, submission, person) -> dict:
+    from assessment.eligibility.decisions.models import (AssessorJudgement, DiscussionNote, RegistrationAppeal,
+                                                         RegistrationAppealOutcome, RegistrationAppealPanel,
+                                                         RegistrationAppealPanellist, RegistrationAppealResponse)
+    judgement = AssessorJudgement(application_id=application.id, submission_id=submission.id, kind="first",
+                                  assessor_id=person.id, recommendation="refuse", reason_codes=["hours"], notes="n",
+                                  request="", created_at=NOW)
+    note = DiscussionNote(application_id=application.id, submission_id=submission.id, author_id=person.id, note="n",
+                          created_at=NOW)
+    appeal = RegistrationAppeal(application_id=application.id, applicant_id=person.id, grounds=["other"],
+                                statement="s", lodged_at=NOW)
+    db.add_all([judgement, note, appeal])
+    db.flush()
+    panel = RegistrationAppealPanel(appeal_id=appeal.id, appointed_by_id=person.id, appointed_at=NOW, reasons="")
+    db.add(panel)
+    db.flush()
+    panellist = RegistrationAppealPanellist(panel_id=panel.id, user_id=person.id, is_registered_case_manager=True)
+    db.add(panellist)
+    db.flush()
+    response = RegistrationAppealResponse(panellist_id=panellist.id, has_conflict=False, statement="", responded_at=NOW)
+    outcome = RegistrationAppealOutcome(appeal_id=appeal.id, panel_id=panel.id, outcome="dismissed", reasons="r",
+                                        recorded_by_id=person.id, recorded_at=NOW)
+    db.add_all([response, outcome])
+    db.flush()
+    return {"assessor_judgements": judgement, "assessor_discussion_notes": note, "registration_appeals": appeal,
+            "registration_appeal_panels": panel, "registration_appeal_panellists": panellist,
+            "registration_appeal_responses": response, "registration_appeal_outcomes": outcome}
 
 
 def _refused(db, sql: str, params: dict, match: str):

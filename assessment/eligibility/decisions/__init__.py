@@ -1,0 +1,1 @@
+"""Deciding applications to join the register: assessors, reviews, discussion, appeals."""

@@ -63,13 +63,25 @@ def demo_load(password, without_scored_sitting):
 
         load_demo_release(db.session(), sitting_title=FINISHED_SITTING_TITLE, now=utcnow(),
                           base_url=current_app.config["BASE_URL"], issuer=current_issuer())
+    from assessment.eligibility.demo import load_registration_demo
+
+    # The registration accounts share the password of the accounts above when those were created now.
+    registration = load_registration_demo(db.session(), now=utcnow(), password=outcome.password or password,
+                                          hash_profile=current_app.config["PASSWORD_HASH_PROFILE"],
+                                          upload_folder=current_app.config["UPLOAD_FOLDER"])
     db.session().commit()
-    click.echo("Demo data loaded." if outcome.created or outcome.framework_created else "Demo data already loaded.")
+    created = outcome.created or outcome.framework_created or registration.created
+    click.echo("Demo data loaded." if created else "Demo data already loaded.")
     click.echo("Demo accounts:")
     for email, _name, roles in DEMO_ACCOUNTS:
         click.echo(f"  {email:<28} {', '.join(sorted(roles))}")
+    click.echo("  applicant1@example.org …     applicants to the register (candidate)")
+    click.echo("  registrant1@example.org …    case managers on the register (candidate)")
     if outcome.created:
         shown = outcome.password if outcome.password_generated else "(the one you gave)"
+        click.echo(f"Password for the accounts created now: {shown}")
+    elif registration.created:
+        shown = registration.password if not password else "(the one you gave)"
         click.echo(f"Password for the accounts created now: {shown}")
     else:
         click.echo("Passwords are unchanged (set when the accounts were first created).")

@@ -28,6 +28,8 @@ from assessment.eligibility.models import (  # noqa: F401
     Application, ApplicationEvent, ApplicationSubmission, Registration, RegistrationEvent)
 from assessment.eligibility.register.models import CpdDeclaration  # noqa: F401
 from assessment.eligibility.applications.models import ApplicationDocument, ApplicationDocumentRemoval  # noqa: F401
-from assessment.eligibility.decisions.models import *  # noqa: F401,F403 - judgements, discussion, appeals
+from assessment.eligibility.decisions.models import (  # noqa: F401
+    AssessorJudgement, DiscussionNote, RegistrationAppeal, RegistrationAppealOutcome, RegistrationAppealPanel,
+    RegistrationAppealPanellist, RegistrationAppealResponse)
 
 metadata = Base.metadata

@@ -1,0 +1,33 @@
+"""The registration demo, in the order its parts need: the register's early registrants first (an
+appeal panel needs registered case managers who had no part in the application), then the
+applications, then their decisions, which move the submitted applications into each state."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from assessment.eligibility.applications import demo as applications_demo
+from assessment.eligibility.decisions import demo as decisions_demo
+from assessment.eligibility.register import demo as register_demo
+
+
+@dataclass
+class RegistrationDemo:
+    created: list[str] = field(default_factory=list)  # e-mails of the accounts created now
+    password: str | None = None  # their password, when any were created
+
+
+def load_registration_demo(session: Session, *, now: dt.datetime, password: str | None, hash_profile: str,
+                           upload_folder: str | None = None) -> RegistrationDemo:
+    """Loading twice changes nothing. Every account created here shares one password: ``password``,
+    or one generated now and returned."""
+    password = password or secrets.token_urlsafe(12)
+    registered = register_demo.load_demo(session, now=now, password=password, hash_profile=hash_profile)
+    applied = applications_demo.load_demo(session, now=now, password=password, hash_profile=hash_profile,
+                                          upload_folder=upload_folder)
+    decisions_demo.load_demo(session, now=now, submitted_ids=applied["submitted"])
+    created = [*registered["created"], *applied["created"]]
+    return RegistrationDemo(created=created, password=password if created else None)

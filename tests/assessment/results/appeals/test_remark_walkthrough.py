@@ -1,0 +1,130 @@
+"""The re-mark after an upheld appeal, the whole way through the real services: the panel upholds the
+appeal → marking hears it and the re-mark appears in the queue of a fresh examiner (never an earlier
+marker's) and on the results board → an earlier marker is refused → the fresh examiner marks blind →
+recording the re-mark makes a new run with the released run's decisions, differing only in this
+candidate's total → a new release supersedes the old and the candidate reads the new result."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from assessment.results import queries as results
+from assessment.results import services as release
+from assessment.results.appeals import queries, services
+from assessment.results.appeals.rules import Status
+from core.errors import Conflict, Forbidden, NotFound
+from scoring.marking import queries as marking_queries
+from scoring.marking import services as marking
+from scoring.marking.models import RemarkRequest, Script
+from scoring.marking.rules import Round
+from scoring.runs.models import ScoringRun, ScoringRunScore
+from tests.assessment.results.appeals.remark_builders import UPHELD_AT, upheld_appeal
+from tests.assessment.results.conftest import issuer_for_tests
+from tests.scoring.marking.conftest import marking_sitting, sit, team  # noqa: F401 - fixtures
+
+REMARKED_AT = UPHELD_AT + dt.timedelta(days=3)
+
+
+@pytest.fixture
+def upheld(db, make_user, marking_sitting, sit, team, tmp_path):  # noqa: F811 - fixtures
+    return upheld_appeal(db, make_user, marking_sitting, sit, team, str(tmp_path))
+
+
+def _totals(db, run_id):
+    return dict(db.execute(select(ScoringRunScore.attempt_id, ScoringRunScore.total)
+                           .where(ScoringRunScore.run_id == run_id)).all())
+
+
+def test_an_upheld_appeal_is_re_marked_by_a_fresh_examiner_and_carried_by_a_new_run_and_release(db, upheld):
+    appeal, sitting, team = upheld.appeal, upheld.sitting, upheld.team
+    attempt = upheld.attempts["appellant"]
+    [script] = db.scalars(select(Script).where(Script.attempt_id == attempt.id)).all()
+    [request] = db.scalars(select(RemarkRequest)).all()
+    assert (request.appeal_id, request.attempt_id, request.requested_at) == (appeal.id, attempt.id, UPHELD_AT)
+
+    # The re-mark appears for the fresh examiner (candidate number only) and on the results board.
+    queue = marking.open_queue(db, upheld.fresh.actor, sitting.id, UPHELD_AT)
+    assert [(e.script_id, e.round, e.candidate_number, e.is_done) for e in queue if e.round is Round.APPEAL] == [
+        (script.id, Round.APPEAL, script.candidate_number, False)]
+    for marker in ("first", "second"):  # the earlier markers are not asked
+        assert not [e for e in marking.open_queue(db, team[marker].actor, sitting.id, UPHELD_AT)
+                    if e.round is Round.APPEAL]
+    board = results.board(db, upheld.scorer.actor, sitting.id)
+    assert [(o.candidate_number, o.slot, o.waiting_for) for o in board.open_scripts] == [
+        (script.candidate_number, script.slot, "Awaiting a re-mark after an appeal")]
+
+    # Nothing to record until the written answer is marked again.
+    with pytest.raises(Conflict, match="still wait for their mark after the appeal"):
+        services.record_remark(db, actor=upheld.scorer.actor, appeal_id=appeal.id, reasons="Done", now=REMARKED_AT)
+
+    # An earlier marker is refused, however allocated; so is anyone before marking is asked.
+    for marker in ("first", "second"):
+        with pytest.raises(Forbidden, match="You marked this candidate's written answers before the appeal"):
+            marking.give_mark(db, team[marker].actor, script.id, "appeal", 4, "Looked again", REMARKED_AT)
+        with pytest.raises(Forbidden, match="before the appeal"):
+            marking_queries.marking_page(db, team[marker].actor, script.id, "appeal")
+    other = db.scalar(select(Script).where(Script.attempt_id == upheld.attempts["steady"].id))
+    with pytest.raises(NotFound):  # no appeal asked for this candidate's answers
+        marking.give_mark(db, upheld.fresh.actor, other.id, "appeal", 4, "Not asked", REMARKED_AT)
+
+    # The fresh examiner marks blind: the earlier marks are hidden until theirs is in.
+    page = marking_queries.marking_page(db, upheld.fresh.actor, script.id, "appeal")
+    assert page.my_mark is None and page.answer == "The answer of the appellant candidate."
+    with pytest.raises(NotFound):
+        marking_queries.revealed_marks(db, upheld.fresh.actor, script.id)
+    marking.give_mark(db, upheld.fresh.actor, script.id, "appeal", 4, "Meets every criterion", REMARKED_AT)
+    shown = marking_queries.revealed_marks(db, upheld.fresh.actor, script.id)
+    assert (shown.first.mark, shown.second.mark, shown.appeal.mark, shown.outcome.mark) == (1, 1, 4, 4)
+    assert shown.outcome.reason == "Marked again after an appeal: the re-mark of 4 stands in place of 1"
+    with pytest.raises(Conflict, match="cannot be changed"):
+        marking.give_mark(db, upheld.fresh.actor, script.id, "appeal", 3, "Second thoughts", REMARKED_AT,
+                          reason="Changed my mind")
+    assert marking_queries.script_outcomes(db, sitting.id)[script.id].mark == 4
+    assert [e.is_done for e in marking.open_queue(db, upheld.fresh.actor, sitting.id, REMARKED_AT)
+            if e.round is Round.APPEAL] == [True]
+    assert results.board(db, upheld.scorer.actor, sitting.id).open_scripts == []
+
+    # Recording the re-mark makes the new run, with the released run's decisions.
+    remark = services.record_remark(db, actor=upheld.scorer.actor, appeal_id=appeal.id,
+                                    reasons="Re-marked by Fran Fresh", now=REMARKED_AT)
+    run = db.get(ScoringRun, remark.scoring_run_id)
+    assert run.reason == f"Re-mark after appeal {appeal.id}"
+    assert (run.sitting_id, run.exam_paper_id, run.is_provisional) == (sitting.id, upheld.run.exam_paper_id, False)
+    assert run.settings["exclude"] == upheld.run.settings["exclude"] and len(run.settings["exclude"]) == 1
+    assert [(i.label, i.is_excluded) for i in run.items] == [(i.label, i.is_excluded) for i in upheld.run.items]
+    before, after = _totals(db, upheld.run.id), _totals(db, run.id)
+    for name in ("steady", "third"):
+        assert after[upheld.attempts[name].id] == before[upheld.attempts[name].id]
+    assert after[attempt.id] == before[attempt.id] - 1 + 4
+    assert queries.appeal_view(db, appeal.id).status is Status.REMARKED
+    with pytest.raises(Conflict, match="already recorded"):
+        services.record_remark(db, actor=upheld.scorer.actor, appeal_id=appeal.id, reasons="Again", now=REMARKED_AT)
+
+    # A new release on the new run supersedes the old; the candidate reads the new result.
+    new = release.release_results(db, actor=upheld.scorer.actor, sitting_id=sitting.id, run_id=run.id,
+                                  decision_id=upheld.decision.id, reasons=f"Re-mark after appeal {appeal.id}",
+                                  now=REMARKED_AT + dt.timedelta(days=1), issuer=issuer_for_tests())
+    assert new.supersedes_id == upheld.release.id
+    page = results.candidate_result(db, upheld.candidates["appellant"].actor, sitting.id)
+    assert page.release.id == new.id
+    assert page.result.score == after[attempt.id]
+    assert page.result.outcome == ("pass" if after[attempt.id] >= 3 else "fail")
+
+
+def test_a_lead_with_no_earlier_mark_may_re_mark_but_not_the_candidate_or_someone_unallocated(db, upheld, make_user):
+    from core.roles import Role
+
+    script = db.scalar(select(Script).where(Script.attempt_id == upheld.attempts["appellant"].id))
+    outsider = make_user(Role.EXAMINER)
+    with pytest.raises(Forbidden, match="no marking allocation"):
+        marking.give_mark(db, outsider.actor, script.id, "appeal", 2, "Not mine to mark", REMARKED_AT)
+    mark = marking.give_mark(db, upheld.team["lead"].actor, script.id, "appeal", 2, "Two criteria met", REMARKED_AT)
+    assert mark.round is Round.APPEAL
+    with pytest.raises(Conflict, match="Another examiner has already re-marked"):
+        marking.give_mark(db, upheld.fresh.actor, script.id, "appeal", 4, "Too late", REMARKED_AT)
+
+
+def test_a_dismissed_appeal_asks_marking_for_nothing(db, make_user, marking_sitting, sit, team, tmp_path):  # noqa: F811
+    found = upheld_appeal(db, make_user, marking_sitting, sit, team, str(tmp_path), outcome="dismissed")
+    assert db.scalars(select(RemarkRequest)).all() == []
+    assert marking_queries.open_appeal_scripts(db, found.sitting.id) == []

@@ -116,6 +116,8 @@ def _open_appeal(session: Session, appeal_id: int, *, lock: bool = False) -> que
     if lock:  # on PostgreSQL, two people acting on one appeal take turns
         session.execute(select(Appeal.id).where(Appeal.id == appeal_id).with_for_update())
     view = queries.appeal_view(session, appeal_id)
+    if view.status is rules.Status.WITHDRAWN:
+        raise Conflict("This appeal was withdrawn by the candidate; nothing more can be changed.")
     if not view.status.is_open:
         raise Conflict("This appeal has been decided; nothing more can be changed.")
     return view

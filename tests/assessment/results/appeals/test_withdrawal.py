@@ -58,7 +58,7 @@ def test_a_candidate_withdraws_their_open_appeal_and_the_hold_and_panel_are_rele
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "appeal.withdrawn"))
     assert entry.actor_id == released.candidate.id and entry.target_id == str(appeal.id)
     # Closed: nothing more happens on it, and it no longer blocks a new appeal within the window.
-    with pytest.raises(Conflict, match="decided"):
+    with pytest.raises(Conflict, match="withdrawn by the candidate"):
         services.respond_to_appointment(db, actor=released.managers[0].actor, appeal_id=appeal.id,
                                         has_conflict=False, statement="", now=LATER)
     with pytest.raises(Conflict, match="already withdrawn"):
@@ -110,7 +110,7 @@ def test_the_candidate_withdraws_on_the_page_after_confirming(client, db, releas
     assert done.status_code == 302 and done.headers["Location"].endswith(f"/appeals/{appeal.id}")
     shown = client.get(f"/appeals/{appeal.id}")
     assert "Withdrawn by the candidate" in shown.text and "withdraw\"" not in shown.text
-    assert "Your result stands as released" in shown.text
+    assert "The result stands as released" in shown.text and "None given" in shown.text
     again = client.post(f"/appeals/{appeal.id}/withdraw", data={"confirm": "y"})
     assert again.status_code == 422
 

@@ -128,3 +128,32 @@ def test_a_dismissed_appeal_asks_marking_for_nothing(db, make_user, marking_sitt
     found = upheld_appeal(db, make_user, marking_sitting, sit, team, str(tmp_path), outcome="dismissed")
     assert db.scalars(select(RemarkRequest)).all() == []
     assert marking_queries.open_appeal_scripts(db, found.sitting.id) == []
+
+
+def _sign_in(client, user):
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = user.get_id()
+        flask_session["_fresh"] = True
+
+
+def test_the_pages_refuse_an_earlier_marker_and_show_the_re_mark_waiting(client, db, upheld, clock):
+    clock.set(REMARKED_AT)
+    script = db.scalar(select(Script).where(Script.attempt_id == upheld.attempts["appellant"].id))
+    _sign_in(client, upheld.team["first"])
+    refused = client.get(f"/marking/scripts/{script.id}/appeal")
+    assert refused.status_code == 403
+    assert "marked this candidate&#39;s written answers before the appeal" in refused.text
+    _sign_in(client, upheld.fresh)
+    queue = client.get(f"/marking/sittings/{upheld.sitting.id}/queue")
+    assert queue.status_code == 200 and "Re-marks after appeal" in queue.text
+    assert script.candidate_number in queue.text and "Appellant Candidate" not in queue.text
+    page = client.get(f"/marking/scripts/{script.id}/appeal")
+    assert page.status_code == 200 and "Meets some criteria" not in page.text  # the earlier marks stay hidden
+    saved = client.post(f"/marking/scripts/{script.id}/appeal", data={"mark": "4", "justification": "All met"})
+    assert saved.status_code == 302
+    _sign_in(client, upheld.scorer)
+    remark = client.get(f"/appeals/remarks/{upheld.appeal.id}")
+    assert remark.status_code == 200 and "Marked " in remark.text and "scoring_run_id" not in remark.text
+    recorded = client.post(f"/appeals/remarks/{upheld.appeal.id}", data={"reasons": "Re-marked by Fran Fresh"})
+    assert recorded.status_code == 302
+    assert queries.appeal_view(db, upheld.appeal.id).status is Status.REMARKED

@@ -247,5 +247,5 @@ def request_remark(session: Session, *, appeal_id: int, attempt_id: int, now: dt
     return request
 
 
-__all__ = ["allocate", "apply_approved_pass_mark", "give_mark", "open_queue", "request_remark", "seed_script", "set_pass_mark", "sync_scripts", "withdraw"]
-
+__all__ = ["allocate", "apply_approved_pass_mark", "give_mark", "open_queue", "request_remark", "seed_script",
+           "set_pass_mark", "sync_scripts", "withdraw"]

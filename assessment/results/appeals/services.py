@@ -21,6 +21,7 @@ from core.errors import Conflict, FieldProblem, Forbidden, NotFound, Problems, V
 from core.notifications import notify
 from core.roles import Actor, Role, require_role
 from item_bank.authoring.attachments import MAX_BYTES, scan, sniff_type, storage_path
+from scoring.marking import services as marking
 from scoring.runs import services as runs
 from scoring.runs.models import ScoringRun, ScoringRunItem
 
@@ -282,8 +283,9 @@ def record_remark(session: Session, *, actor: Actor, appeal_id: int, reasons: st
     if view.remark is not None:
         raise Conflict("The re-mark of this appeal is already recorded.")
     progress = queries.remark_progress(session, appeal_id)
-    if progress.request is None:
-        raise Conflict("Marking has not been asked for this re-mark yet.")
+    if progress.request is None:  # upheld before marking heard appeals (or with no subscriber): ask it now
+        marking.request_remark(session, appeal_id=appeal_id, attempt_id=view.appeal.attempt_id, now=now)
+        progress = queries.remark_progress(session, appeal_id)
     waiting = [s.script.candidate_number + f", item {s.script.slot}" for s in progress.scripts if s.mark is None]
     if waiting:
         raise Conflict(f"{len(waiting)} written answer(s) still wait for their mark after the appeal (candidate "

@@ -13,12 +13,13 @@ from assessment.results import services as release
 from assessment.results.appeals import queries, services
 from assessment.results.appeals.rules import Status
 from core.errors import Conflict, Forbidden, NotFound
+from core.roles import Role
 from scoring.marking import queries as marking_queries
 from scoring.marking import services as marking
 from scoring.marking.models import RemarkRequest, Script
 from scoring.marking.rules import Round
 from scoring.runs.models import ScoringRun, ScoringRunScore
-from tests.assessment.results.appeals.remark_builders import UPHELD_AT, upheld_appeal
+from tests.assessment.results.appeals.remark_builders import UPHELD_AT, release_result_of, upheld_appeal
 from tests.assessment.results.conftest import issuer_for_tests
 from tests.scoring.marking.conftest import marking_sitting, sit, team  # noqa: F401 - fixtures
 
@@ -112,8 +113,6 @@ def test_an_upheld_appeal_is_re_marked_by_a_fresh_examiner_and_carried_by_a_new_
 
 
 def test_a_lead_with_no_earlier_mark_may_re_mark_but_not_the_candidate_or_someone_unallocated(db, upheld, make_user):
-    from core.roles import Role
-
     script = db.scalar(select(Script).where(Script.attempt_id == upheld.attempts["appellant"].id))
     outsider = make_user(Role.EXAMINER)
     with pytest.raises(Forbidden, match="no marking allocation"):
@@ -157,3 +156,35 @@ def test_the_pages_refuse_an_earlier_marker_and_show_the_re_mark_waiting(client,
     recorded = client.post(f"/appeals/remarks/{upheld.appeal.id}", data={"reasons": "Re-marked by Fran Fresh"})
     assert recorded.status_code == 302
     assert queries.appeal_view(db, upheld.appeal.id).status is Status.REMARKED
+
+
+def test_an_attempt_without_written_answers_needs_no_re_mark_and_gets_its_run_at_once(db, scored, make_user,
+                                                                                     tmp_path):
+    """A paper of single best answers only: the re-mark asks marking for nothing, and recording it makes
+    the new run straight away, with every total as before."""
+    from tests.assessment.results.conftest import RELEASED_AT
+
+    released = release.release_results(db, actor=scored.examiner.actor, sitting_id=scored.sitting.id,
+                                       run_id=scored.run.id, decision_id=scored.decision.id, now=RELEASED_AT,
+                                       issuer=issuer_for_tests())
+    candidate, attempt = scored.people[0]
+    result = release_result_of(db, released.id, attempt.id)
+    appeal = services.lodge_appeal(db, actor=candidate.actor, candidate_result_id=result.id, grounds=["other"],
+                                   statement="Please check my answers.", files=[], upload_folder=str(tmp_path),
+                                   scan_command=None, window_days=28, now=RELEASED_AT + dt.timedelta(days=1))
+    admin, managers = make_user(Role.ADMIN), [make_user(name=f"Manager {n}") for n in range(3)]
+    for manager in managers:
+        manager.is_registered_case_manager = True
+    db.flush()
+    later = RELEASED_AT + dt.timedelta(days=2)
+    services.appoint_panel(db, actor=admin.actor, appeal_id=appeal.id, member_ids=[m.id for m in managers],
+                           reasons="", now=later)
+    for manager in managers:
+        services.respond_to_appointment(db, actor=manager.actor, appeal_id=appeal.id, has_conflict=False,
+                                        statement="", now=later)
+    services.record_outcome(db, actor=managers[0].actor, appeal_id=appeal.id, outcome="upheld_remark",
+                            reasons="Look again", now=later)
+    assert queries.remark_progress(db, appeal.id).scripts == []
+    remark = services.record_remark(db, actor=scored.examiner.actor, appeal_id=appeal.id,
+                                    reasons="No written answers to mark again", now=later + dt.timedelta(days=1))
+    assert _totals(db, remark.scoring_run_id) == _totals(db, scored.run.id)

@@ -112,7 +112,7 @@ def test_an_upheld_appeal_is_re_marked_by_a_fresh_examiner_and_carried_by_a_new_
     assert page.result.outcome == ("pass" if after[attempt.id] >= 3 else "fail")
 
 
-def test_a_lead_with_no_earlier_mark_may_re_mark_but_not_the_candidate_or_someone_unallocated(db, upheld, make_user):
+def test_a_lead_with_no_earlier_mark_may_re_mark_once_but_not_an_unallocated_examiner(db, upheld, make_user):
     script = db.scalar(select(Script).where(Script.attempt_id == upheld.attempts["appellant"].id))
     outsider = make_user(Role.EXAMINER)
     with pytest.raises(Forbidden, match="no marking allocation"):

@@ -41,8 +41,10 @@ def connect_signals() -> list:
     connection per receiver, so creating many apps connects nothing twice. Returns the pairs."""
     from core import signals
     from assessment.accounts.subscribers import refuse_disabled_account
+    from scoring.marking.subscribers import remark_after_appeal
 
-    subscriptions = [(signals.attempt_starting, refuse_disabled_account)]
+    subscriptions = [(signals.attempt_starting, refuse_disabled_account),
+                     (signals.appeal_closed, remark_after_appeal)]
     for signal, receiver in subscriptions:
         signal.connect(receiver)
     return subscriptions

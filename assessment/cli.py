@@ -63,6 +63,10 @@ def demo_load(password, without_scored_sitting):
 
         load_demo_release(db.session(), sitting_title=FINISHED_SITTING_TITLE, now=utcnow(),
                           base_url=current_app.config["BASE_URL"], issuer=current_issuer())
+        from assessment.results.appeals.demo import load_demo_appeal
+
+        load_demo_appeal(db.session(), sitting_title=FINISHED_SITTING_TITLE, now=utcnow(),
+                         window_days=current_app.config["APPEAL_WINDOW_DAYS"])
     from assessment.eligibility.demo import load_registration_demo
 
     # The registration accounts share the password of the accounts above when those were created now.

@@ -8,7 +8,7 @@ from assessment.delivery.models import (  # noqa: F401
     AdjustmentRequest, Attempt, AttemptEvent, AttemptSlot, Booking, ResponseStep, Sitting, SittingPaper)
 from core.notifications import Notification  # noqa: F401
 from core.mail import MailMessage  # noqa: F401
-from scoring.marking.models import Mark, MarkingAllocation, MarkingSetting, Script  # noqa: F401
+from scoring.marking.models import Mark, MarkingAllocation, MarkingSetting, RemarkRequest, Script  # noqa: F401
 from scoring.runs.models import ScoringRun, ScoringRunItem, ScoringRunScore  # noqa: F401
 from item_bank.framework.models import FrameworkVersion, Standard, Substandard, Theme  # noqa: F401
 from item_bank.models import (  # noqa: F401
@@ -23,6 +23,7 @@ from assessment.results.certificates.models import Certificate, CertificateDocum
 from assessment.results.appeals.models import (  # noqa: F401
     Appeal, AppealEvidence, AppealOutcome, AppealPanel, AppealPanellist, AppealPanelResponse, AppealRemark,
     ResitEntitlement)
+from assessment.results.appeals.models import AppealWithdrawal  # noqa: F401
 
 from assessment.eligibility.models import (  # noqa: F401
     Application, ApplicationEvent, ApplicationSubmission, Registration, RegistrationEvent)

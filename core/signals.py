@@ -10,8 +10,10 @@ import side effects. Each is sent with the request's database session as the sen
   its transaction), for certificates, eligibility and evidence retention.
 - ``user_registered``: reserved for registration.
 - ``appeal_opened(session, appeal_id=…, attempt_id=…)`` and ``appeal_closed(session, appeal_id=…,
-  attempt_id=…)``: while an appeal is open the attempt's evidence is held from deletion (a retention
-  job also asks ``assessment.results.appeals.queries.evidence_holds``).
+  attempt_id=…, outcome=…, now=…)``: while an appeal is open the attempt's evidence is held from
+  deletion (a retention job also asks ``assessment.results.appeals.queries.evidence_holds``).
+  ``outcome`` is the panel's (``dismissed``, ``upheld_remark``, ``upheld_void_resit``) or
+  ``withdrawn`` when the candidate withdrew; marking hears ``upheld_remark`` and asks for a re-mark.
 """
 from blinker import Namespace
 

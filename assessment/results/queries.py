@@ -25,6 +25,7 @@ OPEN_SCRIPT_WORDS = {
     "marked_once": "Awaiting the second marker",
     "awaiting_third": "Awaiting the third marker",
 }
+OPEN_APPEAL_REMARK = "Awaiting a re-mark after an appeal"
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ class Board:
 
 def board(session: Session, actor: Actor, sitting_id: int, run_id: int | None = None,
           now: dt.datetime | None = None) -> Board:
-    from scoring.marking.queries import script_outcomes
+    from scoring.marking.queries import open_appeal_scripts, script_outcomes
 
     sitting = examined_sitting(session, actor, sitting_id)
     runs = sitting_runs(session, sitting.id)
@@ -169,6 +170,9 @@ def board(session: Session, actor: Actor, sitting_id: int, run_id: int | None = 
                 script = scripts[script_id]
                 open_scripts.append(OpenScript(script.candidate_number, script.slot,
                                                OPEN_SCRIPT_WORDS[outcome.status.value]))
+    # Re-marks after an appeal upheld for one: resolved before, open again until a fresh examiner marks them.
+    open_scripts.extend(OpenScript(s.candidate_number, s.slot, OPEN_APPEAL_REMARK)
+                        for s in open_appeal_scripts(session, sitting.id))
     open_scripts.sort(key=lambda o: (o.candidate_number, o.slot))
     names = {}
     history = examiner_actions(session, sitting.id)

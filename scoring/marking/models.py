@@ -83,3 +83,18 @@ class Mark(Base):
     justification: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text, default="")  # why a mark was changed, when it was
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class RemarkRequest(Base):
+    """An appeal upheld for a re-mark asks for the attempt's written answers to be marked again by a
+    fresh examiner (round ``appeal``). Recorded when marking hears ``appeal_closed``; the appeal's
+    table is named, not imported (it belongs to a higher layer)."""
+
+    __tablename__ = "marking_remark_requests"
+    __append_only__ = True
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="RESTRICT"), index=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id", ondelete="RESTRICT"), index=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id", ondelete="RESTRICT"), unique=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

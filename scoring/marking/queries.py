@@ -17,7 +17,7 @@ from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.roles import Role
 from item_bank.models import ItemVersion
 from scoring.marking import rules
-from scoring.marking.models import Mark, MarkingAllocation, MarkingSetting, Script
+from scoring.marking.models import Mark, MarkingAllocation, MarkingSetting, RemarkRequest, Script
 from scoring.psychometrics.scoring_rules import mark_response
 
 WRITTEN = "constructed_response"
@@ -148,7 +148,8 @@ def script_outcomes(session: Session, sitting_id: int, *, cut: float | None = No
             rest[s.id] = rest_base.get(s.attempt_id, 0.0) + per_attempt[s.attempt_id] - means[s.id]
     return {s.id: rules.outcome(_value(marks[s.id], rules.Round.FIRST), _value(marks[s.id], rules.Round.SECOND),
                                 _value(marks[s.id], rules.Round.THIRD), tolerance=rule.tolerance,
-                                rounding=rule.rounding, cut=cut, rest=rest[s.id])
+                                rounding=rule.rounding, cut=cut, rest=rest[s.id],
+                                appeal=_value(marks[s.id], rules.Round.APPEAL))
             for s in scripts}
 
 
@@ -243,6 +244,10 @@ def may_mark(session: Session, actor, script: Script, round_: rules.Round) -> De
     if actor.user_id is None:
         return Decision(Forbidden("Only a signed-in examiner can mark."))
     pools = pools_of(session, actor, script.sitting_id)
+    if round_ is rules.Round.APPEAL:
+        candidate_id = session.get(Attempt, script.attempt_id).candidate_id
+        [state] = appeal_states(session, [script]) if script.seed_of_id is None else [None]
+        return _decide_appeal(actor.user_id, pools, script, candidate_id, state)
     if not pools - {rules.Pool.LEAD}:
         return Decision(Forbidden("You have no marking allocation in this sitting."))
     candidate_id = session.get(Attempt, script.attempt_id).candidate_id
@@ -253,6 +258,136 @@ def may_mark(session: Session, actor, script: Script, round_: rules.Round) -> De
         outcome = script_outcomes(session, script.sitting_id).get(script.id)
     return _decide(actor.user_id, pools, script, candidate_id, round_, latest,
                    _seed_marks_by(session, actor.user_id, ids), outcome)
+
+
+# --- Re-marks after an appeal ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AppealState:
+    """Where one script stands in the latest re-mark asked of its attempt by an upheld appeal."""
+
+    script: Script
+    request: RemarkRequest
+    mark: Mark | None  # the appeal mark given since the request, if any
+    earlier_marker_ids: frozenset[int]  # everyone who marked the attempt's scripts before (seeds included)
+
+    @property
+    def is_open(self) -> bool:
+        return self.mark is None
+
+
+def latest_requests(session: Session, attempt_ids) -> dict[int, RemarkRequest]:
+    """Each attempt's latest re-mark request."""
+    found: dict[int, RemarkRequest] = {}
+    if not attempt_ids:
+        return found
+    for request in session.scalars(select(RemarkRequest).where(RemarkRequest.attempt_id.in_(list(attempt_ids)))
+                                   .order_by(RemarkRequest.id)):
+        found[request.attempt_id] = request
+    return found
+
+
+def appeal_states(session: Session, scripts: list[Script]) -> list[AppealState | None]:
+    """For each real script, its place in its attempt's latest re-mark request (None: no request)."""
+    requests = latest_requests(session, {s.attempt_id for s in scripts})
+    if not requests:
+        return [None for _ in scripts]
+    rows = session.execute(select(Mark, Script.attempt_id).join(Script, Script.id == Mark.script_id)
+                           .where(Script.attempt_id.in_(list(requests))).order_by(Mark.id)).all()
+    earlier: dict[int, set[int]] = defaultdict(set)
+    since: dict[int, Mark] = {}
+    for mark, attempt_id in rows:
+        request = requests[attempt_id]
+        if mark.round is rules.Round.APPEAL and mark.created_at >= request.requested_at:
+            since[mark.script_id] = mark
+        else:
+            earlier[attempt_id].add(mark.marker_id)
+    return [AppealState(s, requests[s.attempt_id], since.get(s.id), frozenset(earlier[s.attempt_id]))
+            if s.attempt_id in requests and s.seed_of_id is None else None for s in scripts]
+
+
+def _decide_appeal(user_id: int, pools: set[rules.Pool], script: Script, candidate_id: int,
+                   state: AppealState | None) -> Decision:
+    """Whether this examiner may give a script its mark after an appeal: a fresh pair of eyes (no
+    earlier mark on any of the attempt's scripts), not the candidate, allocated to the sitting's
+    marking in any pool (the lead too), once, while the request is open."""
+    if candidate_id == user_id:
+        return Decision(Forbidden("You are a candidate in this sitting and cannot mark your own attempt."))
+    if state is None:
+        return Decision(NotFound("There is no such script."))
+    if not pools:
+        return Decision(Forbidden("You have no marking allocation in this sitting."))
+    if user_id in state.earlier_marker_ids:
+        return Decision(Forbidden("You marked this candidate's written answers before the appeal, so the re-mark "
+                                  "after the appeal must be another examiner's."))
+    if state.mark is not None:
+        if state.mark.marker_id == user_id:
+            return Decision(Conflict("Your mark after the appeal is in and cannot be changed: you have now seen "
+                                     "the earlier marks."))
+        return Decision(Conflict("Another examiner has already re-marked this script after the appeal."))
+    return Decision(None)
+
+
+def appeal_queue(session: Session, actor, sitting_id: int) -> list[QueueEntry]:
+    """Scripts re-marked after an appeal that this examiner may mark now, and those they have marked."""
+    pools = pools_of(session, actor, sitting_id)
+    requested = select(RemarkRequest.attempt_id).where(RemarkRequest.sitting_id == sitting_id)
+    scripts = list(session.scalars(select(Script).where(Script.sitting_id == sitting_id, Script.seed_of_id.is_(None),
+                                                        Script.attempt_id.in_(requested)).order_by(Script.id)))
+    if not scripts:
+        return []
+    candidates = dict(session.execute(select(Attempt.id, Attempt.candidate_id).where(
+        Attempt.id.in_({s.attempt_id for s in scripts}))).all())
+    entries = []
+    for script, state in zip(scripts, appeal_states(session, scripts)):
+        done = state is not None and state.mark is not None and state.mark.marker_id == actor.user_id
+        decision = _decide_appeal(actor.user_id, pools, script, candidates[script.attempt_id], state)
+        if decision.refusal is None or done:
+            entries.append(QueueEntry(script.id, rules.Round.APPEAL, script.candidate_number, script.slot, done))
+    return sorted(entries, key=lambda e: (e.is_done, e.candidate_number, e.slot))
+
+
+def open_appeal_scripts(session: Session, sitting_id: int) -> list[Script]:
+    """The sitting's scripts waiting for their mark after an appeal (the results board lists them)."""
+    requested = select(RemarkRequest.attempt_id).where(RemarkRequest.sitting_id == sitting_id)
+    scripts = list(session.scalars(select(Script).where(Script.sitting_id == sitting_id, Script.seed_of_id.is_(None),
+                                                        Script.attempt_id.in_(requested)).order_by(Script.id)))
+    return [s for s, state in zip(scripts, appeal_states(session, scripts)) if state is not None and state.is_open]
+
+
+@dataclass(frozen=True)
+class RemarkProgress:
+    """How far the re-mark asked by one appeal has gone: its scripts, and which have their appeal mark."""
+
+    request: RemarkRequest | None
+    scripts: list[AppealState]
+
+    @property
+    def marked(self) -> int:
+        return sum(1 for s in self.scripts if s.mark is not None)
+
+    @property
+    def is_done(self) -> bool:
+        return self.request is not None and all(s.mark is not None for s in self.scripts)
+
+
+def remark_progress(session: Session, appeal_id: int) -> RemarkProgress:
+    """The re-mark asked by an appeal. A later appeal on the same attempt starts a later request;
+    the marks counted are those given since this appeal's request."""
+    request = session.scalar(select(RemarkRequest).where(RemarkRequest.appeal_id == appeal_id))
+    if request is None:
+        return RemarkProgress(None, [])
+    scripts = list(session.scalars(select(Script).where(Script.attempt_id == request.attempt_id,
+                                                        Script.seed_of_id.is_(None)).order_by(Script.slot)))
+    marks: dict[int, Mark] = {}
+    earlier: set[int] = set()
+    if scripts:
+        for mark in session.scalars(select(Mark).where(Mark.script_id.in_([s.id for s in scripts])).order_by(Mark.id)):
+            if mark.round is rules.Round.APPEAL and mark.created_at >= request.requested_at:
+                marks[mark.script_id] = mark
+            else:
+                earlier.add(mark.marker_id)
+    return RemarkProgress(request, [AppealState(s, request, marks.get(s.id), frozenset(earlier)) for s in scripts])
 
 
 # --- The queue and the marking page --------------------------------------------------------------
@@ -313,6 +448,8 @@ def marking_page(session: Session, actor, script_id: int, round_: rules.Round | 
     if script is None or round_ is rules.Round.SEED:
         raise NotFound("There is no such script.")
     decision = may_mark(session, actor, script, round_)
+    if round_ is rules.Round.APPEAL and isinstance(decision.refusal, Forbidden):
+        raise decision.refusal  # an earlier marker, the candidate, no allocation: told why, in words
     mine = session.scalars(select(Mark).where(Mark.script_id == script.id, Mark.marker_id == actor.user_id)
                            .order_by(Mark.id.desc())).first()
     if decision.refusal is not None and mine is None:
@@ -334,6 +471,7 @@ class Revealed:
     second: Mark | None
     third: Mark | None
     outcome: rules.Outcome
+    appeal: Mark | None = None  # the latest mark after an appeal
 
 
 def revealed_marks(session: Session, actor, script_id: int) -> Revealed:
@@ -343,13 +481,15 @@ def revealed_marks(session: Session, actor, script_id: int) -> Revealed:
     if script is None:
         raise NotFound("There is no such script.")
     latest = latest_marks(session, [script.id]).get(script.id, {})
-    first, second, third = (latest.get(r) for r in (rules.Round.FIRST, rules.Round.SECOND, rules.Round.THIRD))
+    first, second, third, appeal = (latest.get(r) for r in (rules.Round.FIRST, rules.Round.SECOND, rules.Round.THIRD,
+                                                            rules.Round.APPEAL))
     pools = pools_of(session, actor, script.sitting_id)
     # A lead examiner (or administrator) who also marks in the sitting is held to the markers' rule.
     is_lead = (actor.has(Role.ADMIN) or rules.Pool.LEAD in pools) and not pools & set(_POOL_OF_ROUND.values())
-    mine = any(m is not None and m.marker_id == actor.user_id for m in (first, second, third))
-    if not is_lead and (script.seed_of_id is not None or not mine or first is None or second is None):
+    mine = any(m is not None and m.marker_id == actor.user_id for m in (first, second, third, appeal))
+    re_marker = appeal is not None and appeal.marker_id == actor.user_id  # their mark is in: they see every mark
+    if not is_lead and not re_marker and (script.seed_of_id is not None or not mine or first is None or second is None):
         raise NotFound("There is no such script.")
     outcome = script_outcomes(session, script.sitting_id).get(script.id) or rules.outcome(None, None)
-    return Revealed(script, first, second, third, outcome)
+    return Revealed(script, first, second, third, outcome, appeal)
 

@@ -2,7 +2,8 @@
 
 A script is one candidate's answer to one written item. Two markers mark it independently
 (rounds ``first`` and ``second``); a third marker settles it when the two differ by more than the
-tolerance, or when they would put the candidate on either side of the pass mark.
+tolerance, or when they would put the candidate on either side of the pass mark. After an appeal
+upheld for a re-mark, a fresh examiner marks it once more (round ``appeal``), and that mark stands.
 """
 from __future__ import annotations
 
@@ -26,12 +27,14 @@ class Pool(enum.StrEnum):
 
 
 class Round(enum.StrEnum):
-    """Which mark of a script a mark is. ``seed`` marks are on seeded scripts and never count."""
+    """Which mark of a script a mark is. ``seed`` marks are on seeded scripts and never count;
+    an ``appeal`` mark is the re-mark after an appeal upheld for one, and outranks the others."""
 
     FIRST = "first"
     SECOND = "second"
     THIRD = "third"
     SEED = "seed"
+    APPEAL = "appeal"
 
 
 class Rounding(enum.StrEnum):
@@ -86,8 +89,14 @@ def straddles(a: float, b: float, *, cut: float | None, rest: float = 0.0) -> bo
 
 def outcome(first: float | None, second: float | None, third: float | None = None, *,
             tolerance: float = DEFAULT_TOLERANCE, rounding: Rounding | str = DEFAULT_ROUNDING,
-            cut: float | None = None, rest: float = 0.0) -> Outcome:
-    """What stands for a script given its latest first, second and third marks."""
+            cut: float | None = None, rest: float = 0.0, appeal: float | None = None) -> Outcome:
+    """What stands for a script given its latest first, second and third marks, and its latest
+    mark after an appeal (``appeal``), which stands over everything before it."""
+    if appeal is not None:
+        before = outcome(first, second, third, tolerance=tolerance, rounding=rounding, cut=cut, rest=rest)
+        was = f" in place of {before.mark:g}" if before.mark is not None else ""
+        return Outcome(Status.RESOLVED, appeal,
+                       f"Marked again after an appeal: the re-mark of {appeal:g} stands{was}")
     given = [m for m in (first, second) if m is not None]
     if len(given) < 2:
         return Outcome(Status.UNMARKED if not given else Status.MARKED_ONCE, None,

@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assessment.accounts.models import RoleGrant, User
-from assessment.delivery.models import Sitting
+from assessment.delivery.models import Attempt, Sitting
 from core import audit
 from core.errors import Conflict, FieldProblem, Forbidden, NotFound, Problems, ValidationFailed
 from core.roles import Actor, Role, require_role
 from scoring.marking import queries, rules
-from scoring.marking.models import Mark, MarkingAllocation, MarkingSetting, Script
+from scoring.marking.models import Mark, MarkingAllocation, MarkingSetting, RemarkRequest, Script
 from scoring.marking.rules import Pool, Round
 
 MAX_JUSTIFICATION = 2000
@@ -80,13 +80,17 @@ def sync_scripts(session: Session, sitting_id: int, now: dt.datetime, actor: Act
 
 
 def open_queue(session: Session, actor: Actor, sitting_id: int, now: dt.datetime) -> list[queries.QueueEntry]:
-    """An allocated examiner's queue, after adding the scripts of attempts that have ended since."""
+    """An allocated examiner's queue, after adding the scripts of attempts that have ended since: the
+    rounds of their pools, then the re-marks after an appeal they may give (any allocation, the lead's
+    too, may re-mark after an appeal)."""
     _sitting(session, sitting_id)
     require_role(actor, Role.EXAMINER)
-    if not queries.pools_of(session, actor, sitting_id) - {Pool.LEAD}:
+    pools = queries.pools_of(session, actor, sitting_id)
+    if not pools:
         raise Forbidden("You have no marking allocation in this sitting.")
     sync_scripts(session, sitting_id, now, actor)
-    return queries.queue_for(session, actor, sitting_id)
+    entries = queries.queue_for(session, actor, sitting_id) if pools - {Pool.LEAD} else []
+    return entries + queries.appeal_queue(session, actor, sitting_id)
 
 
 def allocate(session: Session, actor: Actor, sitting_id: int, examiner_id: int, pool: Pool | str,
@@ -170,7 +174,9 @@ def give_mark(session: Session, actor: Actor, script_id: int, round_: Round | st
               justification: str, now: dt.datetime, *, reason: str = "") -> Mark:
     """Append one mark. Refuses (and writes nothing): a marker without the allocation, their own
     attempt, a second mark by the first marker (or the other way round), a third mark by either of
-    them or before it is needed, a changed mark once both marks are in, and a mark out of range."""
+    them or before it is needed, a changed mark once both marks are in, and a mark out of range.
+    A mark after an appeal (round ``appeal``) is refused to anyone who marked the attempt before,
+    when no re-mark is asked, and once given (``queries._decide_appeal``)."""
     require_role(actor, Role.EXAMINER)
     # Locked on PostgreSQL, so two markers saving the same round at once cannot both take it.
     script = session.get(Script, script_id, with_for_update=True)
@@ -224,5 +230,22 @@ def seed_script(session: Session, actor: Actor, source_script_id: int, now: dt.d
     return seed
 
 
-__all__ = ["allocate", "apply_approved_pass_mark", "give_mark", "open_queue", "seed_script", "set_pass_mark", "sync_scripts", "withdraw"]
+def request_remark(session: Session, *, appeal_id: int, attempt_id: int, now: dt.datetime) -> RemarkRequest:
+    """An appeal upheld for a re-mark asks a fresh examiner to mark the attempt's written answers
+    again. Heard from ``appeal_closed`` (``subscribers.remark_after_appeal``); asked once per appeal.
+    Scripts of the attempt's answered written items are made first if marking never opened."""
+    existing = session.scalar(select(RemarkRequest).where(RemarkRequest.appeal_id == appeal_id))
+    if existing is not None:
+        return existing
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None:
+        raise NotFound("There is no such attempt.")
+    request = RemarkRequest(attempt_id=attempt_id, sitting_id=attempt.sitting_id, appeal_id=appeal_id,
+                            requested_at=now)
+    session.add(request)
+    session.flush()
+    return request
 
+
+__all__ = ["allocate", "apply_approved_pass_mark", "give_mark", "open_queue", "request_remark", "seed_script",
+           "set_pass_mark", "sync_scripts", "withdraw"]

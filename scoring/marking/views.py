@@ -43,7 +43,7 @@ def queue(sitting_id: int):
     return render_template("marking/queue.html", sitting_id=sitting_id, entries=entries)
 
 
-@bp.route("/scripts/<int:script_id>/<any(first, second, third):round_>", methods=["GET", "POST"])
+@bp.route("/scripts/<int:script_id>/<any(first, second, third, appeal):round_>", methods=["GET", "POST"])
 @roles_required(*MARKERS)
 def mark_script(script_id: int, round_: str):
     page = queries.marking_page(db.session(), current_actor(), script_id, round_)
@@ -161,9 +161,9 @@ def seed(script_id: int):
     return redirect(url_for("marking.moderation", sitting_id=made.sitting_id))
 
 
-ROUND_LABELS = {r: r.value.title() + " mark" for r in rules.Round}
+ROUND_LABELS = {**{r: r.value.title() + " mark" for r in rules.Round}, rules.Round.APPEAL: "Re-mark after appeal"}
 
 
 @bp.context_processor
 def _labels():
-    return {"round_labels": ROUND_LABELS, "Pool": rules.Pool}
+    return {"round_labels": ROUND_LABELS, "Pool": rules.Pool, "Round": rules.Round}

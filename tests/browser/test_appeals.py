@@ -1,6 +1,6 @@
-"""A candidate appeals a released result with the keyboard only, with an evidence file; the
-administrator's, a panel member's and an examiner's appeal pages — axe-core on every new page, at
-1280 and 320 px wide."""
+"""A candidate appeals a released result with the keyboard only, with an evidence file, and withdraws
+it; the administrator's, a panel member's and an examiner's appeal pages; a fresh examiner re-marks
+after an upheld appeal with the keyboard only — axe-core on every new page, at 1280 and 320 px wide."""
 from __future__ import annotations
 
 import datetime as dt
@@ -99,6 +99,23 @@ def test_the_candidate_appeals_with_the_keyboard_only(page, live, tmp_path):
     expect(page.get_by_text("You already have an open appeal against this result")).to_be_visible()
     page.checked("appeals-index-320")
 
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _press(page, page.get_by_role("link", name=re.compile("^Follow your appeal")).first)
+    _press(page, page.get_by_role("link", name="Withdraw this appeal"))
+    expect(page.get_by_role("heading", name="Withdraw your appeal")).to_be_visible()
+    page.checked("withdraw")
+    _press(page, page.get_by_role("button", name="Withdraw my appeal"))
+    expect(page.locator(".error-summary")).to_contain_text("Tick the box to confirm")
+    page.checked("withdraw-error")
+    page.get_by_label("Why are you withdrawing? (optional)").focus()
+    page.keyboard.type("I will sit the exam again instead.")
+    page.get_by_label(re.compile("^I understand that withdrawing")).focus()
+    page.keyboard.press("Space")
+    _press(page, page.get_by_role("button", name="Withdraw my appeal"))
+    expect(page.get_by_text("Your appeal is withdrawn")).to_be_visible()
+    expect(page.get_by_text("Withdrawn by the candidate")).to_be_visible()
+    page.checked("withdrawn")
+
 
 def test_the_administrator_panel_member_and_examiner_pages(page, live):
     found, appeal_id = _setup(live, f"appeal.staff{next(_ids)}", decide=True)
@@ -169,9 +186,13 @@ def test_the_administrator_panel_member_and_examiner_pages(page, live):
     page.goto("/appeals/remarks")
     page.checked("remarks")
     _press(page, page.get_by_role("link", name=f"Appeal {appeal_id}", exact=True))
-    _press(page, page.get_by_role("button", name="Record the re-mark"))
-    expect(page.locator(".error-summary")).to_contain_text("Choose a scoring run of this appeal's sitting")
+    expect(page.get_by_text("Waiting for a fresh examiner")).to_be_visible()
+    _press(page, page.get_by_role("button", name="Record the re-mark and make the new run"))
+    expect(page.locator(".error-summary")).to_contain_text("Say what was re-marked and by whom")
     page.checked("remark-error")
+    page.get_by_label("What was re-marked, and by whom").fill("Question 1, by a fresh examiner")
+    _press(page, page.get_by_role("button", name="Record the re-mark and make the new run"))
+    expect(page.locator(".error-summary")).to_contain_text("still wait for their mark after the appeal")
     page.set_viewport_size({"width": 320, "height": 800})
     page.checked("remark-320")
 
@@ -181,3 +202,64 @@ def test_the_administrator_panel_member_and_examiner_pages(page, live):
     page.goto(f"/appeals/{appeal_id}")
     expect(page.get_by_text("Question 1 was marked against the wrong rubric.")).to_be_visible()
     page.checked("candidate-decided")
+
+
+def test_a_fresh_examiner_re_marks_after_an_upheld_appeal_with_the_keyboard_only(page, live):
+    """The panel upheld the appeal for a re-mark (through the services); an examiner allocated to the
+    sitting who marked nothing finds it under "Re-marks after appeal" and marks it blind."""
+    found, appeal_id = _setup(live, f"appeal.remark{next(_ids)}", decide=True)
+    with live.app.app_context():
+        from assessment.accounts import services as accounts
+        from assessment.accounts.models import User
+        from assessment.results.appeals import services
+        from core import db
+        from core.roles import SYSTEM, Role
+        from scoring.marking import services as marking
+
+        session = db.session()
+        now = dt.datetime.now(dt.timezone.utc)
+        for manager in found.managers:
+            session.get(User, manager.id).is_registered_case_manager = True
+        services.appoint_panel(session, actor=found.admin.actor, appeal_id=appeal_id,
+                               member_ids=[m.id for m in found.managers], reasons="", now=now)
+        for manager in found.managers:
+            services.respond_to_appointment(session, actor=manager.actor, appeal_id=appeal_id, has_conflict=False,
+                                            statement="", now=now)
+        services.record_outcome(session, actor=found.managers[0].actor, appeal_id=appeal_id, outcome="upheld_remark",
+                                reasons="Question 1 was marked against the wrong rubric.", now=now)
+        fresh = accounts.create_user(session, actor=SYSTEM, email=f"fresh.{appeal_id}@example.org",
+                                     full_name="Fran Fresh", password=DEMO_PASSWORD, roles={Role.EXAMINER}, now=now,
+                                     hash_profile="fast")
+        marking.allocate(session, SYSTEM, found.sitting.id, fresh.id, "second", now)
+        session.commit()
+        sitting_id, fresh_email = found.sitting.id, fresh.email
+
+    sign_in(page, fresh_email)
+    page.goto(f"/marking/sittings/{sitting_id}/queue")
+    expect(page.get_by_role("heading", name="Re-marks after appeal")).to_be_visible()
+    expect(page.get_by_text("Cass Candidate")).to_have_count(0)  # the candidate number only
+    page.checked("remark-queue")
+    _press(page, page.get_by_role("link", name="Re-mark candidate 271828, question 1"))
+    expect(page.get_by_text("Re-mark after appeal", exact=True)).to_be_visible()
+    expect(page.get_by_text("Two points")).to_have_count(0)  # the first marker's justification stays hidden
+    page.checked("remark-mark")
+    page.get_by_label("Mark", exact=True).focus()
+    page.keyboard.type("9")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Both criteria met on a fresh reading")
+    _press(page, page.get_by_role("button", name="Save mark"))
+    expect(page.get_by_role("alert")).to_contain_text("The mark must be between 0 and 4")
+    page.checked("remark-mark-error")
+    field = page.get_by_label("Mark", exact=True)
+    field.focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("3")
+    _press(page, page.get_by_role("button", name="Save mark"))
+    expect(page.get_by_text("Mark saved for candidate 271828")).to_be_visible()
+    page.checked("remark-queue-after")
+    _press(page, page.get_by_role("link", name=re.compile("^see every mark")))
+    expect(page.get_by_text("Marked again after an appeal: the re-mark of 3 stands")).to_be_visible()
+    expect(page.get_by_text("Two points")).to_be_visible()
+    page.checked("remark-every-mark")
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.checked("remark-every-mark-320")

@@ -54,6 +54,8 @@ TAMPER = {
     "appeal_outcomes": "reasons = 'tampered'",
     "appeal_remarks": "reasons = 'tampered'",
     "resit_entitlements": "reasons = 'tampered'",
+    "appeal_withdrawals": "reason = 'tampered'",
+    "marking_remark_requests": "requested_at = requested_at",
     "application_submissions": "rules = 'tampered'",
     "application_events": "reason = 'tampered'",
     "registration_events": "reason = 'tampered'",
@@ -216,6 +218,14 @@ def evidence(db, make_case_study, make_sitting, make_user):
                              granted_by_id=candidate.id, granted_at=NOW, reasons="Void")
     db.add_all([response, outcome, remark, resit])
     db.flush()
+    from assessment.results.appeals.models import AppealWithdrawal
+    from scoring.marking.models import RemarkRequest
+    withdrawal = AppealWithdrawal(appeal_id=appeal.id, withdrawn_by_id=candidate.id, reason="Changed my mind",
+                                  withdrawn_at=NOW)
+    remark_request = RemarkRequest(attempt_id=attempt.id, sitting_id=sitting.id, appeal_id=appeal.id,
+                                   requested_at=NOW)
+    db.add_all([withdrawal, remark_request])
+    db.flush()
     from assessment.eligibility.models import (Application, ApplicationEvent, ApplicationSubmission, Registration,
                                                RegistrationEvent)
     application = Application(reference="APP-TEST-1", applicant_id=candidate.id, status="submitted", draft={},
@@ -252,7 +262,8 @@ def evidence(db, make_case_study, make_sitting, make_user):
                    "application_submissions": submission, "application_events": application_event,
                    "registration_events": registration_event, "appeals": appeal, "appeal_evidence": appeal_file, "appeal_panels": panel,
                    "appeal_panellists": panellist, "appeal_panel_responses": response, "appeal_outcomes": outcome,
-                   "appeal_remarks": remark, "resit_entitlements": resit}
+                   "appeal_remarks": remark, "resit_entitlements": resit, "appeal_withdrawals": withdrawal,
+                   "marking_remark_requests": remark_request}
     appeal_rows.update(_decision_rows(db, application, submission, candidate))
     return {**standard_setting, **appeal_rows, "examiner_result_decisions": withheld, "monitoring_consents": consent, "certificates": certificate, "certificate_events": certificate_event,
             "certificate_documents": certificate_document,

@@ -14,6 +14,9 @@ ROUTES = {
     "appeals.new": Route("/appeals/results/{appeal_result_id}/appeal", CANDIDATE, ok=404),
     "appeals.appeal": Route("/appeals/{appeal_id}", CANDIDATE, ok=404),
     "appeals.evidence": Route("/appeals/{appeal_id}/evidence/{appeal_evidence_id}", CANDIDATE, ok=404),
+    # Someone else's appeal: not found, whether asking to withdraw it or withdrawing it.
+    "appeals.withdraw": Route("/appeals/{appeal_id}/withdraw", CANDIDATE, method="POST", ok=404,
+                              data={"confirm": "y"}),
     "appeals.admin_index": Route("/admin/appeals", ADMIN),
     "appeals.admin_appeal": Route("/admin/appeals/{appeal_id}", ADMIN),
     # No one chosen: the form comes back with the errors.
@@ -27,7 +30,7 @@ ROUTES = {
     "appeals.decide": Route("/panel/appeals/{appeal_id}/outcome", SIGNED_IN, method="POST", ok=404),
     "appeals.remarks": Route("/appeals/remarks", EXAMINER),
     "appeals.remark": Route("/appeals/remarks/{remark_appeal_id}", EXAMINER),
-    # No run chosen: the form comes back with the errors.
+    # No reasons given: the form comes back with the error.
     "appeals.record_remark": Route("/appeals/remarks/{remark_appeal_id}", EXAMINER, method="POST", ok=422),
     "accounts.admin_case_manager": Route("/admin/users/{appeal_candidate_id}/case-manager", ADMIN, method="POST",
                                          ok=302, data={"register-is_registered_case_manager": "y"}),

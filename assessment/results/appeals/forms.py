@@ -91,18 +91,20 @@ class OutcomeForm(FlaskForm):
 
 
 class RemarkForm(FlaskForm):
-    scoring_run_id = SelectField("The new scoring run", coerce=int, validate_choice=False,
-                                 description="The run of the sitting made after the written answers were marked again.")
     reasons = TextAreaField("What was re-marked, and by whom", validators=[
-        InputRequired("Say what was re-marked and by whom"), _length(REASONS_MAX, "The reasons")])
+        InputRequired("Say what was re-marked and by whom"), _length(REASONS_MAX, "The reasons")],
+        description="Kept with the appeal and the new scoring run.")
 
-    def __init__(self, *args, runs=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.scoring_run_id.choices = [SelectChoice(0, "Choose a run")] + [SelectChoice(i, label) for i, label in runs]
 
-    def validate_scoring_run_id(self, field):
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField("Why are you withdrawing? (optional)", validators=[Optional(), _length(REASONS_MAX,
+                                                                                                   "Your reason")],
+                           description="The panel and the exams team read this.")
+    confirm = BooleanField("I understand that withdrawing ends my appeal: the panel will not decide it")
+
+    def validate_confirm(self, field):
         if not field.data:
-            raise ValidationError("Choose a scoring run of this appeal's sitting")
+            raise ValidationError("Tick the box to confirm that you want to withdraw your appeal")
 
 
 class ButtonForm(FlaskForm):

@@ -136,3 +136,16 @@ class ResitEntitlement(Base):
     granted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     reasons: Mapped[str] = mapped_column(Text)
+
+
+class AppealWithdrawal(Base):
+    """The candidate withdrew their appeal before the panel decided, with their reason if they gave one."""
+
+    __tablename__ = "appeal_withdrawals"
+    __append_only__ = True
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id", ondelete="RESTRICT"), unique=True)
+    withdrawn_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    withdrawn_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

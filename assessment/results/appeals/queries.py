@@ -13,15 +13,15 @@ from assessment.accounts.models import User
 from assessment.delivery.models import Attempt, AttemptEvent, Sitting
 from assessment.results.appeals import rules
 from assessment.results.appeals.models import (Appeal, AppealEvidence, AppealOutcome, AppealPanel, AppealPanellist,
+                                               AppealWithdrawal,
                                                AppealPanelResponse, AppealRemark, ResitEntitlement)
 from assessment.results.models import CandidateResult, ExaminerResultDecision, ResultRelease
-from core.clock import london
 from core.errors import NotFound
 from core.roles import Actor, Role
 from scoring.cut_scores.models import CutScoreApproval, CutScoreDecision
 from scoring.marking.models import Mark, MarkingAllocation, Script
+from scoring.marking.queries import RemarkProgress, remark_progress as marking_remark_progress
 from scoring.marking.rules import Pool
-from scoring.runs.models import ScoringRun
 from scoring.standard_setting.models import StandardSettingExercise, StandardSettingJudge
 
 
@@ -46,10 +46,15 @@ def standing_result(session: Session, attempt_id: int) -> tuple[CandidateResult,
     return None if result is None else (result, release)
 
 
+def _closed_ids():
+    """The appeals that are over: decided by a panel, or withdrawn by the candidate."""
+    return select(AppealOutcome.appeal_id).union(select(AppealWithdrawal.appeal_id))
+
+
 def open_appeal_of(session: Session, attempt_id: int) -> Appeal | None:
-    """The attempt's appeal that has no outcome yet, if any."""
+    """The attempt's appeal that is neither decided nor withdrawn, if any."""
     return session.scalar(select(Appeal).where(Appeal.attempt_id == attempt_id, Appeal.id.not_in(
-        select(AppealOutcome.appeal_id))).order_by(Appeal.id.desc()).limit(1))
+        _closed_ids())).order_by(Appeal.id.desc()).limit(1))
 
 
 @dataclass(frozen=True)
@@ -188,6 +193,7 @@ class AppealView:
     entitlement: ResitEntitlement | None
     status: rules.Status
     scripts: list[str] = field(default_factory=list)  # candidate numbers of the attempt's written answers
+    withdrawal: AppealWithdrawal | None = None
 
     @property
     def panel(self) -> PanelView | None:
@@ -221,13 +227,14 @@ def appeal_view(session: Session, appeal_id: int) -> AppealView:
         AppealPanelResponse.panellist_id.in_([p.id for p in panellists])))} if panellists else {}
     outcome = session.scalar(select(AppealOutcome).where(AppealOutcome.appeal_id == appeal.id))
     remark = session.scalar(select(AppealRemark).where(AppealRemark.appeal_id == appeal.id))
+    withdrawal = session.scalar(select(AppealWithdrawal).where(AppealWithdrawal.appeal_id == appeal.id))
     names = _names(session, [appeal.candidate_id, *(p.user_id for p in panellists),
                              *(p.appointed_by_id for p in panels), outcome.recorded_by_id if outcome else None])
     views = [PanelView(p, names.get(p.appointed_by_id, ""),
                        [Member(m, names.get(m.user_id, ""), responses.get(m.id)) for m in panellists
                         if m.panel_id == p.id]) for p in panels]
     status = rules.appeal_status(views[-1].state if views else None, outcome.outcome if outcome else None,
-                                 remarked=remark is not None)
+                                 remarked=remark is not None, withdrawn=withdrawal is not None)
     sitting = session.get(Sitting, appeal.sitting_id)
     scripts = sorted(set(session.scalars(select(Script.candidate_number).where(
         Script.attempt_id == appeal.attempt_id, Script.seed_of_id.is_(None)))))
@@ -239,7 +246,7 @@ def appeal_view(session: Session, appeal_id: int) -> AppealView:
                                       .order_by(AppealEvidence.id))),
         panels=views, outcome=outcome, outcome_by=names.get(outcome.recorded_by_id, "") if outcome else "",
         remark=remark, entitlement=session.scalar(select(ResitEntitlement).where(ResitEntitlement.appeal_id == appeal.id)),
-        status=status, scripts=scripts)
+        status=status, scripts=scripts, withdrawal=withdrawal)
 
 
 def is_panellist(session: Session, appeal_id: int, user_id: int | None) -> bool:
@@ -338,19 +345,17 @@ def evidence_holds(session: Session, attempt_id: int) -> list[EvidenceHold]:
     evidence only when this is empty (and hears ``appeal_opened`` / ``appeal_closed``)."""
     return [EvidenceHold(a.attempt_id, "An appeal against this attempt's result is open.", a.id, a.lodged_at)
             for a in session.scalars(select(Appeal).where(Appeal.attempt_id == attempt_id, Appeal.id.not_in(
-                select(AppealOutcome.appeal_id))).order_by(Appeal.id))]
+                _closed_ids())).order_by(Appeal.id))]
 
 
 def held_attempt_ids(session: Session) -> set[int]:
     """Every attempt whose evidence is held by an open appeal, in one query (for a retention sweep)."""
-    return set(session.scalars(select(Appeal.attempt_id).where(Appeal.id.not_in(select(AppealOutcome.appeal_id)))))
+    return set(session.scalars(select(Appeal.attempt_id).where(Appeal.id.not_in(_closed_ids()))))
 
 
-def runs_of(session: Session, sitting_id: int) -> list[tuple[int, str]]:
-    """The sitting's scoring runs, newest first, as (id, label) for a choice."""
-    return [(run.id, f"Run {run.id}, {london(run.created_at)}" + (f": {run.reason}" if run.reason else ""))
-            for run in session.scalars(select(ScoringRun).where(ScoringRun.sitting_id == sitting_id)
-                                       .order_by(ScoringRun.id.desc()))]
+def remark_progress(session: Session, appeal_id: int) -> RemarkProgress:
+    """How far marking has got with the re-mark an appeal asked for (``scoring.marking`` records it)."""
+    return marking_remark_progress(session, appeal_id)
 
 
 def evidence_file(view: AppealView, evidence_id: int) -> AppealEvidence:

@@ -71,6 +71,7 @@ class Status(enum.StrEnum):
     REMARK_REQUESTED = "remark_requested"
     REMARKED = "remarked"
     VOIDED = "voided"
+    WITHDRAWN = "withdrawn"
 
     @property
     def label(self) -> str:
@@ -89,6 +90,7 @@ STATUS_LABELS = {
     Status.REMARK_REQUESTED: "Decided: upheld, re-mark requested",
     Status.REMARKED: "Decided: upheld, re-marked",
     Status.VOIDED: "Decided: upheld, attempt void, free resit",
+    Status.WITHDRAWN: "Withdrawn by the candidate",
 }
 
 
@@ -211,8 +213,12 @@ class PanelState:
     declined: int  # of them, those who declared a conflict
 
 
-def appeal_status(panel: PanelState | None, outcome: Outcome | None, remarked: bool = False) -> Status:
-    """The status of an appeal from its current panel, its outcome and whether a re-mark was recorded."""
+def appeal_status(panel: PanelState | None, outcome: Outcome | None, remarked: bool = False,
+                  withdrawn: bool = False) -> Status:
+    """The status of an appeal from its current panel, its outcome, whether a re-mark was recorded and
+    whether the candidate withdrew it (possible only before an outcome, so a withdrawal closes it)."""
+    if withdrawn and outcome is None:
+        return Status.WITHDRAWN
     if outcome is Outcome.DISMISSED:
         return Status.DISMISSED
     if outcome is Outcome.UPHELD_VOID_RESIT:
@@ -224,6 +230,15 @@ def appeal_status(panel: PanelState | None, outcome: Outcome | None, remarked: b
     if panel.accepted < panel.members:
         return Status.PANEL_CONVENING
     return Status.PANEL_SITTING
+
+
+def withdrawal_problem(status: Status) -> str | None:
+    """Why an appeal cannot be withdrawn now, or None when it can: only while it is open."""
+    if status is Status.WITHDRAWN:
+        return "You have already withdrawn this appeal."
+    if not status.is_open:
+        return "The panel has decided this appeal, so it can no longer be withdrawn."
+    return None
 
 
 def grounds_problem(grounds: list[str]) -> str | None:

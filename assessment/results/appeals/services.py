@@ -15,13 +15,15 @@ from werkzeug.utils import secure_filename
 from assessment.accounts.models import User
 from assessment.results.appeals import queries, rules
 from assessment.results.appeals.models import (Appeal, AppealEvidence, AppealOutcome, AppealPanel, AppealPanellist,
-                                               AppealPanelResponse, AppealRemark, ResitEntitlement)
+                                               AppealPanelResponse, AppealRemark, AppealWithdrawal, ResitEntitlement)
 from core import audit, signals
-from core.errors import Conflict, FieldProblem, Forbidden, Problems, ValidationFailed
+from core.errors import Conflict, FieldProblem, Forbidden, NotFound, Problems, ValidationFailed
 from core.notifications import notify
 from core.roles import Actor, Role, require_role
 from item_bank.authoring.attachments import MAX_BYTES, scan, sniff_type, storage_path
-from scoring.runs.models import ScoringRun
+from scoring.marking import services as marking
+from scoring.runs import services as runs
+from scoring.runs.models import ScoringRun, ScoringRunItem
 
 APPOINTERS = (Role.ADMIN,)
 
@@ -115,6 +117,8 @@ def _open_appeal(session: Session, appeal_id: int, *, lock: bool = False) -> que
     if lock:  # on PostgreSQL, two people acting on one appeal take turns
         session.execute(select(Appeal.id).where(Appeal.id == appeal_id).with_for_update())
     view = queries.appeal_view(session, appeal_id)
+    if view.status is rules.Status.WITHDRAWN:
+        raise Conflict("This appeal was withdrawn by the candidate; nothing more can be changed.")
     if not view.status.is_open:
         raise Conflict("This appeal has been decided; nothing more can be changed.")
     return view
@@ -232,14 +236,43 @@ def record_outcome(session: Session, *, actor: Actor, appeal_id: int, outcome: s
             notify(session, user_id=lead, message=f"Appeal {appeal_id} was upheld for a re-mark of candidate "
                    f"{', '.join(view.scripts) or 'without written answers'}.", link=f"/appeals/remarks/{appeal_id}",
                    now=now)
-    signals.appeal_closed.send(session, appeal_id=appeal_id, attempt_id=view.appeal.attempt_id)
+    # Marking hears an upheld re-mark and asks a fresh examiner to mark the written answers again.
+    signals.appeal_closed.send(session, appeal_id=appeal_id, attempt_id=view.appeal.attempt_id,
+                               outcome=decided.outcome.value, now=now)
     return decided
 
 
-def record_remark(session: Session, *, actor: Actor, appeal_id: int, scoring_run_id: int, reasons: str,
-                  now: dt.datetime) -> AppealRemark:
-    """An examiner records that an appeal's re-mark is done: the written answers were marked again
-    and ``scoring_run_id`` is the new run of the sitting (made after the outcome) that carries them."""
+def _decisions_of(session: Session, run_id: int) -> dict:
+    """The decisions a run was made with, read from its item rows: the items it excluded, the keys it
+    corrected and the second keys it accepted, written as ``run_scoring`` takes them."""
+    items = session.scalars(select(ScoringRunItem).where(ScoringRunItem.run_id == run_id)
+                            .order_by(ScoringRunItem.position))
+    exclude, rekey, second_keys = [], {}, {}
+    for item in items:
+        if item.is_excluded:
+            exclude.append(item.label)
+        if item.original_key is not None:
+            rekey[item.label] = _key_text(item.key)
+        if item.accepted_keys:
+            second_keys[item.label] = ",".join(str(k) for k in item.accepted_keys)
+    return {"exclude": exclude, "rekey": rekey, "second_keys": second_keys}
+
+
+def _key_text(key) -> str:
+    """A key as an examiner would type it (``scoring.runs.rules.parse_key`` reads it back)."""
+    if isinstance(key, list):
+        return ",".join(str(k) for k in key)
+    if isinstance(key, dict):
+        return ",".join(f"{stem}:{option}" for stem, option in key.items())
+    return str(key)
+
+
+def record_remark(session: Session, *, actor: Actor, appeal_id: int, reasons: str, now: dt.datetime) -> AppealRemark:
+    """An examiner records that an appeal's re-mark is done. Refused until every written answer of the
+    attempt has its mark after the appeal (a paper with no written items needs none). Then makes a new
+    scoring run of the sitting with the same decisions (exclusions, corrected keys, second keys, paper)
+    as the run of the release appealed against, so that it differs from that run only where this
+    candidate's marks changed, and records the re-mark with that run. A new release carries it."""
     require_role(actor, Role.EXAMINER)
     session.execute(select(Appeal.id).where(Appeal.id == appeal_id).with_for_update())
     view = queries.appeal_view(session, appeal_id)
@@ -249,27 +282,64 @@ def record_remark(session: Session, *, actor: Actor, appeal_id: int, scoring_run
         raise Conflict("This appeal was not upheld for a re-mark.")
     if view.remark is not None:
         raise Conflict("The re-mark of this appeal is already recorded.")
-    problems = Problems()
-    run = session.get(ScoringRun, scoring_run_id) if scoring_run_id else None
-    if run is None or run.sitting_id != view.appeal.sitting_id:
-        problems.add("scoring_run_id", "Choose a scoring run of this appeal's sitting")
-    elif run.created_at < view.outcome.recorded_at:
-        problems.add("scoring_run_id", "Choose a run made after the appeal was upheld: it must carry the new marks")
+    progress = queries.remark_progress(session, appeal_id)
+    if progress.request is None:  # upheld before marking heard appeals (or with no subscriber): ask it now
+        marking.request_remark(session, appeal_id=appeal_id, attempt_id=view.appeal.attempt_id, now=now)
+        progress = queries.remark_progress(session, appeal_id)
+    waiting = [s.script.candidate_number + f", item {s.script.slot}" for s in progress.scripts if s.mark is None]
+    if waiting:
+        raise Conflict(f"{len(waiting)} written answer(s) still wait for their mark after the appeal (candidate "
+                       f"{'; '.join(waiting)}). Record the re-mark once a fresh examiner has marked them.")
     reasons = (reasons or "").strip()
     if not reasons:
-        problems.add("reasons", "Say what was re-marked and by whom")
-    elif len(reasons) > rules.REASONS_MAX:
-        problems.add("reasons", f"The reasons must be {rules.REASONS_MAX:,} characters or fewer")
-    problems.raise_if_any()
+        raise ValidationFailed("There is a problem", [FieldProblem("reasons", "Say what was re-marked and by whom")])
+    if len(reasons) > rules.REASONS_MAX:
+        raise ValidationFailed("There is a problem", [FieldProblem(
+            "reasons", f"The reasons must be {rules.REASONS_MAX:,} characters or fewer")])
+    appealed = session.get(ScoringRun, view.release.scoring_run_id)
+    run = runs.run_scoring(session, actor=actor, sitting_id=view.appeal.sitting_id, now=now,
+                           **_decisions_of(session, appealed.id), reason=f"Re-mark after appeal {appeal_id}",
+                           exam_paper_id=appealed.exam_paper_id)
     remark = AppealRemark(appeal_id=appeal_id, scoring_run_id=run.id, reasons=reasons, recorded_by_id=actor.user_id,
                           recorded_at=now)
     session.add(remark)
     session.flush()
     audit.record(session, actor=actor, action="appeal.remarked", target_type="appeal", target_id=appeal_id,
-                 after={"scoring_run": run.id, "reasons": reasons}, now=now)
+                 after={"scoring_run": run.id, "from_run": appealed.id, "reasons": reasons}, now=now)
     notify(session, user_id=view.appeal.candidate_id, message="Your written answers have been marked again after "
            "your appeal. A new release of the results will show your result.", link=f"/appeals/{appeal_id}", now=now)
     return remark
 
 
-__all__ = ["appoint_panel", "lodge_appeal", "record_outcome", "record_remark", "respond_to_appointment"]
+def withdraw_appeal(session: Session, *, actor: Actor, appeal_id: int, reason: str,
+                    now: dt.datetime) -> AppealWithdrawal:
+    """The candidate withdraws their own appeal before the panel decides, with an optional reason. The
+    appeal closes, the hold on the attempt's evidence is released, and the panel is told."""
+    require_role(actor, Role.CANDIDATE)
+    session.execute(select(Appeal.id).where(Appeal.id == appeal_id).with_for_update())
+    view = queries.appeal_view(session, appeal_id)
+    if view.appeal.candidate_id != actor.user_id:
+        raise NotFound("There is no such appeal.")
+    problem = rules.withdrawal_problem(view.status)
+    if problem:
+        raise Conflict(problem)
+    reason = (reason or "").strip()
+    if len(reason) > rules.REASONS_MAX:
+        raise ValidationFailed("There is a problem", [FieldProblem(
+            "reason", f"Your reason must be {rules.REASONS_MAX:,} characters or fewer")])
+    withdrawal = AppealWithdrawal(appeal_id=appeal_id, withdrawn_by_id=actor.user_id, reason=reason,
+                                  withdrawn_at=now)
+    session.add(withdrawal)
+    session.flush()
+    audit.record(session, actor=actor, action="appeal.withdrawn", target_type="appeal", target_id=appeal_id,
+                 after={"reason": reason}, now=now)
+    for member in view.panel.members if view.panel else []:
+        notify(session, user_id=member.panellist.user_id, message=f"Appeal {appeal_id} has been withdrawn by the "
+               "candidate: the panel need not meet.", link=f"/panel/appeals/{appeal_id}", now=now)
+    signals.appeal_closed.send(session, appeal_id=appeal_id, attempt_id=view.appeal.attempt_id, outcome="withdrawn",
+                               now=now)
+    return withdrawal
+
+
+__all__ = ["appoint_panel", "lodge_appeal", "record_outcome", "record_remark", "respond_to_appointment",
+           "withdraw_appeal"]

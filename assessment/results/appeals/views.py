@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 
 from assessment.results.appeals import queries, rules, services
-from assessment.results.appeals.forms import AppealForm, OutcomeForm, PanelForm, RemarkForm, ResponseForm
+from assessment.results.appeals.forms import AppealForm, OutcomeForm, PanelForm, RemarkForm, ResponseForm, WithdrawForm
 from core import db
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -82,6 +82,26 @@ def _own(appeal_id: int) -> queries.AppealView:
 @roles_required(Role.CANDIDATE)
 def appeal(appeal_id: int):
     return render_template("appeals/appeal.html", view=_own(appeal_id))
+
+
+@bp.route("/appeals/<int:appeal_id>/withdraw", methods=["GET", "POST"])
+@roles_required(Role.CANDIDATE)
+def withdraw(appeal_id: int):
+    view = _own(appeal_id)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            services.withdraw_appeal(db.session(), actor=current_actor(), appeal_id=appeal_id,
+                                     reason=form.reason.data or "", now=utcnow())
+        except ValidationFailed as error:
+            add_problems(form, error)
+        except Conflict as error:
+            form.form_errors.append(error.message)
+        else:
+            db.session().commit()
+            flash("Your appeal is withdrawn. The panel has been told.", "success")
+            return redirect(url_for("appeals.appeal", appeal_id=appeal_id))
+    return render_template("appeals/withdraw.html", view=view, form=form), _status(form)
 
 
 def _send(view: queries.AppealView, evidence_id: int):
@@ -241,8 +261,9 @@ def _remark_page(appeal_id: int, form: RemarkForm | None = None):
     view = queries.appeal_view(session, appeal_id)
     if view.outcome is None or view.outcome.outcome is not rules.Outcome.UPHELD_REMARK:
         raise NotFound("There is no such re-mark request.")
-    form = form or RemarkForm(runs=queries.runs_of(session, view.appeal.sitting_id))
-    return render_template("appeals/remark.html", view=view, form=form), _status(form)
+    form = form or RemarkForm()
+    return render_template("appeals/remark.html", view=view, form=form,
+                           progress=queries.remark_progress(session, appeal_id)), _status(form)
 
 
 @bp.route("/appeals/remarks/<int:appeal_id>")
@@ -254,19 +275,19 @@ def remark(appeal_id: int):
 @bp.route("/appeals/remarks/<int:appeal_id>", methods=["POST"])
 @roles_required(Role.EXAMINER)
 def record_remark(appeal_id: int):
-    view = queries.appeal_view(db.session(), appeal_id)
-    form = RemarkForm(runs=queries.runs_of(db.session(), view.appeal.sitting_id))
+    queries.appeal_view(db.session(), appeal_id)  # 404 first
+    form = RemarkForm()
     if form.validate_on_submit():
         try:
             services.record_remark(db.session(), actor=current_actor(), appeal_id=appeal_id,
-                                   scoring_run_id=form.scoring_run_id.data, reasons=form.reasons.data or "",
-                                   now=utcnow())
+                                   reasons=form.reasons.data or "", now=utcnow())
         except ValidationFailed as error:
             add_problems(form, error)
         except (Conflict, Forbidden) as error:
             form.form_errors.append(error.message)
         else:
             db.session().commit()
-            flash("The re-mark is recorded and the candidate has been told.", "success")
+            flash("The re-mark is recorded with its new scoring run, and the candidate has been told. Release the "
+                  "results again on that run to carry the new result.", "success")
             return redirect(url_for("appeals.remarks"))
     return _remark_page(appeal_id, form)

@@ -39,3 +39,20 @@ def test_one_mark_is_not_enough():
 def test_mark_range_and_steps(value, problem):
     found = rules.mark_problem(value, 4)
     assert (found is None) if problem is None else (problem in found)
+
+
+def test_a_mark_after_an_appeal_stands_over_the_agreed_mark_and_says_so():
+    outcome = rules.outcome(2, 3, tolerance=1, rounding="whole", appeal=4)
+    assert (outcome.status, outcome.mark) == ("resolved", 4)
+    assert outcome.reason == "Marked again after an appeal: the re-mark of 4 stands in place of 3"
+
+
+def test_a_mark_after_an_appeal_stands_over_the_third_markers_and_even_a_lower_one():
+    assert rules.outcome(1, 3, 2.5, tolerance=1, appeal=1.5).mark == 1.5
+    outcome = rules.outcome(1, 3, None, tolerance=1, appeal=2)  # no third mark yet: the re-mark settles it
+    assert (outcome.status, outcome.mark) == ("resolved", 2)
+    assert outcome.reason == "Marked again after an appeal: the re-mark of 2 stands"
+
+
+def test_without_an_appeal_mark_the_outcome_is_unchanged():
+    assert rules.outcome(2, 3, tolerance=1, appeal=None) == rules.outcome(2, 3, tolerance=1)

@@ -14,7 +14,7 @@ from assessment.results.appeals.rules import Status
 from core import signals
 from core.audit import AuditEntry
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from core.roles import Role
+from core.roles import Actor, Role
 from tests.assessment.results.appeals.builders import PDF, PNG, RELEASED_AT
 
 LATER = RELEASED_AT + dt.timedelta(days=2)
@@ -263,35 +263,36 @@ def test_dismissed_closes_the_appeal_with_reasons_and_tells_the_candidate(db, re
     assert lodge(now=LATER).id != appeal.id  # a closed appeal does not block a new one in the window
 
 
-def test_upheld_by_a_valid_panel_for_a_re_mark_then_the_examiner_records_the_new_run(db, released, lodge):
-    from scoring.runs.models import ScoringRun
+def test_upheld_for_a_re_mark_asks_marking_and_the_re_mark_waits_for_the_fresh_mark(db, released, lodge):
+    """The service's refusals; the whole way to a new run and release is in test_remark_walkthrough."""
+    from scoring.marking import services as marking
+    from scoring.marking.models import RemarkRequest, Script
 
     appeal = lodge()
     _sitting_panel(db, released, appeal)
+    examiner = released.approver
+    with pytest.raises(Conflict, match="not upheld for a re-mark"):
+        services.record_remark(db, actor=examiner.actor, appeal_id=appeal.id, reasons="Too early", now=LATER)
     services.record_outcome(db, actor=released.managers[0].actor, appeal_id=appeal.id, outcome="upheld_remark",
                             reasons="Item 1 was marked against the wrong rubric.", now=LATER)
     assert [v.appeal.id for v in queries.remark_requests(db)] == [appeal.id]
     assert queries.appeal_view(db, appeal.id).status is Status.REMARK_REQUESTED
-    examiner = released.approver
-    with pytest.raises(ValidationFailed) as error:  # the run from before the appeal carries no new marks
-        services.record_remark(db, actor=examiner.actor, appeal_id=appeal.id, scoring_run_id=released.run.id,
-                               reasons="Re-marked by a third marker", now=LATER)
-    assert "after the appeal was upheld" in _fields(error)["scoring_run_id"]
-    new_run = ScoringRun(sitting_id=released.sitting.id, exam_paper_id=released.run.exam_paper_id,
-                         previous_run_id=released.run.id, is_provisional=False, code_version="test",
-                         created_at=LATER + dt.timedelta(days=1), n_candidates=1, n_items=3, max_score=3.0,
-                         reason="Appeal re-mark")
-    db.add(new_run)
-    db.flush()
+    [request] = db.scalars(select(RemarkRequest)).all()  # marking heard appeal_closed
+    assert (request.appeal_id, request.attempt_id, request.sitting_id, request.requested_at) == (
+        appeal.id, released.attempt.id, released.sitting.id, LATER)
+    with pytest.raises(Conflict, match=r"1 written answer\(s\) still wait for their mark after the appeal "
+                                       r"\(candidate 271828, item 1\)"):
+        services.record_remark(db, actor=examiner.actor, appeal_id=appeal.id, reasons="Re-marked", now=LATER)
     with pytest.raises(Forbidden):
-        services.record_remark(db, actor=released.managers[0].actor, appeal_id=appeal.id, scoring_run_id=new_run.id,
+        services.record_remark(db, actor=released.managers[0].actor, appeal_id=appeal.id, reasons="x", now=LATER)
+    with pytest.raises(Forbidden, match="You cannot act on your own appeal"):
+        services.record_remark(db, actor=Actor(released.candidate.id, "candidate and examiner",
+                                               frozenset({Role.EXAMINER, Role.CANDIDATE})), appeal_id=appeal.id,
                                reasons="x", now=LATER)
-    services.record_remark(db, actor=examiner.actor, appeal_id=appeal.id, scoring_run_id=new_run.id,
-                           reasons="Re-marked by a third marker", now=LATER + dt.timedelta(days=1))
-    assert queries.appeal_view(db, appeal.id).status is Status.REMARKED
-    with pytest.raises(Conflict, match="already recorded"):
-        services.record_remark(db, actor=examiner.actor, appeal_id=appeal.id, scoring_run_id=new_run.id,
-                               reasons="Again", now=LATER + dt.timedelta(days=1))
+    # The first marker may not re-mark it; nobody may without an allocation in the sitting.
+    script_id = db.scalar(select(Script.id).where(Script.attempt_id == released.attempt.id))
+    with pytest.raises(Forbidden, match="no marking allocation"):
+        marking.give_mark(db, released.releaser.actor, script_id, "appeal", 3, "Fresh eyes", LATER)
 
 
 def test_upheld_to_void_grants_a_free_resit(db, released, lodge):
@@ -349,7 +350,8 @@ def test_an_open_appeal_holds_the_attempts_evidence_and_the_signals_say_so(db, r
     assert queries.evidence_holds(db, released.attempt.id) == []
     assert queries.held_attempt_ids(db) == set()
     assert heard == [("opened", {"appeal_id": appeal.id, "attempt_id": released.attempt.id}),
-                     ("closed", {"appeal_id": appeal.id, "attempt_id": released.attempt.id})]
+                     ("closed", {"appeal_id": appeal.id, "attempt_id": released.attempt.id, "outcome": "dismissed",
+                                 "now": LATER})]
 
 
 # --- who sees what --------------------------------------------------------------------------------

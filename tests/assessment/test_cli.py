@@ -60,8 +60,17 @@ def test_demo_load_is_idempotent(runner, db):
     assert "already loaded" in second.output
     from assessment.demo import DEMO_ACCOUNTS
     from assessment.demo_scoring import N_CANDIDATES
-    # The demo accounts and the finished sitting's simulated candidates, once each.
-    assert db.scalar(select(func.count()).select_from(User)) == users == len(DEMO_ACCOUNTS) + N_CANDIDATES
+    from assessment.eligibility.applications.demo import APPLICANTS
+    from assessment.eligibility.register.demo import REGISTRANTS
+    # The demo accounts, the finished sitting's simulated candidates and the registration demo's
+    # applicants and registrants, once each.
+    assert db.scalar(select(func.count()).select_from(User)) == users == (
+        len(DEMO_ACCOUNTS) + N_CANDIDATES + len(APPLICANTS) + len(REGISTRANTS))
+    from assessment.eligibility.models import Application, ApplicationStatus
+    statuses = set(db.scalars(select(Application.status)))
+    assert {ApplicationStatus.DRAFT, ApplicationStatus.AWAITING_THIRD_ASSESSOR, ApplicationStatus.REGISTERED,
+            ApplicationStatus.REFUSED, ApplicationStatus.UNDER_APPEAL,
+            ApplicationStatus.INFORMATION_REQUESTED} <= statuses
     examiner = db.scalar(select(User).where(User.email == "examiner@example.org"))
     assert examiner.roles == {Role.EXAMINER, Role.ITEM_REVIEWER}
     from item_bank.models import CaseStudy, CaseStudyVersion, Item

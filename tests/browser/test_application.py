@@ -61,7 +61,7 @@ def test_an_applicant_completes_an_application_with_the_keyboard_only(page, live
     certificate.write_bytes(PDF)
     sign_in(page, _applicant(live))
     page.goto("/")
-    _press(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Apply to the register"))
+    _press(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Registration", exact=True))
     expect(page.get_by_role("heading", name="Apply to join the register")).to_be_visible()
     page.checked("applications-index")
     _press(page, page.get_by_role("button", name="Start an application"))

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assessment.eligibility.applications.models import ApplicationDocument, ApplicationDocumentRemoval
-from assessment.eligibility.models import Application, ApplicationEvent, ApplicationStatus, ApplicationSubmission
+from assessment.eligibility.models import (Application, ApplicationEvent, ApplicationStatus, ApplicationSubmission,
+                                           Registration)
 from assessment.results.models import CandidateResult, ResultRelease
 from assessment.results.services import current_release
 from core.errors import NotFound
@@ -56,6 +57,11 @@ def has_passed_certificate(session: Session, user_id: int) -> bool:
         if latest is None or key[:2] > latest[:2]:
             latest = key
     return latest is not None and latest[2] == "pass"
+
+
+def registration_of(session: Session, user_id: int) -> Registration | None:
+    """The person's entry on the register, if they have one (the applications page points to it)."""
+    return session.scalar(select(Registration).where(Registration.user_id == user_id))
 
 
 def open_application(session: Session, user_id: int) -> Application | None:

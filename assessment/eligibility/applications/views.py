@@ -33,7 +33,8 @@ def _helpers():
 def index():
     session, actor = db.session(), current_actor()
     return render_template("applications/index.html", applications=queries.my_applications(session, actor),
-                           open_application=queries.open_application(session, actor.user_id), form=StartForm())
+                           open_application=queries.open_application(session, actor.user_id), form=StartForm(),
+                           registration=queries.registration_of(session, actor.user_id))
 
 
 @bp.route("/applications/new", methods=["POST"])

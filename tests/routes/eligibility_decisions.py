@@ -12,6 +12,9 @@ ASSESSOR, ADMIN = roles(Role.ASSESSOR), roles(Role.ADMIN)
 ROUTES = {
     "application_decisions.queue": Route("/assessing", ASSESSOR),
     "application_decisions.application": Route("/assessing/applications/{decide_application_id}", ASSESSOR),
+    # No such document: the route exists for assessors only.
+    "application_decisions.document": Route("/assessing/applications/{decide_application_id}/documents/999999",
+                                            ASSESSOR, ok=404),
     # Nothing chosen: the form comes back with the errors.
     "application_decisions.judge": Route("/assessing/applications/{decide_application_id}/judgement", ASSESSOR,
                                          method="POST", ok=422),

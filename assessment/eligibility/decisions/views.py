@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
 
+from assessment.eligibility.applications import queries as application_queries
+from assessment.eligibility.applications import services as application_services
+from assessment.eligibility.applications.rules import EVIDENCE_LABELS
 from assessment.eligibility.decisions import queries, rules, services
 from assessment.eligibility.decisions.forms import (AppealForm, DiscussionForm, JudgementForm, OutcomeForm,
                                                     PanelForm, ResponseForm)
@@ -61,13 +64,29 @@ def _application_page(application_id: int, form: JudgementForm | None = None,
         form.limit_to(view.next_kind)
     discussion_form = discussion_form or DiscussionForm(prefix="discussion")
     return render_template("application_decisions/application.html", view=view, form=form,
-                           discussion_form=discussion_form), _status(form, discussion_form)
+                           discussion_form=discussion_form, evidence_labels=EVIDENCE_LABELS,
+                           documents=application_queries.documents(db.session(), application_id)
+                           ), _status(form, discussion_form)
 
 
 @bp.route("/assessing/applications/<int:application_id>")
 @roles_required(Role.ASSESSOR)
 def application(application_id: int):
     return _application_page(application_id)
+
+
+@bp.route("/assessing/applications/<int:application_id>/documents/<int:document_id>")
+@roles_required(Role.ASSESSOR)
+def document(application_id: int, document_id: int):
+    """A supporting document, for an assessor (never the applicant's own application: 404)."""
+    session = db.session()
+    if queries.application(session, application_id).applicant_id == current_actor().user_id:
+        raise NotFound("There is no such application.")
+    found = application_queries.document(session, application_id, document_id)
+    path = application_services.document_path(current_app.config["UPLOAD_FOLDER"], found.sha256)
+    if not path.exists():
+        raise NotFound("The file is missing from the store.")
+    return send_file(path, mimetype=found.content_type, download_name=found.filename, as_attachment=True, max_age=0)
 
 
 @bp.route("/assessing/applications/<int:application_id>/judgement", methods=["POST"])

@@ -147,3 +147,44 @@ def test_the_queue_marks_an_overdue_application(client, db, people, clock):
     sign_in(client, people.first)
     page = client.get("/assessing").get_data(as_text=True)
     assert late.reference in page and "Overdue" in page
+
+
+def test_assessors_read_the_supporting_documents_and_nobody_else_does(app, client, db, people, make_user):
+    import hashlib
+
+    from assessment.eligibility.applications.models import ApplicationDocument
+    from assessment.eligibility.applications.services import document_path
+
+    application = submitted_application(db, people.applicant)
+    content = b"%PDF-1.4\n% a membership letter\n"
+    digest = hashlib.sha256(content).hexdigest()
+    path = document_path(app.config["UPLOAD_FOLDER"], digest)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    document = ApplicationDocument(application_id=application.id, kind="membership_evidence",
+                                   filename="membership.pdf", content_type="application/pdf",
+                                   size_bytes=len(content), sha256=digest, uploaded_by_id=people.applicant.id,
+                                   uploaded_at=now())
+    db.add(document)
+    db.commit()
+    url = f"/assessing/applications/{application.id}/documents/{document.id}"
+    sign_in(client, people.first)
+    page = client.get(f"/assessing/applications/{application.id}").get_data(as_text=True)
+    assert "membership.pdf" in page and url in page
+    response = client.get(url)
+    assert response.status_code == 200 and response.data == content
+    assert "attachment" in response.headers["Content-Disposition"]
+    response.close()  # send_file streams from the open file
+    assert client.get(f"/assessing/applications/{application.id}/documents/{document.id + 1}").status_code == 404
+    # An assessor who is the applicant never reaches their own application's files.
+    applicant_assessor = make_user(Role.ASSESSOR)
+    own = submitted_application(db, applicant_assessor)
+    db.add(ApplicationDocument(application_id=own.id, kind="other", filename="mine.pdf",
+                               content_type="application/pdf", size_bytes=len(content), sha256=digest,
+                               uploaded_by_id=applicant_assessor.id, uploaded_at=now()))
+    db.commit()
+    own_document = db.scalar(select(ApplicationDocument).where(ApplicationDocument.application_id == own.id))
+    sign_in(client, applicant_assessor)
+    assert client.get(f"/assessing/applications/{own.id}/documents/{own_document.id}").status_code == 404
+    sign_in(client, make_user(Role.CANDIDATE))
+    assert client.get(url).status_code == 403

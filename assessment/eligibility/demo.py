@@ -26,7 +26,9 @@ def load_registration_demo(session: Session, *, now: dt.datetime, password: str 
     or one generated now and returned."""
     password = password or secrets.token_urlsafe(12)
     registered = register_demo.load_demo(session, now=now, password=password, hash_profile=hash_profile)
-    applied = applications_demo.load_demo(session, now=now, password=password, hash_profile=hash_profile,
+    # The applications were made a fortnight ago, so that their decisions (in the days before now) follow them.
+    applied = applications_demo.load_demo(session, now=now - dt.timedelta(days=14), password=password,
+                                          hash_profile=hash_profile,
                                           upload_folder=upload_folder)
     decisions_demo.load_demo(session, now=now, submitted_ids=applied["submitted"])
     created = [*registered["created"], *applied["created"]]

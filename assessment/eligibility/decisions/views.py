@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, send
 
 from assessment.eligibility.applications import queries as application_queries
 from assessment.eligibility.applications import services as application_services
+from assessment.eligibility.applications import rules as application_rules
 from assessment.eligibility.applications.rules import EVIDENCE_LABELS
 from assessment.eligibility.decisions import queries, rules, services
 from assessment.eligibility.decisions.forms import (AppealForm, DiscussionForm, JudgementForm, OutcomeForm,
@@ -38,7 +39,9 @@ def _deadline() -> dt.date:
 
 @bp.context_processor
 def _helpers():
-    return {"Stage": rules.Stage, "Kind": rules.Kind, "Mode": rules.Mode, "PanelStage": rules.PanelStage,
+    return {"ROLE_LABELS": application_rules.ROLE_LABELS, "CURRENT_ROLE_LABELS": application_rules.CURRENT_ROLE_LABELS,
+            "EVIDENCE_LABELS": EVIDENCE_LABELS,
+            "Stage": rules.Stage, "Kind": rules.Kind, "Mode": rules.Mode, "PanelStage": rules.PanelStage,
             "reason_sentence": rules.reason_sentence, "APPEAL_GROUND_LABELS": rules.APPEAL_GROUND_LABELS,
             "target_days": current_app.config["REGISTRATION_DECISION_TARGET_DAYS"]}
 

@@ -3,11 +3,12 @@ judgement, a panel or an outcome needs."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from assessment.delivery.forms import CheckboxesField
+from assessment.results.appeals import forms as exam_appeal_forms
 from assessment.eligibility.decisions.rules import (APPEAL_GROUND_LABELS, NOTES_MAX, REASON_LABELS, REQUEST_MAX,
                                                     AppealOutcome, Kind, Recommendation)
 
@@ -55,48 +56,19 @@ class AppealForm(FlaskForm):
             raise ValidationError("Choose at least one ground for your appeal")
 
 
-class PanelForm(FlaskForm):
-    member_1 = SelectField("First member", coerce=int, validate_choice=False)
-    member_2 = SelectField("Second member", coerce=int, validate_choice=False)
-    member_3 = SelectField("Third member", coerce=int, validate_choice=False)
+class PanelForm(exam_appeal_forms.PanelForm):
+    """The three members, as for an appeal against an exam result; only the note's limit differs."""
+
     reasons = TextAreaField("Note on the appointment (optional)", validators=[Optional(), _length(NOTES_MAX, "The note")])
 
-    def __init__(self, *args, people=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        choices = [SelectChoice(0, "Choose a person")] + [SelectChoice(p.user_id, p.label) for p in people]
-        for f in self.members:
-            f.choices = choices
 
-    @property
-    def members(self):
-        return [self.member_1, self.member_2, self.member_3]
+class ResponseForm(exam_appeal_forms.ResponseForm):
+    """Accept or declare a conflict, as for an appeal against an exam result, with this appeal's declaration."""
 
-    def validate(self, extra_validators=None):
-        ok = super().validate(extra_validators)
-        for f in self.members:
-            if not f.data:
-                f.errors = [*f.errors, f"Choose the {f.label.text.split()[0].lower()} member"]
-                ok = False
-        return ok
-
-
-class ResponseForm(FlaskForm):
-    answer = RadioField("Can you sit on this panel?", choices=[
-        SelectChoice("accept", "Yes: I accept, and I have no conflict of interest"),
-        SelectChoice("conflict", "No: I have a conflict of interest")],
-        validators=[InputRequired("Say whether you accept or have a conflict of interest")])
     declaration = BooleanField("I declare that I did not assess this application, I am not the applicant, and I "
                                "have no other interest in the outcome")
     statement = TextAreaField("Your conflict of interest", validators=[Optional(), _length(NOTES_MAX, "The statement")],
                               description="Only if you have one: say what it is.")
-
-    def validate_declaration(self, field):
-        if self.answer.data == "accept" and not field.data:
-            raise ValidationError("Tick the declaration to accept")
-
-    def validate_statement(self, field):
-        if self.answer.data == "conflict" and not (field.data or "").strip():
-            raise ValidationError("Say what your conflict of interest is")
 
 
 class OutcomeForm(FlaskForm):

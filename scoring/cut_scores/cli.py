@@ -42,7 +42,8 @@ def list_decisions(sitting_id, as_json):
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
 @one_line_errors
 def equate(from_run, to_run, link, as_json):
-    """Carry the approved standard of FROM-RUN onto TO-RUN through the Rasch calibration."""
+    """Carry the approved standard of FROM-RUN onto TO-RUN through a Rasch calibration (the partial
+    credit model when a paper has written items)."""
     view = queries.equate_runs(db.session(), SYSTEM, from_run, to_run, link)
     if view.problem:
         raise ValidationFailed(view.problem)

@@ -24,6 +24,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _load_config(app, overrides)
     db.init_app(app)
     app.extensions["cop.clock"] = Clock()
+    _init_media(app)
     _init_auth(app)
     _init_sessions(app)
     web.register_converters(app)  # before the blueprints: a rule takes its converter when added
@@ -33,6 +34,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     connect_signals()
     return app
+
+
+def _init_media(app: Flask) -> None:
+    """The invigilation media store the configuration names (a local folder unless S3 is chosen)."""
+    from proctoring.media import store_from_config
+
+    app.extensions["cop.media"] = store_from_config(app.config, app.instance_path)
 
 
 def connect_signals() -> list:

@@ -80,6 +80,30 @@ DEFAULTS: dict[str, Any] = {
     "CERTIFICATE_DEADLINE_FOR_EARLY_REGISTRANTS": "2029-08-31",
     # After a lapse longer than this many days, returning to the register needs a new pass.
     "RESIT_AFTER_LAPSE_DAYS": 365,
+    # Remote invigilation (proctoring/, docs/invigilation.md). Media: "local" (a folder outside the
+    # web root, default instance/invigilation-media) or "s3" (any S3-compatible store; credentials from
+    # the usual AWS_* environment variables, never from this file).
+    "INVIGILATION_MEDIA_BACKEND": "local",
+    "INVIGILATION_MEDIA_FOLDER": None,
+    "INVIGILATION_S3_BUCKET": None,
+    "INVIGILATION_S3_ENDPOINT_URL": None,
+    "INVIGILATION_S3_REGION": None,
+    # The player's webcam snapshot and heartbeat intervals during an invigilated attempt.
+    "INVIGILATION_SNAPSHOT_INTERVAL_S": 30,
+    "INVIGILATION_HEARTBEAT_INTERVAL_S": 15,
+    # Ingest bounds per attempt: events in one batch, bytes in one snapshot, events a minute.
+    "INVIGILATION_MAX_BATCH_EVENTS": 100,
+    "INVIGILATION_MAX_SNAPSHOT_BYTES": 256 * 1024,
+    "INVIGILATION_MAX_EVENTS_PER_MINUTE": 240,
+    # Automatic face matching of the check-in photo with the ID is off: a person compares them.
+    # When an exam board turns it on it runs only with the candidate's explicit consent, and a
+    # person still decides.
+    "INVIGILATION_FACE_MATCHING": False,
+    # One invigilator watches at most this many candidates (allocation).
+    "INVIGILATION_CANDIDATES_PER_INVIGILATOR": 25,
+    # Evidence is deleted this many days after the appeal window following a release closes,
+    # unless an incident or an open appeal holds it.
+    "INVIGILATION_RETENTION_DAYS_AFTER_APPEALS": 30,
 }
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}

@@ -32,5 +32,7 @@ from assessment.eligibility.applications.models import ApplicationDocument, Appl
 from assessment.eligibility.decisions.models import (  # noqa: F401
     AssessorJudgement, DiscussionNote, RegistrationAppeal, RegistrationAppealOutcome, RegistrationAppealPanel,
     RegistrationAppealPanellist, RegistrationAppealResponse)
+from proctoring.models import (  # noqa: F401
+    FlagReview, Invigilation, InvigilationEvent, InvigilationFlag, InvigilationOutcome, InvigilatorAllocation)
 
 metadata = Base.metadata

@@ -367,6 +367,29 @@ def resume(session: Session, *, actor: Actor, attempt_id: int, now: dt.datetime,
     return view_of(session, attempt, now)
 
 
+def end_attempt(session: Session, *, actor: Actor, attempt_id: int, requested_by_id: int, reason: str,
+                now: dt.datetime) -> replay.AttemptView:
+    """End a candidate's attempt early on staff's decision. Two people are needed: ``requested_by_id``
+    asked for it and ``actor`` (another invigilator, an examiner or an administrator) confirms it now.
+    The answers saved so far stand, as on a submission (the row is a ``submitted`` event whose
+    payload says it was ended by staff), and marking hears of it as of any submission."""
+    require_role(actor, Role.ADMIN, Role.INVIGILATOR, Role.EXAMINER)
+    attempt = _lock_attempt(session, attempt_id)
+    require_not_candidate_in(session, actor, attempt.sitting)
+    if requested_by_id == actor.user_id:
+        raise Forbidden("Ending an attempt needs a second person: someone other than whoever asked must confirm it.")
+    _need_reason(reason)
+    if not view_of(session, attempt, now).state.is_open:
+        raise AttemptEnded("This attempt has already ended.")
+    _event(session, attempt, "submitted", now, actor_id=actor.user_id, reason=reason,
+           payload={"ended_by_staff": True, "requested_by_id": requested_by_id, "confirmed_by_id": actor.user_id})
+    final = view_of(session, attempt, now)
+    audit.record(session, actor=actor, action="attempt.ended_by_staff", target_type="attempt", target_id=attempt.id,
+                 after={"reason": reason, "requested_by_id": requested_by_id, "answered": final.answered}, now=now)
+    signals.attempt_submitted.send(session, attempt_id=attempt.id)
+    return final
+
+
 def take_break(session: Session, *, actor: Actor, attempt_id: int, now: dt.datetime, end: bool = False) -> replay.AttemptView:
     """A rest break stops the clock; only for candidates whose adjustments allow breaks."""
     attempt = _lock_attempt(session, get_attempt_for(session, actor, attempt_id).id)

@@ -72,6 +72,35 @@ TAMPER.update({  # deciding applications (assessment/eligibility/decisions)
     "registration_appeal_responses": "has_conflict = NOT has_conflict",
     "registration_appeal_outcomes": "reasons = 'tampered'",
 })
+TAMPER.update({  # remote invigilation (proctoring/)
+    "invigilation_events": "reason = 'tampered'",
+    "invigilation_flags": "detail = 'tampered'",
+    "invigilation_flag_reviews": "note = 'tampered'",
+    "invigilation_outcomes": "reasons = 'tampered'",
+    "invigilator_allocations": "note = 'tampered'",
+})
+
+
+def _invigilation_rows(db, sitting, candidate, invigilator, attempt) -> dict:
+    from proctoring import log
+    from proctoring.models import FlagReview, InvigilationFlag, InvigilationOutcome, InvigilatorAllocation
+
+    invigilation = log.invigilation_for(db, sitting_id=sitting.id, candidate_id=candidate.id, now=NOW)
+    row = log.append(db, invigilation_id=invigilation.id, kind="heartbeat", now=NOW, attempt_id=attempt.id)
+    flag = InvigilationFlag(invigilation_id=invigilation.id, attempt_id=attempt.id, kind="no_face", severity="medium",
+                            starts_at=NOW, evidence_event_ids=[row.id], policy_version="test", raised_at=NOW)
+    outcome = InvigilationOutcome(invigilation_id=invigilation.id, outcome="no_concern", reasons="Fine",
+                                  reviewer_id=invigilator.id, recorded_at=NOW)
+    allocation = InvigilatorAllocation(sitting_id=sitting.id, candidate_id=candidate.id, invigilator_id=invigilator.id,
+                                       allocated_at=NOW)
+    db.add_all([flag, outcome, allocation])
+    db.flush()
+    review = FlagReview(flag_id=flag.id, decision="dismissed", note="Looking at notes allowed", reviewer_id=invigilator.id,
+                        reviewed_at=NOW)
+    db.add(review)
+    db.flush()
+    return {"invigilation_events": row, "invigilation_flags": flag, "invigilation_flag_reviews": review,
+            "invigilation_outcomes": outcome, "invigilator_allocations": allocation}
 
 
 def test_every_append_only_model_is_covered_here():
@@ -265,6 +294,7 @@ def evidence(db, make_case_study, make_sitting, make_user):
                    "appeal_remarks": remark, "resit_entitlements": resit, "appeal_withdrawals": withdrawal,
                    "marking_remark_requests": remark_request}
     appeal_rows.update(_decision_rows(db, application, submission, candidate))
+    appeal_rows.update(_invigilation_rows(db, sitting, candidate, invigilator, attempt))
     return {**standard_setting, **appeal_rows, "examiner_result_decisions": withheld, "monitoring_consents": consent, "certificates": certificate, "certificate_events": certificate_event,
             "certificate_documents": certificate_document,
             "cut_score_decisions": decision, "cut_score_approvals": approval, "result_releases": release,

@@ -1,0 +1,102 @@
+"""Where invigilation media (check-in photos, snapshots, recorded chunks) are kept: never in a
+database row, never under a public URL. A store is chosen by configuration
+(``INVIGILATION_MEDIA_BACKEND``): ``local`` (a folder outside the web root, the default) or ``s3``
+(any S3-compatible store). Keys are made by the server from the invigilation and the content's
+SHA-256, never from anything the client names."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+_KEY = re.compile(r"^[a-z0-9][a-z0-9/_.-]{0,199}$")
+
+
+class MediaMissing(Exception):
+    """The file is not in the store (purged, or never written)."""
+
+
+@dataclass(frozen=True)
+class StoredMedia:
+    key: str
+    sha256: str
+    size: int
+    content_type: str
+
+
+def media_key(invigilation_id: int, sha256: str, extension: str) -> str:
+    """The key of one file: per invigilation, named by its content (so a retry stores nothing new)."""
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256) or not re.fullmatch(r"[a-z0-9]{1,8}", extension):
+        raise ValueError("a media key needs a SHA-256 in hex and a short extension")
+    return f"invigilation-{invigilation_id}/{sha256}.{extension}"
+
+
+def _checked(key: str) -> str:
+    if not _KEY.fullmatch(key) or ".." in key:
+        raise ValueError(f"not a media key: {key!r}")
+    return key
+
+
+class MediaStore(Protocol):
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    def get(self, key: str) -> bytes: ...
+    def delete(self, key: str) -> bool: ...   # True if something was deleted (idempotent)
+    def exists(self, key: str) -> bool: ...
+
+
+class LocalMediaStore:
+    """Files under one folder; written to a temporary name and renamed, so a reader never sees half."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def _path(self, key: str) -> Path:
+        return self.folder / _checked(key)
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{hashlib.sha256(os.urandom(8)).hexdigest()[:8]}")
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError as missing:
+            raise MediaMissing(key) from missing
+
+    def delete(self, key: str) -> bool:
+        try:
+            self._path(key).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+
+def store_media(store: MediaStore, *, invigilation_id: int, data: bytes, content_type: str,
+                extension: str) -> StoredMedia:
+    """Put one file in the store under its content's key and say what was stored."""
+    digest = hashlib.sha256(data).hexdigest()
+    key = media_key(invigilation_id, digest, extension)
+    store.put(key, data, content_type)
+    return StoredMedia(key=key, sha256=digest, size=len(data), content_type=content_type)
+
+
+def store_from_config(config: dict, instance_path: str | Path) -> MediaStore:
+    """The configured store (the app keeps one in ``app.extensions["cop.media"]``)."""
+    backend = config.get("INVIGILATION_MEDIA_BACKEND") or "local"
+    if backend == "local":
+        folder = config.get("INVIGILATION_MEDIA_FOLDER") or Path(instance_path) / "invigilation-media"
+        return LocalMediaStore(Path(folder))
+    if backend == "s3":
+        from proctoring.s3 import S3MediaStore  # boto3 is loaded only when S3 is configured
+
+        return S3MediaStore.from_config(config)
+    raise ValueError(f"INVIGILATION_MEDIA_BACKEND must be 'local' or 's3', not {backend!r}")

@@ -156,6 +156,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(applications_bp)
     from assessment.eligibility.decisions.views import bp as application_decisions_bp
     app.register_blueprint(application_decisions_bp)
+    from proctoring.evidence.views import bp as invigilation_evidence_bp
+    app.register_blueprint(invigilation_evidence_bp)
 
     from assessment.cli import register_commands
 

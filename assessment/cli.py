@@ -148,6 +148,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(eligibility_cli)
     from assessment.eligibility.register.cli import register_cli
     app.cli.add_command(register_cli)
+    from proctoring.cli import invigilation_cli
+    app.cli.add_command(invigilation_cli)
 
 
 def _create_app(*_args, **_kwargs):

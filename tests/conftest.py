@@ -152,6 +152,8 @@ def pytest_configure(config):
     config.cop_upload_folder = folder
     # Certificate signing keys likewise: a folder per process, never the checkout's instance folder.
     os.environ["COP_CERTIFICATE_KEY_FOLDER"] = os.path.join(folder, "certificate-keys")
+    # And invigilation media.
+    os.environ["COP_INVIGILATION_MEDIA_FOLDER"] = os.path.join(folder, "invigilation-media")
 
 
 def pytest_unconfigure(config):

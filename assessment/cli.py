@@ -151,6 +151,8 @@ def register_commands(app: Flask) -> None:
     from proctoring.cli import invigilation_cli
     from assessment.invigilation_retention import purge_command
     invigilation_cli.add_command(purge_command)
+    from proctoring.fairness.cli import fairness_command
+    invigilation_cli.add_command(fairness_command)
     app.cli.add_command(invigilation_cli)
 
 

@@ -106,7 +106,7 @@ def find_question(session: Session, ref: str | int) -> MonitoringQuestion:
     question = (session.get(MonitoringQuestion, int(text)) if text.isdigit() else
                 session.scalar(select(MonitoringQuestion).where(MonitoringQuestion.key == text)))
     if question is None:
-        raise ValidationFailed("There is no such monitoring question.",
+        raise ValidationFailed("The report cannot be made",
                                [FieldProblem("question", f"There is no monitoring question {text!r}.")])
     return question
 

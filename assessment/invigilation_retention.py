@@ -72,7 +72,8 @@ def _plural(n: int, word: str) -> str:
 def purge_command(dry_run: bool, as_json: bool):
     """Delete invigilation media whose retention has ended (appeal window + the days after it, after
     the release), unless an open appeal or incident holds them. Logs the keys and SHA-256s deleted,
-    never content. Running it again deletes nothing."""
+    never content. Running it again deletes nothing. Exits 1 when the media store fails (what was
+    purged before the failure is kept and recorded)."""
     session = db.session()
     report = run_purge(session, store=current_app.extensions["cop.media"], config=current_app.config, now=utcnow(),
                        dry_run=dry_run)
@@ -80,6 +81,8 @@ def purge_command(dry_run: bool, as_json: bool):
         session.commit()
     if as_json:
         click.echo(json.dumps(report.as_json()))
+        if report.failure:
+            raise click.ClickException(report.failure)
         return
     verb = "Would delete" if dry_run else "Deleted"
     click.echo(f"{verb} {_plural(report.files_deleted if not dry_run else report.files_recorded, 'file')} "
@@ -93,3 +96,5 @@ def purge_command(dry_run: bool, as_json: bool):
             click.echo(f"    {file.key} sha256 {file.sha256}{missing}")
     for reason, count in sorted(report.kept_by_reason().items()):
         click.echo(f"Kept {_plural(count, 'invigilation')}: {reason.label}")
+    if report.failure:
+        raise click.ClickException(report.failure)

@@ -87,6 +87,7 @@ class PurgeReport:
     dry_run: bool
     purged: list[InvigilationPurge] = field(default_factory=list)
     kept: list[KeptInvigilation] = field(default_factory=list)
+    failure: str = ""  # the store refused a deletion: the run stopped there (what was done before stands)
 
     @property
     def files_deleted(self) -> int:
@@ -108,6 +109,7 @@ class PurgeReport:
             "files_deleted": self.files_deleted, "files_recorded": self.files_recorded,
             "purged": [{"invigilation": p.invigilation_id, "purge_event": p.purge_event_id,
                         "files": [f.as_payload() for f in p.files]} for p in self.purged],
+            "failure": self.failure or None,
             "kept": [{"invigilation": k.invigilation_id, "reason": str(k.decision.reason), "files": k.n_files,
                       "keep_until": k.decision.keep_until.isoformat() if k.decision.keep_until else None}
                      for k in self.kept],
@@ -178,7 +180,9 @@ def purge(session: Session, *, store: MediaStore, facts_by_invigilation: Mapping
     """Delete the files of every invigilation whose retention has ended (``rules.retention_decision``)
     and append one ``media_purged`` row per invigilation listing what was deleted; audit each. An
     invigilation missing from ``facts_by_invigilation`` counts as not released (kept). A dry run
-    deletes and writes nothing and reports what a real run would do. Flushes; the caller commits."""
+    deletes and writes nothing and reports what a real run would do. When the store fails, the run
+    stops and says so in ``report.failure``; what was purged before stands. Flushes; the caller
+    commits."""
     require_role(actor, Role.ADMIN)
     report = PurgeReport(now=now, dry_run=dry_run)
     for scope in scopes if scopes is not None else media_scopes(session):
@@ -194,7 +198,14 @@ def purge(session: Session, *, store: MediaStore, facts_by_invigilation: Mapping
             report.purged.append(InvigilationPurge(scope.invigilation_id, decision, tuple(
                 PurgedFile(k, s, n, tuple(i), store.exists(k)) for k, s, n, i in files)))
             continue
-        purged = tuple(PurgedFile(k, s, n, tuple(i), store.delete(k)) for k, s, n, i in files)
+        try:
+            purged = tuple(PurgedFile(k, s, n, tuple(i), store.delete(k)) for k, s, n, i in files)
+        except Exception as error:  # noqa: BLE001 - any store failure stops the run, reported in one line
+            # The files of this invigilation deleted before the failure have no row yet: the next run
+            # finds them outstanding, records them as absent and deletes the rest.
+            report.failure = (f"The media store refused a deletion for invigilation {scope.invigilation_id} "
+                              f"({type(error).__name__}: {error}); the run stopped there.")
+            break
         row = log.append(session, invigilation_id=scope.invigilation_id, kind=LogKind.MEDIA_PURGED, now=now,
                          actor_id=actor.user_id, reason=decision.explanation,
                          payload={"files": [f.as_payload() for f in purged],

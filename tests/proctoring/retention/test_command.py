@@ -57,7 +57,7 @@ def test_purge_waits_for_the_period_then_deletes_once(db, runner, clock, evidenc
 
     again = runner.invoke(args=["invigilation", "purge", "--json"])
     assert again.exit_code == 0
-    assert json.loads(again.output) | {"now": None} == {"now": None, "dry_run": False, "files_deleted": 0,
+    assert json.loads(again.output) | {"now": None} == {"now": None, "dry_run": False, "files_deleted": 0, "failure": None,
                                                          "files_recorded": 0, "purged": [], "kept": []}
 
 

@@ -189,3 +189,35 @@ def test_only_an_administrator_or_the_system_purges(db, store, make_invigilation
     invigilation, _ = make_invigilation()
     with pytest.raises(Forbidden):
         run(db, store, {invigilation.id: UpperFacts(released_at=RELEASED)}, actor=make_user(Role.EXAMINER).actor)
+
+
+def test_a_store_failure_stops_the_run_and_the_next_run_finishes(db, store, make_invigilation):
+    first, _ = make_invigilation()
+    second, second_media = make_invigilation()
+    facts = {first.id: UpperFacts(released_at=RELEASED), second.id: UpperFacts(released_at=RELEASED)}
+
+    class Failing:
+        """The real store, until the second invigilation's second file."""
+
+        def __init__(self):
+            self.deleted = []
+
+        def exists(self, key):
+            return store.exists(key)
+
+        def delete(self, key):
+            if key == second_media[1].media_key:
+                raise OSError("disk unavailable")
+            self.deleted.append(key)
+            return store.delete(key)
+
+    report = run(db, Failing(), facts)
+    assert [p.invigilation_id for p in report.purged] == [first.id]
+    assert "invigilation " + str(second.id) in report.failure and "OSError: disk unavailable" in report.failure
+    assert not log.rows(db, second.id, kinds={LogKind.MEDIA_PURGED})
+    # The next run records the file already deleted as absent and deletes the rest.
+    again = run(db, store, facts, now=AFTER + dt.timedelta(days=1))
+    [done] = again.purged
+    assert done.invigilation_id == second.id and not again.failure
+    assert [f.was_present for f in done.files] == [False, True, True, True]
+    assert log.verify(db, second.id).ok

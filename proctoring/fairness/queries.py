@@ -103,8 +103,11 @@ def question_choices(session: Session) -> list[MonitoringQuestion]:
 def find_question(session: Session, ref: str | int) -> MonitoringQuestion:
     """A monitoring question by id or key."""
     text = str(ref).strip()
-    question = (session.get(MonitoringQuestion, int(text)) if text.isdigit() else
-                session.scalar(select(MonitoringQuestion).where(MonitoringQuestion.key == text)))
+    if text.isdigit() and len(text) > 9:  # no such id (and PostgreSQL refuses a number that large)
+        question = None
+    else:
+        question = (session.get(MonitoringQuestion, int(text)) if text.isdigit() else
+                    session.scalar(select(MonitoringQuestion).where(MonitoringQuestion.key == text)))
     if question is None:
         raise ValidationFailed("The report cannot be made",
                                [FieldProblem("question", f"There is no monitoring question {text!r}.")])

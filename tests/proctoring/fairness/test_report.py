@@ -90,6 +90,8 @@ def test_the_page(app, client, login_as, fairness_data):
     wrong = client.get("/invigilation/fairness?sitting=999999")
     assert wrong.status_code == 422 and "Choose a sitting from the list" in wrong.get_data(as_text=True)
     assert client.get("/invigilation/fairness?question=999999").status_code == 422
+    assert client.get("/invigilation/fairness?question=99999999999999999999999").status_code == 400  # the edge guard
+    assert client.get("/invigilation/fairness?sitting=not-a-number").status_code == 422
 
 
 def test_the_command(app, runner, fairness_data):
@@ -107,3 +109,8 @@ def test_the_command(app, runner, fairness_data):
     assert "Gamma: fewer than 3 candidates in this group or in the rest: not reported" in text.output
     wrong = runner.invoke(args=["invigilation", "fairness", "--question", "nothing-like-this"])
     assert wrong.exit_code == 1 and "There is no monitoring question 'nothing-like-this'" in wrong.output
+
+
+def test_a_huge_question_number_is_no_question(db, fairness_data):
+    with pytest.raises(ValidationFailed):
+        fairness_report(db, SYSTEM, question="99999999999999999999999", min_group=3)

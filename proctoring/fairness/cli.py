@@ -23,7 +23,7 @@ def _num(value, places: int = 2) -> str:
 
 
 @click.command("fairness")
-@click.option("--sitting", "sitting_id", type=int, default=None, help="One sitting's id (default: every sitting).")
+@click.option("--sitting", "sitting_id", type=click.IntRange(1, 2**31 - 1), default=None, help="One sitting's id (default: every sitting).")
 @click.option("--question", default=None, help="An equality monitoring question (id or key) whose groups to compare.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @with_appcontext

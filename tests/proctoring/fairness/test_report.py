@@ -107,6 +107,9 @@ def test_the_command(app, runner, fairness_data):
     text = runner.invoke(args=["invigilation", "fairness", "--question", "group"])
     assert text.exit_code == 0 and "Flag rates, every sitting: 14 candidates" in text.output
     assert "Gamma: fewer than 3 candidates in this group or in the rest: not reported" in text.output
+    assert runner.invoke(args=["invigilation", "fairness", "--sitting", "99999999999999"]).exit_code == 2
+    missing = runner.invoke(args=["invigilation", "fairness", "--sitting", "999999"])
+    assert missing.exit_code == 1 and "There is no such sitting." in missing.output
     wrong = runner.invoke(args=["invigilation", "fairness", "--question", "nothing-like-this"])
     assert wrong.exit_code == 1 and "There is no monitoring question 'nothing-like-this'" in wrong.output
 

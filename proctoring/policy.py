@@ -160,17 +160,23 @@ _PAGE_ALIVE = {LogKind.HEARTBEAT, LogKind.SNAPSHOT, LogKind.TAB_VISIBLE, LogKind
 """Rows that show the exam page is running again after a ``page_closing`` (a reload)."""
 
 
-def _page_closed_intervals(rows: Sequence[LogRow]) -> list[Interval]:
-    found, closed_at = [], None
+def _page_away(rows: Sequence[LogRow]) -> list[tuple[LogRow, LogRow | None]]:
+    """Each ``page_closing`` row with the row that shows the page running again (None: never)."""
+    found, closing = [], None
     for row in rows:
         if row.kind == LogKind.PAGE_CLOSING:
-            closed_at = closed_at or row.at
-        elif closed_at is not None and row.kind in _PAGE_ALIVE and row.at > closed_at:
-            found.append(Interval(closed_at, row.at, "page closed"))
-            closed_at = None
-    if closed_at is not None:
-        found.append(Interval(closed_at, None, "page closed"))
+            closing = closing or row
+        elif closing is not None and row.kind in _PAGE_ALIVE and row.at > closing.at:
+            found.append((closing, row))
+            closing = None
+    if closing is not None:
+        found.append((closing, None))
     return found
+
+
+def _page_closed_intervals(rows: Sequence[LogRow]) -> list[Interval]:
+    return [Interval(closing.at, back.at if back is not None else None, "page closed")
+            for closing, back in _page_away(rows)]
 
 
 def active_segments(window: AttemptWindow, rows: Sequence[LogRow], now: dt.datetime) -> list[Interval]:
@@ -401,6 +407,35 @@ def _heartbeats_missing(rows, segments, settings: PolicySettings, offline: Seque
     return found
 
 
+def _stopped_s(window: AttemptWindow, a: dt.datetime, b: dt.datetime) -> float:
+    """Seconds of [a, b) when the attempt's clock was stopped."""
+    total = 0.0
+    for stop in window.stopped:
+        overlap = _seconds(max(a, stop.starts_at), min(b, stop.ends_at or b))
+        total += max(0.0, overlap)
+    return total
+
+
+def _page_reopened(rows, window: AttemptWindow, segments, settings: PolicySettings) -> list[Finding]:
+    """A page closed during the attempt and opened again later: nothing is judged while it was away
+    (that time is quiet), but the absence itself is put before a reviewer once the page is back, when
+    it lasted longer than the heartbeat gap in exam time (a reload takes seconds)."""
+    found = []
+    for closing, back in _page_away(rows):
+        if back is None or _segment_of(segments, back.at) is None:
+            continue
+        start = max(closing.at, window.started_at)
+        away = _seconds(start, back.at) - _stopped_s(window, start, back.at)
+        if away <= settings.heartbeat_gap_s:
+            continue
+        found.append(Finding(
+            FlagKind.HEARTBEAT_MISSING, _spell_severity(away, settings.gap_medium_s, Severity.LOW, Severity.MEDIUM),
+            back.at, back.at, (closing.id, back.id),
+            f"The exam page was closed and opened again {format_duration(away)} of exam time later; "
+            f"nothing was heard from it in between."))
+    return found
+
+
 # ---- points (something that happened) ------------------------------------------------------------
 
 def _clusters(rows: Sequence[LogRow], gap_s: float) -> list[list[LogRow]]:
@@ -499,6 +534,7 @@ def findings(rows: Iterable[LogRow], window: AttemptWindow | None, *, now: dt.da
     found += _camera_ended(ordered, segments, settings)
     offline = _connection_lost(ordered, segments, settings)
     found += offline
+    found += _page_reopened(ordered, window, segments, settings)
     found += _heartbeats_missing(ordered, segments, settings, offline)
     found += _copy_paste(ordered, segments, settings)
     found += _second_screen(ordered, segments, settings)

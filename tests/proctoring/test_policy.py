@@ -309,10 +309,27 @@ def test_heartbeats_lost_after_the_page_closed_are_not_a_flag_even_before_the_en
 
 
 def test_after_a_reload_the_page_is_judged_again():
-    rows = [*beats(0, 1000), row(LogKind.PAGE_CLOSING, 1001), *beats(1100, 3600), row(LogKind.TAB_HIDDEN, 1200),
+    rows = [*beats(0, 1000), row(LogKind.PAGE_CLOSING, 1001), *beats(1030, 3600), row(LogKind.TAB_HIDDEN, 1200),
             row(LogKind.TAB_VISIBLE, 1300)]
     found = run(rows, with_beats=False)
-    assert kinds(found) == [FlagKind.TAB_HIDDEN]  # the reload's quiet 99 s is not a heartbeat gap
+    assert kinds(found) == [FlagKind.TAB_HIDDEN]  # the reload's quiet 29 s is nothing
+
+
+def test_a_page_closed_for_minutes_mid_attempt_is_put_before_a_reviewer_once_it_is_back():
+    closing, back = row(LogKind.PAGE_CLOSING, 1001), row(LogKind.HEARTBEAT, 1400)
+    rows = [*beats(0, 1000), closing, back, *beats(1415, 3600)]
+    [finding] = run(rows, with_beats=False)
+    assert finding.kind == FlagKind.HEARTBEAT_MISSING and finding.severity == Severity.MEDIUM
+    assert (finding.starts_at, finding.ends_at) == (at(1400), at(1400))  # at the return: never inside the quiet
+    assert finding.evidence_ids == (closing.id, back.id)
+    assert finding.detail == ("The exam page was closed and opened again 6 minutes and 39 seconds of exam time "
+                              "later; nothing was heard from it in between.")
+
+
+def test_a_page_closed_over_a_rest_break_counts_only_the_exam_time():
+    window = AttemptWindow(started_at=T0, ended_at=None, stopped=(Interval(at(1000), at(1380), "rest break"),))
+    rows = [*beats(0, 990), row(LogKind.PAGE_CLOSING, 995), *beats(1400, 3600)]
+    assert run(rows, window, with_beats=False) == []  # 5 s before the break and 20 s after it
 
 
 def test_a_tab_hidden_while_the_attempt_ends_is_cut_at_the_end():

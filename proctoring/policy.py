@@ -190,7 +190,7 @@ def active_segments(window: AttemptWindow, rows: Sequence[LogRow], now: dt.datet
         if cursor >= end:
             break
         if gap.starts_at > cursor:
-            segments.append(Interval(cursor, min(gap.starts_at, end), gap.why))
+            segments.append(Interval(cursor, min(gap.starts_at, end), gap.why if gap.starts_at < end else end_why))
         if gap.ends_at is None:
             cursor = end
             break

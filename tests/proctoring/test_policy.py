@@ -332,6 +332,12 @@ def test_a_page_closed_over_a_rest_break_counts_only_the_exam_time():
     assert run(rows, window, with_beats=False) == []  # 5 s before the break and 20 s after it
 
 
+def test_a_spell_still_going_now_has_no_end_even_with_a_break_to_come():
+    window = AttemptWindow(started_at=T0, ended_at=None, stopped=(Interval(at(4000), at(4100), "rest break"),))
+    [finding] = run([row(LogKind.TAB_HIDDEN, 3000)], window)
+    assert finding.ends_at is None
+
+
 def test_a_tab_hidden_while_the_attempt_ends_is_cut_at_the_end():
     window = AttemptWindow(started_at=T0, ended_at=at(1800))
     [finding] = run([row(LogKind.TAB_HIDDEN, 1700)], window)

@@ -95,6 +95,9 @@ class PolicySettings:
     * ``connection_lost_s`` 60: the browser said it was offline for longer than a minute.
     * ``heartbeat_interval_s`` 15 and ``heartbeat_missing_intervals`` 3: the server heard nothing for
       longer than three heartbeat intervals (45 s) of active time.
+    * ``reading_gap_s`` 120: two face readings further apart than this (four snapshot intervals) do
+      not make one spell: what the camera saw in between is not known (the camera-ended and
+      heartbeat rules speak for gaps).
     * ``camera_off_s`` 30: the camera stream ended and no snapshot came for longer than 30 s.
     * ``cluster_s`` 60: copy/paste, fullscreen exits and second-screen reports closer together than
       this are one finding, not a flood.
@@ -112,6 +115,7 @@ class PolicySettings:
     connection_lost_s: float = 60
     heartbeat_interval_s: float = 15
     heartbeat_missing_intervals: int = 3
+    reading_gap_s: float = 120
     camera_off_s: float = 30
     cluster_s: float = 60
     high_factor: float = 4
@@ -244,8 +248,9 @@ def _state_spells(rows: Sequence[LogRow], segments: Sequence[Interval], *, start
                                            else _ends(segment, piece_end)), ids
 
 
-def _reading_spells(readings: Sequence[LogRow], segments: Sequence[Interval], matches):
-    """Runs of consecutive face readings that match, never across a break in active time: yields
+def _reading_spells(readings: Sequence[LogRow], segments: Sequence[Interval], matches, settings: PolicySettings):
+    """Runs of consecutive face readings that match, never across a break in active time nor across
+    a gap between readings longer than ``reading_gap_s`` (what happened then is not known): yields
     the rows of each run (at least one)."""
     run: list[LogRow] = []
     run_segment = None
@@ -253,7 +258,8 @@ def _reading_spells(readings: Sequence[LogRow], segments: Sequence[Interval], ma
         segment = _segment_of(segments, row.at)
         if segment is None:
             continue  # a reading outside active time counts for nothing, and does not break a run
-        if matches(row) and (not run or segment is run_segment):
+        if matches(row) and (not run or (segment is run_segment
+                                         and _seconds(run[-1].at, row.at) <= settings.reading_gap_s)):
             run.append(row)
             run_segment = segment
             continue
@@ -290,7 +296,8 @@ def _faces(row: LogRow) -> int:
 def _no_face(rows, segments, adjustments: Adjustments, settings: PolicySettings) -> list[Finding]:
     threshold = settings.no_face_with_rest_breaks_s if adjustments.rest_breaks else settings.no_face_s
     found = []
-    for run in _reading_spells(rows, segments, lambda r: _is_readable(r) and not _is_dark(r) and _faces(r) == 0):
+    for run in _reading_spells(rows, segments, lambda r: _is_readable(r) and not _is_dark(r) and _faces(r) == 0,
+                               settings):
         seconds = _seconds(run[0].at, run[-1].at)
         if seconds <= threshold:
             continue
@@ -304,7 +311,7 @@ def _no_face(rows, segments, adjustments: Adjustments, settings: PolicySettings)
 
 def _several_faces(rows, segments, settings: PolicySettings) -> list[Finding]:
     found = []
-    for run in _reading_spells(rows, segments, lambda r: _is_readable(r) and _faces(r) >= 2):
+    for run in _reading_spells(rows, segments, lambda r: _is_readable(r) and _faces(r) >= 2, settings):
         most = max(_faces(r) for r in run)
         severity = Severity.HIGH if len(run) >= 2 else Severity.MEDIUM
         seen = "1 snapshot" if len(run) == 1 else f"{len(run)} consecutive snapshots"
@@ -315,7 +322,7 @@ def _several_faces(rows, segments, settings: PolicySettings) -> list[Finding]:
 
 def _camera_dark(rows, segments, settings: PolicySettings) -> list[Finding]:
     found = []
-    for run in _reading_spells(rows, segments, _is_dark):
+    for run in _reading_spells(rows, segments, _is_dark, settings):
         seconds = _seconds(run[0].at, run[-1].at)
         if seconds <= settings.dark_s:
             continue

@@ -111,6 +111,11 @@ def test_an_unreadable_image_is_no_evidence_either_way():
     assert run(rows) == []
 
 
+def test_readings_far_apart_do_not_make_a_spell():
+    assert run([faces(0, 0), faces(121, 0), faces(242, 0)]) == []
+    assert kinds(run([faces(0, 0), faces(120, 0)])) == [FlagKind.NO_FACE]
+
+
 def test_a_face_breaks_a_no_face_spell():
     rows = [faces(0, 0), faces(30, 0), faces(45, 1), faces(60, 0), faces(90, 0)]
     assert run(rows) == []

@@ -39,8 +39,11 @@ class Analysis:
 
 
 def policy_settings(config) -> policy.PolicySettings:
-    """The policy's thresholds, with the heartbeat interval the player is configured to use."""
-    return policy.PolicySettings(heartbeat_interval_s=float(config.get("INVIGILATION_HEARTBEAT_INTERVAL_S", 15)))
+    """The policy's thresholds, with the heartbeat and snapshot intervals the player is configured to
+    use (face readings further apart than four snapshot intervals never make one spell)."""
+    snapshot_s = float(config.get("INVIGILATION_SNAPSHOT_INTERVAL_S", 30))
+    return policy.PolicySettings(heartbeat_interval_s=float(config.get("INVIGILATION_HEARTBEAT_INTERVAL_S", 15)),
+                                 reading_gap_s=4 * snapshot_s)
 
 
 def _locked(session: Session, invigilation_id: int) -> Invigilation:

@@ -177,3 +177,9 @@ def test_flags_come_with_their_latest_review(make_scene, frames):
     in_sitting = queries.flags_of_sitting(scene.db, scene.attempt.sitting_id)
     assert [(f.flag.id, f.candidate_id) for f in in_sitting] == [(paste.id, scene.candidate.id),
                                                                  (screen.id, scene.candidate.id)]
+
+
+def test_the_policy_follows_the_configured_intervals():
+    settings = services.policy_settings({"INVIGILATION_HEARTBEAT_INTERVAL_S": 20, "INVIGILATION_SNAPSHOT_INTERVAL_S": 20})
+    assert (settings.heartbeat_gap_s, settings.reading_gap_s) == (60, 80)
+    assert services.policy_settings({}) == policy.PolicySettings()

@@ -437,3 +437,14 @@ def test_no_finding_ever_starts_inside_a_break_or_a_pause_or_after_the_end(histo
         if reader:
             assert finding.kind not in (FlagKind.FOCUS_LOST, FlagKind.TAB_HIDDEN, FlagKind.FULLSCREEN_EXIT)
     assert len({(f.kind, f.starts_at) for f in found}) == len(found)
+
+
+@hyp_settings(max_examples=100)
+@given(histories(), st.randoms(use_true_random=False))
+def test_the_order_rows_arrive_in_changes_nothing(history, random):
+    rows, window, reader, breaks = history
+    adjustments = Adjustments(uses_screen_reader=reader, rest_breaks=breaks)
+    shuffled = list(rows)
+    random.shuffle(shuffled)
+    assert policy.findings(shuffled, window, now=at(4100), adjustments=adjustments) == \
+        policy.findings(rows, window, now=at(4100), adjustments=adjustments)

@@ -153,6 +153,8 @@ def register_commands(app: Flask) -> None:
     invigilation_cli.add_command(purge_command)
     from proctoring.fairness.cli import fairness_command
     invigilation_cli.add_command(fairness_command)
+    from proctoring.flags.cli import analyse_command
+    invigilation_cli.add_command(analyse_command)
     app.cli.add_command(invigilation_cli)
 
 

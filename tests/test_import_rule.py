@@ -60,6 +60,7 @@ PURE_UNITS = (
     "assessment.eligibility.applications.rules",
     "proctoring.rules",
     "proctoring.retention.rules", "proctoring.fairness.rules",
+    "proctoring.policy",
     "assessment.eligibility.decisions.rules",
 )
 PURE_MODULE_NAMES = {"rules.py", "policy.py", "item_types.py", "replay.py", "assembly.py", "sanitise.py"}

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from proctoring.review.rules import TEXT_MAX
 from proctoring.rules import Outcome
 
-DECISIONS = [("confirmed", "Confirm the flag: what it says happened did happen and matters"),
-             ("dismissed", "Dismiss the flag: it is a false flag or has an innocent explanation")]
+DECISIONS = [SelectChoice("confirmed", "Confirm the flag: what it says happened did happen and matters"),
+             SelectChoice("dismissed", "Dismiss the flag: it is a false flag or has an innocent explanation")]
 
 
 class FlagDecisionForm(FlaskForm):
@@ -21,7 +22,7 @@ class FlagDecisionForm(FlaskForm):
 
 
 class OutcomeForm(FlaskForm):
-    outcome = RadioField("Outcome", choices=[(o.value, o.label) for o in Outcome],
+    outcome = RadioField("Outcome", choices=[SelectChoice(o.value, o.label) for o in Outcome],
                          validators=[InputRequired("Choose an outcome")])
     reasons = TextAreaField("Reasons", validators=[InputRequired("Enter the reasons"), Length(max=TEXT_MAX)],
                             description="The candidate and an appeal panel may read them.")

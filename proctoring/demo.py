@@ -101,14 +101,16 @@ def _answer(content: dict, rng: random.Random):
     return None  # the demo candidate answers only the single best answer items
 
 
-def _closed_sitting(session: Session, now: dt.datetime, admin_id: int | None) -> Sitting | None:
+def closed_sitting(session: Session, now: dt.datetime, admin_id: int | None,
+                   title: str = CLOSED_SITTING_TITLE) -> Sitting | None:
+    """A remotely invigilated sitting of the demo paper that opened 45 days ago and has closed."""
     from item_bank.models import ExamPaper
 
     paper = session.scalar(select(ExamPaper).where(ExamPaper.title == PAPER_TITLE))
     if paper is None:
         return None
     opens = (now - dt.timedelta(days=45)).replace(hour=9, minute=0, second=0, microsecond=0)
-    sitting = Sitting(title=CLOSED_SITTING_TITLE, is_practice=False, booking_opens_at=opens - dt.timedelta(days=40),
+    sitting = Sitting(title=title, is_practice=False, booking_opens_at=opens - dt.timedelta(days=40),
                       booking_closes_at=opens - dt.timedelta(days=2), opens_at=opens,
                       closes_at=opens + dt.timedelta(hours=8), duration_s=90 * 60, capacity=200,
                       requires_invigilation=True, created_by_id=admin_id, created_at=opens - dt.timedelta(days=41))
@@ -120,8 +122,10 @@ def _closed_sitting(session: Session, now: dt.datetime, admin_id: int | None) ->
     return sitting
 
 
-def _finished_attempt(session: Session, store: MediaStore, sitting: Sitting, candidate, invigilator,
-                      now: dt.datetime) -> None:
+def finished_attempt(session: Session, store: MediaStore, sitting: Sitting, candidate, invigilator,
+                     now: dt.datetime, *, reviewed: bool = True):
+    """The candidate's finished, invigilated attempt in ``sitting`` with its log and two flags; with
+    ``reviewed``, the flags decided and the outcome recorded by ``invigilator``. Returns the attempt."""
     from item_bank.models import ItemVersion
 
     rng = random.Random(12)
@@ -226,6 +230,8 @@ def _finished_attempt(session: Session, store: MediaStore, sitting: Sitting, can
     ]
     session.add_all(flags)
     session.flush()
+    if not reviewed:
+        return attempt
     reviewed = now - dt.timedelta(days=40)
     review.decide_flag(session, actor=invigilator.actor, flag_id=flags[0].id, decision="dismissed",
                        note="The candidate's laptop showed a low-battery warning and they plugged it in; the "
@@ -238,6 +244,7 @@ def _finished_attempt(session: Session, store: MediaStore, sitting: Sitting, can
                           reasons="Another person was in the room during the exam. An examiner should decide "
                                   "whether the result can stand; the tab-hidden flag was dismissed.",
                           now=reviewed + dt.timedelta(minutes=9))
+    return attempt
 
 
 def _waiting_check_in(session: Session, store: MediaStore, candidate, now: dt.datetime) -> bool:
@@ -274,9 +281,9 @@ def load_invigilation_demo(session: Session, now: dt.datetime, *, store: MediaSt
     added = False
     if session.scalar(select(Sitting.id).where(Sitting.title == CLOSED_SITTING_TITLE)) is None:
         admin = find_user_by_email(session, "admin@example.org")
-        sitting = _closed_sitting(session, now, admin.id if admin else None)
+        sitting = closed_sitting(session, now, admin.id if admin else None)
         if sitting is not None:
-            _finished_attempt(session, store, sitting, candidate, invigilator, now)
+            finished_attempt(session, store, sitting, candidate, invigilator, now)
             added = True
     if waiting is not None:
         added = _waiting_check_in(session, store, waiting, now) or added

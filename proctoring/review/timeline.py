@@ -34,6 +34,9 @@ CATEGORIES: dict[str, str] = {
     "records": "Evidence opened or deleted",
 }
 """The filters of the timeline, in the order the page offers them."""
+CATEGORY_SHORT = {"attempt": "Attempt", "answers": "Answers", "checkin": "Check-in", "connection": "Connection",
+                  "browser": "Browser", "camera": "Camera", "messages": "Messages", "actions": "Invigilator",
+                  "flags": "Flag", "review": "Review", "records": "Evidence"}
 
 FLAG_WORDS = {
     FlagKind.NO_FACE: "No face seen",
@@ -209,6 +212,15 @@ def london_time(when: dt.datetime | None) -> str:
         return ""
     local = when.astimezone(LONDON)
     return f"{local.day} {local:%B %Y, %H:%M:%S}"
+
+
+def london_span(start: dt.datetime, end: dt.datetime | None) -> str:
+    """``22 October 2026, 10:45:00 to 10:45:48``: the date once when both ends fall on the same day."""
+    if end is None or end == start:
+        return london_time(start)
+    if start.astimezone(LONDON).date() == end.astimezone(LONDON).date():
+        return f"{london_time(start)} to {end.astimezone(LONDON):%H:%M:%S}"
+    return f"{london_time(start)} to {london_time(end)}"
 
 
 def _reason_label(code: str | None) -> str:

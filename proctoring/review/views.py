@@ -19,6 +19,7 @@ from proctoring.rules import FlagDecision
 bp = Blueprint("invigilation_review", __name__)
 bp.add_app_template_filter(tl.london_time, "london_seconds")
 bp.add_app_template_filter(tl.duration_words, "duration_words")
+bp.add_app_template_global(tl.london_span, "london_span")
 
 REVIEWERS = queries.REVIEWER_ROLES
 
@@ -33,7 +34,7 @@ dl div { margin-bottom: 4pt; } dt { font-weight: bold; } dd { margin: 0; }
 
 @bp.context_processor
 def _words():
-    return {"categories": tl.CATEGORIES, "decision_words": tl.DECISION_WORDS, "FlagDecision": FlagDecision}
+    return {"categories": tl.CATEGORIES, "category_short": tl.CATEGORY_SHORT, "decision_words": tl.DECISION_WORDS, "FlagDecision": FlagDecision}
 
 
 @bp.get("/invigilation/review")

@@ -157,9 +157,11 @@ class FlagToDecide:
     reviewed: Reviewed
     flag: tl.FlagRecord
     evidence: list[tl.LogRecord]
+    where: dict[int, tuple[int, str]]  # log row id → (page, anchor) on the unfiltered timeline
 
 
-def flag_to_decide(session: Session, actor: Actor, flag_id: int, now: dt.datetime) -> FlagToDecide:
+def flag_to_decide(session: Session, actor: Actor, flag_id: int, now: dt.datetime, *,
+                   heartbeat_interval_s: float = 15) -> FlagToDecide:
     flag = get_or_raise(session, InvigilationFlag, flag_id, "There is no such flag.")
     invigilation = session.get(Invigilation, flag.invigilation_id)
     attempt_id = flag.attempt_id or session.scalar(
@@ -175,7 +177,9 @@ def flag_to_decide(session: Session, actor: Actor, flag_id: int, now: dt.datetim
                                 .order_by(InvigilationEvent.seq))) if ids else []
     evidence = [tl.LogRecord(r.id, r.seq, str(r.kind), r.occurred_at, "", r.reason or "", dict(r.payload or {}),
                              bool(r.media_key) and r.kind in MEDIA_KINDS, r.media_type or "") for r in rows]
-    return FlagToDecide(reviewed, record, evidence)
+    where = tl.locate(tl.build_timeline(**timeline_records(session, reviewed),
+                                        heartbeat_interval_s=heartbeat_interval_s), PER_PAGE)
+    return FlagToDecide(reviewed, record, evidence, where)
 
 
 # --- The reviewer's list -----------------------------------------------------------------------------

@@ -63,7 +63,8 @@ def timeline(attempt_id: int):
 @bp.route("/invigilation/flags/<int:flag_id>/decision", methods=["GET", "POST"])
 @roles_required(*REVIEWERS)
 def flag_decision(flag_id: int):
-    found = queries.flag_to_decide(db.session(), current_actor(), flag_id, utcnow())
+    found = queries.flag_to_decide(db.session(), current_actor(), flag_id, utcnow(),
+                                   heartbeat_interval_s=current_app.config["INVIGILATION_HEARTBEAT_INTERVAL_S"])
     form = FlagDecisionForm()
     if request.method == "GET" and found.flag.latest is not None:
         form.decision.data = found.flag.latest.decision

@@ -121,3 +121,22 @@ def test_others_cannot_review(client, login_as, finished, role):
     assert client.get(f"/invigilation/attempts/{finished.attempt.id}/timeline").status_code == 403
     assert client.post(f"/invigilation/flags/{finished.flags[0].id}/decision",
                        data={"decision": "dismissed", "note": "Not mine to decide."}).status_code == 403
+
+
+def test_the_flag_page_links_its_evidence_on_the_timeline(client, login_as, finished):
+    login_as(Role.INVIGILATOR)
+    page = client.get(f"/invigilation/flags/{finished.flags[0].id}/decision").get_data(as_text=True)
+    hidden, visible = finished.rows["hidden"].id, finished.rows["visible"].id
+    base = f"/invigilation/attempts/{finished.attempt.id}/timeline?page=1"
+    assert f'href="{base}#log-{hidden}"' in page and f'href="{base}#log-{visible}"' in page
+    assert "42 s" in page and "The exam&#39;s tab was hidden for 42 s." in page
+
+
+def test_the_candidates_result_page_links_the_report_once_there_is_an_outcome(client, db, make_user, finished):
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = finished.candidate.get_id()
+    result = f"/results/sittings/{finished.sitting.id}"
+    report = f"/invigilation/attempts/{finished.attempt.id}/incident-report"
+    assert report not in client.get(result).get_data(as_text=True)
+    _decide_and_conclude(db, finished, make_user(Role.EXAMINER))
+    assert f'href="{report}"' in client.get(result).get_data(as_text=True)

@@ -276,7 +276,8 @@ def _attempt_entry(event: AttemptEventRecord) -> Entry:
                  anchor=f"attempt-event-{event.id}")
 
 
-def _log_entry(row: LogRecord, *, tab_back: dict[int, dt.datetime], snapshots: dict[int, LogRecord]) -> Entry | None:
+def _log_entry(row: LogRecord, *, tab_back: dict[int, dt.datetime], snapshots: dict[int, LogRecord],
+               messages: dict[int, LogRecord]) -> Entry | None:
     kind = LogKind(row.kind)
     payload = row.payload or {}
     common = {"actor": row.actor, "reason": row.reason, "anchor": f"log-{row.id}", "covers": (row.id,)}
@@ -317,7 +318,9 @@ def _log_entry(row: LogRecord, *, tab_back: dict[int, dt.datetime], snapshots: d
         return Entry(row.at, "messages", kind.value, "Message to the candidate", detail=str(payload.get("text", "")),
                      **common)
     if kind is LogKind.MESSAGE_ACKNOWLEDGED:
-        return Entry(row.at, "messages", kind.value, "The candidate acknowledged a message", **common)
+        sent = messages.get(payload.get("message_event_id"))
+        detail = f"The message of {london_time(sent.at)}." if sent else ""
+        return Entry(row.at, "messages", kind.value, "The candidate acknowledged a message", detail=detail, **common)
     if kind is LogKind.ACTION_TAKEN:
         action = str(payload.get("action", ""))
         title = _ACTION_WORDS.get(action, f"Action: {action.replace('_', ' ')}")
@@ -383,6 +386,7 @@ def build_timeline(*, events: Iterable[AttemptEventRecord] = (), steps: Iterable
     log = list(log)
     beats = [r for r in log if r.kind == LogKind.HEARTBEAT]
     snapshots = {r.id: r for r in log if r.kind == LogKind.SNAPSHOT}
+    messages = {r.id: r for r in log if r.kind == LogKind.MESSAGE_SENT}
     tab_back: dict[int, dt.datetime] = {}
     hidden: LogRecord | None = None
     for row in sorted(log, key=lambda r: (r.at, r.seq)):
@@ -395,7 +399,7 @@ def build_timeline(*, events: Iterable[AttemptEventRecord] = (), steps: Iterable
     entries += [Entry(s.at, "answers", "saved", f"Answer saved to question {s.slot}", anchor=f"step-{s.seq}")
                 for s in steps]
     entries += [entry for row in log if row.kind != LogKind.HEARTBEAT
-                if (entry := _log_entry(row, tab_back=tab_back, snapshots=snapshots)) is not None]
+                if (entry := _log_entry(row, tab_back=tab_back, snapshots=snapshots, messages=messages)) is not None]
     entries += heartbeat_spans(beats, 2 * heartbeat_interval_s) if beats else []
     for flag in flags:
         decided = DECISION_WORDS[flag.decision] if flag.decision else "Not yet decided"

@@ -140,3 +140,20 @@ def test_the_candidates_result_page_links_the_report_once_there_is_an_outcome(cl
     assert report not in client.get(result).get_data(as_text=True)
     _decide_and_conclude(db, finished, make_user(Role.EXAMINER))
     assert f'href="{report}"' in client.get(result).get_data(as_text=True)
+
+
+def test_the_report_holds_no_other_candidates_data(client, db, login_as, booked_candidate, finished):
+    from proctoring import log
+    from proctoring.rules import LogKind
+
+    other = booked_candidate(finished.sitting, name="Otto Other-Candidate")
+    theirs = log.invigilation_for(db, sitting_id=finished.sitting.id, candidate_id=other.id, now=at(0))
+    log.append(db, invigilation_id=theirs.id, kind=LogKind.MESSAGE_SENT, now=at(500),
+               actor_id=finished.invigilator.id, payload={"text": "A message for Otto only."})
+    reviewer = login_as(Role.EXAMINER)
+    _decide_and_conclude(db, finished, reviewer)
+    for url in (f"/invigilation/attempts/{finished.attempt.id}/incident-report",
+                f"/invigilation/attempts/{finished.attempt.id}/timeline?type=messages"):
+        page = client.get(url).get_data(as_text=True)
+        assert "Please keep your face in view." in page
+        assert "Otto" not in page and "A message for Otto only." not in page

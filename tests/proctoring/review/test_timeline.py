@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from proctoring.review import rules
 from proctoring.review import timeline as tl
@@ -122,3 +124,28 @@ def test_notes_reasons_and_undecided_flags():
     assert rules.undecided_problem(["confirmed", "dismissed"]) is None
     assert rules.undecided_problem([]) is None
     assert rules.undecided_problem([None, "confirmed"]).startswith("1 flag has no decision yet")
+
+
+def test_an_acknowledgement_names_the_message():
+    entries = tl.build_timeline(log=[tl.LogRecord(1, 1, "message_sent", at(60), "Ivo", payload={"text": "Hi"}),
+                                     tl.LogRecord(2, 2, "message_acknowledged", at(75), "Cara",
+                                                  payload={"message_event_id": 1})])
+    assert entries[1].detail == "The message of 23 November 2026, 10:01:00."
+
+
+_KINDS = ["heartbeat", "tab_hidden", "tab_visible", "snapshot", "faces_counted", "message_sent", "copy",
+          "network_offline", "checkin_approved", "evidence_viewed"]
+
+
+@given(st.lists(st.tuples(st.sampled_from(_KINDS), st.integers(0, 3600)), max_size=60),
+       st.lists(st.tuples(st.integers(0, 3600), st.integers(1, 20)), max_size=10))
+def test_any_history_joins_in_time_order_and_covers_every_log_row_once(rows, saves):
+    log = [tl.LogRecord(i + 1, i + 1, kind, at(s), has_media=kind == "snapshot", media_type="image/jpeg")
+           for i, (kind, s) in enumerate(rows)]
+    entries = tl.build_timeline(log=log, steps=[tl.StepRecord(n + 1, slot, at(s)) for n, (s, slot) in enumerate(saves)],
+                                heartbeat_interval_s=15)
+    assert [e.at for e in entries] == sorted(e.at for e in entries)
+    covered = [row_id for e in entries for row_id in e.covers]
+    assert sorted(covered) == [r.id for r in log]  # every row stands somewhere, once
+    assert sum(1 for e in entries if e.category == "answers") == len(saves)
+    assert all(e.ends_at is None or e.ends_at >= e.at for e in entries)

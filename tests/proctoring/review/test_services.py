@@ -118,6 +118,7 @@ def test_no_outcome_while_the_attempt_is_in_progress(db, make_user, finished):
     candidate = make_user(Role.CANDIDATE)
     db.add(Booking(sitting_id=other.id, candidate_id=candidate.id, booked_at=at(-86400)))
     inv = log.invigilation_for(db, sitting_id=other.id, candidate_id=candidate.id, now=at(-60))
+    log.append(db, invigilation_id=inv.id, kind=LogKind.CONSENT_GIVEN, now=at(-120), actor_id=candidate.id)
     log.append(db, invigilation_id=inv.id, kind=LogKind.CHECKIN_APPROVED, now=at(-60), actor_id=finished.invigilator.id)
     attempt = delivery.start_attempt(db, actor=candidate.actor, sitting_id=other.id, device_id="x", now=at(10))
     with pytest.raises(Conflict, match="still in progress"):
@@ -172,3 +173,13 @@ def test_the_review_list_counts_flags_and_shows_the_outcome(db, make_user, finis
     row = next(r for r in queries.review_list(db, reviewer.actor, now=LATER, sitting_id=finished.sitting.id).rows
                if r.attempt_id == finished.attempt.id)
     assert (row.open_flags, row.confirmed, row.dismissed, row.outcome_words) == (0, 1, 1, "Concern noted")
+
+
+def test_the_list_leaves_out_sittings_the_reviewer_is_a_candidate_in(db, make_user, finished):
+    booked_invigilator = make_user(Role.INVIGILATOR)
+    db.add(Booking(sitting_id=finished.sitting.id, candidate_id=booked_invigilator.id, booked_at=at(-86400)))
+    db.flush()
+    assert [r for r in queries.review_list(db, booked_invigilator.actor, now=LATER).rows
+            if r.sitting_id == finished.sitting.id] == []
+    with pytest.raises(Forbidden):
+        queries.review_list(db, booked_invigilator.actor, now=LATER, sitting_id=finished.sitting.id)

@@ -73,6 +73,11 @@ def demo_load(password, without_scored_sitting):
     registration = load_registration_demo(db.session(), now=utcnow(), password=outcome.password or password,
                                           hash_profile=current_app.config["PASSWORD_HASH_PROFILE"],
                                           upload_folder=current_app.config["UPLOAD_FOLDER"])
+    from proctoring.demo import load_invigilation_demo
+
+    # A closed invigilated sitting reviewed (flags decided, result withheld pending an examiner) and a
+    # check-in waiting for ID approval in the sitting open now.
+    load_invigilation_demo(db.session(), utcnow())
     db.session().commit()
     created = outcome.created or outcome.framework_created or registration.created
     click.echo("Demo data loaded." if created else "Demo data already loaded.")

@@ -17,6 +17,8 @@ DEMO_BANK = BUNDLED_FRAMEWORK.parent.parent / "demo_bank.json"
 
 DEMO_ACCOUNTS: list[tuple[str, str, set[Role]]] = [
     ("candidate@example.org", "Casey Candidate", {Role.CANDIDATE}),
+    # Remote invigilation: checked in for the sitting open now, waiting for a person to check their ID.
+    ("second.candidate@example.org", "Jordan Second-Candidate", {Role.CANDIDATE}),
     ("writer@example.org", "Wren Writer", {Role.ITEM_WRITER}),
     ("reviewer@example.org", "Robin Reviewer", {Role.ITEM_REVIEWER}),
     # One person holds two roles, as senior examiners often review items too.

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
@@ -68,6 +68,11 @@ def _locked(session: Session, invigilation_id: int) -> Invigilation:
     query = select(Invigilation).where(Invigilation.id == invigilation_id)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
+    else:
+        # SQLite has no FOR UPDATE: a no-op write takes the database's write lock first, so two requests
+        # (e.g. a page's thumbnails, each recording its view) never read the same head.
+        session.execute(update(Invigilation).where(Invigilation.id == invigilation_id)
+                        .values(next_seq=Invigilation.next_seq))
     invigilation = session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
     if invigilation is None:
         raise NotFound("There is no such invigilation.")

@@ -61,6 +61,7 @@ PURE_UNITS = (
     "proctoring.rules",
     "proctoring.retention.rules", "proctoring.fairness.rules",
     "proctoring.policy",
+    "proctoring.review.timeline", "proctoring.review.rules",
     "assessment.eligibility.decisions.rules",
 )
 PURE_MODULE_NAMES = {"rules.py", "policy.py", "item_types.py", "replay.py", "assembly.py", "sanitise.py"}

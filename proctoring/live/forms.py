@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from proctoring.live.rules import MESSAGE_MAX_CHARS, Action
 from proctoring.rules import ActionReason
 
-REASON_CHOICES = [("", "Choose a reason"), *((r.value, r.label) for r in ActionReason)]
+REASON_CHOICES = [SelectChoice("", "Choose a reason"), *(SelectChoice(r.value, r.label) for r in ActionReason)]
 
 
 class MessageForm(FlaskForm):
@@ -21,7 +22,8 @@ class MessageForm(FlaskForm):
 
 
 class ActionForm(FlaskForm):
-    action = SelectField("Action", choices=[("", "Choose an action"), *((a.value, a.label) for a in Action)],
+    action = SelectField("Action", choices=[SelectChoice("", "Choose an action"),
+                                                   *(SelectChoice(a.value, a.label) for a in Action)],
                          validators=[InputRequired("Choose an action")])
     minutes = IntegerField("Minutes to add (only when adding time)", validators=[
         Optional(), NumberRange(min=1, max=240, message="Add between 1 and 240 minutes")])

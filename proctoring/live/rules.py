@@ -101,7 +101,7 @@ def connectivity_strip(*, now: dt.datetime, started_at: dt.datetime | None, ende
     count = window_s // cell_s
     # Cells sit on fixed 30-second boundaries (the last one holds ``now``), so a strip changes at
     # most once a cell, whoever looks and whenever.
-    last_end = dt.datetime.fromtimestamp(math.floor(now.timestamp() / cell_s) * cell_s + cell_s, tz=dt.timezone.utc)
+    last_end = dt.datetime.fromtimestamp(math.ceil(now.timestamp() / cell_s) * cell_s, tz=dt.timezone.utc)
     cells = []
     for index in range(count):
         start = last_end - step * (count - index)

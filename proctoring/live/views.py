@@ -9,6 +9,8 @@ import time
 from flask import (Blueprint, Response, current_app, flash, get_template_attribute, redirect, render_template, request,
                    stream_with_context, url_for)
 
+from wtforms.fields.choices import SelectChoice
+
 from core import db
 from core.clock import london, utcnow
 from core.errors import Conflict, Forbidden, ValidationFailed
@@ -26,12 +28,15 @@ LIVE = (Role.INVIGILATOR, Role.ADMIN)
 CONFIRM = (Role.INVIGILATOR, Role.EXAMINER, Role.ADMIN)
 
 
-@bp.context_processor
-def _helpers():
-    def minutes(seconds):
-        return "—" if seconds is None else format_duration(seconds)
+def _minutes(seconds):
+    return "—" if seconds is None else format_duration(seconds)
 
-    return {"minutes": minutes, "Cell": Cell, "CELL_LABELS": CELL_LABELS, "CELL_MARKS": CELL_MARKS}
+
+@bp.record_once
+def _template_globals(state):
+    """Globals (not a context processor): the stream renders cards outside any page's context."""
+    state.app.jinja_env.globals.update(live_minutes=_minutes, LiveCell=Cell, LIVE_CELL_LABELS=CELL_LABELS,
+                                       LIVE_CELL_MARKS=CELL_MARKS)
 
 
 def _interval() -> int:
@@ -202,7 +207,7 @@ def _requests_page(status: int = 200, cancel_forms=None):
     cancel_forms = cancel_forms or {}
     return render_template("invigilation/live/end_requests.html", pending=pending, confirm_form=ConfirmEndForm(),
                            cancel_forms={r.event_id: cancel_forms.get(r.event_id)
-                                         or CancelEndForm(prefix=f"cancel-{r.event_id}") for r in pending}), status
+                                         or CancelEndForm(prefix="cancel") for r in pending}), status
 
 
 @bp.route("/invigilation/end-requests")
@@ -230,7 +235,7 @@ def confirm_end(event_id: int):
 @bp.route("/invigilation/end-requests/<int:event_id>/cancel", methods=["POST"])
 @roles_required(*CONFIRM)
 def cancel_end(event_id: int):
-    form = CancelEndForm(prefix=f"cancel-{event_id}")
+    form = CancelEndForm(prefix="cancel")
     if form.validate_on_submit():
         try:
             services.cancel_end(db.session(), actor=current_actor(), request_event_id=event_id, note=form.note.data,
@@ -258,7 +263,7 @@ def allocation(sitting_id: int):
                               heartbeat_interval_s=_interval())
     people = services.invigilators(session)
     form = AllocationForm()
-    form.invigilators.choices = [(p.id, f"{p.full_name} ({p.email})") for p in people]
+    form.invigilators.choices = [SelectChoice(p.id, f"{p.full_name} ({p.email})") for p in people]
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -284,9 +289,9 @@ def hand_over(sitting_id: int):
     board = queries.dashboard(session, actor=current_actor(), sitting_id=sitting_id, now=utcnow(),
                               show_all=current_actor().has(Role.ADMIN), heartbeat_interval_s=_interval())
     form = HandOverForm()
-    form.candidates.choices = [(c.candidate_id, f"{c.name} ({c.email})") for c in board.cards]
-    form.to_invigilator.choices = [("", "Choose an invigilator")] + [
-        (p.id, f"{p.full_name} ({p.email})") for p in services.invigilators(session) if p.id != current_actor().user_id]
+    form.candidates.choices = [SelectChoice(c.candidate_id, f"{c.name} ({c.email})") for c in board.cards]
+    form.to_invigilator.choices = [SelectChoice("", "Choose an invigilator")] + [
+        SelectChoice(p.id, f"{p.full_name} ({p.email})") for p in services.invigilators(session) if p.id != current_actor().user_id]
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():

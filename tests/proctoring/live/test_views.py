@@ -52,12 +52,12 @@ def test_the_dashboard_shows_my_candidates_by_default_and_all_on_request(db, cli
     services.send_message(db, actor=me.actor, attempt_id=attempt.id, text="Please face the camera", now=NOW + MIN)
     db.flush()
     page = client.get(f"/invigilation/sittings/{sitting.id}/live").text
-    assert "candidates allocated to you" in page and "Approved" in page and "In progress" in page
+    assert "candidate allocated to you" in page and "Approved" in page and "In progress" in page
     assert f"/invigilation/evidence/{snap.id}" in page and "Tab hidden" in page
     assert "Please face the camera" in page and "not read yet" in page and "(1 not yet read)" in page
     assert "Last 10 minutes in 30-second spells" in page and "Connected" in page
     everyone = client.get(f"/invigilation/sittings/{sitting.id}/live?show=all").text
-    assert "Showing all 1 candidates" in everyone
+    assert "Showing all 1 candidate." in everyone
 
 
 def test_a_candidate_of_the_sitting_sees_nothing_of_it(db, client, login_as, exam):

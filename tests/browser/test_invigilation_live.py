@@ -1,0 +1,168 @@
+"""The live invigilator in a real browser: a message reaches the candidate's player (shown, announced
+at once, acknowledged) and the dashboard learns it through server-sent events; a pause stops the
+candidate's clock and a resume starts it again; an end asked for by the invigilator is confirmed by
+a second person. The invigilator works by keyboard only. axe-core on every page, at 1280 and 320 px."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.assessment.delivery.player_data import SHORT
+from tests.browser.conftest import Checker
+from tests.browser.test_exam_player import exam_in, start_exam
+from tests.browser.test_foundation_journeys import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def prepare(live):
+    """An invigilated sitting open now; its candidate's check-in approved by the demo invigilator, who
+    watches them. Returns (sitting id, candidate's email)."""
+    from sqlalchemy import select
+
+    from assessment.accounts.models import User
+    from core import db
+    from proctoring.models import InvigilatorAllocation
+    from tests.proctoring.live.helpers import approve_checkin
+
+    sitting_id, email = exam_in(live, items=SHORT, requires_invigilation=True)
+    with live.app.app_context():
+        session = db.session()
+        now = dt.datetime.now(dt.timezone.utc)
+        candidate = session.scalar(select(User).where(User.email == email))
+        invigilator = session.scalar(select(User).where(User.email == "invigilator@example.org"))
+        approve_checkin(session, sitting_id=sitting_id, candidate_id=candidate.id, invigilator_id=invigilator.id,
+                        now=now)
+        session.add(InvigilatorAllocation(sitting_id=sitting_id, candidate_id=candidate.id,
+                                          invigilator_id=invigilator.id, allocated_at=now, note="Browser test"))
+        session.commit()
+    return sitting_id, email
+
+
+def server_time_left(page, attempt_id) -> int:
+    return page.request.get(f"/api/v1/attempts/{attempt_id}/state").json()["time_left_s"]
+
+
+def keyboard_submit(page, button_name):
+    page.get_by_role("button", name=button_name).focus()
+    page.keyboard.press("Enter")
+
+
+def test_message_pause_resume_and_an_end_confirmed_by_a_second_person(page, browser, live):
+    sitting_id, email = prepare(live)
+    candidate = browser.new_context(base_url=live.url, locale="en-GB").new_page()
+    sign_in(candidate, email)
+    start_exam(candidate, sitting_id)
+    attempt_id = int(re.search(r"/attempts/(\d+)", candidate.url).group(1))
+
+    sign_in(page, "invigilator@example.org")
+    page.goto(f"/invigilation/sittings/{sitting_id}/live")
+    card = page.locator("#live-cards li").filter(has_text=email)
+    expect(card).to_contain_text("Approved")
+    expect(card).to_contain_text("In progress")
+    page.checked("dashboard")
+
+    # Keyboard only: to the attempt's page, and a message.
+    page.get_by_role("link", name=re.compile("^Message or act on the attempt of")).focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=re.compile("^Act on the attempt of"))).to_be_visible()
+    page.checked("attempt")
+    page.get_by_label("Message to the candidate").focus()
+    page.keyboard.type("Please turn your camera towards your face.")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Message sent.")).to_be_visible()
+
+    # Back on the dashboard while the candidate reads it.
+    page.goto(f"/invigilation/sittings/{sitting_id}/live")
+    expect(card).to_contain_text("not read yet")
+    panel = candidate.locator(".player-message")
+    expect(panel).to_be_visible()
+    expect(candidate.locator("#player-message-text")).to_have_text("Please turn your camera towards your face.")
+    expect(candidate.get_by_role("alert").filter(has_text="Message from the invigilator:")).to_have_count(1)
+    assert candidate.evaluate("() => document.activeElement.id") != "player-message-read", "the message took focus"
+    candidate.checked = Checker(candidate, "invigilation-live-candidate")
+    candidate.checked("message")
+    candidate.get_by_role("button", name="I have read this").click()
+    expect(panel).to_be_hidden()
+    expect(card).to_contain_text(re.compile(r"read \d"))  # through the event stream
+    expect(page.locator("#live-announcer")).to_contain_text("has read your message")
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.checked("dashboard-320")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # Pause: the player shows it and the clock stops.
+    page.goto(f"/invigilation/attempts/{attempt_id}")
+    page.get_by_label("Action", exact=True).select_option("pause")
+    page.locator("#action-reason_code").select_option("technical_problem")
+    page.locator("#action-text").fill("Camera frozen: checking")
+    keyboard_submit(page, "Do it")
+    expect(page.get_by_text("The attempt is paused")).to_be_visible()
+    candidate.evaluate("() => window.dispatchEvent(new Event('focus'))")  # the candidate looks back at the exam
+    expect(candidate.locator("#paused-banner")).to_be_visible()
+    expect(candidate.locator("#paused-message")).to_contain_text("Technical problem: Camera frozen")
+    stopped_at = server_time_left(candidate, attempt_id)
+    shown = candidate.locator("#timer-value").inner_text()
+    candidate.wait_for_timeout(2500)
+    assert server_time_left(candidate, attempt_id) == stopped_at
+    assert candidate.locator("#timer-value").inner_text() == shown
+    candidate.checked("paused")
+
+    page.get_by_label("Action", exact=True).select_option("resume")
+    page.locator("#action-reason_code").select_option("technical_problem")
+    page.locator("#action-text").fill("Camera working again")
+    keyboard_submit(page, "Do it")
+    expect(page.get_by_text("The attempt has resumed")).to_be_visible()
+    expect(candidate.locator("#paused-banner")).to_be_hidden()
+    expect(candidate.get_by_role("heading", name=re.compile(r"^Question \d+ of \d+$"))).to_be_visible()
+    candidate.wait_for_timeout(1500)
+    assert server_time_left(candidate, attempt_id) < stopped_at
+
+    # Ending: asked for by the invigilator, who cannot confirm it; confirmed by an administrator.
+    page.locator("#end-reason_code").select_option("suspected_misconduct")
+    page.get_by_label("Why the attempt should end").fill("A second person was seen reading the screen.")
+    keyboard_submit(page, "Ask for the attempt to end")
+    expect(page.get_by_text("Ending the attempt is asked for")).to_be_visible()
+    page.goto("/invigilation/end-requests")
+    expect(page.get_by_text("You asked for this")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Confirm: end the attempt"))).to_have_count(0)
+    page.checked("end-requests-own")
+
+    admin = browser.new_context(base_url=live.url, locale="en-GB").new_page()
+    admin.checked = Checker(admin, "invigilation-live-admin")
+    sign_in(admin, "admin@example.org")
+    admin.goto("/invigilation/end-requests")
+    admin.checked("end-requests")
+    admin.get_by_role("button", name=re.compile("^Confirm: end the attempt")).click()
+    expect(admin.get_by_text("The attempt has ended.")).to_be_visible()
+    candidate.evaluate("() => window.dispatchEvent(new Event('focus'))")
+    expect(candidate).to_have_url(re.compile(r"/receipt$"))
+    admin.context.close()
+    candidate.context.close()
+
+
+def test_the_administrators_pages_pass_axe_at_both_widths(page, live):
+    sitting_id, _ = prepare(live)
+    sign_in(page, "admin@example.org")
+    for name, url in (("index", "/invigilation/live"), ("allocation", f"/invigilation/sittings/{sitting_id}/allocation"),
+                      ("hand-over", f"/invigilation/sittings/{sitting_id}/hand-over"),
+                      ("dashboard-all", f"/invigilation/sittings/{sitting_id}/live")):
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(url)
+        page.checked(name)
+        page.set_viewport_size({"width": 320, "height": 800})
+        page.checked(f"{name}-320")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"/invigilation/sittings/{sitting_id}/allocation")
+    indra = page.get_by_label(re.compile("^Indra Invigilator"))
+    expect(indra).to_be_checked()  # the standing allocation is ticked
+    indra.uncheck()
+    page.get_by_role("button", name="Allocate the candidates").click()
+    expect(page.locator(".error-summary")).to_contain_text("Choose at least one invigilator")
+    page.checked("allocation-error")
+    indra.check()
+    page.get_by_role("button", name="Allocate the candidates").click()
+    expect(page.get_by_text("Candidates allocated")).to_be_visible()

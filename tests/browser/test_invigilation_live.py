@@ -79,6 +79,7 @@ def test_message_pause_resume_and_an_end_confirmed_by_a_second_person(page, brow
     # Back on the dashboard while the candidate reads it.
     page.goto(f"/invigilation/sittings/{sitting_id}/live")
     expect(card).to_contain_text("not read yet")
+    page.get_by_role("link", name=re.compile("^Message or act on the attempt of")).focus()
     panel = candidate.locator(".player-message")
     expect(panel).to_be_visible()
     expect(candidate.locator("#player-message-text")).to_have_text("Please turn your camera towards your face.")
@@ -90,6 +91,13 @@ def test_message_pause_resume_and_an_end_confirmed_by_a_second_person(page, brow
     expect(panel).to_be_hidden()
     expect(card).to_contain_text(re.compile(r"read \d"))  # through the event stream
     expect(page.locator("#live-announcer")).to_contain_text("has read your message")
+    assert page.evaluate("() => document.activeElement.dataset.focusKey || ''").startswith("act-"), \
+        "the update took keyboard focus away"
+    keyboard_submit(page, "Pause updates")
+    expect(page.get_by_role("button", name="Resume updates")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#live-announcer")).to_have_text("Updates paused.")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Pause updates")).to_have_attribute("aria-pressed", "false")
     page.set_viewport_size({"width": 320, "height": 800})
     page.checked("dashboard-320")
     page.set_viewport_size({"width": 1280, "height": 900})

@@ -188,3 +188,52 @@ def test_allocation_page(db, client, login_as, make_user, exam):
     assert client.post(url, data={}).status_code == 422
     assert client.post(url, data={"invigilators": [str(invigilator.id)]}).status_code == 302
     assert services.current_allocation(db, sitting.id)[candidate.id].invigilator_id == invigilator.id
+
+
+def test_a_lost_connection_is_sent_and_announced(app, db, client, clock, login_as, exam):
+    sitting, candidate, attempt = exam
+    inv = log.invigilation_for(db, sitting_id=sitting.id, candidate_id=candidate.id, now=NOW)
+    log.append(db, invigilation_id=inv.id, kind=LogKind.HEARTBEAT, now=NOW + 5 * MIN)
+    login_as(Role.ADMIN)
+    app.config.update(INVIGILATION_LIVE_CHECK_S=0, INVIGILATION_LIVE_STREAM_S=30)
+    response = client.get(f"/invigilation/sittings/{sitting.id}/live/stream", buffered=False)
+    events = read_events(response)
+    next(events)
+    first = next(events)
+    assert "Connected" in first["cards"][0]["html"] and first["announce"] == []
+    clock.advance(minutes=1)  # two heartbeat intervals (30 s) and more without a word
+    update = next(events)
+    assert "Lost" in update["cards"][0]["html"] and update["announce"] == [f"Connection lost: {candidate.full_name}."]
+    response.close()
+
+
+def test_an_invigilator_hands_over_their_candidates(db, client, login_as, make_user, exam):
+    sitting, candidate, _ = exam
+    me = login_as(Role.INVIGILATOR)
+    other = make_user(Role.INVIGILATOR, name="Olu Other")
+    allocate_to(db, sitting, candidate, me)
+    url = f"/invigilation/sittings/{sitting.id}/hand-over"
+    assert "Olu Other" in client.get(url).text
+    refused = client.post(url, data={"candidates": [str(candidate.id)], "to_invigilator": str(other.id)})
+    assert refused.status_code == 422 and "Write a note for the invigilator taking over" in refused.text
+    done = client.post(url, data={"candidates": [str(candidate.id)], "to_invigilator": str(other.id),
+                                  "note": "Shift change at noon"})
+    assert done.status_code == 302
+    latest = services.current_allocation(db, sitting.id)[candidate.id]
+    assert (latest.invigilator_id, latest.note, latest.allocated_by_id) == (other.id, "Shift change at noon", me.id)
+
+
+def test_the_player_loads_messages_only_for_an_invigilated_sitting(db, client, framework, clock):
+    from tests.assessment.delivery.player_data import SHORT, make_exam
+
+    clock.set(NOW)
+    sitting, candidate, attempt = started_attempt(db, now=NOW)
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = candidate.get_id()
+    assert f'data-messages-url="/api/v1/invigilation/attempts/{attempt.id}/messages"' in \
+        client.get(f"/attempts/{attempt.id}").text
+    plain, other = make_exam(db, items=SHORT, now=NOW)
+    plain_attempt = delivery.start_attempt(db, actor=other.actor, sitting_id=plain.id, device_id="d", now=NOW)
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = other.get_id()
+    assert "data-messages-url" not in client.get(f"/attempts/{plain_attempt.id}").text

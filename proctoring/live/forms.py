@@ -27,14 +27,16 @@ class ActionForm(FlaskForm):
                          validators=[InputRequired("Choose an action")])
     minutes = IntegerField("Minutes to add (only when adding time)", validators=[
         Optional(), NumberRange(min=1, max=240, message="Add between 1 and 240 minutes")])
-    reason_code = SelectField("Reason", choices=REASON_CHOICES, validators=[InputRequired("Choose a reason from the list")])
+    reason_code = SelectField("Reason", choices=REASON_CHOICES,
+                              validators=[InputRequired("Choose a reason from the list")])
     text = TextAreaField("What happened", description="Kept with the attempt and read by the reviewer.",
                          validators=[InputRequired("Say what happened: the text is kept with the attempt"),
                                      Length(max=2000, message="The text must be 2,000 characters or fewer")])
 
 
 class EndRequestForm(FlaskForm):
-    reason_code = SelectField("Reason", choices=REASON_CHOICES, validators=[InputRequired("Choose a reason from the list")])
+    reason_code = SelectField("Reason", choices=REASON_CHOICES,
+                              validators=[InputRequired("Choose a reason from the list")])
     text = TextAreaField("Why the attempt should end", description="A second person reads this before confirming.",
                          validators=[InputRequired("Say why the attempt should end"),
                                      Length(max=2000, message="The text must be 2,000 characters or fewer")])

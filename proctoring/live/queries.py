@@ -184,7 +184,8 @@ def dashboard(session: Session, *, actor: Actor, sitting_id: int, now: dt.dateti
         attempt = attempts.get(candidate_id)
         view = folded[attempt.id].view if attempt is not None else None
         decisions = [r for r in rows if r.kind in CHECKIN_DECISIONS]
-        acks = {r.payload.get("message_event_id"): r.received_at for r in rows if r.kind == LogKind.MESSAGE_ACKNOWLEDGED}
+        acks = {r.payload.get("message_event_id"): r.received_at
+                for r in rows if r.kind == LogKind.MESSAGE_ACKNOWLEDGED}
         messages = tuple(Message(r.id, r.payload.get("text", ""), r.received_at, senders.get(r.actor_id, ("", ""))[0],
                                  acks.get(r.id)) for r in rows if r.kind == LogKind.MESSAGE_SENT)
         pending = pending_request(rows, attempt.id) if attempt is not None else None
@@ -244,7 +245,8 @@ def pending_end_requests(session: Session, *, actor: Actor) -> list[EndRequest]:
         except Forbidden:  # a sitting this person sits is not theirs to see
             continue
         people = names_and_emails(session, [attempt.candidate_id, row.actor_id])
-        result.append(EndRequest(row.id, attempt.id, attempt.sitting.title, people.get(attempt.candidate_id, ("", ""))[0],
+        result.append(EndRequest(row.id, attempt.id, attempt.sitting.title,
+                                 people.get(attempt.candidate_id, ("", ""))[0],
                                  people.get(row.actor_id, ("", ""))[0], row.actor_id, row.received_at,
                                  ActionReason(row.payload["reason_code"]).label, row.payload.get("text", "")))
     return result

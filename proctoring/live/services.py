@@ -227,7 +227,8 @@ def _check_invigilators(session: Session, sitting: Sitting, ids: list[int], fiel
     if not ids:
         raise ValidationFailed("Choose invigilators", [FieldProblem(field, "Choose at least one invigilator")])
     if any(i not in allowed for i in ids):
-        raise ValidationFailed("Not an invigilator", [FieldProblem(field, "Choose only people with the invigilator role")])
+        raise ValidationFailed("Not an invigilator",
+                               [FieldProblem(field, "Choose only people with the invigilator role")])
     candidates_here = set(booked_candidates(session, sitting.id)) | set(
         session.scalars(select(Attempt.candidate_id).where(Attempt.sitting_id == sitting.id)))
     if not sitting.is_practice and candidates_here & set(ids):
@@ -264,8 +265,8 @@ def allocate(session: Session, *, actor: Actor, sitting_id: int, invigilator_ids
     return written
 
 
-def hand_over(session: Session, *, actor: Actor, sitting_id: int, candidate_ids: list[int], to_invigilator_id: int | None,
-              note: str, now: dt.datetime, per_invigilator: int) -> int:
+def hand_over(session: Session, *, actor: Actor, sitting_id: int, candidate_ids: list[int],
+              to_invigilator_id: int | None, note: str, now: dt.datetime, per_invigilator: int) -> int:
     """Move candidates to another invigilator with a note: an invigilator moves their own, an
     administrator anyone's. The receiver may not go above the number one invigilator watches."""
     require_role(actor, *LIVE_ROLES)

@@ -269,7 +269,8 @@ def allocation(sitting_id: int):
         if form.validate_on_submit():
             try:
                 written = services.allocate(session, actor=current_actor(), sitting_id=sitting_id,
-                                            invigilator_ids=form.invigilators.data, now=utcnow(), per_invigilator=_per())
+                                            invigilator_ids=form.invigilators.data, now=utcnow(),
+                                            per_invigilator=_per())
             except ValidationFailed as error:
                 add_problems(form, error)
             else:
@@ -278,7 +279,8 @@ def allocation(sitting_id: int):
                 return redirect(url_for("invigilation_live.allocation", sitting_id=sitting_id))
         status = 422
     elif not form.invigilators.data:
-        form.invigilators.data = sorted({a.invigilator_id for a in services.current_allocation(session, sitting_id).values()})
+        standing = services.current_allocation(session, sitting_id).values()
+        form.invigilators.data = sorted({a.invigilator_id for a in standing})
     return render_template("invigilation/live/allocation.html", board=board, form=form, per=_per()), status
 
 
@@ -291,13 +293,15 @@ def hand_over(sitting_id: int):
     form = HandOverForm()
     form.candidates.choices = [SelectChoice(c.candidate_id, f"{c.name} ({c.email})") for c in board.cards]
     form.to_invigilator.choices = [SelectChoice("", "Choose an invigilator")] + [
-        SelectChoice(p.id, f"{p.full_name} ({p.email})") for p in services.invigilators(session) if p.id != current_actor().user_id]
+        SelectChoice(p.id, f"{p.full_name} ({p.email})")
+        for p in services.invigilators(session) if p.id != current_actor().user_id]
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
             try:
                 moved = services.hand_over(session, actor=current_actor(), sitting_id=sitting_id,
-                                           candidate_ids=form.candidates.data, to_invigilator_id=form.to_invigilator.data,
+                                           candidate_ids=form.candidates.data,
+                                           to_invigilator_id=form.to_invigilator.data,
                                            note=form.note.data, now=utcnow(), per_invigilator=_per())
             except ValidationFailed as error:
                 add_problems(form, error)

@@ -155,7 +155,8 @@ def test_message_pause_resume_and_an_end_confirmed_by_a_second_person(page, brow
 def test_the_administrators_pages_pass_axe_at_both_widths(page, live):
     sitting_id, _ = prepare(live)
     sign_in(page, "admin@example.org")
-    for name, url in (("index", "/invigilation/live"), ("allocation", f"/invigilation/sittings/{sitting_id}/allocation"),
+    for name, url in (("index", "/invigilation/live"),
+                      ("allocation", f"/invigilation/sittings/{sitting_id}/allocation"),
                       ("hand-over", f"/invigilation/sittings/{sitting_id}/hand-over"),
                       ("dashboard-all", f"/invigilation/sittings/{sitting_id}/live")):
         page.set_viewport_size({"width": 1280, "height": 900})

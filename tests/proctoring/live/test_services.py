@@ -61,7 +61,8 @@ def test_a_message_is_logged_with_its_sender_and_acknowledged_once(db, make_user
     again = services.acknowledge_message(db, actor=candidate.actor, attempt_id=attempt.id, message_event_id=sent.id,
                                          now=NOW + 3 * MIN)
     assert again.id == sent.id and len(log_rows(db, attempt, LogKind.MESSAGE_ACKNOWLEDGED)) == 1
-    assert db.scalar(select(AuditEntry).where(AuditEntry.action == "invigilation.message_sent")).actor_id == invigilator.id
+    audited = db.scalar(select(AuditEntry).where(AuditEntry.action == "invigilation.message_sent"))
+    assert audited.actor_id == invigilator.id
     assert log.verify(db, sent.invigilation_id).ok
 
 

@@ -150,6 +150,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(register_cli)
     from proctoring.cli import invigilation_cli
     app.cli.add_command(invigilation_cli)
+    from proctoring.live.cli import allocate_command
+    invigilation_cli.add_command(allocate_command)
 
 
 def _create_app(*_args, **_kwargs):

@@ -79,14 +79,13 @@ class Card:
     messages: tuple[Message, ...]
     end_requested_by: str
     strip: rules.Strip
+    stopped_by_break: bool = False  # paused by the candidate's own rest break, not by staff
 
     @property
     def state_label(self) -> str:
         if self.state == replay.AttemptState.PAUSED and self.stopped_by_break:
             return "On a rest break"
         return STATE_LABELS[self.state]
-
-    stopped_by_break: bool = False
 
     @property
     def unacknowledged(self) -> int:

@@ -85,7 +85,7 @@ def _announcements(before, after) -> list[str]:
     read = [m for m in after.messages if m.acknowledged_at and not next(
         (o.acknowledged_at for o in before.messages if o.id == m.id), None)]
     if read:
-        said.append(f"{after.name} has read your message.")
+        said.append(f"{after.name} has read the invigilator's message.")
     if after.end_requested_by and not before.end_requested_by:
         said.append(f"Ending the attempt of {after.name} was asked for: it needs a second person.")
     return said

@@ -90,7 +90,7 @@ def test_message_pause_resume_and_an_end_confirmed_by_a_second_person(page, brow
     candidate.get_by_role("button", name="I have read this").click()
     expect(panel).to_be_hidden()
     expect(card).to_contain_text(re.compile(r"read \d"))  # through the event stream
-    expect(page.locator("#live-announcer")).to_contain_text("has read your message")
+    expect(page.locator("#live-announcer")).to_contain_text("has read the invigilator's message")
     assert page.evaluate("() => document.activeElement.dataset.focusKey || ''").startswith("act-"), \
         "the update took keyboard focus away"
     keyboard_submit(page, "Pause updates")

@@ -286,3 +286,16 @@ def test_hand_over_moves_my_candidates_with_a_note(db, make_user, crowd):
     assert (latest.note, latest.allocated_by_id) == ("My shift ends", one.id)
     assert db.scalar(select(InvigilatorAllocation.id).where(InvigilatorAllocation.candidate_id == mine[0],
                                                             InvigilatorAllocation.invigilator_id == one.id))
+
+
+def test_the_allocate_command(db, runner, make_user, crowd):
+    sitting, candidates, invigilators = crowd
+    emails = [db.get(type(invigilators[0]), i.id).email for i in invigilators[:2]]
+    result = runner.invoke(args=["invigilation", "allocate", str(sitting.id), *emails])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "Allocated 5 candidates to 2 invigilators (5 changed)."
+    assert sorted(list(standing(db, sitting).values()).count(i.id) for i in invigilators[:2]) == [2, 3]
+    refused = runner.invoke(args=["invigilation", "allocate", str(sitting.id), "nobody@example.org"])
+    assert refused.exit_code == 1 and "There is no account for nobody@example.org." in refused.output
+    candidate = runner.invoke(args=["invigilation", "allocate", str(sitting.id), candidates[0].email])
+    assert candidate.exit_code == 1 and "invigilator role" in candidate.output

@@ -107,7 +107,7 @@ def test_the_stream_sends_everyone_first_then_only_changes_and_ends(app, db, cli
     assert [c["key"] for c in next(events)["cards"]] == [other.id]
     services.acknowledge_message(db, actor=other.actor, attempt_id=other_attempt.id, message_event_id=sent.id, now=NOW)
     third = next(events)
-    assert [c["key"] for c in third["cards"]] == [other.id] and "has read your message" in third["announce"][0]
+    assert [c["key"] for c in third["cards"]] == [other.id] and "has read the invigilator's message" in third["announce"][0]
     response.close()
 
 

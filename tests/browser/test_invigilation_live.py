@@ -152,8 +152,47 @@ def test_message_pause_resume_and_an_end_confirmed_by_a_second_person(page, brow
     candidate.context.close()
 
 
+def evidence_for(live, sitting_id, email):
+    """An attempt started six minutes ago with a webcam snapshot, heartbeats for the last five minutes
+    and a flag, as ingest and the policy would have written them: a thumbnail, a strip and a flag."""
+    import io
+
+    from PIL import Image
+    from sqlalchemy import select
+
+    from assessment.accounts.models import User
+    from assessment.delivery import services as delivery
+    from core import db
+    from proctoring import log
+    from proctoring.media import store_media
+    from proctoring.models import InvigilationFlag
+    from proctoring.rules import FlagKind, LogKind, Severity
+
+    picture = io.BytesIO()
+    Image.new("RGB", (160, 120), (90, 120, 150)).save(picture, format="JPEG")
+    with live.app.app_context():
+        session = db.session()
+        now = dt.datetime.now(dt.timezone.utc)
+        candidate = session.scalar(select(User).where(User.email == email))
+        delivery.start_attempt(session, actor=candidate.actor, sitting_id=sitting_id, device_id="earlier",
+                               now=now - dt.timedelta(minutes=6))
+        invigilation = log.invigilation_for(session, sitting_id=sitting_id, candidate_id=candidate.id, now=now)
+        for seconds in range(300, 0, -15):
+            log.append(session, invigilation_id=invigilation.id, kind=LogKind.HEARTBEAT,
+                       now=now - dt.timedelta(seconds=seconds))
+        stored = store_media(live.app.extensions["cop.media"], invigilation_id=invigilation.id, data=picture.getvalue(),
+                             content_type="image/jpeg", extension="jpg")
+        log.append(session, invigilation_id=invigilation.id, kind=LogKind.SNAPSHOT, now=now, media_key=stored.key,
+                   media_sha256=stored.sha256, media_type="image/jpeg", media_size=stored.size)
+        session.add(InvigilationFlag(invigilation_id=invigilation.id, kind=FlagKind.TAB_HIDDEN, severity=Severity.MEDIUM,
+                                     starts_at=now - dt.timedelta(minutes=2), evidence_event_ids=[], detail="",
+                                     policy_version="test", raised_at=now))
+        session.commit()
+
+
 def test_the_administrators_pages_pass_axe_at_both_widths(page, live):
-    sitting_id, _ = prepare(live)
+    sitting_id, email = prepare(live)
+    evidence_for(live, sitting_id, email)
     sign_in(page, "admin@example.org")
     for name, url in (("index", "/invigilation/live"),
                       ("allocation", f"/invigilation/sittings/{sitting_id}/allocation"),
@@ -165,6 +204,11 @@ def test_the_administrators_pages_pass_axe_at_both_widths(page, live):
         page.set_viewport_size({"width": 320, "height": 800})
         page.checked(f"{name}-320")
     page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"/invigilation/sittings/{sitting_id}/live")
+    card = page.locator("#live-cards li").filter(has_text=email)
+    expect(card.get_by_role("img", name=re.compile("^Latest webcam snapshot"))).to_be_visible()
+    expect(card).to_contain_text("Tab hidden")
+    expect(card.locator(".strip__cell--quiet")).not_to_have_count(0)
     page.goto(f"/invigilation/sittings/{sitting_id}/allocation")
     indra = page.get_by_label(re.compile("^Indra Invigilator"))
     expect(indra).to_be_checked()  # the standing allocation is ticked

@@ -69,8 +69,11 @@ export function startMessages(url, host) {
       show(body.messages);
       alert.textContent = '';
       if (panel.hidden && hadFocus) {
+        // The button has gone: put focus back where the candidate was working (the question, or
+        // the page's main area while the paper is hidden).
         const question = document.getElementById('question-heading');
-        if (question) question.focus();
+        const visible = question && question.offsetParent !== null;
+        (visible ? question : host).focus();
       }
     } catch (_) {
       alert.textContent = 'Your reply could not be sent. Try “I have read this” again.';

@@ -104,10 +104,18 @@ def test_message_pause_resume_and_an_end_confirmed_by_a_second_person(page, brow
 
     # Pause: the player shows it and the clock stops.
     page.goto(f"/invigilation/attempts/{attempt_id}")
-    page.get_by_label("Action", exact=True).select_option("pause")
-    page.locator("#action-reason_code").select_option("technical_problem")
-    page.locator("#action-text").fill("Camera frozen: checking")
-    keyboard_submit(page, "Do it")
+    # Keyboard only: type-ahead in the lists, Tab between the fields, Enter on the button.
+    page.get_by_label("Action", exact=True).focus()
+    page.keyboard.type("Pa")
+    expect(page.get_by_label("Action", exact=True)).to_have_value("pause")
+    page.keyboard.press("Tab")  # the minutes (not needed to pause)
+    page.keyboard.press("Tab")
+    page.keyboard.type("Tech")
+    expect(page.locator("#action-reason_code")).to_have_value("technical_problem")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Camera frozen: checking")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
     expect(page.get_by_text("The attempt is paused")).to_be_visible()
     candidate.evaluate("() => window.dispatchEvent(new Event('focus'))")  # the candidate looks back at the exam
     expect(candidate.locator("#paused-banner")).to_be_visible()
@@ -119,10 +127,15 @@ def test_message_pause_resume_and_an_end_confirmed_by_a_second_person(page, brow
     assert candidate.locator("#timer-value").inner_text() == shown
     candidate.checked("paused")
 
-    page.get_by_label("Action", exact=True).select_option("resume")
-    page.locator("#action-reason_code").select_option("technical_problem")
-    page.locator("#action-text").fill("Camera working again")
-    keyboard_submit(page, "Do it")
+    page.get_by_label("Action", exact=True).focus()
+    page.keyboard.type("Re")
+    expect(page.get_by_label("Action", exact=True)).to_have_value("resume")
+    page.locator("#action-reason_code").focus()
+    page.keyboard.type("Tech")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Camera working again")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
     expect(page.get_by_text("The attempt has resumed")).to_be_visible()
     expect(candidate.locator("#paused-banner")).to_be_hidden()
     expect(candidate.get_by_role("heading", name=re.compile(r"^Question \d+ of \d+$"))).to_be_visible()
@@ -130,9 +143,13 @@ def test_message_pause_resume_and_an_end_confirmed_by_a_second_person(page, brow
     assert server_time_left(candidate, attempt_id) < stopped_at
 
     # Ending: asked for by the invigilator, who cannot confirm it; confirmed by an administrator.
-    page.locator("#end-reason_code").select_option("suspected_misconduct")
-    page.get_by_label("Why the attempt should end").fill("A second person was seen reading the screen.")
-    keyboard_submit(page, "Ask for the attempt to end")
+    page.locator("#end-reason_code").focus()
+    page.keyboard.type("Sus")
+    expect(page.locator("#end-reason_code")).to_have_value("suspected_misconduct")
+    page.keyboard.press("Tab")
+    page.keyboard.type("A second person was seen reading the screen.")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
     expect(page.get_by_text("Ending the attempt is asked for")).to_be_visible()
     page.goto("/invigilation/end-requests")
     expect(page.get_by_text("You asked for this")).to_be_visible()

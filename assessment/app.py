@@ -162,6 +162,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(invigilation_fairness_bp)
     from proctoring.review.views import bp as invigilation_review_bp
     app.register_blueprint(invigilation_review_bp)
+    from proctoring.live.views import bp as invigilation_live_bp
+    from proctoring.live.api import bp as invigilation_messages_api_bp
+    app.register_blueprint(invigilation_live_bp)
+    app.register_blueprint(invigilation_messages_api_bp)
 
     from assessment.cli import register_commands
 

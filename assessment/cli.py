@@ -161,6 +161,8 @@ def register_commands(app: Flask) -> None:
     from proctoring.flags.cli import analyse_command
     invigilation_cli.add_command(analyse_command)
     app.cli.add_command(invigilation_cli)
+    from proctoring.live.cli import allocate_command
+    invigilation_cli.add_command(allocate_command)
 
 
 def _create_app(*_args, **_kwargs):

@@ -104,6 +104,11 @@ DEFAULTS: dict[str, Any] = {
     # Evidence is deleted this many days after the appeal window following a release closes,
     # unless an incident or an open appeal holds it.
     "INVIGILATION_RETENTION_DAYS_AFTER_APPEALS": 30,
+    # The live dashboard's server-sent events: checked every CHECK_S seconds, each response ends after
+    # STREAM_S (so a gthread worker is never held for ever) and the browser reconnects after RETRY_MS.
+    "INVIGILATION_LIVE_CHECK_S": 2,
+    "INVIGILATION_LIVE_STREAM_S": 55,
+    "INVIGILATION_LIVE_RETRY_MS": 2000,
 }
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}

@@ -62,6 +62,7 @@ PURE_UNITS = (
     "proctoring.retention.rules", "proctoring.fairness.rules",
     "proctoring.policy",
     "proctoring.review.timeline", "proctoring.review.rules",
+    "proctoring.live.rules",
     "assessment.eligibility.decisions.rules",
 )
 PURE_MODULE_NAMES = {"rules.py", "policy.py", "item_types.py", "replay.py", "assembly.py", "sanitise.py"}

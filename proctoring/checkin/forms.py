@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from proctoring.rules import ActionReason
@@ -41,7 +42,7 @@ class RejectForm(FlaskForm):
                            description="Say what to do differently, for example: the ID photo is too blurred to read.")
 
 
-REASON_CHOICES = [("", "Choose a reason")] + [(r.value, r.label) for r in ActionReason]
+REASON_CHOICES = [SelectChoice("", "Choose a reason")] + [SelectChoice(r.value, r.label) for r in ActionReason]
 
 
 class WaiveForm(FlaskForm):

@@ -51,6 +51,8 @@ async function capture(section, button, video, canvas) {
       }
       const body = await send(form, await frameBlob(video, canvas));
       status.textContent = body.done ? `Done: ${body.message}` : body.message;
+      const overall = document.querySelector('[data-overall-status]');
+      if (overall) overall.textContent = 'Status: In progress.';
       say(body.message);
     }
   } catch (error) {

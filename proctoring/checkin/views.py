@@ -42,7 +42,8 @@ def _wants_json() -> bool:
 
 def _retention() -> dict:
     config = current_app.config
-    return {"appeal_days": config["APPEAL_WINDOW_DAYS"], "after_days": config["INVIGILATION_RETENTION_DAYS_AFTER_APPEALS"],
+    return {"appeal_days": config["APPEAL_WINDOW_DAYS"],
+            "after_days": config["INVIGILATION_RETENTION_DAYS_AFTER_APPEALS"],
             "snapshot_s": config["INVIGILATION_SNAPSHOT_INTERVAL_S"],
             "heartbeat_s": config["INVIGILATION_HEARTBEAT_INTERVAL_S"]}
 

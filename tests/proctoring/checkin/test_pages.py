@@ -118,7 +118,8 @@ def test_the_queue_review_and_decisions(client, db, me, invigilated_sitting, mak
     assert "Waiting for a decision (1)" in queue and "Cara Candidate" in queue
     review = client.get(f"{base(invigilated_sitting)}/check-ins/{me.id}").get_data(as_text=True)
     state = queries.state_of(db, sitting_id=invigilated_sitting.id, candidate_id=me.id)
-    assert f"/invigilation/evidence/{state.photo_id}" in review and f"/invigilation/evidence/{state.id_photo_id}" in review
+    assert f"/invigilation/evidence/{state.photo_id}" in review
+    assert f"/invigilation/evidence/{state.id_photo_id}" in review
     assert review.count("Room scan, photo") == 3
     empty = client.post(f"{base(invigilated_sitting)}/check-ins/{me.id}/reject", data={"reject-reason": ""})
     assert empty.status_code == 422 and "Say why the check-in is not approved" in empty.get_data(as_text=True)
@@ -132,7 +133,8 @@ def test_the_queue_review_and_decisions(client, db, me, invigilated_sitting, mak
     with client.session_transaction() as flask_session:
         flask_session["_user_id"] = invigilator.get_id()
     waived = client.post(f"{base(invigilated_sitting)}/check-ins/{me.id}/waive",
-                         data={"waive-reason_code": "technical_problem", "waive-reason": "Camera broken; ID seen on call"})
+                         data={"waive-reason_code": "technical_problem",
+                               "waive-reason": "Camera broken; ID seen on call"})
     assert waived.status_code == 302
     assert queries.state_of(db, sitting_id=invigilated_sitting.id, candidate_id=me.id).status is CheckinStatus.WAIVED
 
@@ -148,3 +150,18 @@ def test_the_system_check_and_its_speed_routes(client, login_as):
                        content_type="application/octet-stream").json == {"received": 1000}
     assert client.post("/invigilation/system-check/upload", data=b"x" * (512 * 1024 + 1),
                        content_type="application/octet-stream").status_code == 413
+
+
+def test_booking_an_invigilated_sitting_says_consent_is_still_needed(client, db, clock, login_as, make_sitting):
+    import datetime as dt
+
+    sitting = make_sitting(booking_closes=T0 + dt.timedelta(hours=1), opens=T0 + dt.timedelta(hours=2),
+                           closes=T0 + dt.timedelta(hours=10))
+    sitting.requires_invigilation = True
+    db.flush()
+    login_as(Role.CANDIDATE)
+    confirm = client.get(f"/sittings/{sitting.id}/book").get_data(as_text=True)
+    assert "Remote, by webcam. After booking, read the privacy notice and give your consent" in confirm
+    booked = client.post(f"/sittings/{sitting.id}/book", follow_redirects=True).get_data(as_text=True)
+    assert "It is invigilated remotely: your consent is still needed." in booked
+    assert f"/invigilation/sittings/{sitting.id}/consent" in booked

@@ -186,7 +186,8 @@ def test_reject_needs_a_reason_the_candidate_reads_and_they_may_try_again(db, in
     services.decide(db, actor=invigilator.actor, sitting_id=invigilated_sitting.id, candidate_id=candidate.id,
                     decision="reject", reason="The ID photo is too blurred to read", now=NOW)
     rejected = state(db, invigilated_sitting, candidate)
-    assert rejected.status is CheckinStatus.REJECTED and rejected.rejection_reason == "The ID photo is too blurred to read"
+    assert rejected.status is CheckinStatus.REJECTED
+    assert rejected.rejection_reason == "The ID photo is too blurred to read"
     complete_again = services.add_picture(db, actor=candidate.actor, sitting_id=invigilated_sitting.id,
                                           step=Step.ID_PHOTO, data=jpeg, store=store, now=NOW)
     assert state(db, invigilated_sitting, candidate).id_photo_id == complete_again.id

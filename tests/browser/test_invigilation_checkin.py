@@ -169,6 +169,8 @@ def test_keyboard_only_check_in_the_veto_an_invigilator_approves_then_the_start(
     _tick(page, page.locator("#declaration"))
     _press(page, page.get_by_role("button", name="Start exam"))
     expect(page).to_have_url(re.compile(r"/attempts/\d+$"))
+    # The player has loaded its questions (and every module of its script) before the test ends.
+    expect(page.get_by_role("heading", name=re.compile(r"^Question 1 of \d+$"))).to_be_visible()
 
 
 def test_the_system_check_with_the_fake_camera(live, camera_context, request):

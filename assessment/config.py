@@ -186,6 +186,9 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None, en
             or config["APPEAL_WINDOW_DAYS"] < 1:
         raise ConfigError(f"APPEAL_WINDOW_DAYS must be a whole number of days, 1 or more, not "
                           f"{config['APPEAL_WINDOW_DAYS']!r}")
+    if config["INVIGILATION_FACE_MATCHING"]:
+        raise ConfigError("INVIGILATION_FACE_MATCHING cannot be turned on: automatic face matching is not available "
+                          "(a person checks each photo ID); set it to false")
     if not config["UPLOAD_FOLDER"]:
         config["UPLOAD_FOLDER"] = str(instance_path / "uploads")
     if not config["CERTIFICATE_KEY_FOLDER"]:

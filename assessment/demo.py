@@ -79,6 +79,12 @@ def load_demo(session: Session, *, now: dt.datetime, password: str | None, hash_
         from scoring.standard_setting.demo import load_standard_setting_exercise
 
         load_standard_setting_exercise(session, now=now, sitting_title=FINISHED_SITTING_TITLE)
+        from flask import current_app, has_app_context
+        from proctoring.checkin.demo import load_waiting_checkin
+
+        if has_app_context():  # the pictures go to the app's media store
+            load_waiting_checkin(session, now=now, sitting_title="Winter 2026 sitting (open now)",
+                                 store=current_app.extensions["cop.media"])
     return outcome
 
 
@@ -162,7 +168,25 @@ def load_demo_papers_and_sittings(session: Session, *, now: dt.datetime) -> None
         session.add(SittingPaper(sitting_id=sitting.id, exam_paper_id=exam_paper.id))
         if title.startswith("Winter"):
             session.add(Booking(sitting_id=sitting.id, candidate_id=candidate.id, booked_at=now - 7 * day))
+            session.flush()
+            _approved_checkin(session, sitting_id=sitting.id, candidate_id=candidate.id, now=now)
     session.flush()
+
+
+def _approved_checkin(session: Session, *, sitting_id: int, candidate_id: int, now: dt.datetime) -> None:
+    """The demo candidate consented when booking the invigilated Winter sitting and the demo
+    invigilator approved their check-in this morning, so `make run`'s demo lets them start."""
+    from proctoring import log
+    from proctoring.rules import LogKind
+
+    invigilator = accounts.find_user_by_email(session, "invigilator@example.org")
+    invigilation = log.invigilation_for(session, sitting_id=sitting_id, candidate_id=candidate_id,
+                                        now=now - dt.timedelta(days=7))
+    log.append(session, invigilation_id=invigilation.id, kind=LogKind.CONSENT_GIVEN, now=now - dt.timedelta(days=7),
+               actor_id=candidate_id, payload={"notice_version": "2026-12"})
+    log.append(session, invigilation_id=invigilation.id, kind=LogKind.CHECKIN_APPROVED,
+               now=now - dt.timedelta(minutes=30), actor_id=invigilator.id if invigilator else None,
+               reason="Demo: photo and ID compared by the demo invigilator")
 
 
 def load_demo_bank(session: Session, *, now: dt.datetime) -> int:

@@ -63,6 +63,7 @@ PURE_UNITS = (
     "proctoring.policy",
     "proctoring.review.timeline", "proctoring.review.rules",
     "proctoring.live.rules",
+    "proctoring.checkin.rules",
     "assessment.eligibility.decisions.rules",
 )
 PURE_MODULE_NAMES = {"rules.py", "policy.py", "item_types.py", "replay.py", "assembly.py", "sanitise.py"}

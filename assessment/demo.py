@@ -79,12 +79,6 @@ def load_demo(session: Session, *, now: dt.datetime, password: str | None, hash_
         from scoring.standard_setting.demo import load_standard_setting_exercise
 
         load_standard_setting_exercise(session, now=now, sitting_title=FINISHED_SITTING_TITLE)
-        from flask import current_app, has_app_context
-        from proctoring.checkin.demo import load_waiting_checkin
-
-        if has_app_context():  # the pictures go to the app's media store
-            load_waiting_checkin(session, now=now, sitting_title="Winter 2026 sitting (open now)",
-                                 store=current_app.extensions["cop.media"])
     return outcome
 
 

@@ -149,6 +149,8 @@ def register_commands(app: Flask) -> None:
     from assessment.eligibility.register.cli import register_cli
     app.cli.add_command(register_cli)
     from proctoring.cli import invigilation_cli
+    from proctoring.telemetry.cli import verify_command
+    invigilation_cli.add_command(verify_command)
     app.cli.add_command(invigilation_cli)
 
 

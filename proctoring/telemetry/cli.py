@@ -5,6 +5,7 @@ named by invigilation, seq, row id and reason (exit 1)."""
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from core import db
@@ -37,6 +38,7 @@ def _invigilations(session, attempt_id: int | None, every: bool) -> list[Invigil
 @click.command("verify")
 @click.argument("attempt_id", type=int, required=False)
 @click.option("--all", "every", is_flag=True, help="Check every invigilation's log.")
+@with_appcontext
 @one_line_errors
 def verify_command(attempt_id, every):
     """Recompute the hash chain of ATTEMPT's invigilation log (or of every log with --all)."""
@@ -47,9 +49,9 @@ def verify_command(attempt_id, every):
     for invigilation in _invigilations(session, attempt_id, every):
         check = log.verify(session, invigilation.id)
         checks.append(check)
-        state = "intact" if check.ok else f"TAMPERED at {_where(check)}"
+        state = f"{check.rows_checked} rows, intact" if check.ok else f"TAMPERED at {_where(check)}"
         click.echo(f"invigilation {invigilation.id} (sitting {invigilation.sitting_id}, candidate "
-                   f"{invigilation.candidate_id}): {check.rows_checked} rows, {state}")
+                   f"{invigilation.candidate_id}): {state}")
     broken = [check for check in checks if not check.ok]
     if not broken:
         click.echo(f"all {len(checks)} chain{'' if len(checks) == 1 else 's'} intact")

@@ -61,6 +61,9 @@ def _refused(error: Conflict):
     response = jsonify(body)
     response.status_code = error.http_status
     if isinstance(error, services.RateLimited):
+        body["retry_after_s"] = error.retry_after_s
+        response = jsonify(body)
+        response.status_code = error.http_status
         response.headers["Retry-After"] = str(error.retry_after_s)
     return response
 

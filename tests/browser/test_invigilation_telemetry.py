@@ -150,3 +150,24 @@ def test_snapshots_and_a_tab_switch_reach_the_log_and_the_media_store(camera_pag
     # Heartbeats keep coming, each saying the camera is on.
     beats = wait_for_rows(page, live, attempt_id, "heartbeat", 2)
     assert beats[-1][4]["camera"] == "on"
+
+
+def test_no_camera_is_an_event_not_an_error_and_leaving_for_review_is_said(page, live, monkeypatch):
+    """The session's browser has no camera: the player carries on, says so in words, and the log
+    records it; going to the review page is recorded as the page closing *for the review*."""
+    monkeypatch.setitem(live.app.config, "INVIGILATION_HEARTBEAT_INTERVAL_S", 3)
+    attempt_id, email = invigilated_attempt_in(live)
+    sign_in(page, email)
+    page.goto(f"/attempts/{attempt_id}")
+    expect(page.get_by_role("heading", name="Question 1 of 3")).to_be_visible()
+    expect(page.locator("#invigilation-status")).to_contain_text("Camera off")
+    expect(page.locator("#player-alert")).to_be_hidden()  # no error dialog or alert: the exam goes on
+    page.checked("player-camera-off")
+    [(_id, _key, _sha, _size, payload)] = wait_for_rows(page, live, attempt_id, "camera_ended", 1)
+    assert payload["reason"] in ("not_allowed", "no_camera", "error")
+    page.get_by_label("Visit the client at home", exact=True).check()
+    expect(page.locator("#save-status")).to_have_text("All answers saved")
+    page.get_by_role("link", name="Review answers and submit").click()
+    expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
+    closing = wait_for_rows(page, live, attempt_id, "page_closing", 1)
+    assert [row[4] for row in closing] == [{"to": "review"}]

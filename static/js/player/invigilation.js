@@ -172,7 +172,7 @@ export class Invigilation {
   async startCamera() {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       this.record('camera_ended', { reason: 'unsupported' });
-      this.say('off', 'Camera not available in this browser: the invigilator has been told. You can carry on.');
+      this.say('off', 'No camera in this browser: this is recorded for the invigilator; you can carry on.');
       return;
     }
     try {
@@ -182,7 +182,7 @@ export class Invigilation {
       const reason = error && error.name === 'NotAllowedError' ? 'not_allowed'
         : (error && error.name === 'NotFoundError' ? 'no_camera' : 'error');
       this.record('camera_ended', { reason });
-      this.say('off', 'Camera off: snapshots cannot be taken. The invigilator has been told. You can carry on.');
+      this.say('off', 'Camera off: snapshots cannot be taken. This is recorded for the invigilator; you can carry on.');
       return;
     }
     if (this.stopped) { this.stopCamera(); return; }
@@ -195,7 +195,7 @@ export class Invigilation {
       track.addEventListener('ended', () => {
         if (this.stopped) return;
         this.record('camera_ended', { reason: 'track_ended' });
-        this.say('off', 'Camera stopped: snapshots are no longer being taken. The invigilator has been told.');
+        this.say('off', 'Camera stopped: snapshots are no longer being taken. This is recorded for the invigilator.');
         this.send();
       });
     });

@@ -49,22 +49,24 @@ def _once_more_if_raced(write, target):
     "already stored?" check, the other committed first), once more with the attempt loaded afresh:
     it is now a retry and gets the stored acknowledgement."""
     session = db.session()
+    attempt_id = target.attempt.id
     try:
         return write(target)
     except IntegrityError:
         session.rollback()
-        return write(services.target_for(session, current_actor(), target.attempt.id, utcnow()))
+        return write(services.target_for(session, current_actor(), attempt_id, utcnow()))
 
 
 def _refused(error: Conflict):
+    """409 (or 429) with the ``code`` the player acts on; a rate refusal says when to try again."""
     body = {"error": error.message, "code": getattr(error, "code", "conflict")}
+    retry_after = getattr(error, "retry_after_s", None)
+    if retry_after is not None:
+        body["retry_after_s"] = retry_after
     response = jsonify(body)
     response.status_code = error.http_status
-    if isinstance(error, services.RateLimited):
-        body["retry_after_s"] = error.retry_after_s
-        response = jsonify(body)
-        response.status_code = error.http_status
-        response.headers["Retry-After"] = str(error.retry_after_s)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 

@@ -149,6 +149,7 @@ def test_more_than_the_rate_a_minute_is_refused_with_retry_after_and_nothing_wri
     refused = client.post(url(attempt), json={"events": [event(f"b-{i}") for i in range(3)]})
     assert refused.status_code == 429
     assert refused.get_json()["code"] == "rate_limited" and refused.headers["Retry-After"] == "41"
+    assert refused.get_json()["retry_after_s"] == 41
     assert telemetry_count(db, attempt) == 3
     # A retry of what was already written is not more events: still answered.
     assert client.post(url(attempt), json={"events": [event("a-0")]}).status_code == 200
@@ -289,3 +290,24 @@ def test_two_candidates_logs_are_separate(db, client, clock, framework, invigila
                     now=clock.now())
     assert db.scalar(select(func.count()).select_from(Invigilation)
                      .where(Invigilation.sitting_id == attempt.sitting_id)) == 2
+
+
+def test_a_retry_racing_the_first_delivery_is_answered_as_a_retry(db, client, invigilated_attempt, monkeypatch):
+    """Both deliveries passed the "already stored?" check before either wrote: the loser meets the
+    unique key, and is answered as the retry it is — one row, the same acknowledgement."""
+    from proctoring.telemetry import services
+
+    attempt = invigilated_attempt
+    body = {"events": [event("r-1"), event("r-2", "window_blur")]}
+    assert client.post(url(attempt), json=body).status_code == 200
+    real = services._stored_ids
+    calls = []
+
+    def missed_once(session, invigilation_id, client_ids):
+        calls.append(client_ids)
+        return set() if len(calls) == 1 else real(session, invigilation_id, client_ids)
+
+    monkeypatch.setattr(services, "_stored_ids", missed_once)
+    again = client.post(url(attempt), json=body)
+    assert again.status_code == 200 and again.get_json()["acknowledged"] == ["r-1", "r-2"]
+    assert len(calls) == 2 and [r.client_event_id for r in rows(db, attempt)] == ["r-1", "r-2"]

@@ -10,7 +10,7 @@ For each run, every candidate has an invigilated attempt under way (set up throu
 not timed). Then, in simulated time:
 
 1. **saves only** for ``window / 2`` seconds: every candidate saves an answer every 10–20 s (random);
-(after 5 simulated seconds of warm-up, not reported)
+(after ``--warmup`` simulated seconds of everything, 20 by default, not reported)
 2. **saves + telemetry** for ``window`` seconds: the same saves, plus a heartbeat batch every 15 s
    (with a tab switch, a focus loss or a copy now and then, at about 12 browser events an hour), and a
    webcam snapshot every 30 s — a 320×240 JPEG of 10–20 KB, like the player's.
@@ -116,7 +116,7 @@ def sba_slots(app, attempt_id: int) -> list[int]:
         return [slot for slot, kind in rows if str(kind) == "sba"] or [1]
 
 
-def run(backend: str, n: int, window_s: float, workdir: Path, images: list[bytes]) -> dict:
+def run(backend: str, n: int, window_s: float, workdir: Path, images: list[bytes], warmup_s: float = 20) -> dict:
     import datetime as dt
 
     from sqlalchemy import func, select
@@ -237,7 +237,9 @@ def run(backend: str, n: int, window_s: float, workdir: Path, images: list[bytes
                 "p99_ms": round(percentile(walls, 99), 1), "cpu_mean_ms": round(sum(cpus) / max(1, len(cpus)), 2),
                 "cpu_p50_ms": round(percentile(cpus, 50), 2)}
 
-    simulate(-10, 5, telemetry=True)  # warm-up (first requests load code and caches): not reported
+    # Warm-up, not reported: each candidate's first requests load code, their session and caches; with
+    # 20 s every candidate has saved and sent telemetry before anything is measured.
+    simulate(-warmup_s - 5, warmup_s, telemetry=True)
     print(f"[{backend}] {n} candidates: saves only, {window_s / 2:.0f} s simulated…", flush=True)
     alone = simulate(0, window_s / 2, telemetry=False)
     with app.app_context():
@@ -305,6 +307,7 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--window", default="60,20",
                         help="simulated seconds of saves + telemetry, one per candidate count (the last repeats)")
+    parser.add_argument("--warmup", type=float, default=20.0, help="simulated seconds of warm-up, not reported")
     args = parser.parse_args()
     counts = [int(x) for x in args.candidates.split(",")]
     windows = [float(x) for x in args.window.split(",")]
@@ -314,7 +317,8 @@ def main() -> None:
     for backend in args.backends.split(","):
         for index, n in enumerate(counts):
             with tempfile.TemporaryDirectory() as workdir:
-                results.append(run(backend, n, windows[min(index, len(windows) - 1)], Path(workdir), images))
+                results.append(run(backend, n, windows[min(index, len(windows) - 1)], Path(workdir), images,
+                                   args.warmup))
     out = REPO / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "bench_invigilation.json").write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -189,7 +189,8 @@ def run(backend: str, n: int, window_s: float, workdir: Path, images: list[bytes
         began, cpu = time.perf_counter(), time.process_time()
         response = clients[i].post(f"/api/v1/invigilation/attempts/{attempt_id}/snapshots", data=data,
                                    content_type="image/jpeg",
-                                   headers={"X-Client-Event-Id": f"p{i}-{counters[i]}", "X-Captured-At": at.isoformat()})
+                                   headers={"X-Client-Event-Id": f"p{i}-{counters[i]}",
+                                            "X-Captured-At": at.isoformat()})
         return ((time.perf_counter() - began) * 1000, (time.process_time() - cpu) * 1000), response.status_code, \
             len(data)
 
@@ -266,7 +267,8 @@ def run(backend: str, n: int, window_s: float, workdir: Path, images: list[bytes
         "save_alone": summary(alone["saves"]), "save_with_telemetry": summary(mixed["saves"]),
         "heartbeat_batch": summary(mixed["beats"]), "snapshot": summary(mixed["snaps"]),
         "ingest_requests_per_s": round(telemetry_requests / (telemetry_ms / 1000), 1) if telemetry_ms else None,
-        "ingest_requests_per_cpu_s": round(telemetry_requests / (telemetry_cpu_ms / 1000), 1) if telemetry_cpu_ms else None,
+        "ingest_requests_per_cpu_s": (round(telemetry_requests / (telemetry_cpu_ms / 1000), 1)
+                                      if telemetry_cpu_ms else None),
         "ingest_rows_per_s": round(rows / (telemetry_ms / 1000), 1) if telemetry_ms else None,
         "offered_telemetry_requests_per_s": round(telemetry_requests / window_s, 1),
         "server_busy_fraction": round((sum(w for w, _c in mixed["saves"]) + telemetry_ms) / 1000 / window_s, 2),

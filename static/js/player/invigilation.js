@@ -155,7 +155,12 @@ export class Invigilation {
     this.on(window, 'beforeprint', () => this.record('print'));
     this.on(document, 'contextmenu', () => this.record('context_menu'));
     this.on(window, 'offline', () => this.record('network_offline'));
-    this.on(window, 'online', () => { this.record('network_online'); this.failures = 0; this.backoffUntil = 0; this.send(); });
+    this.on(window, 'online', () => {
+      this.record('network_online');
+      this.failures = 0;
+      this.backoffUntil = 0; // back online: send now rather than wait out the backoff
+      this.send();
+    });
     const reviewUrl = this.root.dataset.reviewUrl;
     this.on(document, 'click', (event) => {
       const link = event.target.closest && event.target.closest('a[href]');

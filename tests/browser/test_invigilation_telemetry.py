@@ -154,7 +154,8 @@ def test_snapshots_and_a_tab_switch_reach_the_log_and_the_media_store(camera_pag
 
 def test_no_camera_is_an_event_not_an_error_and_leaving_for_review_is_said(page, live, monkeypatch):
     """The session's browser has no camera: the player carries on, says so in words, and the log
-    records it; going to the review page is recorded as the page closing *for the review*."""
+    records it; what happens during a network drop arrives when the connection is back; going to the
+    review page is recorded as the page closing *for the review*."""
     monkeypatch.setitem(live.app.config, "INVIGILATION_HEARTBEAT_INTERVAL_S", 3)
     attempt_id, email = invigilated_attempt_in(live)
     sign_in(page, email)
@@ -167,6 +168,15 @@ def test_no_camera_is_an_event_not_an_error_and_leaving_for_review_is_said(page,
     assert payload["reason"] in ("not_allowed", "no_camera", "error")
     page.get_by_label("Visit the client at home", exact=True).check()
     expect(page.locator("#save-status")).to_have_text("All answers saved")
+    # A network drop: what happens while offline is queued and arrives once the connection is back.
+    page.context.set_offline(True)
+    page.wait_for_function("() => navigator.onLine === false")
+    page.evaluate("() => document.dispatchEvent(new Event('copy'))")
+    page.context.set_offline(False)
+    offline = wait_for_rows(page, live, attempt_id, "network_offline", 1)
+    online = wait_for_rows(page, live, attempt_id, "network_online", 1)
+    copied = wait_for_rows(page, live, attempt_id, "copy", 1)
+    assert (len(offline), len(online), len(copied)) == (1, 1, 1)
     page.get_by_role("link", name="Review answers and submit").click()
     expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
     closing = wait_for_rows(page, live, attempt_id, "page_closing", 1)

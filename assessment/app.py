@@ -50,9 +50,11 @@ def connect_signals() -> list:
     from core import signals
     from assessment.accounts.subscribers import refuse_disabled_account
     from scoring.marking.subscribers import remark_after_appeal
+    from proctoring.checkin.subscribers import refuse_start_until_checked_in
 
     subscriptions = [(signals.attempt_starting, refuse_disabled_account),
-                     (signals.appeal_closed, remark_after_appeal)]
+                     (signals.appeal_closed, remark_after_appeal),
+                     (signals.attempt_starting, refuse_start_until_checked_in)]
     for signal, receiver in subscriptions:
         signal.connect(receiver)
     return subscriptions
@@ -160,6 +162,16 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(invigilation_evidence_bp)
     from proctoring.telemetry.api import bp as invigilation_api_bp
     app.register_blueprint(invigilation_api_bp)
+    from proctoring.fairness.views import bp as invigilation_fairness_bp
+    app.register_blueprint(invigilation_fairness_bp)
+    from proctoring.review.views import bp as invigilation_review_bp
+    app.register_blueprint(invigilation_review_bp)
+    from proctoring.live.views import bp as invigilation_live_bp
+    from proctoring.live.api import bp as invigilation_messages_api_bp
+    app.register_blueprint(invigilation_live_bp)
+    app.register_blueprint(invigilation_messages_api_bp)
+    from proctoring.checkin.views import bp as invigilation_checkin_bp
+    app.register_blueprint(invigilation_checkin_bp)
 
     from assessment.cli import register_commands
 

@@ -73,6 +73,11 @@ def demo_load(password, without_scored_sitting):
     registration = load_registration_demo(db.session(), now=utcnow(), password=outcome.password or password,
                                           hash_profile=current_app.config["PASSWORD_HASH_PROFILE"],
                                           upload_folder=current_app.config["UPLOAD_FOLDER"])
+    from proctoring.demo import load_invigilation_demo
+
+    # A closed invigilated sitting reviewed (flags decided, result withheld pending an examiner) and a
+    # check-in waiting for ID approval in the sitting open now.
+    load_invigilation_demo(db.session(), utcnow())
     db.session().commit()
     created = outcome.created or outcome.framework_created or registration.created
     click.echo("Demo data loaded." if created else "Demo data already loaded.")
@@ -151,7 +156,15 @@ def register_commands(app: Flask) -> None:
     from proctoring.cli import invigilation_cli
     from proctoring.telemetry.cli import verify_command
     invigilation_cli.add_command(verify_command)
+    from assessment.invigilation_retention import purge_command
+    invigilation_cli.add_command(purge_command)
+    from proctoring.fairness.cli import fairness_command
+    invigilation_cli.add_command(fairness_command)
+    from proctoring.flags.cli import analyse_command
+    invigilation_cli.add_command(analyse_command)
     app.cli.add_command(invigilation_cli)
+    from proctoring.live.cli import allocate_command
+    invigilation_cli.add_command(allocate_command)
 
 
 def _create_app(*_args, **_kwargs):

@@ -104,6 +104,11 @@ DEFAULTS: dict[str, Any] = {
     # Evidence is deleted this many days after the appeal window following a release closes,
     # unless an incident or an open appeal holds it.
     "INVIGILATION_RETENTION_DAYS_AFTER_APPEALS": 30,
+    # The live dashboard's server-sent events: checked every CHECK_S seconds, each response ends after
+    # STREAM_S (so a gthread worker is never held for ever) and the browser reconnects after RETRY_MS.
+    "INVIGILATION_LIVE_CHECK_S": 2,
+    "INVIGILATION_LIVE_STREAM_S": 55,
+    "INVIGILATION_LIVE_RETRY_MS": 2000,
 }
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}
@@ -181,6 +186,9 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None, en
             or config["APPEAL_WINDOW_DAYS"] < 1:
         raise ConfigError(f"APPEAL_WINDOW_DAYS must be a whole number of days, 1 or more, not "
                           f"{config['APPEAL_WINDOW_DAYS']!r}")
+    if config["INVIGILATION_FACE_MATCHING"]:
+        raise ConfigError("INVIGILATION_FACE_MATCHING cannot be turned on: automatic face matching is not available "
+                          "(a person checks each photo ID); set it to false")
     if not config["UPLOAD_FOLDER"]:
         config["UPLOAD_FOLDER"] = str(instance_path / "uploads")
     if not config["CERTIFICATE_KEY_FOLDER"]:

@@ -17,6 +17,8 @@ DEMO_BANK = BUNDLED_FRAMEWORK.parent.parent / "demo_bank.json"
 
 DEMO_ACCOUNTS: list[tuple[str, str, set[Role]]] = [
     ("candidate@example.org", "Casey Candidate", {Role.CANDIDATE}),
+    # Remote invigilation: checked in for the sitting open now, waiting for a person to check their ID.
+    ("second.candidate@example.org", "Jordan Second-Candidate", {Role.CANDIDATE}),
     ("writer@example.org", "Wren Writer", {Role.ITEM_WRITER}),
     ("reviewer@example.org", "Robin Reviewer", {Role.ITEM_REVIEWER}),
     # One person holds two roles, as senior examiners often review items too.
@@ -160,7 +162,25 @@ def load_demo_papers_and_sittings(session: Session, *, now: dt.datetime) -> None
         session.add(SittingPaper(sitting_id=sitting.id, exam_paper_id=exam_paper.id))
         if title.startswith("Winter"):
             session.add(Booking(sitting_id=sitting.id, candidate_id=candidate.id, booked_at=now - 7 * day))
+            session.flush()
+            _approved_checkin(session, sitting_id=sitting.id, candidate_id=candidate.id, now=now)
     session.flush()
+
+
+def _approved_checkin(session: Session, *, sitting_id: int, candidate_id: int, now: dt.datetime) -> None:
+    """The demo candidate consented when booking the invigilated Winter sitting and the demo
+    invigilator approved their check-in this morning, so `make run`'s demo lets them start."""
+    from proctoring import log
+    from proctoring.rules import LogKind
+
+    invigilator = accounts.find_user_by_email(session, "invigilator@example.org")
+    invigilation = log.invigilation_for(session, sitting_id=sitting_id, candidate_id=candidate_id,
+                                        now=now - dt.timedelta(days=7))
+    log.append(session, invigilation_id=invigilation.id, kind=LogKind.CONSENT_GIVEN, now=now - dt.timedelta(days=7),
+               actor_id=candidate_id, payload={"notice_version": "2026-12"})
+    log.append(session, invigilation_id=invigilation.id, kind=LogKind.CHECKIN_APPROVED,
+               now=now - dt.timedelta(minutes=30), actor_id=invigilator.id if invigilator else None,
+               reason="Demo: photo and ID compared by the demo invigilator")
 
 
 def load_demo_bank(session: Session, *, now: dt.datetime) -> int:

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
@@ -66,8 +66,15 @@ def invigilation_for(session: Session, *, sitting_id: int, candidate_id: int, no
 
 def _locked(session: Session, invigilation_id: int) -> Invigilation:
     query = select(Invigilation).where(Invigilation.id == invigilation_id)
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         query = query.with_for_update()
+    elif dialect == "sqlite":
+        # pysqlite opens a transaction only at the first write, so two requests (a page of several photos
+        # served through the evidence route) could both read the same head and chain onto the same row.
+        # A no-op write first takes SQLite's one write lock, waiting for the other request to commit.
+        session.execute(update(Invigilation).where(Invigilation.id == invigilation_id)
+                        .values(next_seq=Invigilation.next_seq))
     invigilation = session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
     if invigilation is None:
         raise NotFound("There is no such invigilation.")

@@ -59,6 +59,11 @@ PURE_UNITS = (
     "assessment.eligibility.register.rules",
     "assessment.eligibility.applications.rules",
     "proctoring.rules",
+    "proctoring.retention.rules", "proctoring.fairness.rules",
+    "proctoring.policy",
+    "proctoring.review.timeline", "proctoring.review.rules",
+    "proctoring.live.rules",
+    "proctoring.checkin.rules",
     "assessment.eligibility.decisions.rules",
 )
 PURE_MODULE_NAMES = {"rules.py", "policy.py", "item_types.py", "replay.py", "assembly.py", "sanitise.py"}

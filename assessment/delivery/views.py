@@ -72,7 +72,10 @@ def book(sitting_id: int):
             flash(error.message, "error")
         else:
             db.session().commit()
-            flash(f"You have booked {booking.sitting.title}.", "success")
+            invigilated = booking.sitting.requires_invigilation and not booking.sitting.is_practice
+            flash(f"You have booked {booking.sitting.title}."
+                  + (" It is invigilated remotely: your consent is still needed. Read the privacy notice beside "
+                     "your booking below." if invigilated else ""), "success")
     return redirect(url_for("sittings.index"))
 
 

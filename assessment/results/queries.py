@@ -14,8 +14,10 @@ from assessment.accounts.models import User
 from assessment.delivery.models import Attempt, Sitting
 from assessment.results import rules
 from assessment.results.models import CandidateResult, ResultRelease
-from assessment.results.services import check_release, current_release, examined_sitting, examiner_actions
+from assessment.results.services import (check_release, current_release, examined_sitting, examiner_actions,
+                                         invigilation_pending)
 from item_bank.framework.models import Theme
+from proctoring.review.queries import has_outcome
 from scoring.cut_scores.models import CutScoreApproval, CutScoreDecision
 from scoring.marking.models import Script
 from scoring.runs.models import ScoringRun, ScoringRunItem, ScoringRunScore
@@ -107,6 +109,16 @@ class ReleaseRow:
     is_current: bool
 
 
+@dataclass(frozen=True)
+class InvigilationOutcomeRow:
+    attempt_id: int
+    candidate_number: str
+    outcome_label: str
+    reasons: str
+    reviewer: str
+    recorded_at: dt.datetime
+
+
 @dataclass
 class Board:
     sitting: Sitting
@@ -121,9 +133,10 @@ class Board:
     examiner_decisions: list[ExaminerDecisionRow]
     withheld_or_voided: dict[str, str]  # candidate number → outcome imposed now
     releases: list[ReleaseRow]
-    # The seam for invigilation (proctoring): its outcomes awaiting an examiner's decision will be
-    # listed here once proctoring records them; a flag alone never withholds or voids a result.
-    invigilation_outcomes: list = field(default_factory=list)
+    # Invigilation outcomes awaiting an examiner's decision (withheld pending one, or referred for
+    # misconduct) with no examiner decision since; a release is refused while any is listed. A flag
+    # or an outcome alone never withholds or voids a result.
+    invigilation_outcomes: list[InvigilationOutcomeRow] = field(default_factory=list)
 
     @property
     def pass_mark(self) -> float | None:
@@ -196,8 +209,11 @@ def board(session: Session, actor: Actor, sitting_id: int, run_id: int | None = 
             counts.setdefault(release_id, {})[outcome] = n
     release_rows = [ReleaseRow(r, names.get(r.released_by_id, "?"), counts.get(r.id, {}), index == 0)
                     for index, r in enumerate(releases)]
+    pending = [InvigilationOutcomeRow(p.attempt_id, numbers.get(p.attempt_id, f"attempt {p.attempt_id}"),
+                                      p.outcome_label, p.reasons, p.reviewer, p.recorded_at)
+               for p in invigilation_pending(session, sitting.id)]
     return Board(sitting, runs, run, items, rows, decision, [t for _a, t in totals], near, open_scripts,
-                 examiner_rows, imposed, release_rows)
+                 examiner_rows, imposed, release_rows, pending)
 
 
 @dataclass(frozen=True)
@@ -267,6 +283,7 @@ class CandidateResultPage:
     release: ResultRelease | None
     result: CandidateResult | None
     themes: list[ThemeLine]
+    has_incident_report: bool = False  # an invigilation outcome exists: the candidate may read the report
 
     @property
     def outcome(self) -> rules.Outcome | None:
@@ -299,7 +316,8 @@ def candidate_result(session: Session, actor: Actor, sitting_id: int) -> Candida
         themes = [ThemeLine(code, titles.get(code, f"Theme {code}"), rules.Standing(value))
                   for code, value in result.theme_feedback.items()]
     person = session.get(User, actor.user_id)
-    return CandidateResultPage(attempt.sitting, attempt, person.full_name if person else "", release, result, themes)
+    return CandidateResultPage(attempt.sitting, attempt, person.full_name if person else "", release, result, themes,
+                               has_outcome(session, attempt))
 
 
 @dataclass(frozen=True)

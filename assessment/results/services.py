@@ -8,6 +8,7 @@ notification in the same transaction, and sends ``results_released`` with the re
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ from assessment.results.certificates import services as certificates
 from assessment.results.models import CandidateResult, ExaminerResultDecision, ResultRelease
 from item_bank.framework.models import Standard, Substandard, Theme
 from item_bank.models import ItemMapping
+from proctoring.review import queries as invigilation_review
 from scoring.cut_scores.models import CutScoreApproval, CutScoreDecision
 from scoring.standard_setting import models as _exercises  # noqa: F401 - the table a decision's FK names
 from scoring.runs.models import ScoringRun, ScoringRunItem, ScoringRunScore
@@ -57,6 +59,28 @@ def examiner_actions(session: Session, sitting_id: int) -> dict[int, list[Examin
     return found
 
 
+@dataclass(frozen=True)
+class PendingInvigilation:
+    """An attempt whose latest invigilation outcome awaits an examiner, with no examiner decision since."""
+
+    attempt_id: int
+    outcome_label: str
+    reasons: str
+    reviewer: str
+    recorded_at: dt.datetime
+
+
+def invigilation_pending(session: Session, sitting_id: int) -> list[PendingInvigilation]:
+    """The sitting's attempts whose latest invigilation outcome awaits an examiner (withheld pending
+    an examiner's decision, or referred for misconduct) and on which no examiner has decided since
+    (withhold, void or reinstate, the last letting the result stand). A flag or an outcome never
+    withholds or voids a result by itself: an examiner does, here."""
+    decided = examiner_actions(session, sitting_id)
+    return [PendingInvigilation(o.attempt_id, o.outcome.label, o.reasons, o.reviewer, o.recorded_at)
+            for o in invigilation_review.outcomes_awaiting_examiner(session, sitting_id)
+            if not any(row.decided_at >= o.recorded_at for row in decided.get(o.attempt_id, []))]
+
+
 def decide_on_result(session: Session, *, actor: Actor, sitting_id: int, attempt_id: int,
                      action: rules.ExaminerAction | str, reasons: str, now: dt.datetime) -> ExaminerResultDecision:
     """Withhold, void or reinstate one candidate's result, with reasons. Takes effect at the next release
@@ -77,7 +101,8 @@ def decide_on_result(session: Session, *, actor: Actor, sitting_id: int, attempt
         raise ValidationFailed("There is a problem", problems)
     history = examiner_actions(session, sitting.id).get(attempt.id, [])
     standing = rules.standing_outcome([row.action for row in history])
-    if action is rules.ExaminerAction.REINSTATE and standing is None:
+    if action is rules.ExaminerAction.REINSTATE and standing is None and \
+            attempt.id not in {p.attempt_id for p in invigilation_pending(session, sitting.id)}:
         raise ValidationFailed("There is a problem",
                                [FieldProblem("action", "This result is neither withheld nor voided")])
     row = ExaminerResultDecision(sitting_id=sitting.id, attempt_id=attempt.id, action=action,
@@ -137,6 +162,16 @@ def check_release(session: Session, sitting: Sitting, run_id: int | None, decisi
                                                      f"{run.id}'s: record a decision on run {run.id}"))
     if decision is not None and run is not None and not 0 <= decision.pass_mark <= run.max_score:
         problems.append(FieldProblem("decision", "The decision's pass mark is outside the run's range of marks"))
+    pending = invigilation_pending(session, sitting.id)
+    if pending:
+        from assessment.results.queries import candidate_numbers  # the board's numbers (queries imports us)
+
+        numbers = candidate_numbers(session, sitting.id)
+        listed = ", ".join(f"candidate {numbers.get(p.attempt_id, p.attempt_id)} ({p.outcome_label.lower()})"
+                           for p in pending)
+        problems.append(FieldProblem("invigilation", (
+            f"{len(pending)} invigilation outcome{' awaits' if len(pending) == 1 else 's await'} an examiner's "
+            f"decision: {listed}. Withhold, void or reinstate (let stand) each of these results first")))
     previous = current_release(session, sitting.id)
     problem = rules.reasons_problem(reasons, required=previous is not None)
     if problem:

@@ -72,6 +72,8 @@ def examiner_decision(sitting_id: int):
     form = ExaminerDecisionForm()
     form.attempt.choices = [SelectChoice("", "Choose a candidate")] + [
         SelectChoice(c.attempt_id, f"Candidate {c.candidate_number}") for c in choices]
+    if request.method == "GET" and request.args.get("attempt", type=int):
+        form.attempt.data = request.args.get("attempt", type=int)  # from the board's invigilation outcomes
     if form.validate_on_submit():
         try:
             row = services.decide_on_result(db.session(), actor=current_actor(), sitting_id=sitting_id,

@@ -67,6 +67,10 @@ def _setup(live, email):
                 opens_at=now - hour, closes_at=now + 24 * 365 * hour)
         session.add(Booking(sitting_id=running.id, candidate_id=candidate.id, booked_at=now - 30 * hour))
         session.flush()
+        from tests.proctoring.helpers import approve_checkin  # invigilated, the form's default
+
+        approve_checkin(session, running.id, candidate.id,
+                        accounts.find_user_by_email(session, "invigilator@example.org").id, now - hour)
         attempt = services.start_attempt(session, actor=candidate.actor, sitting_id=running.id, device_id="tab",
                                          now=now - 10 * dt.timedelta(minutes=1))
         services.save_response(session, actor=candidate.actor, attempt_id=attempt.id, slot=1,

@@ -61,6 +61,10 @@ def _sat_sitting(live, tag: str) -> int:
             session.add(Booking(sitting_id=sitting.id, candidate_id=candidate.id, booked_at=start - dt.timedelta(days=1)))
             session.flush()
             at = start + dt.timedelta(minutes=5)
+            from tests.proctoring.helpers import approve_checkin  # invigilated, the form's default
+
+            approve_checkin(session, sitting.id, candidate.id,
+                            accounts.find_user_by_email(session, "invigilator@example.org").id, start)
             attempt = services.start_attempt(session, actor=candidate.actor, sitting_id=sitting.id, device_id="d",
                                              now=at, rng=rng)
             seq = 0

@@ -94,6 +94,9 @@ def build_context(db, make_user, framework):
 
     db.add(Booking(sitting_id=running.id, candidate_id=candidate.id, booked_at=now - 30 * hour))
     db.flush()
+    from tests.proctoring.helpers import approve_checkin  # the sitting is invigilated (the form's default)
+
+    approve_checkin(db, running.id, candidate.id, make_user(Role.INVIGILATOR).id, now)
     attempt = services.start_attempt(db, actor=candidate.actor, sitting_id=running.id, device_id="route-table",
                                      now=now)
     request = adjustment_services.request_adjustments(db, actor=candidate.actor, upload_folder="/nonexistent",

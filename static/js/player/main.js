@@ -522,3 +522,4 @@ async function boot() {
 }
 
 boot();
+if (root.dataset.messagesUrl) import('./messages.js').then((m) => m.startMessages(root.dataset.messagesUrl, $('main-content')));

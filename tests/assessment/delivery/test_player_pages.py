@@ -8,6 +8,7 @@ import pytest
 from core.roles import Role
 from assessment.delivery import services
 from tests.assessment.delivery.player_data import SECRET, make_exam
+from tests.proctoring.helpers import approve_checkin
 
 
 @pytest.fixture
@@ -15,13 +16,15 @@ def candidate(login_as):
     return login_as(Role.CANDIDATE)
 
 
-def test_the_start_page_explains_the_exam_and_needs_the_declaration(client, db, framework, clock, candidate):
+def test_the_start_page_explains_the_exam_and_needs_the_declaration(client, db, framework, clock, candidate, make_user):
     sitting, _ = make_exam(db, candidate=candidate, now=clock.now(), extra_time_pct=25, requires_invigilation=True)
+    invigilator = make_user(Role.INVIGILATOR)
+    approve_checkin(db, sitting.id, candidate.id, invigilator.id, clock.now())
     page = client.get(f"/sittings/{sitting.id}/start")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "1 hour and 15 minutes" in text and "extra time of 25%" in text
-    assert "Identity and room check — not yet required: invigilation is switched on later" in text
+    assert "Identity and room check: Approved." in text
     refused = client.post(f"/sittings/{sitting.id}/start", data={})
     assert refused.status_code == 422 and "Confirm the declaration to start the exam" in refused.get_data(as_text=True)
     started = client.post(f"/sittings/{sitting.id}/start", data={"declaration": "y"})

@@ -160,6 +160,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(application_decisions_bp)
     from proctoring.evidence.views import bp as invigilation_evidence_bp
     app.register_blueprint(invigilation_evidence_bp)
+    from proctoring.telemetry.api import bp as invigilation_api_bp
+    app.register_blueprint(invigilation_api_bp)
     from proctoring.fairness.views import bp as invigilation_fairness_bp
     app.register_blueprint(invigilation_fairness_bp)
     from proctoring.review.views import bp as invigilation_review_bp

@@ -154,6 +154,8 @@ def register_commands(app: Flask) -> None:
     from assessment.eligibility.register.cli import register_cli
     app.cli.add_command(register_cli)
     from proctoring.cli import invigilation_cli
+    from proctoring.telemetry.cli import verify_command
+    invigilation_cli.add_command(verify_command)
     from assessment.invigilation_retention import purge_command
     invigilation_cli.add_command(purge_command)
     from proctoring.fairness.cli import fairness_command

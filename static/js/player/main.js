@@ -243,6 +243,7 @@ function ended() {
   if (sync) sync.stop();
   outbox.clear(); // the server accepts nothing after the end
   clearTimeout(pollTimer);
+  document.dispatchEvent(new Event('cop:attempt-ended')); // invigilation.js stops the camera
   alertMessage('The exam has ended. Everything saved before the end has been kept. Opening your receipt…');
   window.location.assign(root.dataset.receiptUrl);
 }
@@ -481,6 +482,9 @@ async function boot() {
   setStatus('loading');
   const data = await load();
   if (!data) return;
+  if (root.dataset.invigilationUrl) { // an invigilated attempt: camera, browser events, heartbeats
+    import('./invigilation.js').then((module) => module.start(root)).catch(() => {});
+  }
   prefs = new Prefs(root.dataset.userId, data.preferences);
   prefs.apply();
   model.hasRestBreaks = data.has_rest_breaks;

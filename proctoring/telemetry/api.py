@@ -1,0 +1,138 @@
+"""The telemetry ingest API of an invigilated attempt (``/api/v1/invigilation/attempts/<id>/…``),
+used by ``static/js/player/invigilation.js``. Like the autosave API: the signed-in candidate's own
+attempt only (anyone else's is 404, staff 403, signed out 401 JSON), the CSRF token in the
+``X-CSRFToken`` header, ``Cache-Control: no-store``.
+
+- ``POST …/events`` ``{"events": [{"id", "kind", "at", "data"}]}`` → ``{"acknowledged": [ids],
+  "settings": {"snapshot_interval_s", "heartbeat_interval_s"}}``.
+- ``POST …/snapshots`` a raw ``image/jpeg`` body with ``X-Client-Event-Id`` and ``X-Captured-At``
+  (ISO 8601) headers → the same answer.
+
+Refusals: 422 ``{"error", "fields"}`` (shape, bounds; nothing written), 413 (snapshot too large),
+415 (not ``image/jpeg``), 429 with ``Retry-After`` (too many events a minute), 409 ``{"error",
+"code"}`` with ``code`` ``attempt_ended`` (after the grace) or ``not_invigilated``. The rules are
+``services.py``'s; documented in ``docs/invigilation-telemetry.md``.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+from marshmallow import ValidationError, fields
+from sqlalchemy.exc import IntegrityError
+
+from core import db
+from core.clock import utcnow
+from core.errors import Conflict, FieldProblem, ValidationFailed
+from core.roles import Role
+from core.schemas import load
+from core.web import current_actor, roles_required
+from proctoring.telemetry import services
+from proctoring.telemetry.schemas import CLIENT_ID, BatchInSchema
+
+bp = Blueprint("invigilation_api", __name__, url_prefix="/api/v1/invigilation/attempts")
+
+
+@bp.after_request
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _answer(acknowledged: list[str]):
+    config = current_app.config
+    return jsonify({"acknowledged": acknowledged,
+                    "settings": {"snapshot_interval_s": config["INVIGILATION_SNAPSHOT_INTERVAL_S"],
+                                 "heartbeat_interval_s": config["INVIGILATION_HEARTBEAT_INTERVAL_S"]}})
+
+
+def _once_more_if_raced(write, target):
+    """``write(target)``; if a retry of the same ids raced the first delivery (both passed the
+    "already stored?" check, the other committed first), once more with the attempt loaded afresh:
+    it is now a retry and gets the stored acknowledgement."""
+    session = db.session()
+    attempt_id = target.attempt.id
+    try:
+        return write(target)
+    except IntegrityError:
+        session.rollback()
+        return write(services.target_for(session, current_actor(), attempt_id, utcnow()))
+
+
+def _refused(error: Conflict):
+    """409 (or 429) with the ``code`` the player acts on; a rate refusal says when to try again."""
+    body = {"error": error.message, "code": getattr(error, "code", "conflict")}
+    retry_after = getattr(error, "retry_after_s", None)
+    if retry_after is not None:
+        body["retry_after_s"] = retry_after
+    response = jsonify(body)
+    response.status_code = error.http_status
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+@bp.post("/<int:attempt_id>/events")
+@roles_required(Role.CANDIDATE)
+def events(attempt_id: int):
+    session = db.session()
+    now = utcnow()
+    try:
+        target = services.target_for(session, current_actor(), attempt_id, now)  # 404 before the body is read
+        data = load(BatchInSchema(), request.get_json(silent=True), "The events are not valid")
+        limits = services.Limits.from_config(current_app.config)
+        acknowledged = _once_more_if_raced(lambda t: services.ingest_events(
+            session, target=t, events=data["events"], limits=limits, now=now), target)
+    except Conflict as error:
+        session.rollback()
+        return _refused(error)
+    session.commit()
+    return _answer(acknowledged)
+
+
+_CAPTURED_AT = fields.AwareDateTime(format="iso")
+
+
+def _snapshot_headers() -> tuple[str, object]:
+    client_id = request.headers.get("X-Client-Event-Id", "")
+    problems = []
+    try:
+        CLIENT_ID(client_id)
+    except ValidationError as error:
+        problems.append(FieldProblem("X-Client-Event-Id", " ".join(error.messages)))
+    captured_at = None
+    try:
+        captured_at = _CAPTURED_AT.deserialize(request.headers.get("X-Captured-At", ""))
+    except ValidationError:
+        problems.append(FieldProblem("X-Captured-At", "Send the capture time as ISO 8601 with a time zone"))
+    if problems:
+        raise ValidationFailed("The snapshot's headers are not valid", problems)
+    return client_id, captured_at
+
+
+@bp.post("/<int:attempt_id>/snapshots")
+@roles_required(Role.CANDIDATE)
+def snapshots(attempt_id: int):
+    session = db.session()
+    now = utcnow()
+    limits = services.Limits.from_config(current_app.config)
+    try:
+        target = services.target_for(session, current_actor(), attempt_id, now)
+        if request.mimetype != "image/jpeg":
+            return jsonify({"error": "Send the snapshot as image/jpeg.", "code": "unsupported_type"}), 415
+        if (request.content_length or 0) > limits.max_snapshot_bytes:
+            raise services.SnapshotRefused(f"A snapshot can be at most {limits.max_snapshot_bytes // 1024} KB.",
+                                           too_large=True)
+        client_id, captured_at = _snapshot_headers()
+        data = request.stream.read(limits.max_snapshot_bytes + 1)  # never more than the limit in memory
+        acknowledged = _once_more_if_raced(lambda t: services.ingest_snapshot(
+            session, target=t, client_event_id=client_id, captured_at=captured_at, data=data,
+            store=current_app.extensions["cop.media"], limits=limits, now=now), target)
+    except services.SnapshotRefused as error:
+        session.rollback()
+        if error.too_large:
+            return jsonify({"error": error.message, "code": "too_large"}), 413
+        raise
+    except Conflict as error:
+        session.rollback()
+        return _refused(error)
+    session.commit()
+    return _answer(acknowledged)

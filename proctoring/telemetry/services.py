@@ -1,0 +1,221 @@
+"""Taking in what the player sends during an invigilated attempt: bounded, idempotent on the client's
+event ids, and appended to the invigilation's hash-chained log with ``proctoring.log.append`` (the
+client's time as ``occurred_at``, the server's as ``received_at``).
+
+Rules, in the order they are applied to a batch (``ingest_events``) or a snapshot (``ingest_snapshot``):
+
+1. the attempt is the candidate's own (others: not found) and its sitting requires invigilation
+   (otherwise 409, nothing written);
+2. ids already in the log are acknowledged again and written nowhere (a retried batch gets the same
+   answer), and an id repeated inside one batch is written once;
+3. more than ``INVIGILATION_MAX_BATCH_EVENTS`` new events in one batch: 422, nothing written;
+4. more than ``INVIGILATION_MAX_EVENTS_PER_MINUTE`` rows received for the attempt in the last 60 s,
+   counting this batch: ``RateLimited`` (429 with Retry-After), nothing written;
+5. the attempt has ended: within ``AFTER_END_GRACE_S`` of its end the rows are written with
+   ``payload["_after_end"] = true`` (the page closing after submission: the policy does not flag
+   them); later, ``AttemptEnded`` (409) and nothing written;
+6. a client time more than ``MAX_CLOCK_SKEW`` from the server's is *clamped* to the server's time,
+   and the client's own time is kept in ``payload["_client_at"]`` (evidence is never dropped for a
+   wrong clock; the review sees both).
+
+Only the attempt's events are folded (not its answers), so ingest costs the autosave path one small
+query, not a replay.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.errors import Conflict, FieldProblem, ValidationFailed
+from core.roles import Actor, Role, require_role
+from assessment.delivery import services as delivery
+from assessment.delivery.models import Attempt, AttemptEvent
+from assessment.delivery.replay import Event, attempt_view
+from assessment.delivery.rules import allowed_duration_s
+from proctoring import log
+from proctoring.media import MediaStore, store_media
+from proctoring.models import Invigilation, InvigilationEvent
+from proctoring.rules import LogKind
+
+AFTER_END_GRACE_S = 120
+"""Telemetry received this long after the attempt ended is still recorded (marked ``_after_end``):
+the page closing after submission sends its last heartbeat and ``page_closing``."""
+MAX_CLOCK_SKEW = dt.timedelta(days=1)
+MAX_SNAPSHOT_SIDE = 2048  # pixels: a snapshot is ~320×240; a declared size beyond this is refused before decoding
+RATE_WINDOW = dt.timedelta(seconds=60)
+
+
+class NotInvigilated(Conflict):
+    code = "not_invigilated"
+
+
+class AttemptEnded(Conflict):
+    code = "attempt_ended"
+
+
+class RateLimited(Conflict):
+    """Too many rows for one attempt in the last minute: answered 429 with ``retry_after_s``."""
+
+    http_status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class SnapshotRefused(ValidationFailed):
+    """Not a JPEG we can decode, or too large (``too_large`` → 413)."""
+
+    def __init__(self, message: str, *, too_large: bool = False) -> None:
+        super().__init__(message, [FieldProblem("body", message)])
+        self.too_large = too_large
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_batch_events: int
+    max_events_per_minute: int
+    max_snapshot_bytes: int
+
+    @classmethod
+    def from_config(cls, config) -> "Limits":
+        return cls(int(config["INVIGILATION_MAX_BATCH_EVENTS"]), int(config["INVIGILATION_MAX_EVENTS_PER_MINUTE"]),
+                   int(config["INVIGILATION_MAX_SNAPSHOT_BYTES"]))
+
+
+@dataclass(frozen=True)
+class Target:
+    """The attempt being invigilated, its invigilation and, if it has ended, when."""
+
+    attempt: Attempt
+    invigilation: Invigilation
+    ended_at: dt.datetime | None
+
+
+def target_for(session: Session, actor: Actor, attempt_id: int, now: dt.datetime) -> Target:
+    """The candidate's own attempt (anyone else's: not found) in a sitting that requires invigilation."""
+    require_role(actor, Role.CANDIDATE)
+    attempt = delivery.get_attempt_for(session, actor, attempt_id)
+    if not attempt.sitting.requires_invigilation:
+        raise NotInvigilated("This exam is not invigilated, so the player sends nothing to record.")
+    invigilation = log.invigilation_for(session, sitting_id=attempt.sitting_id, candidate_id=attempt.candidate_id,
+                                        now=now)
+    return Target(attempt, invigilation, _ended_at(session, attempt, now))
+
+
+def _ended_at(session: Session, attempt: Attempt, now: dt.datetime) -> dt.datetime | None:
+    """When the attempt ended (submitted, voided or timed out), from its life events alone."""
+    events = [Event(kind, at, payload or {}) for kind, at, payload in session.execute(
+        select(AttemptEvent.kind, AttemptEvent.occurred_at, AttemptEvent.payload)
+        .where(AttemptEvent.attempt_id == attempt.id).order_by(AttemptEvent.id))]
+    view = attempt_view(started_at=attempt.started_at,
+                        allowed_s=allowed_duration_s(attempt.duration_s, attempt.extra_time_pct),
+                        slot_numbers=(), steps=(), events=events, now=now)
+    return view.ended_at
+
+
+def _stored_ids(session: Session, invigilation_id: int, client_ids: list[str]) -> set[str]:
+    if not client_ids:
+        return set()
+    return set(session.scalars(select(InvigilationEvent.client_event_id).where(
+        InvigilationEvent.invigilation_id == invigilation_id, InvigilationEvent.client_event_id.in_(client_ids))))
+
+
+def _check_rate(session: Session, target: Target, new: int, limits: Limits, now: dt.datetime) -> None:
+    since = now - RATE_WINDOW
+    recent = session.execute(select(func.count(), func.min(InvigilationEvent.received_at)).where(
+        InvigilationEvent.attempt_id == target.attempt.id, InvigilationEvent.received_at > since)).one()
+    count, oldest = recent
+    if count + new > limits.max_events_per_minute:
+        wait = RATE_WINDOW - (now - oldest) if oldest is not None else RATE_WINDOW
+        retry = max(1, min(60, int(wait.total_seconds()) + 1))
+        raise RateLimited(f"Too many events for this attempt: at most {limits.max_events_per_minute} a minute. "
+                          f"Send them again in {retry} s.", retry)
+
+
+def _after_end_mark(target: Target, now: dt.datetime) -> dict:
+    """``{}`` while the attempt is open; the after-end mark within the grace; refused later."""
+    if target.ended_at is None:
+        return {}
+    if now - target.ended_at <= dt.timedelta(seconds=AFTER_END_GRACE_S):
+        return {"_after_end": True}
+    raise AttemptEnded("This exam has ended, so nothing more is recorded from this page.")
+
+
+def _occurred(at: dt.datetime, now: dt.datetime) -> tuple[dt.datetime, dict]:
+    if abs(at - now) > MAX_CLOCK_SKEW:
+        return now, {"_client_at": at.astimezone(dt.timezone.utc).isoformat(), "_clamped": True}
+    return at, {}
+
+
+def ingest_events(session: Session, *, target: Target, events: list[dict], limits: Limits,
+                  now: dt.datetime) -> list[str]:
+    """Append a batch of browser events and heartbeats (already shape-checked by
+    ``schemas.BatchInSchema``) to ``target`` (from ``target_for``, which checked who may send);
+    returns the acknowledged client ids in the batch's order."""
+    order = list(dict.fromkeys(event["id"] for event in events))
+    stored = _stored_ids(session, target.invigilation.id, order)
+    fresh: dict[str, dict] = {}
+    for event in events:
+        if event["id"] not in stored and event["id"] not in fresh:
+            fresh[event["id"]] = event
+    if not fresh:
+        return order  # a retry of something already written: the same answer, nothing new
+    if len(fresh) > limits.max_batch_events:
+        raise ValidationFailed("Too many events in one batch", [FieldProblem(
+            "events", f"Send at most {limits.max_batch_events} events at once (this batch has {len(fresh)}).")])
+    _check_rate(session, target, len(fresh), limits, now)
+    mark = _after_end_mark(target, now)
+    for event in sorted(fresh.values(), key=lambda e: e["at"]):
+        occurred_at, clamp = _occurred(event["at"], now)
+        log.append(session, invigilation_id=target.invigilation.id, kind=LogKind(event["kind"]), now=now,
+                   occurred_at=occurred_at, attempt_id=target.attempt.id, client_event_id=event["id"],
+                   payload={**event["data"], **clamp, **mark})
+    return order
+
+
+def checked_jpeg(data: bytes, limits: Limits) -> tuple[int, int]:
+    """The snapshot's width and height, if ``data`` is a JPEG Pillow decodes; refused otherwise."""
+    if len(data) > limits.max_snapshot_bytes:
+        raise SnapshotRefused(f"A snapshot can be at most {limits.max_snapshot_bytes // 1024} KB.", too_large=True)
+    if not data.startswith(b"\xff\xd8\xff"):
+        raise SnapshotRefused("A snapshot must be a JPEG image.")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != "JPEG":
+                raise SnapshotRefused("A snapshot must be a JPEG image.")
+            width, height = image.size
+            if width > MAX_SNAPSHOT_SIDE or height > MAX_SNAPSHOT_SIDE:
+                raise SnapshotRefused(f"A snapshot can be at most {MAX_SNAPSHOT_SIDE} pixels on each side.")
+            image.load()
+    except SnapshotRefused:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise SnapshotRefused("This JPEG could not be decoded.") from None
+    return width, height
+
+
+def ingest_snapshot(session: Session, *, target: Target, client_event_id: str, captured_at: dt.datetime,
+                    data: bytes, store: MediaStore, limits: Limits, now: dt.datetime) -> list[str]:
+    """Store one webcam JPEG in the media store (never in the database) and append a ``snapshot`` row
+    with its key, SHA-256 and size to ``target`` (from ``target_for``). A retry of a stored id
+    writes nothing."""
+    if _stored_ids(session, target.invigilation.id, [client_event_id]):
+        return [client_event_id]
+    width, height = checked_jpeg(data, limits)
+    _check_rate(session, target, 1, limits, now)
+    mark = _after_end_mark(target, now)
+    occurred_at, clamp = _occurred(captured_at, now)
+    stored = store_media(store, invigilation_id=target.invigilation.id, data=data, content_type="image/jpeg",
+                         extension="jpg")
+    log.append(session, invigilation_id=target.invigilation.id, kind=LogKind.SNAPSHOT, now=now,
+               occurred_at=occurred_at, attempt_id=target.attempt.id, client_event_id=client_event_id,
+               payload={"width": width, "height": height, **clamp, **mark}, media_key=stored.key,
+               media_sha256=stored.sha256, media_type=stored.content_type, media_size=stored.size)
+    return [client_event_id]

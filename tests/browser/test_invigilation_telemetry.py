@@ -1,0 +1,183 @@
+"""Invigilation telemetry in a real browser: Chromium's fake camera on an invigilated attempt (check-in
+approved). Snapshots arrive in the log and in the media store with their SHA-256; switching to another
+tab is recorded as ``tab_hidden`` then ``tab_visible``; the indicator says in words that the camera is
+on; axe-core on the player at 1280 and 320 px."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ACTION_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD
+from tests.browser.test_foundation_journeys import sign_in
+
+pytestmark = pytest.mark.browser
+
+# Chromium's own test camera (a moving pattern) and an automatic "Allow" for the permission prompt.
+FAKE_CAMERA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+WAIT_S = 60  # bounds a failure; a pass returns as soon as the rows are there
+
+
+@pytest.fixture(scope="module")
+def camera_browser(browser):
+    """A second Chromium, launched by the session's Playwright with a fake camera (the session's
+    browser has none; one process may run only one Playwright)."""
+    chromium = browser.browser_type.launch(executable_path=str(CHROMIUM), headless=True,
+                                           args=[*CHROMIUM_ARGS, *FAKE_CAMERA_ARGS])
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def camera_page(camera_browser, live_server, request):
+    """A page of the fake-camera browser, with the usual console checks and ``page.checked``."""
+    context = camera_browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900},
+                                         locale="en-GB")
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    camera = context.new_page()
+    problems: list[str] = []
+    camera.on("console", lambda message: problems.append(message.text)
+              if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
+    camera.on("pageerror", lambda error: problems.append(str(error)))
+    from tests.browser.conftest import Checker
+
+    camera.checked = Checker(camera, request.node.name)
+    yield camera
+    context.close()
+    assert problems == [], "errors in the browser console"
+
+
+def invigilated_attempt_in(live):
+    """An invigilated sitting open now, a booked candidate whose check-in an invigilator approved,
+    and their attempt started (as the start page would)."""
+    from core import db
+    from core.roles import Role
+    from assessment.delivery import services
+    from tests.assessment.delivery.player_data import SHORT, make_exam, make_person
+    from tests.proctoring.telemetry.conftest import approve_checkin
+
+    with live.app.app_context():
+        session = db.session()
+        now = dt.datetime.now(dt.timezone.utc)
+        sitting, candidate = make_exam(session, items=SHORT, requires_invigilation=True, password=DEMO_PASSWORD,
+                                       now=now)
+        approve_checkin(session, sitting=sitting, candidate=candidate,
+                        invigilator=make_person(session, Role.INVIGILATOR, now=now), now=now)
+        attempt = services.start_attempt(session, actor=candidate.actor, sitting_id=sitting.id, device_id="start",
+                                         now=now)
+        session.commit()
+        return attempt.id, candidate.email
+
+
+def log_rows(live, attempt_id, kind):
+    from sqlalchemy import select
+
+    from core import db
+    from proctoring.models import InvigilationEvent
+
+    with live.app.app_context():
+        return [(row.client_event_id, row.media_key, row.media_sha256, row.media_size, row.payload)
+                for row in db.session().scalars(select(InvigilationEvent).where(
+                    InvigilationEvent.attempt_id == attempt_id, InvigilationEvent.kind == kind)
+                    .order_by(InvigilationEvent.seq))]
+
+
+def wait_for_rows(page, live, attempt_id, kind, at_least):
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        found = log_rows(live, attempt_id, kind)
+        if len(found) >= at_least or time.monotonic() > deadline:
+            return found
+        page.wait_for_timeout(250)
+
+
+def switch_tab(page, state):
+    page.evaluate("""(state) => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => state === 'hidden' });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }""", state)
+
+
+def test_snapshots_and_a_tab_switch_reach_the_log_and_the_media_store(camera_page, live, monkeypatch):
+    from PIL import Image
+
+    monkeypatch.setitem(live.app.config, "INVIGILATION_SNAPSHOT_INTERVAL_S", 2)
+    monkeypatch.setitem(live.app.config, "INVIGILATION_HEARTBEAT_INTERVAL_S", 3)
+    attempt_id, email = invigilated_attempt_in(live)
+    page = camera_page
+    sign_in(page, email)
+    page.goto(f"/attempts/{attempt_id}")
+    expect(page.get_by_role("heading", name="Question 1 of 3")).to_be_visible()
+    indicator = page.locator("#invigilation-status")
+    expect(indicator).to_have_text("Camera on: a snapshot is taken every 2 seconds for the invigilator.")
+    expect(indicator).to_have_attribute("role", "status")
+    page.checked("player-camera-on")
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.checked("player-camera-on-320")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # Snapshots: in the log with their SHA-256, the bytes in the media store (a ~320×240 JPEG).
+    snapshots = wait_for_rows(page, live, attempt_id, "snapshot", 2)
+    assert len(snapshots) >= 2
+    store = live.app.extensions["cop.media"]
+    for _id, key, sha256, size, payload in snapshots[:2]:
+        data = store.get(key)
+        assert hashlib.sha256(data).hexdigest() == sha256 and len(data) == size
+        with Image.open(io.BytesIO(data)) as image:
+            assert image.format == "JPEG" and image.size == (320, 240)
+        assert payload == {"width": 320, "height": 240}
+    assert len({sha256 for *_ignored, sha256, _size, _payload in snapshots}) == len(snapshots)  # a moving picture
+
+    # Answering goes on as before while all this is sent.
+    page.get_by_label("Visit the client at home", exact=True).check()
+    expect(page.locator("#save-status")).to_have_text("All answers saved")
+
+    # The candidate switches to another tab and back. Headless Chromium never hides a page that
+    # Playwright drives (tried: another page brought to the front, a new tab in the same window through
+    # CDP's Target.createTarget, the window minimised, Page.setWebLifecycleState — the page stays
+    # "visible" and no event fires), so the page is told what a real tab switch tells it.
+    switch_tab(page, "hidden")
+    hidden = wait_for_rows(page, live, attempt_id, "tab_hidden", 1)
+    switch_tab(page, "visible")
+    visible = wait_for_rows(page, live, attempt_id, "tab_visible", 1)
+    assert len(hidden) == 1 and len(visible) == 1
+
+    # Heartbeats keep coming, each saying the camera is on.
+    beats = wait_for_rows(page, live, attempt_id, "heartbeat", 2)
+    assert beats[-1][4]["camera"] == "on"
+
+
+def test_no_camera_is_an_event_not_an_error_and_leaving_for_review_is_said(page, live, monkeypatch):
+    """The session's browser has no camera: the player carries on, says so in words, and the log
+    records it; what happens during a network drop arrives when the connection is back; going to the
+    review page is recorded as the page closing *for the review*."""
+    monkeypatch.setitem(live.app.config, "INVIGILATION_HEARTBEAT_INTERVAL_S", 3)
+    attempt_id, email = invigilated_attempt_in(live)
+    sign_in(page, email)
+    page.goto(f"/attempts/{attempt_id}")
+    expect(page.get_by_role("heading", name="Question 1 of 3")).to_be_visible()
+    expect(page.locator("#invigilation-status")).to_contain_text("Camera off")
+    expect(page.locator("#player-alert")).to_be_hidden()  # no error dialog or alert: the exam goes on
+    page.checked("player-camera-off")
+    [(_id, _key, _sha, _size, payload)] = wait_for_rows(page, live, attempt_id, "camera_ended", 1)
+    assert payload["reason"] in ("not_allowed", "no_camera", "error")
+    page.get_by_label("Visit the client at home", exact=True).check()
+    expect(page.locator("#save-status")).to_have_text("All answers saved")
+    # A network drop: what happens while offline is queued and arrives once the connection is back.
+    page.context.set_offline(True)
+    page.wait_for_function("() => navigator.onLine === false")
+    page.evaluate("() => document.dispatchEvent(new Event('copy'))")
+    page.context.set_offline(False)
+    offline = wait_for_rows(page, live, attempt_id, "network_offline", 1)
+    online = wait_for_rows(page, live, attempt_id, "network_online", 1)
+    copied = wait_for_rows(page, live, attempt_id, "copy", 1)
+    assert (len(offline), len(online), len(copied)) == (1, 1, 1)
+    page.get_by_role("link", name="Review answers and submit").click()
+    expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
+    closing = wait_for_rows(page, live, attempt_id, "page_closing", 1)
+    assert [row[4] for row in closing] == [{"to": "review"}]

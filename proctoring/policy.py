@@ -381,14 +381,32 @@ def _connection_lost(rows, segments, settings: PolicySettings) -> list[Finding]:
     return found
 
 
-def _uncovered_s(a: dt.datetime, b: dt.datetime, spell: Finding) -> float:
+def _uncovered_s(a: dt.datetime, b: dt.datetime, spell) -> float:
     """How much of [a, b] lies outside the spell."""
     spell_end = spell.ends_at or b
     overlap = _seconds(max(a, spell.starts_at), min(b, spell_end))
     return _seconds(a, b) - max(0.0, overlap)
 
 
-def _heartbeats_missing(rows, segments, settings: PolicySettings, offline: Sequence[Finding]) -> list[Finding]:
+@dataclass(frozen=True)
+class _Silence:
+    starts_at: dt.datetime
+    ends_at: dt.datetime | None
+
+
+def _explained_silences(rows, segments) -> list[_Silence]:
+    """Spells in which the browser itself said why heartbeats might not arrive, however short: it was
+    offline (heartbeats wait in its queue), or the exam's tab was hidden (browsers slow a hidden
+    page's timers to as little as once a minute). A gap such a spell explains is not also missing
+    heartbeats: the offline or tab-hidden rule judges the spell, with its own threshold."""
+    return [_Silence(start, recorded_end)
+            for start_kind, end_kind in ((LogKind.NETWORK_OFFLINE, LogKind.NETWORK_ONLINE),
+                                         (LogKind.TAB_HIDDEN, LogKind.TAB_VISIBLE))
+            for start, _end, recorded_end, _ids in _state_spells(rows, segments, start_kind=start_kind,
+                                                                 end_kind=end_kind)]
+
+
+def _heartbeats_missing(rows, segments, settings: PolicySettings, offline: Sequence[_Silence]) -> list[Finding]:
     beats = sorted((r for r in rows if r.kind == LogKind.HEARTBEAT), key=lambda r: r.received_at)
     found = []
     for segment in segments:
@@ -399,7 +417,7 @@ def _heartbeats_missing(rows, segments, settings: PolicySettings, offline: Seque
             seconds = _seconds(a, b)
             if seconds <= settings.heartbeat_gap_s:
                 continue
-            # A reported offline spell already explains a gap it (nearly) covers: one finding, not two.
+            # A reported offline or hidden spell explains a gap it (nearly) covers.
             if any(_uncovered_s(a, b, o) <= settings.heartbeat_gap_s for o in offline):
                 continue
             ids = tuple(r.id for r in (row_a, row_b) if r is not None)
@@ -539,10 +557,9 @@ def findings(rows: Iterable[LogRow], window: AttemptWindow | None, *, now: dt.da
     found += _several_faces(readings, segments, settings)
     found += _camera_dark(readings, segments, settings)
     found += _camera_ended(ordered, segments, settings)
-    offline = _connection_lost(ordered, segments, settings)
-    found += offline
+    found += _connection_lost(ordered, segments, settings)
     found += _page_reopened(ordered, window, segments, settings)
-    found += _heartbeats_missing(ordered, segments, settings, offline)
+    found += _heartbeats_missing(ordered, segments, settings, _explained_silences(ordered, segments))
     found += _copy_paste(ordered, segments, settings)
     found += _second_screen(ordered, segments, settings)
     if not adjustments.uses_screen_reader:

@@ -245,6 +245,26 @@ def test_a_heartbeat_gap_inside_a_reported_offline_spell_is_one_finding_not_two(
     assert kinds(run(rows, with_beats=False)) == [FlagKind.CONNECTION_LOST]
 
 
+def test_a_short_offline_spell_explains_its_heartbeat_gap_and_raises_nothing():
+    # Offline for 50 s (under the 60 s connection rule); the heartbeats made meanwhile wait in the
+    # player's queue and arrive on reconnection, so the server heard nothing for 65 s.
+    queued = [row(LogKind.HEARTBEAT, s, received_late_s=650 - s) for s in (615, 630, 645)]
+    rows = [*beats(0, 600), row(LogKind.NETWORK_OFFLINE, 600), *queued, row(LogKind.NETWORK_ONLINE, 650),
+            *beats(660, 3600)]
+    assert run(rows, with_beats=False) == []
+
+
+def test_a_hidden_tab_explains_slowed_heartbeats_even_when_hidden_tabs_are_not_flagged():
+    # Browsers slow a hidden page's timers to once a minute: no heartbeats from 600 to 700 while the
+    # tab is hidden. A screen-reader user gets no tab flag, and no missing-heartbeat flag for it either.
+    rows = [*beats(0, 600), row(LogKind.TAB_HIDDEN, 601), row(LogKind.TAB_VISIBLE, 699), *beats(700, 3600)]
+    assert run(rows, with_beats=False, adjustments=Adjustments(uses_screen_reader=True)) == []
+    assert kinds(run(rows, with_beats=False)) == [FlagKind.TAB_HIDDEN]
+    # A silence the hidden spell does not cover is still missing heartbeats.
+    rows = [*beats(0, 600), row(LogKind.TAB_HIDDEN, 601), row(LogKind.TAB_VISIBLE, 620), *beats(700, 3600)]
+    assert FlagKind.HEARTBEAT_MISSING in kinds(run(rows, with_beats=False, adjustments=Adjustments(uses_screen_reader=True)))
+
+
 def test_a_silent_page_still_in_progress_is_flagged_as_still_going():
     [finding] = run(beats(0, 3000), with_beats=False)
     assert finding.kind == FlagKind.HEARTBEAT_MISSING and finding.ends_at is None

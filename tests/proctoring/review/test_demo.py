@@ -80,3 +80,18 @@ def test_every_chain_verifies_and_loading_again_changes_nothing(app, loaded):
     assert load_invigilation_demo(db, NOW + dt.timedelta(hours=1), store=app.extensions["cop.media"]) is False
     assert counts == (db.scalar(select(func.count(InvigilationEvent.id))),
                       db.scalar(select(func.count(InvigilationFlag.id))))
+
+
+def test_the_demo_flags_are_the_policys_own_and_a_new_analysis_adds_none(app, loaded):
+    from proctoring import policy
+    from proctoring.flags.services import analyse
+
+    db = loaded
+    sitting = db.scalar(select(Sitting).where(Sitting.title == CLOSED_SITTING_TITLE))
+    invigilation = db.scalar(select(Invigilation).where(Invigilation.sitting_id == sitting.id))
+    flags = list(db.scalars(select(InvigilationFlag).where(InvigilationFlag.invigilation_id == invigilation.id)))
+    assert sorted(f.kind.value for f in flags) == ["several_faces", "tab_hidden"]
+    assert {f.policy_version for f in flags} == {policy.POLICY_VERSION}
+    # The 50-second drop in the connection is explained by the browser's own report: no flag.
+    again = analyse(db, invigilation_id=invigilation.id, store=app.extensions["cop.media"], now=NOW)
+    assert again.flags_raised == () and again.faces_counted == 0

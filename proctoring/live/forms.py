@@ -29,7 +29,8 @@ class ActionForm(FlaskForm):
         Optional(), NumberRange(min=1, max=240, message="Add between 1 and 240 minutes")])
     reason_code = SelectField("Reason", choices=REASON_CHOICES,
                               validators=[InputRequired("Choose a reason from the list")])
-    text = TextAreaField("What happened", description="Kept with the attempt and read by the reviewer.",
+    text = TextAreaField("What happened", description="Kept with the attempt and read by the reviewer. The "
+                                                      "reason for a pause is also shown to the candidate.",
                          validators=[InputRequired("Say what happened: the text is kept with the attempt"),
                                      Length(max=2000, message="The text must be 2,000 characters or fewer")])
 

@@ -1,6 +1,6 @@
 """Invigilation telemetry in a real browser: Chromium's fake camera on an invigilated attempt (check-in
 approved). Snapshots arrive in the log and in the media store with their SHA-256; switching to another
-tab is recorded as ``tab_hidden`` then ``tab_visible``; the indicator says in words that the camera is
+tab is recorded as ``tab_hidden`` then ``tab_visible`` and the analysis job flags the spell; the indicator says in words that the camera is
 on; axe-core on the player at 1280 and 320 px."""
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ import time
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
+
+from core import db
 
 from tests.browser.conftest import ACTION_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD
 from tests.browser.test_foundation_journeys import sign_in
@@ -54,7 +57,6 @@ def camera_page(camera_browser, live_server, request):
 def invigilated_attempt_in(live):
     """An invigilated sitting open now, a booked candidate whose check-in an invigilator approved,
     and their attempt started (as the start page would)."""
-    from core import db
     from core.roles import Role
     from assessment.delivery import services
     from tests.assessment.delivery.player_data import SHORT, make_exam, make_person
@@ -74,9 +76,6 @@ def invigilated_attempt_in(live):
 
 
 def log_rows(live, attempt_id, kind):
-    from sqlalchemy import select
-
-    from core import db
     from proctoring.models import InvigilationEvent
 
     with live.app.app_context():
@@ -93,6 +92,22 @@ def wait_for_rows(page, live, attempt_id, kind, at_least):
         if len(found) >= at_least or time.monotonic() > deadline:
             return found
         page.wait_for_timeout(250)
+
+
+def analysed_tab_flags(live, attempt_id) -> list[str]:
+    """Run the analysis job on the attempt's invigilation; the new tab-hidden flags' words."""
+    from proctoring import policy
+    from proctoring.flags.services import analyse
+    from proctoring.models import InvigilationEvent
+
+    with live.app.app_context():
+        session = db.session()
+        invigilation_id = session.scalar(select(InvigilationEvent.invigilation_id)
+                                         .where(InvigilationEvent.attempt_id == attempt_id).limit(1))
+        found = analyse(session, invigilation_id=invigilation_id, store=live.app.extensions["cop.media"],
+                        now=dt.datetime.now(dt.timezone.utc), settings=policy.PolicySettings(tab_hidden_s=2))
+        session.commit()
+        return [flag.detail for flag in found.flags_raised if flag.kind == "tab_hidden"]
 
 
 def switch_tab(page, state):
@@ -143,9 +158,15 @@ def test_snapshots_and_a_tab_switch_reach_the_log_and_the_media_store(camera_pag
     # "visible" and no event fires), so the page is told what a real tab switch tells it.
     switch_tab(page, "hidden")
     hidden = wait_for_rows(page, live, attempt_id, "tab_hidden", 1)
+    page.wait_for_timeout(3000)  # away for about 3 s
     switch_tab(page, "visible")
     visible = wait_for_rows(page, live, attempt_id, "tab_visible", 1)
     assert len(hidden) == 1 and len(visible) == 1
+
+    # The analysis job flags the spell. The policy's threshold is 15 s; this test's spell is ~3 s, so the
+    # analysis is given a 2 s threshold rather than the test waiting (the thresholds have their own tests).
+    flagged = analysed_tab_flags(live, attempt_id)
+    assert len(flagged) == 1 and flagged[0].startswith("The exam's tab was hidden for ")
 
     # Heartbeats keep coming, each saying the camera is on.
     beats = wait_for_rows(page, live, attempt_id, "heartbeat", 2)

@@ -8,8 +8,7 @@ from PIL import Image
 
 from core.roles import Role
 from assessment.delivery import services as delivery
-from proctoring import log
-from proctoring.rules import LogKind
+from tests.proctoring import helpers
 
 DEVICE = "tab-one"
 
@@ -21,11 +20,8 @@ def jpeg(width=320, height=240, colour=(90, 120, 150), quality=60) -> bytes:
 
 
 def approve_checkin(db, *, sitting, candidate, invigilator, now):
-    """What the common brief asks of any test that starts an invigilated attempt."""
-    invigilation = log.invigilation_for(db, sitting_id=sitting.id, candidate_id=candidate.id, now=now)
-    log.append(db, invigilation_id=invigilation.id, kind=LogKind.CONSENT_GIVEN, now=now, actor_id=candidate.id)
-    log.append(db, invigilation_id=invigilation.id, kind=LogKind.CHECKIN_APPROVED, now=now, actor_id=invigilator.id)
-    return invigilation
+    """What the common rule asks of any test that starts an invigilated attempt (tests/proctoring/helpers.py)."""
+    return helpers.approve_checkin(db, sitting.id, candidate.id, invigilator.id, now)
 
 
 @pytest.fixture

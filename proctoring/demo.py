@@ -8,7 +8,8 @@
   face (confirmed with a note); the outcome "result withheld pending an examiner's decision", so
   the attempt waits on the examiners' results board.
 - In the open invigilated sitting, a second demo candidate's check-in submitted and waiting for a
-  person to compare the photo with the ID.
+  person to compare the photo with the ID; that sitting's candidates are allocated to the demo
+  invigilator, whose live dashboard shows them.
 
 Every log row is written through ``proctoring.log.append`` (so ``cop invigilation verify --all``
 passes); the pictures are small JPEGs drawn here with Pillow and kept in the media store; flag
@@ -282,4 +283,18 @@ def load_invigilation_demo(session: Session, now: dt.datetime, *, store: MediaSt
             added = True
     if waiting is not None:
         added = _waiting_check_in(session, store, waiting, now) or added
-    return added
+    return _allocate_open_sitting(session, invigilator, now) or added
+
+
+def _allocate_open_sitting(session: Session, invigilator, now: dt.datetime) -> bool:
+    """The open sitting's candidates are the demo invigilator's, so their live dashboard shows them."""
+    from proctoring.live import services as live
+    from proctoring.models import InvigilatorAllocation
+
+    sitting_id = session.scalar(select(Sitting.id).where(Sitting.title == OPEN_SITTING_TITLE))
+    admin = find_user_by_email(session, "admin@example.org")
+    if sitting_id is None or admin is None or session.scalar(
+            select(InvigilatorAllocation.id).where(InvigilatorAllocation.sitting_id == sitting_id).limit(1)):
+        return False
+    return live.allocate(session, actor=admin.actor, sitting_id=sitting_id, invigilator_ids=[invigilator.id],
+                         now=now, per_invigilator=25) > 0

@@ -95,3 +95,14 @@ def test_the_demo_flags_are_the_policys_own_and_a_new_analysis_adds_none(app, lo
     # The 50-second drop in the connection is explained by the browser's own report: no flag.
     again = analyse(db, invigilation_id=invigilation.id, store=app.extensions["cop.media"], now=NOW)
     assert again.flags_raised == () and again.faces_counted == 0
+
+
+def test_the_open_sittings_candidates_are_the_demo_invigilators(loaded):
+    from proctoring.live import services as live
+
+    db = loaded
+    sitting = db.scalar(select(Sitting).where(Sitting.title == OPEN_SITTING_TITLE))
+    invigilator = find_user_by_email(db, "invigilator@example.org")
+    allocation = live.current_allocation(db, sitting.id)
+    assert set(allocation) == set(live.booked_candidates(db, sitting.id)) and allocation
+    assert {row.invigilator_id for row in allocation.values()} == {invigilator.id}

@@ -202,3 +202,7 @@ def test_no_camera_is_an_event_not_an_error_and_leaving_for_review_is_said(page,
     expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
     closing = wait_for_rows(page, live, attempt_id, "page_closing", 1)
     assert [row[4] for row in closing] == [{"to": "review"}]
+    # The review page is watched too: a candidate may stay on it for minutes before submitting.
+    expect(page.locator("#invigilation-status")).to_contain_text("Camera off")
+    ended = wait_for_rows(page, live, attempt_id, "camera_ended", 2)
+    assert len(ended) == 2  # one from the questions page, one from the review page

@@ -12,3 +12,8 @@ if (Array.isArray(waiting) && waiting.length) {
   notice.hidden = false;
   notice.focus();
 }
+
+// An invigilated attempt is watched here too: the candidate may stay on this page for minutes.
+if (page.dataset.invigilationUrl) {
+  import('./invigilation.js').then((module) => module.start(page)).catch(() => {});
+}

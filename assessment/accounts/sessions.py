@@ -18,11 +18,11 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 from flask import Flask, flash, jsonify, redirect, request, session, url_for
-from flask_login import current_user, logout_user, user_logged_in
+from flask_login import logout_user, user_logged_in
 
 from core import db
 from core.clock import utcnow
-from core.web import is_api_request
+from core.web import is_api_request, signed_in_claim
 from assessment.accounts import policy
 
 SIGNED_IN_AT = "_cop_signed_in_at"
@@ -52,7 +52,10 @@ def _on_login(_app, user=None, **_extra) -> None:
 
 
 def _check(attempt_deadlines: AttemptDeadlines):
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    # The cookie's claim, not ``current_user``: loading the person here would cost every autosave a
+    # query. A stale claim is refused later by whatever loads or confirms the person.
+    claim = signed_in_claim()
+    if request.endpoint == "static" or claim is None:
         return None
     now = utcnow()
     if not isinstance(session.get(SIGNED_IN_AT), int) or not isinstance(session.get(LAST_SEEN_AT), int):
@@ -62,7 +65,7 @@ def _check(attempt_deadlines: AttemptDeadlines):
         return None
     times = policy.SessionTimes(_instant(session[SIGNED_IN_AT]), _instant(session[LAST_SEEN_AT]))
     if policy.session_lapsed(times, now) and \
-            not policy.exam_keeps_session(attempt_deadlines(db.session(), current_user.id, now), now):
+            not policy.exam_keeps_session(attempt_deadlines(db.session(), claim[0], now), now):
         logout_user()
         session.pop(SIGNED_IN_AT, None)
         session.pop(LAST_SEEN_AT, None)

@@ -17,14 +17,13 @@ from sqlalchemy.exc import IntegrityError
 
 from core import db
 from core.clock import utcnow
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, DomainError, NotFound
 from core.roles import Role
 from core.web import current_actor, roles_required
 from assessment.delivery import candidate, services
 from assessment.delivery.replay import AttemptState
 from assessment.delivery.rules import allowed_duration_s
-from assessment.delivery.schemas import (AckSchema, BreakInSchema, CandidateItemSchema, CaseStudySchema,
-                                         ClaimInSchema, SaveInSchema, dump_state, load)
+from assessment.delivery.schemas import AckSchema, BreakInSchema, ClaimInSchema, SaveInSchema, dump_state, load
 
 bp = Blueprint("delivery_api", __name__, url_prefix="/api/v1/attempts")
 
@@ -81,13 +80,19 @@ def attempt(attempt_id: int):
     # otherwise a break would be unlimited reading time. The player asks again when it ends.
     if state["state"] == AttemptState.PAUSED.value:
         return jsonify({**body, "content_withheld": True})
-    content = candidate.exam_content(session, found)
+    content = candidate.exam_content(session, found, _content_cache())
     for case_study in content["case_studies"]:
         for attachment in case_study["attachments"]:
             attachment["url"] = url_for("delivery_api.attachment", attempt_id=found.id, attachment_id=attachment["id"])
-    return jsonify({**body, "content_withheld": False,
-                    "items": CandidateItemSchema(many=True).dump(content["items"]),
-                    "case_studies": CaseStudySchema(many=True).dump(content["case_studies"])})
+    return jsonify({**body, "content_withheld": False, **content})
+
+
+def _content_cache() -> candidate.ExamContentCache:
+    """The app's cache of rendered exam content (one per app instance: see ``ExamContentCache``)."""
+    cache = current_app.extensions.get("cop.exam_content")
+    if cache is None:
+        cache = current_app.extensions["cop.exam_content"] = candidate.ExamContentCache()
+    return cache
 
 
 @bp.get("/<int:attempt_id>/state")
@@ -117,8 +122,33 @@ def _save(data: dict, attempt_id: int, now):
                                   client_step_id=data["client_step_id"], device_id=data["device_id"], now=now)
 
 
+ACK = AckSchema()  # stateless: one instance serves every request
+
+
+def _save_fast(actor, attempt_id: int):
+    """The ordinary autosave, every few seconds from every candidate: the person confirmed in one
+    query, then ``services.save_response_fast``. None hands the request to :func:`save_response`."""
+    try:
+        data = load(SaveInSchema(), request.get_json(silent=True))
+    except DomainError:
+        return None  # the ordinary path gives the 422 (or 404 first, for someone else's attempt)
+    session = db.session()
+    try:
+        ack = services.save_response_fast(session, actor=actor, attempt_id=attempt_id, slot=data["slot"],
+                                          payload=data["payload"], seen_seq=data["seen_seq"],
+                                          client_step_id=data["client_step_id"], device_id=data["device_id"],
+                                          now=utcnow())
+        if ack is None:
+            return None
+        session.commit()
+    except IntegrityError:
+        session.rollback()  # a retry raced its first delivery: the ordinary path answers it as a retry
+        return None
+    return jsonify(ACK.dump(ack))
+
+
 @bp.post("/<int:attempt_id>/responses")
-@roles_required(Role.CANDIDATE)
+@roles_required(Role.CANDIDATE, fast_path=_save_fast)
 def save_response(attempt_id: int):
     """Save one slot's whole state. A retry with the same ``client_step_id`` is answered with the
     stored acknowledgement and writes nothing."""
@@ -138,7 +168,7 @@ def save_response(attempt_id: int):
             session.commit()
     except Conflict as error:
         return _refused(error, found, now, data["device_id"])
-    return jsonify(AckSchema().dump(ack))
+    return jsonify(ACK.dump(ack))
 
 
 @bp.post("/<int:attempt_id>/submit")

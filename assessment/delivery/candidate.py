@@ -16,10 +16,10 @@ from core.db import get_or_raise
 from core.errors import NotFound
 from core.roles import Actor
 from assessment.delivery import replay, services
-from assessment.delivery.models import Attempt, Booking, Sitting
+from assessment.delivery.models import Attempt, AttemptSlot, Booking, Sitting
 from assessment.delivery.rules import Decision, allowed_duration_s, can_start
 from item_bank import item_types
-from item_bank.exchange.schemas import PresentedItem
+from item_bank.exchange.schemas import CandidateItemSchema, PresentedItem
 from item_bank.models import Attachment, CaseStudyVersion, ItemVersion
 
 TYPE_LABELS = {name: kind.label for name, kind in item_types.ITEM_TYPES.items()}
@@ -77,19 +77,78 @@ def _case_study_versions(session: Session, attempt: Attempt) -> list[CaseStudyVe
     return [session.get(CaseStudyVersion, version_id) for version_id in seen]
 
 
-def exam_content(session: Session, attempt: Attempt) -> dict:
-    """The items (to be dumped by ``CandidateItemSchema``: candidate views, in the frozen option
-    order) and the case studies of an attempt, slot-ordered: ``{"items": [...], "case_studies": [...]}``."""
-    items = [PresentedItem(session.get(ItemVersion, slot.item_version_id), slot.slot, slot.case_study_version_id,
-                           slot.option_order, slot.max_mark) for slot in attempt.slots]
-    case_studies = []
-    for version in _case_study_versions(session, attempt):
-        case_studies.append({
-            "id": version.id, "title": version.title, "scenario_html": version.scenario_html,
-            "attachments": [{"id": a.id, "filename": a.filename, "description": a.description,
-                             "content_type": a.content_type, "size_bytes": a.size_bytes}
-                            for a in version.attachments],
-        })
+class ExamContentCache:
+    """Candidate views of item versions and case study versions, rendered once per process.
+
+    Exam content cannot change once it is in a paper: a version's content freezes when it is
+    submitted for review (``item_bank.workflow.EDITABLE``) and an attempt's slots name versions, never
+    items. So 5,000 candidates opening the same paper cost one render of each question, not 5,000;
+    each candidate's frozen option order is applied to the cached view per request (a reordering).
+    Entries hold no key, rubric or rationale (``candidate_view`` is an allow-list) and nothing about
+    a person, and each app instance keeps its own — nothing to keep coherent across instances.
+    Bounded: the oldest entries go first."""
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self.max_entries = max_entries
+        self.items: dict[int, dict] = {}
+        self.case_studies: dict[int, dict] = {}
+
+    def _keep(self, store: dict, key: int, value: dict) -> None:
+        store[key] = value
+        while len(store) > self.max_entries:
+            store.pop(next(iter(store)))
+
+    def item_views(self, session: Session, version_ids: set[int]) -> dict[int, dict]:
+        # Read what is cached into a local dict first: another thread may evict an entry meanwhile.
+        found = {version_id: view for version_id in version_ids if (view := self.items.get(version_id)) is not None}
+        missing = version_ids - found.keys()
+        if missing:
+            for version in session.scalars(select(ItemVersion).where(ItemVersion.id.in_(missing))):
+                # Dumped once without a slot or an option order: those are the attempt's (``_in_order``).
+                found[version.id] = _ITEM_SCHEMA.dump(PresentedItem(version, 0, version.case_study_version_id, None, 0))
+                self._keep(self.items, version.id, found[version.id])
+        return found
+
+    def case_study_views(self, session: Session, version_ids: list[int]) -> list[dict]:
+        found = {version_id: view for version_id in version_ids
+                 if (view := self.case_studies.get(version_id)) is not None}
+        missing = set(version_ids) - found.keys()
+        if missing:
+            for version in session.scalars(select(CaseStudyVersion).where(CaseStudyVersion.id.in_(missing))):
+                found[version.id] = {
+                    "id": version.id, "title": version.title, "scenario_html": version.scenario_html,
+                    "attachments": [{"id": a.id, "filename": a.filename, "description": a.description,
+                                     "content_type": a.content_type, "size_bytes": a.size_bytes}
+                                    for a in version.attachments]}
+                self._keep(self.case_studies, version.id, found[version.id])
+        return [found[version_id] for version_id in version_ids]
+
+
+_ITEM_SCHEMA = CandidateItemSchema()
+
+
+def _in_order(view: dict, slot: AttemptSlot) -> dict:
+    """The cached view of an item as this slot presents it: its number, case study, frozen mark and
+    this candidate's option order."""
+    presented = {**view, "slot": slot.slot, "case_study_id": slot.case_study_version_id, "max_mark": slot.max_mark}
+    if slot.option_order is not None and "options" in view:
+        by_id = {option["id"]: option for option in view["options"]}
+        if sorted(slot.option_order) != sorted(by_id) or len(slot.option_order) != len(by_id):
+            raise ValueError("option_order must list every option id exactly once")
+        presented["options"] = [by_id[option_id] for option_id in slot.option_order]
+    return presented
+
+
+def exam_content(session: Session, attempt: Attempt, cache: ExamContentCache) -> dict:
+    """The items (candidate views, slot-ordered, in the frozen option order; the shape of
+    ``CandidateItemSchema``) and the case studies of an attempt: ``{"items": [...], "case_studies":
+    [...]}`` — fresh dicts, so the caller may add to them (attachment addresses)."""
+    slots = attempt.slots
+    views = cache.item_views(session, {slot.item_version_id for slot in slots})
+    items = [_in_order(views[slot.item_version_id], slot) for slot in slots]
+    order = list(dict.fromkeys(slot.case_study_version_id for slot in slots))
+    case_studies = [{**view, "attachments": [dict(a) for a in view["attachments"]]}
+                    for view in cache.case_study_views(session, order)]
     return {"items": items, "case_studies": case_studies}
 
 

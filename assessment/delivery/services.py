@@ -12,7 +12,7 @@ import random
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Integer, bindparam, func, insert, literal_column, null, select, text, union_all
 from sqlalchemy.orm import Session
 
 from core import audit, signals
@@ -128,9 +128,58 @@ def _fold(session: Session, attempt: Attempt, steps, events, now: dt.datetime) -
                                slot_numbers=slot_numbers(session, attempt.id), steps=steps, events=events, now=now)
 
 
+def _evidence_now_statement():
+    """Built once: the statement of :func:`_evidence_now`, with ``attempt_id`` bound at execution
+    (building and hashing a three-part union on every request cost more than running it)."""
+    attempt_id = bindparam("attempt_id", type_=Integer)
+    names = ("src", "n", "slot", "payload", "label", "at", "device")
+
+    def part(*columns):
+        return select(*(column.label(name) for column, name in zip(columns, names)))
+
+    latest = (select(func.max(ResponseStep.seq)).where(ResponseStep.attempt_id == attempt_id)
+              .group_by(ResponseStep.slot))
+    steps = part(literal_column("0"), ResponseStep.seq, ResponseStep.slot, ResponseStep.payload,
+                 ResponseStep.client_step_id, ResponseStep.created_at, ResponseStep.device_id) \
+        .where(ResponseStep.attempt_id == attempt_id, ResponseStep.seq.in_(latest))
+    events = part(literal_column("1"), AttemptEvent.id, null(), AttemptEvent.payload, AttemptEvent.kind,
+                  AttemptEvent.occurred_at, null()).where(AttemptEvent.attempt_id == attempt_id)
+    slots = part(literal_column("2"), AttemptSlot.slot, null(), null(), null(), null(), null()) \
+        .where(AttemptSlot.attempt_id == attempt_id)
+    both = union_all(steps, events, slots).subquery()
+    return select(both).order_by(both.c.src, both.c.n)
+
+
+_EVIDENCE_NOW = _evidence_now_statement()
+
+
+def _evidence_now(session: Session, attempt_id: int) -> tuple[list[replay.Step], list[replay.Event], list[int]]:
+    """What the state *now* folds: each slot's latest step, every event and the slot numbers, in one
+    round trip (three queries joined by UNION ALL, told apart by ``src``). The state is read on every
+    request a candidate makes, so its round trips are the hot path's."""
+    rows = session.execute(_EVIDENCE_NOW, {"attempt_id": attempt_id}).all()
+    found_steps, found_events, numbers = [], [], []
+    for src, n, slot, payload, label, at, device in rows:
+        if src == 0:
+            found_steps.append(replay.Step(n, slot, payload, label, at, device))
+        elif src == 1:
+            found_events.append(replay.Event(label, at, payload or {}))
+        else:
+            numbers.append(n)
+    return found_steps, found_events, numbers
+
+
+def _fold_now(attempt_started_at: dt.datetime, allowed_s: int, session: Session, attempt_id: int,
+              now: dt.datetime) -> replay.AttemptView:
+    steps, events, numbers = _evidence_now(session, attempt_id)
+    return replay.attempt_view(started_at=attempt_started_at, allowed_s=allowed_s, slot_numbers=numbers,
+                               steps=steps, events=events, now=now)
+
+
 def view_of(session: Session, attempt: Attempt, now: dt.datetime) -> replay.AttemptView:
     """The attempt as it stands now."""
-    return _fold(session, attempt, latest_steps(session, attempt.id), _events(session, attempt.id), now)
+    return _fold_now(attempt.started_at, allowed_duration_s(attempt.duration_s, attempt.extra_time_pct), session,
+                     attempt.id, now)
 
 
 def view_at(session: Session, attempt: Attempt, moment: dt.datetime) -> replay.AttemptView:
@@ -273,6 +322,64 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, slot: int,
     # The new state is the old one with this slot replaced: no second replay on the hot path.
     return Ack(step.seq, slot, True, replay.with_step(view, replay.Step(step.seq, slot, payload, client_step_id,
                                                                           now, device_id)))
+
+
+def _save_fast_read_statement():
+    """Built once: lock the attempt and read, in the same round trip, whether the step is a retry and
+    the slot's item (``attempt_id``, ``client_step_id`` and ``slot`` bound at execution)."""
+    from item_bank.models import ItemVersion  # read-only use of a lower layer's table
+
+    retry = (select(ResponseStep.seq).where(ResponseStep.attempt_id == Attempt.id,
+                                            ResponseStep.client_step_id == bindparam("client_step_id")))
+    content = (select(ItemVersion.content).join(AttemptSlot, AttemptSlot.item_version_id == ItemVersion.id)
+               .where(AttemptSlot.attempt_id == Attempt.id, AttemptSlot.slot == bindparam("slot", type_=Integer)))
+    return (select(Attempt.candidate_id, Attempt.started_at, Attempt.duration_s, Attempt.extra_time_pct,
+                   retry.scalar_subquery().label("retry_seq"),
+                   retry.with_only_columns(ResponseStep.slot).scalar_subquery().label("retry_slot"),
+                   content.scalar_subquery().label("content"))
+            .where(Attempt.id == bindparam("attempt_id", type_=Integer)).with_for_update(of=Attempt))
+
+
+_SAVE_FAST_READ = _save_fast_read_statement()
+_INSERT_STEP = insert(ResponseStep)
+
+
+def save_response_fast(session: Session, *, actor: Actor, attempt_id: int, slot: int, payload: dict,
+                       seen_seq: int, client_step_id: str, device_id: str, now: dt.datetime) -> Ack | None:
+    """The autosave's ordinary case in four round trips: lock the attempt and read, in the same query,
+    whether this step is a retry and the slot's item; the state now (:func:`_evidence_now`); the
+    insert; the commit (the caller's). Core statements, no objects loaded.
+
+    Returns None for anything out of the ordinary — not this candidate's attempt, no such slot, an
+    answer that does not fit, a stale sequence, a paused or ended attempt, another device — having
+    written nothing: the caller then runs :func:`save_response`, which answers (and records) exactly
+    as it always has. Same rules, same evidence: the sequence is handed out under the row lock, a
+    retry is answered from the stored step, a save equal to the slot's state writes nothing."""
+    require_role(actor, Role.CANDIDATE)
+    row = session.execute(_SAVE_FAST_READ, {"attempt_id": attempt_id, "client_step_id": client_step_id,
+                                            "slot": slot}).first()
+    if row is None or row.candidate_id != actor.user_id:
+        return None
+    allowed_s = allowed_duration_s(row.duration_s, row.extra_time_pct)
+    if row.retry_seq is not None:  # a retry of a save we already acknowledged
+        return Ack(row.retry_seq, row.retry_slot, False, _fold_now(row.started_at, allowed_s, session, attempt_id, now))
+    if row.content is None or item_types.validate_answer(row.content, payload.get("answer")) \
+            or item_types.validate_struck(row.content, payload.get("struck")):
+        return None
+    view = _fold_now(row.started_at, allowed_s, session, attempt_id, now)
+    if view.state != replay.AttemptState.IN_PROGRESS or device_id != view.active_device:
+        return None
+    current = view.slots[slot]
+    proposed = replay.slot_state(payload, 0)
+    if (current.answer, current.flagged, current.struck) == (proposed.answer, proposed.flagged, proposed.struck):
+        return Ack(view.last_seq, slot, False, view)
+    if seen_seq != view.last_seq:
+        return None
+    seq = view.last_seq + 1
+    session.execute(_INSERT_STEP, {"attempt_id": attempt_id, "seq": seq, "slot": slot, "payload": payload,
+                                   "client_step_id": client_step_id, "device_id": device_id, "created_at": now})
+    return Ack(seq, slot, True, replay.with_step(view, replay.Step(seq, slot, payload, client_step_id, now,
+                                                                     device_id)))
 
 
 def submit_attempt(session: Session, *, actor: Actor, attempt_id: int, now: dt.datetime) -> replay.AttemptView:

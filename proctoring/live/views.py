@@ -48,8 +48,8 @@ def _show_all() -> bool | None:
     return None if raw not in ("all", "mine") else raw == "all"
 
 
-def _board(sitting_id: int, show_all: bool | None):
-    return queries.dashboard(db.session(), actor=current_actor(), sitting_id=sitting_id, now=utcnow(),
+def _board(sitting_id: int, show_all: bool | None, actor=None):
+    return queries.dashboard(db.session(), actor=actor or current_actor(), sitting_id=sitting_id, now=utcnow(),
                              show_all=show_all, heartbeat_interval_s=_interval())
 
 
@@ -99,7 +99,10 @@ def stream(sitting_id: int):
     ``INVIGILATION_LIVE_STREAM_S`` and the browser reconnects (``retry:``), so no worker thread is
     held for ever."""
     show_all = _show_all()
-    first_board = _board(sitting_id, show_all)  # refusals (403, 404) before the stream starts
+    # The person as a plain value: the stream outlives the request's database session, and the
+    # signed-in person's object would be detached from it (and expired by the rollbacks below).
+    actor = current_actor()
+    first_board = _board(sitting_id, show_all, actor)  # refusals (403, 404) before the stream starts
     db.session().rollback()  # never hold a read transaction between checks (SQLite writers wait on it)
     check_s = float(current_app.config["INVIGILATION_LIVE_CHECK_S"])
     lasts_s = float(current_app.config["INVIGILATION_LIVE_STREAM_S"])
@@ -128,7 +131,7 @@ def stream(sitting_id: int):
             if time.monotonic() + check_s > ends_at:
                 return
             time.sleep(check_s)
-            board = _board(sitting_id, show_all)
+            board = _board(sitting_id, show_all, actor)
             db.session().rollback()
 
     return Response(stream_with_context(events()), mimetype="text/event-stream",

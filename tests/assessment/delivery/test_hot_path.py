@@ -1,0 +1,143 @@
+"""The autosave's fast path and the exam-content cache (issue 13): the same answers as the ordinary
+path, in fewer round trips. Round trips are counted, not timed — the count is what every save costs
+the database, on any machine; the time is bench/'s (docs/performance.md)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, select, update
+
+from core.roles import Role
+from core.web import IDENTITY_CHECK
+from assessment.accounts.models import User
+from assessment.delivery import services
+from assessment.delivery.models import AttemptSlot, ResponseStep
+from item_bank.exchange.schemas import CandidateItemSchema, PresentedItem
+from item_bank.models import ItemVersion
+from tests.assessment.delivery.player_data import make_exam
+
+DEVICE = "tab-one"
+
+
+@pytest.fixture
+def statements(engine):
+    """Every SELECT, INSERT, UPDATE and DELETE sent to the database while the test runs (transaction
+    control and savepoints left out: they are the test harness's, not the request's)."""
+    seen: list[str] = []
+
+    def note(_connection, _cursor, statement, *_args):
+        if statement.lstrip().split(None, 1)[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    yield seen
+    event.remove(engine, "before_cursor_execute", note)
+
+
+def _exam_for(db, clock, candidate):
+    sitting, _ = make_exam(db, candidate=candidate, now=clock.now())
+    return services.start_attempt(db, actor=candidate.actor, sitting_id=sitting.id, device_id=DEVICE,
+                                  now=clock.now())
+
+
+def _save(client, attempt, *, slot=1, answer="B", seen=0, step="c-1", device=DEVICE):
+    return client.post(f"/api/v1/attempts/{attempt.id}/responses",
+                       json={"slot": slot, "payload": {"answer": answer}, "seen_seq": seen,
+                             "client_step_id": step, "device_id": device})
+
+
+def test_an_ordinary_save_is_four_statements_and_a_retry_three(client, db, clock, login_as, statements, framework):
+    attempt = _exam_for(db, clock, login_as(Role.CANDIDATE))
+    statements.clear()
+    assert _save(client, attempt, step="c-1").status_code == 200
+    # Who is signed in (with their roles); the attempt locked with "is this a retry?" and the slot's
+    # item; the state now (steps, events, slots in one union); the step.
+    assert len(statements) == 4, statements
+    assert "FOR UPDATE" in statements[1] or db.get_bind().dialect.name == "sqlite"
+    assert statements[3].startswith("INSERT INTO response_steps")
+    statements.clear()
+    retry = _save(client, attempt, step="c-1")
+    assert retry.status_code == 200 and retry.get_json()["written"] is False
+    assert len(statements) == 3 and not any(s.startswith("INSERT") for s in statements)
+    assert len(db.scalars(select(ResponseStep).where(ResponseStep.attempt_id == attempt.id)).all()) == 1
+
+
+def _script(client, attempt) -> list[tuple[int, dict]]:
+    """One of each answer a save can get."""
+    sends = [dict(step="c-1"),  # written
+             dict(step="c-1"),  # a retry: the stored acknowledgement
+             dict(step="c-2"),  # equal to the slot's state: nothing to write
+             dict(answer="C", step="c-3", seen=0),  # stale: another save since
+             dict(answer="C", step="c-4", seen=1),  # written
+             dict(slot=99, step="c-5", seen=2),  # no such question: 422
+             dict(answer="Z", step="c-6", seen=2),  # not one of the options: 422
+             dict(answer="D", step="c-7", seen=2, device="tab-two")]  # another window: read-only
+    answers = []
+    for send in sends:
+        response = _save(client, attempt, **send)
+        answers.append((response.status_code, response.get_json()))
+    return answers
+
+
+def test_the_fast_path_answers_every_save_as_the_ordinary_path(app, client, db, clock, login_as, framework):
+    fast = _script(client, _exam_for(db, clock, login_as(Role.CANDIDATE)))
+    app.extensions.pop(IDENTITY_CHECK)  # no way to confirm a claim: every save takes the ordinary path
+    ordinary = _script(client, _exam_for(db, clock, login_as(Role.CANDIDATE)))
+    assert [status for status, _ in fast] == [200, 200, 200, 409, 200, 422, 422, 409]
+    assert fast == ordinary
+
+
+def test_the_fast_path_refuses_a_stale_sign_in_a_disabled_account_staff_and_someone_elses_attempt(
+        client, db, clock, login_as, framework):
+    candidate = login_as(Role.CANDIDATE)
+    attempt = _exam_for(db, clock, candidate)
+    db.execute(update(User).where(User.id == candidate.id).values(session_version=User.session_version + 1))
+    db.flush()
+    assert _save(client, attempt).status_code == 401  # signed out elsewhere since this cookie was made
+    login_as(Role.EXAMINER)
+    assert _save(client, attempt).status_code == 403
+    other = login_as(Role.CANDIDATE)
+    assert _save(client, attempt).status_code == 404  # someone else's attempt is not found
+    db.execute(update(User).where(User.id == other.id).values(is_enabled=False))
+    db.flush()
+    assert _save(client, attempt).status_code == 401
+    assert db.scalars(select(ResponseStep).where(ResponseStep.attempt_id == attempt.id)).all() == []
+
+
+def test_the_second_candidate_of_a_paper_costs_no_rendering_of_its_questions(client, db, clock, login_as, framework,
+                                                                           statements):
+    first = login_as(Role.CANDIDATE)
+    sitting, _ = make_exam(db, candidate=first, now=clock.now())
+    attempts = {}
+    for person in (first, login_as(Role.CANDIDATE)):
+        from assessment.delivery.models import Booking
+        if person is not first:
+            db.add(Booking(sitting_id=sitting.id, candidate_id=person.id, booked_at=clock.now()))
+            db.flush()
+        attempts[person.id] = services.start_attempt(db, actor=person.actor, sitting_id=sitting.id,
+                                                     device_id=DEVICE, now=clock.now())
+    statements.clear()
+    body = client.get(f"/api/v1/attempts/{attempts[first.id].id}?device_id={DEVICE}")
+    assert body.status_code == 404  # the client is signed in as the second candidate
+    second = attempts[next(k for k in attempts if k != first.id)]
+    statements.clear()
+    assert client.get(f"/api/v1/attempts/{second.id}?device_id={DEVICE}").status_code == 200
+    assert any("FROM item_versions" in s for s in statements)  # the first load of the paper renders it
+    statements.clear()
+    again = client.get(f"/api/v1/attempts/{second.id}?device_id={DEVICE}")
+    assert again.status_code == 200
+    assert not any("FROM item_versions" in s or "FROM case_study_versions" in s for s in statements)
+
+
+def test_cached_content_is_what_a_fresh_render_of_each_slot_gives(client, db, clock, login_as, framework):
+    """The cache dumps each question once without the attempt's option order and reorders it per
+    request: that must equal dumping the slot afresh, option order and all."""
+    attempt = _exam_for(db, clock, login_as(Role.CANDIDATE))
+    for _ in range(2):  # the first load fills the cache; the second is served from it
+        items = client.get(f"/api/v1/attempts/{attempt.id}?device_id={DEVICE}").get_json()["items"]
+    slots = db.scalars(select(AttemptSlot).where(AttemptSlot.attempt_id == attempt.id)
+                       .order_by(AttemptSlot.slot)).all()
+    fresh = CandidateItemSchema(many=True).dump(
+        [PresentedItem(db.get(ItemVersion, s.item_version_id), s.slot, s.case_study_version_id, s.option_order,
+                       s.max_mark) for s in slots])
+    assert items == fresh
+    assert any(s.option_order for s in slots)  # the exam has shuffled options, so the order is tested

@@ -13,6 +13,11 @@ from typing import Any
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "DATABASE_URL": None,  # default: SQLite in the instance folder
+    # Connections one app process keeps to PostgreSQL (SQLAlchemy's pool; SQLite ignores them). A request
+    # holds one at a time, so a gthread worker needs no more than its threads; across hosts they add up
+    # to instances × workers × (size + overflow), which PostgreSQL's max_connections (or PgBouncer) must take.
+    "DATABASE_POOL_SIZE": 10,
+    "DATABASE_MAX_OVERFLOW": 20,
     "TESTING": False,
     "DEBUG": False,
     "SERVER_NAME": None,
@@ -186,6 +191,9 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None, en
             or config["APPEAL_WINDOW_DAYS"] < 1:
         raise ConfigError(f"APPEAL_WINDOW_DAYS must be a whole number of days, 1 or more, not "
                           f"{config['APPEAL_WINDOW_DAYS']!r}")
+    for key, least in (("DATABASE_POOL_SIZE", 1), ("DATABASE_MAX_OVERFLOW", 0)):
+        if isinstance(config[key], bool) or not isinstance(config[key], int) or config[key] < least:
+            raise ConfigError(f"{key} must be a whole number, {least} or more, not {config[key]!r}")
     if config["INVIGILATION_FACE_MATCHING"]:
         raise ConfigError("INVIGILATION_FACE_MATCHING cannot be turned on: automatic face matching is not available "
                           "(a person checks each photo ID); set it to false")

@@ -79,7 +79,9 @@ class DatabaseState:
     session_factory: sessionmaker
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+    """The app's engine. ``pool_size`` and ``max_overflow`` bound this process's PostgreSQL connections
+    (settings ``DATABASE_POOL_SIZE`` and ``DATABASE_MAX_OVERFLOW``)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 30})
@@ -95,11 +97,12 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"], pool_size=app.config["DATABASE_POOL_SIZE"],
+                         max_overflow=app.config["DATABASE_MAX_OVERFLOW"])
     app.extensions["cop.db"] = DatabaseState(engine, sessionmaker(bind=engine, expire_on_commit=False))
     app.teardown_appcontext(_close_session)
 

@@ -16,6 +16,7 @@ from werkzeug.utils import secure_filename
 
 from core import audit
 from core.db import get_or_raise
+from core.files import store_once
 from core.errors import FieldProblem, ValidationFailed
 from core.roles import Actor
 from item_bank.authoring.services import _require_author_edit, get_version
@@ -78,12 +79,7 @@ def add_attachment(session: Session, *, actor: Actor, version_id: int, filename:
                                                                         "for example ‘Referral letter’")])
     scan(data, scan_command)
     digest = hashlib.sha256(data).hexdigest()
-    path = storage_path(upload_folder, digest)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".part")
-        temporary.write_bytes(data)
-        temporary.replace(path)  # atomic: a reader never sees half a file
+    store_once(storage_path(upload_folder, digest), data)
     attachment = Attachment(case_study_version_id=version.id, filename=secure_filename(filename) or "attachment",
                             content_type=content_type, size_bytes=len(data), sha256=digest,
                             description=description.strip()[:300], uploaded_at=now, uploaded_by_id=actor.user_id)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
 from core import audit
+from core.files import store_once
 from core.errors import Conflict, FieldProblem, Forbidden, Problems, ValidationFailed
 from core.notifications import notify
 from core.roles import Actor, Role, require_role
@@ -72,12 +73,7 @@ def request_adjustments(session: Session, *, actor: Actor, details: AdjustmentDe
         except ValidationFailed as error:  # the scanner names the field "file"
             raise ValidationFailed(error.message, [FieldProblem("evidence", error.message)]) from None
         digest = hashlib.sha256(details.evidence).hexdigest()
-        path = evidence_path(upload_folder, digest)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(".part")
-            temporary.write_bytes(details.evidence)
-            temporary.replace(path)  # atomic: a reader never sees half a file
+        store_once(evidence_path(upload_folder, digest), details.evidence)
     request = AdjustmentRequest(
         candidate_id=actor.user_id, extra_time_pct=details.extra_time_pct, rest_breaks=details.rest_breaks,
         text_size=details.text_size, colour_scheme=details.colour_scheme,

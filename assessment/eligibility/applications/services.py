@@ -23,6 +23,7 @@ from assessment.eligibility.applications import queries, rules
 from assessment.eligibility.applications.models import ApplicationDocument, ApplicationDocumentRemoval
 from assessment.eligibility.models import Application, ApplicationEvent, ApplicationStatus, ApplicationSubmission
 from core import audit, mail
+from core.files import store_once
 from core.errors import Conflict, FieldProblem, Forbidden, Problems, ValidationFailed
 from core.notifications import notify
 from core.roles import Actor
@@ -278,12 +279,7 @@ def add_document(session: Session, *, actor: Actor, application_id: int, kind: s
     except ValidationFailed as error:
         raise ValidationFailed(error.message, [FieldProblem("file", error.message)]) from None
     digest = hashlib.sha256(upload.data).hexdigest()
-    path = document_path(upload_folder, digest)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".part")
-        temporary.write_bytes(upload.data)
-        temporary.replace(path)
+    store_once(document_path(upload_folder, digest), upload.data)
     document = ApplicationDocument(application_id=application.id, kind=kind,
                                    filename=(secure_filename(upload.filename) or "document")[:200],
                                    content_type=sniff_type(upload.data), size_bytes=len(upload.data), sha256=digest,

@@ -24,6 +24,7 @@ from assessment.eligibility.models import Registration, RegistrationEvent, Regis
 from assessment.eligibility.register import queries, rules
 from assessment.eligibility.register.models import CpdDeclaration
 from core import audit, mail
+from core.files import store_once
 from core.errors import Conflict, FieldProblem, Forbidden, NotFound, Problems, ValidationFailed
 from core.notifications import notify
 from core.roles import Actor, Role, require_role
@@ -119,12 +120,7 @@ def evidence_path(upload_folder: str, sha256: str) -> Path:
 
 
 def _store(upload_folder: str, data: bytes, digest: str) -> None:
-    path = evidence_path(upload_folder, digest)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".part")
-        temporary.write_bytes(data)
-        temporary.replace(path)
+    store_once(evidence_path(upload_folder, digest), data)
 
 
 def declare_cpd(session: Session, *, actor: Actor, activity_on: dt.date | None, category: str,

@@ -17,6 +17,7 @@ from assessment.results.appeals import queries, rules
 from assessment.results.appeals.models import (Appeal, AppealEvidence, AppealOutcome, AppealPanel, AppealPanellist,
                                                AppealPanelResponse, AppealRemark, AppealWithdrawal, ResitEntitlement)
 from core import audit, signals
+from core.files import store_once
 from core.errors import Conflict, FieldProblem, Forbidden, NotFound, Problems, ValidationFailed
 from core.notifications import notify
 from core.roles import Actor, Role, require_role
@@ -40,12 +41,7 @@ def evidence_path(upload_folder: str, sha256: str) -> Path:
 
 
 def _store(upload_folder: str, data: bytes, digest: str) -> None:
-    path = evidence_path(upload_folder, digest)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".part")
-        temporary.write_bytes(data)
-        temporary.replace(path)  # atomic: a reader never sees half a file
+    store_once(evidence_path(upload_folder, digest), data)
 
 
 def _check_files(files: list[EvidenceFile], problems: Problems) -> None:

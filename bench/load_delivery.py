@@ -20,6 +20,10 @@ Scenarios (``--scenario``, or ``all`` for each in turn):
   against two or more app instances on one database: even candidates alternate instance on every
   request, odd ones move to another instance for good halfway through.
 
+With ``--heartbeats`` (paced and scaleout) the sitting requires invigilation, every candidate has an
+approved check-in, and each also posts a heartbeat (an events batch) every ``--heartbeat-interval``
+seconds; the heartbeats acknowledged are counted against the rows stored.
+
 Every run ends with the stored check: each save acknowledged with ``written: true`` must be in
 ``response_steps`` exactly once under its acknowledged seq, and each attempt's seqs must run 1..n in
 the order they were acknowledged. With ``--json`` each run prints one JSON object on stdout (progress
@@ -86,10 +90,13 @@ def database_url(backend: str, workdir: Path) -> str:
     return f"{PG_URL}?options=-csearch_path%3D{SCHEMA}"
 
 
-def prepare(url: str, n_candidates: int, start: bool) -> tuple[list[tuple[str, int | None, str]], int]:
+def prepare(url: str, n_candidates: int, start: bool,
+            invigilated: bool = False) -> tuple[list[tuple[str, int | None, str]], int]:
     """Migrate, load the demo bank, publish a paper, open a sitting and book every candidate; with
-    ``start``, start each attempt on the device id the candidate will use. Returns the plan
-    ((email, attempt id or None, device id) per candidate) and the sitting's id."""
+    ``start``, start each attempt on the device id the candidate will use. ``invigilated``: the
+    sitting requires invigilation, and each candidate has given consent and had the check-in approved
+    (what the start needs). Returns the plan ((email, attempt id or None, device id) per candidate)
+    and the sitting's id."""
     import datetime as dt
 
     from sqlalchemy import create_engine, insert, select
@@ -104,6 +111,8 @@ def prepare(url: str, n_candidates: int, start: bool) -> tuple[list[tuple[str, i
     from core.roles import Role
     from item_bank.models import CaseStudyVersion, ExamPaper, ExamPaperEntry, ExamSpec
     from item_bank.workflow import Status
+    from proctoring import log
+    from proctoring.rules import LogKind
 
     engine = create_engine(url)
     migrations.upgrade(engine)
@@ -131,7 +140,7 @@ def prepare(url: str, n_candidates: int, start: bool) -> tuple[list[tuple[str, i
         sitting = Sitting(title="Bench sitting", booking_opens_at=now - dt.timedelta(days=10),
                           booking_closes_at=now - dt.timedelta(days=1), opens_at=now - dt.timedelta(hours=1),
                           closes_at=now + dt.timedelta(hours=6), duration_s=3 * 3600, capacity=n_candidates,
-                          requires_invigilation=False, created_at=now)
+                          requires_invigilation=invigilated, created_at=now)
         session.add(sitting)
         session.flush()
         sitting_id = sitting.id
@@ -147,6 +156,7 @@ def prepare(url: str, n_candidates: int, start: bool) -> tuple[list[tuple[str, i
         session.execute(insert(Booking), [{"sitting_id": sitting.id, "candidate_id": ids[e], "booked_at": now}
                                           for e in emails])
         session.commit()
+        invigilator = session.scalar(select(User).where(User.email == "invigilator@example.org"))
         plan: list[tuple[str, int | None, str]] = []
         for email in emails:
             device = f"bench-{ids[email]}"
@@ -154,6 +164,12 @@ def prepare(url: str, n_candidates: int, start: bool) -> tuple[list[tuple[str, i
                 plan.append((email, None, device))
                 continue
             user = session.get(User, ids[email])
+            if invigilated:
+                invigilation = log.invigilation_for(session, sitting_id=sitting.id, candidate_id=user.id, now=now)
+                log.append(session, invigilation_id=invigilation.id, kind=LogKind.CONSENT_GIVEN, now=now,
+                           actor_id=user.id)
+                log.append(session, invigilation_id=invigilation.id, kind=LogKind.CHECKIN_APPROVED, now=now,
+                           actor_id=invigilator.id, reason="Approved for the load bench")
             attempt = delivery.start_attempt(session, actor=user.actor, sitting_id=sitting.id, device_id=device,
                                              now=now)
             plan.append((email, attempt.id, device))
@@ -181,12 +197,14 @@ class Server:
 
     def __init__(self, target: str, env: dict[str, str], workers: int, threads: int) -> None:
         self.port = free_port()
+        # A file, not a pipe: a pipe nobody reads fills up and would stall gunicorn mid-run.
+        self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
              "--worker-class", "gthread", "--threads", str(threads), "--backlog", "4096", "--log-level", "warning",
              # Candidates idle 10–20 s between saves; keep their connections, as a proxy in front would.
              "--keep-alive", "75", "--worker-connections", "6000",
-             target], cwd=REPO, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             target], cwd=REPO, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=self.log)
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -197,7 +215,11 @@ class Server:
                 return
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError("the server did not start: " + self.process.stderr.read().decode()[-2000:])
+        raise RuntimeError("the server did not start: " + self.log_text()[-2000:])
+
+    def log_text(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
 
     def warm_up(self, path: str, times: int) -> None:
         """A few untimed requests, so that imports and template compilation in each worker are not
@@ -220,6 +242,10 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        logged = self.log_text()
+        if logged.strip():  # tracebacks, worker time-outs: worth seeing beside the figures
+            progress(f"[server {self.port}] logged:\n" + logged[-3000:])
+        self.log.close()
 
 
 def app_servers(url: str, count: int, args) -> list[Server]:
@@ -290,6 +316,24 @@ def read_back(url: str, sitting_id: int) -> list[tuple[int, str, int]]:
     return [tuple(row) for row in rows]
 
 
+def heartbeats_stored(url: str, sitting_id: int) -> int:
+    """Heartbeat rows the bench's candidates left in the invigilation logs of its sitting."""
+    from sqlalchemy import create_engine, func, select
+
+    from proctoring.models import Invigilation, InvigilationEvent
+    from proctoring.rules import LogKind
+
+    events, invigilations = InvigilationEvent.__table__, Invigilation.__table__
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        count = connection.scalar(select(func.count()).select_from(events)
+                                  .join(invigilations, invigilations.c.id == events.c.invigilation_id)
+                                  .where(invigilations.c.sitting_id == sitting_id, events.c.kind == LogKind.HEARTBEAT,
+                                         events.c.client_event_id.like("hb-%")))
+    engine.dispose()
+    return count
+
+
 def run(args, backend: str, scenario: str, n: int) -> dict:
     instances = max(2, args.instances) if scenario == "scaleout" else args.instances
     clients = args.closed_clients or n if scenario == "closed" else n
@@ -297,7 +341,8 @@ def run(args, backend: str, scenario: str, n: int) -> dict:
         url = database_url(backend, Path(workdir))
         progress(f"[{backend} {scenario}] preparing {clients} candidates…")
         setup_started = time.monotonic()
-        plan, sitting_id = prepare(url, clients, start=scenario != "storm")
+        heartbeats = args.heartbeats and scenario in ("paced", "scaleout")
+        plan, sitting_id = prepare(url, clients, start=scenario != "storm", invigilated=heartbeats)
         setup_s = time.monotonic() - setup_started
         progress(f"[{backend} {scenario}] set up in {setup_s:.0f} s; {instances} instance(s) of "
                  f"{args.workers} workers × {args.threads} threads, {args.client_processes} client process(es)")
@@ -320,7 +365,8 @@ def run(args, backend: str, scenario: str, n: int) -> dict:
                      "rows": indexes, "arrivals": [arrivals[i] for i in indexes], "sitting_id": sitting_id,
                      "stop_at": window[1], "switch_at": ramp_s + args.duration / 2, "gap": gap,
                      "duration": args.closed_duration, "timeout": args.timeout, "seed": 1000 + k,
-                     "connections": args.client_connections}
+                     "connections": args.client_connections, "heartbeats": heartbeats,
+                     "heartbeat_gap": args.heartbeat_interval}
                     for k, indexes in enumerate(split(plan, args.client_processes))]
 
         servers = app_servers(url, instances, args)
@@ -347,6 +393,7 @@ def run(args, backend: str, scenario: str, n: int) -> dict:
 
         progress(f"[{backend} {scenario}] reading the stored steps back…")
         stored = load_check.stored_check(merged["acks"], read_back(url, sitting_id))
+        beats_stored = heartbeats_stored(url, sitting_id) if heartbeats else None
 
     samples = merged["samples"]
     saves = load_check.in_window(samples.get("save", []), *window)
@@ -355,7 +402,7 @@ def run(args, backend: str, scenario: str, n: int) -> dict:
     headline = samples.get("exam_load", []) if scenario == "storm" else saves
     result = {
         "scenario": scenario, "backend": backend, "candidates": len(plan), "instances": instances,
-        "workers": args.workers, "threads": args.threads,
+        "heartbeats": heartbeats, "workers": args.workers, "threads": args.threads,
         "window_s": round(span, 1),
         "saves": sum(1 for row in saves if row[2]),
         "saves_per_s": round(sum(1 for row in saves if row[2]) / span, 1) if scenario != "storm" else None,
@@ -371,6 +418,11 @@ def run(args, backend: str, scenario: str, n: int) -> dict:
     }
     if scenario == "paced" or scenario == "scaleout":
         result["offered_saves_per_s"] = round(len(plan) / (sum(gap) / 2), 1)
+    if heartbeats:
+        beats = [row for row in load_check.in_window(samples.get("heartbeat", []), *window) if row[2]]
+        result["heartbeats_per_s"] = round(len(beats) / span, 1)
+        acknowledged_beats = sum(share.get("heartbeats_acknowledged", 0) for share in shares)
+        result["heartbeat_check"] = {"acknowledged": acknowledged_beats, "stored": beats_stored}
     if scenario == "storm":
         result["storm_window_s"] = args.storm_window
     if ceiling is not None:
@@ -394,8 +446,13 @@ def human(result: dict) -> str:
     else:
         lines.append(f"  saves {result['saves']} ({result['saves_per_s']}/s)  p50 {result['p50_ms']} ms  "
                      f"p95 {result['p95_ms']} ms  p99 {result['p99_ms']} ms")
+    if result.get("heartbeats"):
+        lines.append(f"  heartbeats {result['heartbeats_per_s']}/s  {result['stages'].get('heartbeat')}  "
+                     f"{result['heartbeat_check']}")
     if "ratio" in result:
-        lines.append(f"  ceiling {result['ceiling']['requests_per_s']}/s  ratio {result['ratio']}")
+        lines.append(f"  ceiling {result['ceiling']['requests_per_s']}/s  p50 {result['ceiling']['p50_ms']} ms  "
+                     f"p99 {result['ceiling']['p99_ms']} ms  ratio {result['ratio']}  "
+                     f"(generator {result['ceiling']['generator']['cpu_pct']} % CPU)")
     lines.append(f"  errors {result['errors'] or 'none'}")
     lines.append(f"  acknowledged {result['acknowledged']}  stored check {result['stored_check']}")
     lines.append(f"  generator {result['generator']}  app CPU {result['app_cpu_pct']} %")
@@ -404,7 +461,7 @@ def human(result: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scenario", default="all", choices=(*SCENARIOS, "all"))
+    parser.add_argument("--scenario", default="all", help=f"{', '.join(SCENARIOS)}, several with commas, or all")
     parser.add_argument("--candidates", default="500", help="comma-separated sizes, e.g. 100,1000,5000")
     parser.add_argument("--backends", default="postgresql",
                         help="postgresql and/or sqlite (SQLite for paced and closed only: one writer, one file)")
@@ -414,6 +471,9 @@ def main() -> None:
     parser.add_argument("--closed-clients", type=int, default=0, help="clients of the closed loop (default: --candidates)")
     parser.add_argument("--storm-window", type=float, default=60.0, help="seconds over which the start storm arrives")
     parser.add_argument("--scaleout-gap", default="1,3", help="seconds between saves in the scale-out sitting")
+    parser.add_argument("--heartbeats", action="store_true",
+                        help="paced and scaleout: an invigilated sitting, each candidate also posting a heartbeat")
+    parser.add_argument("--heartbeat-interval", type=float, default=15.0, help="seconds between heartbeats")
     parser.add_argument("--instances", type=int, default=1, help="app instances (the scale-out uses at least 2)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per instance")
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
@@ -423,7 +483,10 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object per run on stdout")
     args = parser.parse_args()
 
-    scenarios = SCENARIOS if args.scenario == "all" else (args.scenario,)
+    scenarios = SCENARIOS if args.scenario == "all" else tuple(args.scenario.split(","))
+    unknown = set(scenarios) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}; choose from {', '.join(SCENARIOS)} or all")
     out = REPO / "bench" / "results"
     out.mkdir(exist_ok=True)
     for backend in args.backends.split(","):

@@ -10,6 +10,7 @@ player page (its CSRF meta tag), claim this window's device id, load the exam, t
 from __future__ import annotations
 
 import asyncio
+import datetime
 import random
 import re
 import resource
@@ -31,6 +32,7 @@ class Recorder:
         self.errors: Counter = Counter()
         self.acks: dict[int, list] = defaultdict(list)
         self.per_instance: Counter = Counter()  # requests sent to each app instance (base URL)
+        self.heartbeats_acknowledged = 0
         self.timeout = aiohttp.ClientTimeout(total=30)
         self.cpu_at_start = 0.0
 
@@ -86,6 +88,7 @@ class Candidate:
         self.slots = [1]
         self.counter = 0
         self.answers: dict[int, str | None] = {}
+        self.beats = 0
 
     def url(self, path: str) -> str:
         base = self.route.base(self.rec.now())
@@ -184,6 +187,16 @@ class Candidate:
                 return
             self.seen = reply["state"]["last_seq"]
 
+    async def heartbeat(self) -> None:
+        """One events batch with a heartbeat, as the invigilation module of the player sends it."""
+        self.beats += 1
+        at = datetime.datetime.now(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
+        event = {"id": f"hb-{self.device}-{self.beats}", "kind": "heartbeat", "at": at,
+                 "data": {"camera": "on", "online": True, "queued": 0}}
+        answer, _ = await self.call("heartbeat", "POST", f"/api/v1/invigilation/attempts/{self.attempt_id}/events",
+                                    json={"events": [event]}, headers={"X-CSRFToken": self.token})
+        self.rec.heartbeats_acknowledged += len(answer.get("acknowledged", []))
+
     async def submit(self) -> None:
         await self.call("submit", "POST", self.api("/submit"), json={}, headers={"X-CSRFToken": self.token})
 
@@ -200,7 +213,17 @@ async def _sleep_until(rec: Recorder, at: float) -> None:
         await asyncio.sleep(delay)
 
 
-async def _sitting(rec, connector, route, entry, arrive_at, stop_at, gap, rng) -> None:
+async def _heartbeats(rec, person: Candidate, stop_at: float, interval: float, rng: random.Random) -> None:
+    await asyncio.sleep(rng.uniform(0, interval))  # candidates' timers are not in step
+    while rec.now() < stop_at:
+        try:
+            await person.heartbeat()
+        except Refused:
+            pass
+        await asyncio.sleep(interval)
+
+
+async def _sitting(rec, connector, route, entry, arrive_at, stop_at, gap, rng, heartbeat_every=0.0) -> None:
     """Paced and scale-out: arrive, sign in, load, then a save every ``gap`` seconds (uniform) with a
     state poll every fifth action, and submit at the end."""
     email, attempt_id, device = entry
@@ -212,6 +235,8 @@ async def _sitting(rec, connector, route, entry, arrive_at, stop_at, gap, rng) -
             await person.load_exam(claim=False)  # set-up started the attempt on this very device id
         except Refused:
             return
+        beating = (asyncio.create_task(_heartbeats(rec, person, stop_at, heartbeat_every, random.Random(rng.random())))
+                   if heartbeat_every else None)
         actions = 0
         while True:
             await asyncio.sleep(rng.uniform(*gap))
@@ -224,6 +249,8 @@ async def _sitting(rec, connector, route, entry, arrive_at, stop_at, gap, rng) -
                 except Refused:
                     pass
             await person.save(rng)
+        if beating:
+            await beating
         try:
             await person.submit()
         except Refused:
@@ -327,8 +354,9 @@ async def _run(job, barrier) -> Recorder:
                 await asyncio.gather(*(_storm(rec, connector, route, entry, at, job["sitting_id"])
                                        for entry, route, at in zip(job["plan"], routes, arrivals)))
             else:
+                beat = job["heartbeat_gap"] if job["heartbeats"] else 0.0
                 await asyncio.gather(*(_sitting(rec, connector, route, entry, at, job["stop_at"], job["gap"],
-                                                random.Random(rng.random()))
+                                                random.Random(rng.random()), beat)
                                        for entry, route, at in zip(job["plan"], routes, arrivals)))
     finally:
         await connector.close()
@@ -347,4 +375,5 @@ def client_process(job: dict, barrier, results) -> None:
     results.put({"samples": dict(rec.samples), "errors": dict(rec.errors),
                  "acks": {str(k): v for k, v in rec.acks.items()},
                      "per_instance": dict(rec.per_instance),
+                     "heartbeats_acknowledged": rec.heartbeats_acknowledged,
                  "cpu_s": rec.cpu_s, "wall_s": rec.wall_s})

@@ -90,8 +90,13 @@ def database_url(backend: str, workdir: Path) -> str:
     return f"{PG_URL}?options=-csearch_path%3D{SCHEMA}"
 
 
-def prepare(url: str, n_candidates: int, start: bool,
-            invigilated: bool = False) -> tuple[list[tuple[str, int | None, str]], int]:
+def prepare(url: str, n_candidates: int) -> list[tuple[str, int | None, str]]:
+    """Set-up with every attempt started; the plan only (bench/bench_invigilation.py uses it)."""
+    return prepare_sitting(url, n_candidates, start=True)[0]
+
+
+def prepare_sitting(url: str, n_candidates: int, start: bool,
+                    invigilated: bool = False) -> tuple[list[tuple[str, int | None, str]], int]:
     """Migrate, load the demo bank, publish a paper, open a sitting and book every candidate; with
     ``start``, start each attempt on the device id the candidate will use. ``invigilated``: the
     sitting requires invigilation, and each candidate has given consent and had the check-in approved
@@ -342,7 +347,7 @@ def run(args, backend: str, scenario: str, n: int) -> dict:
         progress(f"[{backend} {scenario}] preparing {clients} candidates…")
         setup_started = time.monotonic()
         heartbeats = args.heartbeats and scenario in ("paced", "scaleout")
-        plan, sitting_id = prepare(url, clients, start=scenario != "storm", invigilated=heartbeats)
+        plan, sitting_id = prepare_sitting(url, clients, start=scenario != "storm", invigilated=heartbeats)
         setup_s = time.monotonic() - setup_started
         progress(f"[{backend} {scenario}] set up in {setup_s:.0f} s; {instances} instance(s) of "
                  f"{args.workers} workers × {args.threads} threads, {args.client_processes} client process(es)")
@@ -427,6 +432,7 @@ def run(args, backend: str, scenario: str, n: int) -> dict:
         result["storm_window_s"] = args.storm_window
     if ceiling is not None:
         done = [row for row in load_check.in_window(ceiling["samples"].get("ceiling", []), *window) if row[2]]
+        result["ceiling_requests_per_s"] = round(len(done) / span, 1)
         result["ceiling"] = {"requests_per_s": round(len(done) / span, 1), "errors": ceiling["errors"],
                              **{k: v for k, v in load_check.summarise([row[1] for row in done]).items()
                                 if k != "count"},

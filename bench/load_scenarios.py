@@ -144,6 +144,8 @@ class Candidate:
             await self.call("claim", "POST", self.api("/claim"), json={"device_id": self.device},
                             headers={"X-CSRFToken": self.token})
         state, _ = await self.call("exam_load", "GET", self.api(), params={"device_id": self.device})
+        if state.get("read_only"):  # the claim (or the set-up's device id) did not make this window the active one
+            self.rec.error("exam_load: read-only")
         # "A"–"D" answers fit single best answer items only; other slots would be a 422.
         self.slots = [item["slot"] for item in state.get("items", []) if item.get("type") == "sba"] or [1]
         self.seen = state.get("last_seq", 0)

@@ -6,9 +6,10 @@ with what the server acknowledged checked against what the database holds at the
 
 Scenarios (``--scenario``, or ``all`` for each in turn):
 
-- ``paced``: a sitting. Candidates arrive over a ramp (n/200 s, at most 30 s), sign in, load the exam,
-  then save an answer every 10–20 s (uniform, mean 15 s) with a state poll every fifth action, and
-  submit at the end. Saves are measured after the ramp for ``--duration`` seconds.
+- ``paced``: a sitting. Candidates arrive over a ramp (``--ramp``; by default at the start storm's
+  rate, 5,000 a minute, so n/83 s, at most 60 s), sign in, load the exam, then save an answer every
+  10–20 s (uniform, mean 15 s) with a state poll every fifth action, and submit at the end. Saves are
+  measured for ``--duration`` seconds from one longest gap after the ramp (everyone is saving by then).
 - ``closed``: a closed loop. Every client signs in first; then all save back to back for
   ``--closed-duration`` seconds; then the same number of clients does the same against
   bench/ceiling_app.py (a minimal upsert endpoint) in the same run. ``ratio`` = our saves/s over its.
@@ -353,7 +354,8 @@ def run(args, backend: str, scenario: str, n: int) -> dict:
                  f"{args.workers} workers × {args.threads} threads, {args.client_processes} client process(es)")
 
         rng = random.Random(20261206)
-        ramp_s = min(30.0, len(plan) / 200)
+        gap = tuple(float(x) for x in (args.scaleout_gap if scenario == "scaleout" else args.gap).split(","))
+        ramp_s = args.ramp if args.ramp is not None else min(60.0, len(plan) / (5000 / 60))
         if scenario == "storm":
             arrivals = [rng.uniform(0, args.storm_window) for _ in plan]
             window = (0.0, args.storm_window)
@@ -362,13 +364,13 @@ def run(args, backend: str, scenario: str, n: int) -> dict:
             window = (0.0, args.closed_duration)
         else:
             arrivals = [ramp_s * i / max(1, len(plan)) for i in range(len(plan))]
-            window = (ramp_s, ramp_s + args.duration)
-        gap = tuple(float(x) for x in (args.scaleout_gap if scenario == "scaleout" else args.gap).split(","))
+            # The last arrival's first save comes up to one gap after it: measure the steady state.
+            window = (ramp_s + gap[1], ramp_s + gap[1] + args.duration)
 
         def jobs_for(kind: str, bases: list[str]) -> list[dict]:
             return [{"scenario": kind, "bases": bases, "indexes": indexes, "plan": [plan[i] for i in indexes],
                      "rows": indexes, "arrivals": [arrivals[i] for i in indexes], "sitting_id": sitting_id,
-                     "stop_at": window[1], "switch_at": ramp_s + args.duration / 2, "gap": gap,
+                     "stop_at": window[1], "switch_at": (window[0] + window[1]) / 2, "gap": gap,
                      "duration": args.closed_duration, "timeout": args.timeout, "seed": 1000 + k,
                      "connections": args.client_connections, "heartbeats": heartbeats,
                      "heartbeat_gap": args.heartbeat_interval}
@@ -471,7 +473,9 @@ def main() -> None:
     parser.add_argument("--candidates", default="500", help="comma-separated sizes, e.g. 100,1000,5000")
     parser.add_argument("--backends", default="postgresql",
                         help="postgresql and/or sqlite (SQLite for paced and closed only: one writer, one file)")
-    parser.add_argument("--duration", type=float, default=60.0, help="measured seconds of a paced sitting (after the ramp)")
+    parser.add_argument("--duration", type=float, default=60.0, help="measured seconds of a paced sitting")
+    parser.add_argument("--ramp", type=float, default=None,
+                        help="seconds over which a paced sitting's candidates arrive (default n/83, at most 60)")
     parser.add_argument("--gap", default="10,20", help="seconds between a paced candidate's saves (uniform)")
     parser.add_argument("--closed-duration", type=float, default=20.0)
     parser.add_argument("--closed-clients", type=int, default=0, help="clients of the closed loop (default: --candidates)")

@@ -6,10 +6,11 @@ with what the server acknowledged checked against what the database holds at the
 
 Scenarios (``--scenario``, or ``all`` for each in turn):
 
-- ``paced``: a sitting. Candidates arrive over a ramp (``--ramp``; by default at the start storm's
-  rate, 5,000 a minute, so n/83 s, at most 60 s), sign in, load the exam, then save an answer every
-  10–20 s (uniform, mean 15 s) with a state poll every fifth action, and submit at the end. Saves are
-  measured for ``--duration`` seconds from one longest gap after the ramp (everyone is saving by then).
+- ``paced``: a sitting. Candidates arrive over a ramp (``--ramp``; by default the start storm's
+  window, 60 s: arrivals are the storm's to measure), sign in, load the exam, then save an answer
+  every 10–20 s (uniform, mean 15 s) with a state poll every fifth action, and submit at the end.
+  Saves are measured for ``--duration`` seconds from one longest gap after the ramp (everyone is
+  saving by then).
 - ``closed``: a closed loop. Every client signs in first; then all save back to back for
   ``--closed-duration`` seconds; then the same number of clients does the same against
   bench/ceiling_app.py (a minimal upsert endpoint) in the same run. ``ratio`` = our saves/s over its.
@@ -355,7 +356,7 @@ def run(args, backend: str, scenario: str, n: int) -> dict:
 
         rng = random.Random(20261206)
         gap = tuple(float(x) for x in (args.scaleout_gap if scenario == "scaleout" else args.gap).split(","))
-        ramp_s = args.ramp if args.ramp is not None else min(60.0, len(plan) / (5000 / 60))
+        ramp_s = args.ramp if args.ramp is not None else args.storm_window
         if scenario == "storm":
             arrivals = [rng.uniform(0, args.storm_window) for _ in plan]
             window = (0.0, args.storm_window)
@@ -475,7 +476,7 @@ def main() -> None:
                         help="postgresql and/or sqlite (SQLite for paced and closed only: one writer, one file)")
     parser.add_argument("--duration", type=float, default=60.0, help="measured seconds of a paced sitting")
     parser.add_argument("--ramp", type=float, default=None,
-                        help="seconds over which a paced sitting's candidates arrive (default n/83, at most 60)")
+                        help="seconds over which a paced sitting's candidates arrive (default: --storm-window)")
     parser.add_argument("--gap", default="10,20", help="seconds between a paced candidate's saves (uniform)")
     parser.add_argument("--closed-duration", type=float, default=20.0)
     parser.add_argument("--closed-clients", type=int, default=0, help="clients of the closed loop (default: --candidates)")

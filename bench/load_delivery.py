@@ -20,7 +20,7 @@ Scenarios (``--scenario``, or ``all`` for each in turn):
   reported on its own; the headline percentiles are the exam load's.
 - ``scaleout``: the paced sitting (with ``--scaleout-gap`` between saves, 5–10 s: more steps per attempt)
   against two or more app instances on one database: even candidates alternate instance on every
-  request, odd ones move to another instance for good halfway through.
+  request, odd ones move to another instance for good halfway through the measured window.
 
 With ``--heartbeats`` (paced and scaleout) the sitting requires invigilation, every candidate has an
 approved check-in, and each also posts a heartbeat (an events batch) every ``--heartbeat-interval``
@@ -378,6 +378,7 @@ def run(args, backend: str, scenario: str, n: int) -> dict:
                     for k, indexes in enumerate(split(plan, args.client_processes))]
 
         servers = app_servers(url, instances, args)
+        bases = [server.url for server in servers]
         try:
             cpu_at_start = []
             shares, wall_s = run_clients(jobs_for(scenario, [s.url for s in servers]),
@@ -419,7 +420,7 @@ def run(args, backend: str, scenario: str, n: int) -> dict:
         "acknowledged": acknowledged,
         "stored_check": stored,
         "stages": {stage: load_check.summarise([row[1] for row in rows]) for stage, rows in sorted(samples.items())},
-        "requests_per_instance": list(merged["per_instance"].values()),
+        "requests_per_instance": [merged["per_instance"].get(base, 0) for base in bases],
         "generator": load_check.generator_cost(merged["processes"]),
         "app_cpu_pct": app_cpu_pct,
         "setup_s": round(setup_s, 1),
@@ -479,10 +480,11 @@ def main() -> None:
                         help="seconds over which a paced sitting's candidates arrive (default: --storm-window)")
     parser.add_argument("--gap", default="10,20", help="seconds between a paced candidate's saves (uniform)")
     parser.add_argument("--closed-duration", type=float, default=20.0)
-    parser.add_argument("--closed-clients", type=int, default=0, help="clients of the closed loop (default: --candidates)")
+    parser.add_argument("--closed-clients", type=int, default=0,
+                        help="clients of the closed loop (default: --candidates)")
     parser.add_argument("--storm-window", type=float, default=60.0, help="seconds over which the start storm arrives")
     parser.add_argument("--scaleout-gap", default="5,10",
-                        help="seconds between saves in the scale-out sitting (shorter than paced: more steps per attempt)")
+                        help="seconds between saves in the scale-out sitting (more steps per attempt than paced)")
     parser.add_argument("--heartbeats", action="store_true",
                         help="paced and scaleout: an invigilated sitting, each candidate also posting a heartbeat")
     parser.add_argument("--heartbeat-interval", type=float, default=15.0, help="seconds between heartbeats")

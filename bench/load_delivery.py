@@ -343,7 +343,7 @@ def heartbeats_stored(url: str, sitting_id: int) -> int:
 
 def run(args, backend: str, scenario: str, n: int) -> dict:
     instances = max(2, args.instances) if scenario == "scaleout" else args.instances
-    clients = args.closed_clients or n if scenario == "closed" else n
+    clients = (args.closed_clients or n) if scenario == "closed" else n
     with tempfile.TemporaryDirectory() as workdir:
         url = database_url(backend, Path(workdir))
         progress(f"[{backend} {scenario}] preparing {clients} candidates…")
@@ -381,7 +381,7 @@ def run(args, backend: str, scenario: str, n: int) -> dict:
         bases = [server.url for server in servers]
         try:
             cpu_at_start = []
-            shares, wall_s = run_clients(jobs_for(scenario, [s.url for s in servers]),
+            shares, wall_s = run_clients(jobs_for(scenario, bases),
                                          on_start=lambda: cpu_at_start.append(sum(s.cpu_seconds() for s in servers)))
             app_cpu_pct = round(100 * (sum(s.cpu_seconds() for s in servers) - cpu_at_start[0]) / wall_s, 1)
         finally:

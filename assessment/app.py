@@ -96,10 +96,10 @@ def _init_auth(app: Flask) -> None:
             return None  # the password changed since this session began
         return user
 
-    # The autosave fast path confirms the cookie's claim in one query instead of loading the person.
-    from assessment.accounts.services import confirm_claim
+    # The autosave fast path confirms the cookie's claim inside its own first query.
+    from assessment.accounts.services import CLAIM_HOLDS
 
-    app.extensions[web.IDENTITY_CHECK] = confirm_claim
+    app.extensions[web.CLAIM_HOLDS] = CLAIM_HOLDS
     csrf.init_app(app)
 
 

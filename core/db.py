@@ -79,9 +79,10 @@ class DatabaseState:
     session_factory: sessionmaker
 
 
-def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20, pre_ping: bool = False) -> Engine:
     """The app's engine. ``pool_size`` and ``max_overflow`` bound this process's PostgreSQL connections
-    (settings ``DATABASE_POOL_SIZE`` and ``DATABASE_MAX_OVERFLOW``)."""
+    (settings ``DATABASE_POOL_SIZE`` and ``DATABASE_MAX_OVERFLOW``); ``pre_ping`` is
+    ``DATABASE_PRE_PING`` (assessment/config.py says why it is off by default)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 30})
@@ -97,12 +98,12 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Eng
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+    return create_engine(url, pool_pre_ping=pre_ping, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"], pool_size=app.config["DATABASE_POOL_SIZE"],
-                         max_overflow=app.config["DATABASE_MAX_OVERFLOW"])
+                         max_overflow=app.config["DATABASE_MAX_OVERFLOW"], pre_ping=app.config["DATABASE_PRE_PING"])
     app.extensions["cop.db"] = DatabaseState(engine, sessionmaker(bind=engine, expire_on_commit=False))
     app.teardown_appcontext(_close_session)
 

@@ -74,43 +74,35 @@ def signed_in_claim() -> tuple[int, int] | None:
     return int(user_id), int(version)
 
 
-# The composition root installs the check of a claim (accounts knows the table; core does not):
-# ``check(session, user_id, session_version) -> Actor | None`` in one query.
-IDENTITY_CHECK = "cop.identity_check"
+# The composition root installs the condition under which a claim holds (accounts knows the tables;
+# core does not): a SQL boolean clause with the bind parameters ``claim_user_id``, ``claim_version``
+# and ``claim_role``, true when that account exists, is enabled, still has that session version and
+# holds that role. A fast path puts it into its own first query, so confirming costs no round trip.
+CLAIM_HOLDS = "cop.claim_holds"
 
 
-def verified_claim(*roles: Role) -> Actor | None:
-    """The signed-in person as the cookie claims them, confirmed in one query (the account exists, is
-    enabled, its session version matches) and holding one of ``roles`` — or None, and the caller
-    takes the ordinary path, which answers every other case as it always has."""
-    claim = signed_in_claim()
-    check = current_app.extensions.get(IDENTITY_CHECK)
-    if claim is None or check is None:
-        return None
-    from core import db
-
-    actor = check(db.session(), *claim)
-    if actor is None or (roles and not actor.has(*roles)):
-        return None
-    return actor
+def claim_holds_clause():
+    """The installed clause (see ``CLAIM_HOLDS``), or None: then no fast path may run."""
+    return current_app.extensions.get(CLAIM_HOLDS)
 
 
 def roles_required(*roles: Role, fast_path=None):
     """Route guard: anonymous → the login page (or 401 JSON under ``/api/``); signed in without one
     of ``roles`` → 403.
 
-    ``fast_path(actor, *args, **kwargs)``, for the few routes every candidate calls every few
-    seconds (autosave): tried first with the person confirmed by :func:`verified_claim` (one query
-    instead of loading the person's object and roles); it returns a response, or None to hand the
+    ``fast_path(claim, *args, **kwargs)``, for the few routes every candidate calls every few
+    seconds (autosave): tried first with the cookie's claim (:func:`signed_in_claim`), unconfirmed —
+    the fast path confirms it, with ``roles``, inside its own first query (:func:`claim_holds_clause`)
+    instead of loading the person's object and roles. It returns a response, or None to hand the
     request to the ordinary path, which then answers exactly as it would have."""
 
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             if fast_path is not None:
-                actor = verified_claim(*roles)
-                if actor is not None:
-                    answer = fast_path(actor, *args, **kwargs)
+                claim = signed_in_claim()
+                if claim is not None:
+                    answer = fast_path(claim, *args, **kwargs)
                     if answer is not None:
                         return answer
             if not current_user.is_authenticated:

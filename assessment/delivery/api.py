@@ -19,7 +19,7 @@ from core import db
 from core.clock import utcnow
 from core.errors import Conflict, DomainError, NotFound
 from core.roles import Role
-from core.web import current_actor, roles_required
+from core.web import claim_holds_clause, current_actor, roles_required
 from assessment.delivery import candidate, services
 from assessment.delivery.replay import AttemptState
 from assessment.delivery.rules import allowed_duration_s
@@ -125,17 +125,21 @@ def _save(data: dict, attempt_id: int, now):
 ACK = AckSchema()  # stateless: one instance serves every request
 
 
-def _save_fast(actor, attempt_id: int):
-    """The ordinary autosave, every few seconds from every candidate: the person confirmed in one
-    query, then ``services.save_response_fast``. None hands the request to :func:`save_response`."""
+def _save_fast(claim: tuple[int, int], attempt_id: int):
+    """The ordinary autosave, every few seconds from every candidate: the cookie's claim confirmed
+    inside ``services.save_response_fast``'s first query. None hands the request to
+    :func:`save_response`."""
+    claim_holds = claim_holds_clause()
+    if claim_holds is None:
+        return None
     try:
         data = load(SaveInSchema(), request.get_json(silent=True))
     except DomainError:
         return None  # the ordinary path gives the 422 (or 404 first, for someone else's attempt)
     session = db.session()
     try:
-        ack = services.save_response_fast(session, actor=actor, attempt_id=attempt_id, slot=data["slot"],
-                                          payload=data["payload"], seen_seq=data["seen_seq"],
+        ack = services.save_response_fast(session, claim=claim, claim_holds=claim_holds, attempt_id=attempt_id,
+                                          slot=data["slot"], payload=data["payload"], seen_seq=data["seen_seq"],
                                           client_step_id=data["client_step_id"], device_id=data["device_id"],
                                           now=utcnow())
         if ack is None:

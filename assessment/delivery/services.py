@@ -324,41 +324,57 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, slot: int,
                                                                           now, device_id)))
 
 
-def _save_fast_read_statement():
-    """Built once: lock the attempt and read, in the same round trip, whether the step is a retry and
-    the slot's item (``attempt_id``, ``client_step_id`` and ``slot`` bound at execution)."""
+_SAVE_FAST_READS: dict[int, object] = {}
+
+
+def _save_fast_read(claim_holds):
+    """Lock the attempt and read, in the same round trip, whether the person's claim holds
+    (``claim_holds``: accounts' clause, see ``core.web.CLAIM_HOLDS``), whether the step is a retry and
+    the slot's item. Built once per clause and kept (building and hashing it cost more than running
+    it); ``attempt_id``, ``client_step_id``, ``slot`` and the claim's parameters are bound at execution.
+    Only the claimed person's own attempt is locked: anyone else's reads as no row at all."""
+    built = _SAVE_FAST_READS.get(id(claim_holds))
+    if built is not None and built[0] is claim_holds:
+        return built[1]
     from item_bank.models import ItemVersion  # read-only use of a lower layer's table
 
     retry = (select(ResponseStep.seq).where(ResponseStep.attempt_id == Attempt.id,
                                             ResponseStep.client_step_id == bindparam("client_step_id")))
     content = (select(ItemVersion.content).join(AttemptSlot, AttemptSlot.item_version_id == ItemVersion.id)
                .where(AttemptSlot.attempt_id == Attempt.id, AttemptSlot.slot == bindparam("slot", type_=Integer)))
-    return (select(Attempt.candidate_id, Attempt.started_at, Attempt.duration_s, Attempt.extra_time_pct,
-                   retry.scalar_subquery().label("retry_seq"),
-                   retry.with_only_columns(ResponseStep.slot).scalar_subquery().label("retry_slot"),
-                   content.scalar_subquery().label("content"))
-            .where(Attempt.id == bindparam("attempt_id", type_=Integer)).with_for_update(of=Attempt))
+    statement = (select(Attempt.started_at, Attempt.duration_s, Attempt.extra_time_pct,
+                        claim_holds.label("claim_holds"),
+                        retry.scalar_subquery().label("retry_seq"),
+                        retry.with_only_columns(ResponseStep.slot).scalar_subquery().label("retry_slot"),
+                        content.scalar_subquery().label("content"))
+                 .where(Attempt.id == bindparam("attempt_id", type_=Integer),
+                        Attempt.candidate_id == bindparam("claim_user_id", type_=Integer))
+                 .with_for_update(of=Attempt))
+    _SAVE_FAST_READS[id(claim_holds)] = (claim_holds, statement)
+    return statement
 
 
-_SAVE_FAST_READ = _save_fast_read_statement()
 _INSERT_STEP = insert(ResponseStep)
 
 
-def save_response_fast(session: Session, *, actor: Actor, attempt_id: int, slot: int, payload: dict,
-                       seen_seq: int, client_step_id: str, device_id: str, now: dt.datetime) -> Ack | None:
-    """The autosave's ordinary case in four round trips: lock the attempt and read, in the same query,
-    whether this step is a retry and the slot's item; the state now (:func:`_evidence_now`); the
-    insert; the commit (the caller's). Core statements, no objects loaded.
+def save_response_fast(session: Session, *, claim: tuple[int, int], claim_holds, attempt_id: int, slot: int,
+                       payload: dict, seen_seq: int, client_step_id: str, device_id: str,
+                       now: dt.datetime) -> Ack | None:
+    """The autosave's ordinary case in three statements: lock the attempt and read, in the same query,
+    whether the signed-in person's ``claim`` (user id, session version) still holds with the candidate
+    role, whether this step is a retry and the slot's item; the state now (:func:`_evidence_now`); the
+    insert. Core statements, no objects loaded; the caller commits.
 
-    Returns None for anything out of the ordinary — not this candidate's attempt, no such slot, an
-    answer that does not fit, a stale sequence, a paused or ended attempt, another device — having
-    written nothing: the caller then runs :func:`save_response`, which answers (and records) exactly
-    as it always has. Same rules, same evidence: the sequence is handed out under the row lock, a
-    retry is answered from the stored step, a save equal to the slot's state writes nothing."""
-    require_role(actor, Role.CANDIDATE)
-    row = session.execute(_SAVE_FAST_READ, {"attempt_id": attempt_id, "client_step_id": client_step_id,
-                                            "slot": slot}).first()
-    if row is None or row.candidate_id != actor.user_id:
+    Returns None for anything out of the ordinary — a claim that no longer holds, not this
+    candidate's attempt, no such slot, an answer that does not fit, a stale sequence, a paused or ended
+    attempt, another device — having written nothing: the caller then runs :func:`save_response`,
+    which answers (and records) exactly as it always has. Same rules, same evidence: the sequence is
+    handed out under the row lock, a retry is answered from the stored step, a save equal to the
+    slot's state writes nothing."""
+    row = session.execute(_save_fast_read(claim_holds), {
+        "attempt_id": attempt_id, "client_step_id": client_step_id, "slot": slot, "claim_user_id": claim[0],
+        "claim_version": claim[1], "claim_role": Role.CANDIDATE}).first()
+    if row is None or not row.claim_holds:
         return None
     allowed_s = allowed_duration_s(row.duration_s, row.extra_time_pct)
     if row.retry_seq is not None:  # a retry of a save we already acknowledged

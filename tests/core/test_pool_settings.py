@@ -33,3 +33,11 @@ def test_the_settings_come_from_the_environment(tmp_path):
 def test_a_pool_setting_that_is_not_a_count_is_refused(tmp_path, key, value):
     with pytest.raises(ConfigError, match=key):
         load_config(tmp_path, {key: value}, environ={"COP_SECRET_KEY": "k"})
+
+
+def test_the_pre_ping_is_off_unless_asked_for():
+    """A ping before every request was a fifth of an autosave's time (docs/performance.md); a
+    deployment that prefers it back sets DATABASE_PRE_PING."""
+    assert create_app({"TESTING": True, "DATABASE_URL": POSTGRES}).extensions["cop.db"].engine.pool._pre_ping is False
+    asked = create_app({"TESTING": True, "DATABASE_URL": POSTGRES, "DATABASE_PRE_PING": True})
+    assert asked.extensions["cop.db"].engine.pool._pre_ping is True

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import event, select, update
 
 from core.roles import Role
-from core.web import IDENTITY_CHECK
+from core.web import CLAIM_HOLDS
 from assessment.accounts.models import User
 from assessment.delivery import services
 from assessment.delivery.models import AttemptSlot, ResponseStep
@@ -45,19 +45,20 @@ def _save(client, attempt, *, slot=1, answer="B", seen=0, step="c-1", device=DEV
                              "client_step_id": step, "device_id": device})
 
 
-def test_an_ordinary_save_is_four_statements_and_a_retry_three(client, db, clock, login_as, statements, framework):
+def test_an_ordinary_save_is_three_statements_and_a_retry_two(client, db, clock, login_as, statements, framework):
     attempt = _exam_for(db, clock, login_as(Role.CANDIDATE))
     statements.clear()
     assert _save(client, attempt, step="c-1").status_code == 200
-    # Who is signed in (with their roles); the attempt locked with "is this a retry?" and the slot's
-    # item; the state now (steps, events, slots in one union); the step.
-    assert len(statements) == 4, statements
-    assert "FOR UPDATE" in statements[1] or db.get_bind().dialect.name == "sqlite"
-    assert statements[3].startswith("INSERT INTO response_steps")
+    # The attempt locked, with whether the cookie's claim holds, whether the step is a retry and the
+    # slot's item; the state now (steps, events, slots in one union); the step.
+    assert len(statements) == 3, statements
+    assert "FOR UPDATE" in statements[0] or db.get_bind().dialect.name == "sqlite"
+    assert "users" in statements[0] and "role_grants" in statements[0]
+    assert statements[2].startswith("INSERT INTO response_steps")
     statements.clear()
     retry = _save(client, attempt, step="c-1")
     assert retry.status_code == 200 and retry.get_json()["written"] is False
-    assert len(statements) == 3 and not any(s.startswith("INSERT") for s in statements)
+    assert len(statements) == 2 and not any(s.startswith("INSERT") for s in statements)
     assert len(db.scalars(select(ResponseStep).where(ResponseStep.attempt_id == attempt.id)).all()) == 1
 
 
@@ -80,7 +81,7 @@ def _script(client, attempt) -> list[tuple[int, dict]]:
 
 def test_the_fast_path_answers_every_save_as_the_ordinary_path(app, client, db, clock, login_as, framework):
     fast = _script(client, _exam_for(db, clock, login_as(Role.CANDIDATE)))
-    app.extensions.pop(IDENTITY_CHECK)  # no way to confirm a claim: every save takes the ordinary path
+    app.extensions.pop(CLAIM_HOLDS)  # no way to confirm a claim: every save takes the ordinary path
     ordinary = _script(client, _exam_for(db, clock, login_as(Role.CANDIDATE)))
     assert [status for status, _ in fast] == [200, 200, 200, 409, 200, 422, 422, 409]
     assert fast == ordinary

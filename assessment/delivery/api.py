@@ -36,8 +36,8 @@ def _no_store(response):
 
 def _state(attempt, now, device_id: str | None) -> dict:
     session = db.session()
-    view = services.view_of(session, attempt, now)
-    return dump_state(view, now=now, device_id=device_id, saved_at=candidate.saved_times(session, attempt, view))
+    view, saved_at = services.view_and_saved_times(session, attempt, now)
+    return dump_state(view, now=now, device_id=device_id, saved_at=saved_at)
 
 
 def _refused(error: Conflict, attempt, now, device_id: str | None):

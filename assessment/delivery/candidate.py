@@ -152,13 +152,6 @@ def exam_content(session: Session, attempt: Attempt, cache: ExamContentCache) ->
     return {"items": items, "case_studies": case_studies}
 
 
-def saved_times(session: Session, attempt: Attempt, view: replay.AttemptView) -> dict[int, dt.datetime | None]:
-    """When each slot's current state was saved (None: never), so a page that kept unsent edits can
-    tell whether the server's answer is newer than its own."""
-    at_seq = {step.seq: step.at for step in services.latest_steps(session, attempt.id)}
-    return {number: at_seq.get(state.seq) for number, state in view.slots.items()}
-
-
 def attachment_in(session: Session, attempt: Attempt, attachment_id: int) -> Attachment:
     """An attachment of one of the attempt's case studies; any other is 'not found'."""
     attachment = session.get(Attachment, attachment_id)

@@ -182,6 +182,18 @@ def view_of(session: Session, attempt: Attempt, now: dt.datetime) -> replay.Atte
                      attempt.id, now)
 
 
+def view_and_saved_times(session: Session, attempt: Attempt,
+                         now: dt.datetime) -> tuple[replay.AttemptView, dict[int, dt.datetime | None]]:
+    """The attempt as it stands now, and when each slot's current state was saved (None: never) —
+    from the same one read, for the player's state (a page that kept unsent edits compares them)."""
+    steps, events, numbers = _evidence_now(session, attempt.id)
+    view = replay.attempt_view(started_at=attempt.started_at,
+                               allowed_s=allowed_duration_s(attempt.duration_s, attempt.extra_time_pct),
+                               slot_numbers=numbers, steps=steps, events=events, now=now)
+    at_seq = {step.seq: step.at for step in steps}
+    return view, {number: at_seq.get(state.seq) for number, state in view.slots.items()}
+
+
 def view_at(session: Session, attempt: Attempt, moment: dt.datetime) -> replay.AttemptView:
     """The attempt as it stood at ``moment`` (any past instant), from all its evidence."""
     steps, events = evidence(session, attempt.id)

@@ -60,8 +60,8 @@ def jpegs(count: int, seed: int = 12) -> list[bytes]:
     return images
 
 
-def database_url(backend: str, workdir: Path) -> str:
-    """SQLite in a temporary folder, or a PostgreSQL schema of this bench's own (made afresh)."""
+def database_url(backend: str, workdir: Path, schema: str = "cop_bench_invigilation") -> str:
+    """SQLite in a temporary folder, or a PostgreSQL schema of the bench's own (made afresh)."""
     if backend == "sqlite":
         return f"sqlite:///{workdir / 'bench.sqlite3'}"
     import os
@@ -71,10 +71,10 @@ def database_url(backend: str, workdir: Path) -> str:
     pg_url = os.environ.get("COP_BENCH_DATABASE_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
     engine = create_engine(pg_url)
     with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS cop_bench_invigilation CASCADE"))
-        connection.execute(text("CREATE SCHEMA cop_bench_invigilation"))
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
     engine.dispose()
-    return f"{pg_url}?options=-csearch_path%3Dcop_bench_invigilation"
+    return f"{pg_url}?options=-csearch_path%3D{schema}"
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -28,23 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret-key-not-for-production"
 HEARTBEAT_S = 15
-
-
-def database_url(backend: str, workdir: Path) -> str:
-    """SQLite in a temporary folder, or a PostgreSQL schema of this bench's own (made afresh)."""
-    if backend == "sqlite":
-        return f"sqlite:///{workdir / 'bench.sqlite3'}"
-    import os
-
-    from sqlalchemy import create_engine, text
-
-    pg_url = os.environ.get("COP_BENCH_DATABASE_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
-    engine = create_engine(pg_url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS cop_bench_polls CASCADE"))
-        connection.execute(text("CREATE SCHEMA cop_bench_polls"))
-    engine.dispose()
-    return f"{pg_url}?options=-csearch_path%3Dcop_bench_polls"
+SCHEMA = "cop_bench_polls"
 
 
 def drop_schema(backend: str) -> None:
@@ -56,7 +40,7 @@ def drop_schema(backend: str) -> None:
 
     engine = create_engine(os.environ.get("COP_BENCH_DATABASE_URL", "postgresql+psycopg://root@127.0.0.1:5432/test"))
     with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS cop_bench_polls CASCADE"))
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
     engine.dispose()
 
 
@@ -120,9 +104,9 @@ def run(backend: str, n: int, repeats: int, minutes: int, workdir: Path) -> dict
     from proctoring.live import queries
 
     sys.path.insert(0, str(REPO / "bench"))
-    from bench_invigilation import prepare
+    from bench_invigilation import database_url, prepare
 
-    url = database_url(backend, workdir)
+    url = database_url(backend, workdir, SCHEMA)
     print(f"[{backend}] preparing {n} candidates…", flush=True)
     began = time.monotonic()
     plan = prepare(url, n)

@@ -122,7 +122,9 @@ def _save(data: dict, attempt_id: int, now):
                                   client_step_id=data["client_step_id"], device_id=data["device_id"], now=now)
 
 
-ACK = AckSchema()  # stateless: one instance serves every request
+# Stateless: one instance of each serves every request (building a schema costs more than using it).
+ACK = AckSchema()
+SAVE_IN = SaveInSchema()
 
 
 def _save_fast(claim: tuple[int, int], attempt_id: int):
@@ -133,7 +135,7 @@ def _save_fast(claim: tuple[int, int], attempt_id: int):
     if claim_holds is None:
         return None
     try:
-        data = load(SaveInSchema(), request.get_json(silent=True))
+        data = load(SAVE_IN, request.get_json(silent=True))
     except DomainError:
         return None  # the ordinary path gives the 422 (or 404 first, for someone else's attempt)
     session = db.session()

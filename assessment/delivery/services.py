@@ -383,7 +383,10 @@ def save_response_fast(session: Session, *, claim: tuple[int, int], claim_holds,
     which answers (and records) exactly as it always has. Same rules, same evidence: the sequence is
     handed out under the row lock, a retry is answered from the stored step, a save equal to the
     slot's state writes nothing."""
-    row = session.execute(_save_fast_read(claim_holds), {
+    # Core on the session's connection, skipping the ORM's execution (and its autoflush: the fast path
+    # runs first in its request, so nothing is pending).
+    connection = session.connection()
+    row = connection.execute(_save_fast_read(claim_holds), {
         "attempt_id": attempt_id, "client_step_id": client_step_id, "slot": slot, "claim_user_id": claim[0],
         "claim_version": claim[1], "claim_role": Role.CANDIDATE}).first()
     if row is None or not row.claim_holds:
@@ -404,8 +407,8 @@ def save_response_fast(session: Session, *, claim: tuple[int, int], claim_holds,
     if seen_seq != view.last_seq:
         return None
     seq = view.last_seq + 1
-    session.execute(_INSERT_STEP, {"attempt_id": attempt_id, "seq": seq, "slot": slot, "payload": payload,
-                                   "client_step_id": client_step_id, "device_id": device_id, "created_at": now})
+    connection.execute(_INSERT_STEP, {"attempt_id": attempt_id, "seq": seq, "slot": slot, "payload": payload,
+                                      "client_step_id": client_step_id, "device_id": device_id, "created_at": now})
     return Ack(seq, slot, True, replay.with_step(view, replay.Step(seq, slot, payload, client_step_id, now,
                                                                      device_id)))
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from flask import Flask, Response, current_app, request, url_for
+from flask import Flask, Response, current_app, g, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
@@ -245,7 +245,7 @@ def compress_response(response: Response) -> Response:
         return response
     response.vary.add("Accept-Encoding")
     if (response.status_code != 200 or response.direct_passthrough or response.is_streamed
-            or "Content-Encoding" in response.headers or not accepts_gzip()):
+            or "Content-Encoding" in response.headers or not accepts_gzip() or _made_a_csrf_token()):
         return response
     body = response.get_data()
     if len(body) < MIN_COMPRESSED_BYTES:
@@ -256,6 +256,12 @@ def compress_response(response: Response) -> Response:
     if etag and not weak:
         response.set_etag(etag + "-gzip")
     return response
+
+
+def _made_a_csrf_token() -> bool:
+    """Flask-WTF keeps the token it generated for this request in ``g``: an answer that may carry it
+    (``GET /api/v1/csrf-token``, or any future JSON that embeds one) is sent uncompressed."""
+    return g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")) is not None
 
 
 def add_static_version(endpoint: str, values: dict) -> None:

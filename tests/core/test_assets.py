@@ -237,6 +237,24 @@ def test_streams_and_files_sent_from_disk_are_left_alone(app, client, tmp_path):
     assert client.get("/test-only/json", headers=GZIP).headers["Content-Encoding"] == "gzip"
 
 
+def test_an_answer_that_carries_a_csrf_token_is_never_compressed(app, client, login_as):
+    from flask_wtf.csrf import generate_csrf
+
+    app.config["WTF_CSRF_ENABLED"] = True
+
+    @app.get("/test-only/token-and-echo")
+    def token_and_echo():
+        return {"token": generate_csrf(), "padding": "x" * 4000}
+
+    response = client.get("/test-only/token-and-echo", headers=GZIP)
+    assert response.status_code == 200 and "Content-Encoding" not in response.headers
+    assert response.get_json()["token"]
+    # The one JSON answer that hands out a token by design.
+    login_as(Role.CANDIDATE)
+    handed_out = client.get("/api/v1/csrf-token", headers=GZIP)
+    assert handed_out.get_json()["csrf_token"] and "Content-Encoding" not in handed_out.headers
+
+
 def test_the_live_invigilation_stream_is_not_compressed(app, db, client, login_as, framework, clock):
     from tests.proctoring.live.helpers import started_attempt
 

@@ -3,6 +3,7 @@
     .venv/bin/python bench/player_load.py                 # both sittings, a table on stdout
     .venv/bin/python bench/player_load.py --json          # the same figures as JSON
     .venv/bin/python bench/player_load.py --runs 3 --scenarios plain
+    .venv/bin/python bench/player_load.py --http2            # through hypercorn, TLS and HTTP/2 (pip install hypercorn)
 
 The real app is served by gunicorn (``bench/load_delivery.py``'s ``Server``) on a SQLite demo database
 in a temporary folder (migrated, then ``load_demo``). The demo candidate has two attempts under way,
@@ -10,6 +11,11 @@ started through the real service: one in the demo's invigilated "Winter 2026 sit
 (their check-in is approved by the demo data), which also loads the invigilation and messages
 modules and turns on Chromium's fake camera, and one in a sitting this script adds on the same paper
 without invigilation.
+
+With ``--http2`` the app is served instead by hypercorn over TLS (a throwaway self-signed certificate)
+with HTTP/2, as a TLS-terminating proxy in front of gunicorn would serve it to browsers: one
+connection carries every request at once, where HTTP/1.1 lets Chromium open six per host and queue
+the rest. hypercorn is not a dependency of the project; install it to use the option.
 
 Debian's Chromium (``/usr/bin/chromium``, through Playwright; nothing is downloaded) signs in, then
 for each attempt: empties the browser's cache, emulates a 1.6 Mbit/s link both ways with 150 ms of
@@ -31,9 +37,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -41,7 +51,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.load_delivery import SECRET, Server  # noqa: E402 - the repository must be on the path first
+from bench.load_delivery import SECRET, Server, free_port  # noqa: E402 - the repository must be on the path first
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -110,6 +120,60 @@ def prepare(workdir: Path) -> tuple[str, dict[str, int]]:
     return url, attempts
 
 
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that lives as long as the run (Chromium is told to accept it)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import ipaddress
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+                   .not_valid_after(now + dt.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+class Http2Server:
+    """The app under hypercorn with TLS, so Chromium speaks HTTP/2 to it (the same surface as ``Server``)."""
+
+    def __init__(self, env: dict[str, str], folder: Path, workers: int = 2) -> None:
+        cert, key = self_signed_certificate(folder)
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "hypercorn", "--bind", f"127.0.0.1:{self.port}", "--certfile", str(cert),
+             "--keyfile", str(key), "--workers", str(workers), "assessment.wsgi:app"],
+            cwd=REPO, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.url = f"https://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.2)
+        raise RuntimeError("hypercorn did not start: " + self.process.stderr.read().decode()[-2000:])
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
 class Recorder:
     """Every request of one load, from the CDP network events of the page."""
 
@@ -133,6 +197,7 @@ class Recorder:
         if entry is not None:
             response = event["response"]
             entry["status"] = response.get("status")
+            entry["protocol"] = response.get("protocol")
             entry["from_cache"] = entry["from_cache"] or response.get("fromDiskCache", False) \
                 or response.get("fromPrefetchCache", False)
             entry["encoding"] = {k.lower(): v for k, v in response.get("headers", {}).items()}.get("content-encoding")
@@ -168,6 +233,7 @@ def measure_load(page, cdp, recorder: Recorder, url: str, origin: str, *, cold: 
         rows.append({"path": parts.path + (f"?{parts.query}" if parts.query else ""),
                      "origin": f"{parts.scheme}://{parts.netloc}", "status": entry["status"],
                      "bytes": entry["bytes"], "gzip": entry.get("encoding") == "gzip",
+                     "protocol": entry.get("protocol"),
                      "from_cache": entry["from_cache"],
                      # From the first request of the load (the page's own), in ms: the critical path.
                      "sent_ms": round((entry["sent_at"] - started) * 1000),
@@ -190,8 +256,10 @@ def run(server_url: str, attempts: dict[str, int], scenarios: list[str], runs: i
     from playwright.sync_api import sync_playwright
 
     results = []
+    # The throwaway certificate of --http2 (only ever 127.0.0.1).
+    args = CHROMIUM_ARGS + (["--ignore-certificate-errors"] if server_url.startswith("https:") else [])
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         try:
             for scenario in scenarios:
                 for number in range(1, runs + 1):
@@ -239,25 +307,29 @@ def main() -> None:
     parser.add_argument("--scenarios", default="plain,invigilated", help="plain, invigilated or both")
     parser.add_argument("--runs", type=int, default=3, help="cold + warm loads per scenario, each in a new context")
     parser.add_argument("--json", action="store_true", help="print the figures (and every request) as JSON")
+    parser.add_argument("--http2", action="store_true", help="serve with hypercorn over TLS and HTTP/2")
     args = parser.parse_args()
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     with tempfile.TemporaryDirectory() as workdir:
         if not args.json:
             print("preparing the demo database…", flush=True)
         url, attempts = prepare(Path(workdir))
-        server = Server("assessment.wsgi:app", {"COP_DATABASE_URL": url, "COP_SECRET_KEY": SECRET,
-                                                "COP_PASSWORD_HASH_PROFILE": "fast", "COP_LOGIN_THROTTLE": "0"})
+        env = {"COP_DATABASE_URL": url, "COP_SECRET_KEY": SECRET, "COP_PASSWORD_HASH_PROFILE": "fast",
+               "COP_LOGIN_THROTTLE": "0"}
+        server = Http2Server(env, Path(workdir)) if args.http2 else Server("assessment.wsgi:app", env)
         try:
             results = run(server.url, attempts, scenarios, args.runs)
         finally:
             server.stop()
-    report = {"link": {"latency_ms": LINK["latency"], "down_bytes_per_s": LINK["downloadThroughput"],
+    report = {"server": "hypercorn, TLS, HTTP/2" if args.http2 else "gunicorn, HTTP/1.1",
+              "link": {"latency_ms": LINK["latency"], "down_bytes_per_s": LINK["downloadThroughput"],
                        "up_bytes_per_s": LINK["uploadThroughput"]},
               "targets": {"bytes": TARGET_BYTES, "time_to_interactive_ms": TARGET_TTI_MS, "third_party_requests": 0},
               "summary": summary(results), "loads": results}
     if args.json:
         print(json.dumps(report, indent=2))
         return
+    print(f"server: {report['server']}; link: 1.6 Mbit/s each way, 150 ms latency")
     print(f"{'scenario':<12} {'load':<5} {'runs':>4} {'TTI p50 (ms)':>13} {'TTI max':>8} {'bytes':>8} "
           f"{'requests':>9} {'over net':>9} {'3rd party':>10}")
     for row in report["summary"]:
@@ -269,7 +341,7 @@ def main() -> None:
         print("\nthe first cold load, by request:")
         for r in first_cold["detail"]:
             print(f"  {r['sent_ms']:>5} → {r['finished_ms'] if r['finished_ms'] is not None else '–':>5} ms"
-                  f"  {r['bytes']:>7} B  {'gzip' if r['gzip'] else '    '}  {r['status']}  {r['path']}")
+                  f"  {r['bytes']:>7} B  {'gzip' if r['gzip'] else '    '}  {r['status']}  {r['protocol']}  {r['path']}")
 
 
 if __name__ == "__main__":

@@ -31,9 +31,11 @@ import hashlib
 import mimetypes
 import posixpath
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import Flask, Response, current_app, g, request, url_for
 from flask.sessions import SecureCookieSessionInterface
@@ -57,6 +59,12 @@ _RELATIVE_IMPORT = re.compile(r"""(?P<lead>\bfrom\s*|\bimport\s*\(\s*|\bimport\s
                               r"""(?P<quote>['"])(?P<spec>\.\.?/[^'"\s?#]+\.m?js)(?P=quote)""")
 
 
+class _Source(NamedTuple):
+    stamp: tuple  # (mtime_ns, size)
+    raw: bytes
+    imports: tuple[tuple[str, str | None, bool], ...]  # (specifier, filename it names, static?)
+
+
 @dataclass(frozen=True)
 class Asset:
     """One static text file as served: the rewritten bytes, their gzip, and the version of both."""
@@ -77,14 +85,18 @@ class Asset:
 
 class StaticAssets:
     """The static folder's files, loaded and versioned lazily and kept while their ``(mtime, size)``
-    (and for a module, its imports' versions) stay the same: an edited file gets a new version at
-    its next use, without a restart."""
+    (and for a module, its imports' versions) stay the same, looked at again at most every
+    ``recheck_s``: an edited file gets a new version a second later, without a restart."""
 
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, recheck_s: float = 1.0) -> None:
         self.folder = str(folder)
+        # A file looked at less than this long ago is not looked at again: a page names several files
+        # and each module's version depends on its imports', so this saves a dozen stat() calls per URL.
+        self.recheck_s = recheck_s
+        self._checked: dict[str, tuple[float, Asset]] = {}
         self._assets: dict[str, Asset] = {}
         self._digests: dict[str, tuple[tuple, str]] = {}  # big or binary files: stamp → digest
-        self._sources: dict[str, tuple[tuple, bytes]] = {}  # text files as on disk: stamp → bytes
+        self._sources: dict[str, _Source] = {}
 
     # --- lookups ------------------------------------------------------------------------------
 
@@ -117,6 +129,16 @@ class StaticAssets:
 
     def load(self, filename: str, _visiting: frozenset[str] = frozenset()) -> Asset | None:
         """The file as served from memory, or None when it is missing, too big or not text we compress."""
+        if not _visiting:  # inside an import cycle a module's answer depends on where the walk began
+            checked = self._checked.get(filename)
+            if checked is not None and time.monotonic() - checked[0] < self.recheck_s:
+                return checked[1]
+        asset = self._load(filename, _visiting)
+        if asset is not None and not _visiting:
+            self._checked[filename] = (time.monotonic(), asset)
+        return asset
+
+    def _load(self, filename: str, _visiting: frozenset[str]) -> Asset | None:
         path = self._path(filename)
         if path is None:
             return None
@@ -124,15 +146,13 @@ class StaticAssets:
         stat = path.stat()
         if mimetype not in COMPRESSIBLE_TYPES or stat.st_size > IN_MEMORY_LIMIT:
             return None
-        raw = self._read(filename, path, (stat.st_mtime_ns, stat.st_size))
-        imports: dict[str, str] = {}
-        static_imports: list[str] = []
-        if mimetype in JAVASCRIPT_TYPES:
-            imports, static_imports = self._imports_of(filename, raw.decode("utf-8"), _visiting | {filename})
-        stamp = (stat.st_mtime_ns, stat.st_size, tuple(sorted(imports.items())))
+        source = self._read(filename, path, (stat.st_mtime_ns, stat.st_size), mimetype in JAVASCRIPT_TYPES)
+        imports, static_imports = self._imports_of(source, _visiting | {filename})
+        stamp = (*source.stamp, tuple(sorted(imports.items())))
         cached = self._assets.get(filename)
         if cached is not None and cached.stamp == stamp:
             return cached
+        raw = source.raw
         body = self._rewrite(raw, imports) if imports else raw
         asset = Asset(filename=filename, stamp=stamp, mimetype=mimetype, body=body,
                       gzipped=gzip.compress(body, GZIP_LEVEL, mtime=0) if len(body) >= MIN_COMPRESSED_BYTES else None,
@@ -158,32 +178,36 @@ class StaticAssets:
 
     # --- the module graph ---------------------------------------------------------------------
 
-    def _read(self, filename: str, path: Path, stamp: tuple) -> bytes:
+    def _read(self, filename: str, path: Path, stamp: tuple, javascript: bool) -> _Source:
+        """The file as on disk and its relative imports, read and parsed once per (mtime, size)."""
         cached = self._sources.get(filename)
-        if cached is None or cached[0] != stamp:
-            cached = (stamp, path.read_bytes())
+        if cached is None or cached.stamp != stamp:
+            raw = path.read_bytes()
+            imports = tuple(
+                (match["spec"], self._resolve(filename, match["spec"]), "(" not in match["lead"])
+                for match in _RELATIVE_IMPORT.finditer(raw.decode("utf-8"))) if javascript else ()
+            cached = _Source(stamp, raw, imports)
             self._sources[filename] = cached
-        return cached[1]
+        return cached
 
     def _resolve(self, importer: str, spec: str) -> str | None:
         joined = posixpath.normpath(posixpath.join(posixpath.dirname(importer), spec))
         return None if joined.startswith("../") or joined == ".." else joined
 
-    def _imports_of(self, filename: str, source: str, visiting: frozenset[str]) -> tuple[dict[str, str], list[str]]:
+    def _imports_of(self, source: _Source, visiting: frozenset[str]) -> tuple[dict[str, str], list[str]]:
         """The version of each relative import (by its specifier) and the static ones' filenames.
         An import back into a module being loaded (a cycle) keeps its plain URL: it cannot carry a
         hash of itself, and is served with revalidation instead."""
         versions: dict[str, str] = {}
         static: list[str] = []
-        for match in _RELATIVE_IMPORT.finditer(source):
-            target = self._resolve(filename, match["spec"])
+        for spec, target, is_static in source.imports:
             if target is None or target in visiting:
                 continue
             imported = self.load(target, visiting)
             if imported is None:
                 continue
-            versions[match["spec"]] = imported.version
-            if "(" not in match["lead"] and target not in static:  # import(…) is loaded when needed
+            versions[spec] = imported.version
+            if is_static and target not in static:  # import(…) is fetched when it is needed
                 static.append(target)
         return versions, static
 

@@ -172,7 +172,8 @@ def add_no_store(response: Response) -> Response:
 MAX_ID = 2**63 - 1  # the largest id a 64-bit column holds; anything larger names nothing
 MAX_QUERY_NUMBER = 2**31 - 1  # page numbers, counts and ids in the query string
 MAX_JSON_DEPTH = 32
-FREE_TEXT_ARGS = frozenset({"q"})  # search boxes: digits there are text, not numbers
+# Search boxes, and a static file's version (hex digits that may happen to be all decimal): text, not numbers.
+FREE_TEXT_ARGS = frozenset({"q", "v"})
 UNSTORABLE_MESSAGE = "This contains a character that cannot be stored (a null character). Remove it and try again."
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 
@@ -291,6 +292,9 @@ def register_converters(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from core import assets
+
+    assets.init_app(app)  # versioned static URLs, long caching, gzip of text answers
     guard_forms()
     app.before_request(refuse_hostile_request)
     app.after_request(add_security_headers)

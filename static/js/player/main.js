@@ -519,6 +519,7 @@ async function boot() {
   setInteractive();
   sync.kick();
   schedulePoll();
+  root.dataset.ready = 'true'; // first render done: tests and bench/player_load.py wait for this
 }
 
 boot();

@@ -38,7 +38,7 @@ def test_the_public_page_works_signed_out_and_shows_name_date_status_and_hash(cl
     for text in ("Ada Lovelace", "4 December 2026", "Valid", stored.pdf_sha256, "not uploaded"):
         assert text in page
     assert "Cy O" not in page  # nothing of another certificate
-    assert "<script>" not in page and 'src="/static/js/certificate-hash.js"' in page
+    assert "<script>" not in page and 'src="/static/js/certificate-hash.js?v=' in page
 
 
 def test_the_first_download_renders_the_pdf_and_the_second_serves_the_same_bytes(client, db, issued, people,

@@ -122,9 +122,12 @@ def slot_numbers(session: Session, attempt_id: int) -> list[int]:
                                 .order_by(AttemptSlot.slot)))
 
 
+def _allowed_s(attempt: Attempt) -> int:
+    return allowed_duration_s(attempt.duration_s, attempt.extra_time_pct)
+
+
 def _fold(session: Session, attempt: Attempt, steps, events, now: dt.datetime) -> replay.AttemptView:
-    return replay.attempt_view(started_at=attempt.started_at,
-                               allowed_s=allowed_duration_s(attempt.duration_s, attempt.extra_time_pct),
+    return replay.attempt_view(started_at=attempt.started_at, allowed_s=_allowed_s(attempt),
                                slot_numbers=slot_numbers(session, attempt.id), steps=steps, events=events, now=now)
 
 
@@ -170,26 +173,23 @@ def _evidence_now(session: Session, attempt_id: int) -> tuple[list[replay.Step],
 
 
 def _fold_now(attempt_started_at: dt.datetime, allowed_s: int, session: Session, attempt_id: int,
-              now: dt.datetime) -> replay.AttemptView:
+              now: dt.datetime) -> tuple[replay.AttemptView, list[replay.Step]]:
+    """The state now, and the latest steps it was folded from (their times are the saved times)."""
     steps, events, numbers = _evidence_now(session, attempt_id)
     return replay.attempt_view(started_at=attempt_started_at, allowed_s=allowed_s, slot_numbers=numbers,
-                               steps=steps, events=events, now=now)
+                               steps=steps, events=events, now=now), steps
 
 
 def view_of(session: Session, attempt: Attempt, now: dt.datetime) -> replay.AttemptView:
     """The attempt as it stands now."""
-    return _fold_now(attempt.started_at, allowed_duration_s(attempt.duration_s, attempt.extra_time_pct), session,
-                     attempt.id, now)
+    return _fold_now(attempt.started_at, _allowed_s(attempt), session, attempt.id, now)[0]
 
 
 def view_and_saved_times(session: Session, attempt: Attempt,
                          now: dt.datetime) -> tuple[replay.AttemptView, dict[int, dt.datetime | None]]:
     """The attempt as it stands now, and when each slot's current state was saved (None: never) —
     from the same one read, for the player's state (a page that kept unsent edits compares them)."""
-    steps, events, numbers = _evidence_now(session, attempt.id)
-    view = replay.attempt_view(started_at=attempt.started_at,
-                               allowed_s=allowed_duration_s(attempt.duration_s, attempt.extra_time_pct),
-                               slot_numbers=numbers, steps=steps, events=events, now=now)
+    view, steps = _fold_now(attempt.started_at, _allowed_s(attempt), session, attempt.id, now)
     at_seq = {step.seq: step.at for step in steps}
     return view, {number: at_seq.get(state.seq) for number, state in view.slots.items()}
 
@@ -393,11 +393,12 @@ def save_response_fast(session: Session, *, claim: tuple[int, int], claim_holds,
         return None
     allowed_s = allowed_duration_s(row.duration_s, row.extra_time_pct)
     if row.retry_seq is not None:  # a retry of a save we already acknowledged
-        return Ack(row.retry_seq, row.retry_slot, False, _fold_now(row.started_at, allowed_s, session, attempt_id, now))
+        view, _steps = _fold_now(row.started_at, allowed_s, session, attempt_id, now)
+        return Ack(row.retry_seq, row.retry_slot, False, view)
     if row.content is None or item_types.validate_answer(row.content, payload.get("answer")) \
             or item_types.validate_struck(row.content, payload.get("struck")):
         return None
-    view = _fold_now(row.started_at, allowed_s, session, attempt_id, now)
+    view, _steps = _fold_now(row.started_at, allowed_s, session, attempt_id, now)
     if view.state != replay.AttemptState.IN_PROGRESS or device_id != view.active_device:
         return None
     current = view.slots[slot]

@@ -146,6 +146,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(marking_bp)
     from assessment.accounts.monitoring.views import bp as monitoring_bp
     app.register_blueprint(monitoring_bp)
+    from assessment.accounts.credentials.views import bp as credentials_bp
+    app.register_blueprint(credentials_bp)
     from scoring.cut_scores.views import bp as cut_scores_bp
     app.register_blueprint(cut_scores_bp)
     from assessment.results.certificates.views import bp as certificates_bp

@@ -7,6 +7,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from core.roles import Role
+from assessment.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+
+LENGTH_MESSAGE = f"Password must be between {MIN_LENGTH} and {MAX_LENGTH} characters"
 
 
 def _strip(value):
@@ -20,7 +23,7 @@ class RegisterForm(FlaskForm):
         Email("Enter an email address in the correct format, like name@example.org", check_deliverability=False),
         Length(max=320)])
     password = PasswordField("Create a password", validators=[
-        DataRequired("Enter a password"), Length(min=12, max=256, message="Password must be 12 characters or more")],
+        DataRequired("Enter a password"), Length(min=MIN_LENGTH, max=MAX_LENGTH, message=LENGTH_MESSAGE)],
         description="At least 12 characters. A few unrelated words make a strong password.")
     confirm_password = PasswordField("Confirm password", validators=[
         DataRequired("Confirm your password"), EqualTo("password", "The passwords do not match")])
@@ -43,7 +46,7 @@ class ForgotPasswordForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     password = PasswordField("New password", validators=[
-        DataRequired("Enter a new password"), Length(min=12, max=256, message="Password must be 12 characters or more")])
+        DataRequired("Enter a new password"), Length(min=MIN_LENGTH, max=MAX_LENGTH, message=LENGTH_MESSAGE)])
     confirm_password = PasswordField("Confirm new password", validators=[
         DataRequired("Confirm your new password"), EqualTo("password", "The passwords do not match")])
 

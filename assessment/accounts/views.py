@@ -11,6 +11,7 @@ from core.roles import Role
 from core.web import (add_problems, client_address, current_actor, external_url, is_safe_next, login_required,
                       roles_required)
 from assessment.accounts import services
+from assessment.accounts.credentials import services as credentials
 from assessment.accounts.forms import CaseManagerForm, ConfirmForm, ForgotPasswordForm, GrantRoleForm, LoginForm, RegisterForm, ResetPasswordForm
 
 bp = Blueprint("accounts", __name__)
@@ -136,8 +137,9 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(db.session(), token=token, new_password=form.password.data, now=utcnow(),
-                                    hash_profile=_profile(), client_address=client_address())
+            user = services.reset_password(db.session(), token=token, new_password=form.password.data,
+                                           now=utcnow(), hash_profile=_profile(), client_address=client_address())
+            credentials.notify_sign_in_changed(db.session(), user=user, what="Your password was reset", now=utcnow())
         except ValidationFailed as error:
             add_problems(form, error)
         else:

@@ -179,7 +179,7 @@ def test_registration_errors_are_shown_beside_fields_and_in_a_summary(client, db
     page = response.get_data(as_text=True)
     assert "There is a problem" in page
     assert 'href="#full_name"' in page and "Enter your full name" in page
-    assert "Password must be 12 characters or more" in page
+    assert "Password must be between 12 and 128 characters" in page
     assert 'aria-invalid="true"' in page
     assert db.scalar(select(User)) is None
     assert "/register/confirm/" not in caplog.text

@@ -1,13 +1,14 @@
 """The composition root: the only module that knows every package."""
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import db, web
@@ -71,6 +72,9 @@ def _load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=config["SESSION_COOKIE_SECURE"],
+        # Over HTTPS the cookie is bound to this host alone (ASVS V3.4.4): a browser refuses a __Host-
+        # cookie that is not Secure, has a Domain or a Path other than /, so only HTTPS may use the name.
+        SESSION_COOKIE_NAME="__Host-session" if config["SESSION_COOKIE_SECURE"] else "session",
     )
     if config["TRUSTED_PROXIES"]:
         hops = config["TRUSTED_PROXIES"]
@@ -206,6 +210,22 @@ def _register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return jsonify({"error": message}), 400
         return render_template("errors/problem.html", status=400, message=message), 400
+
+    @app.errorhandler(InternalServerError)
+    def unexpected_error(error: InternalServerError):
+        """The last resort (ASVS V7.4.1, V7.4.3): whatever went wrong, the person gets a plain message
+        and a reference, never a trace; the log gets the trace under the same reference."""
+        reference = secrets.token_hex(4).upper()
+        app.logger.error("Unexpected error, reference %s, %s %s", reference, request.method, request.path,
+                         exc_info=error.original_exception or error)
+        message = (f"Something went wrong on our side. Answers you had already saved are safe. Try again in a "
+                   f"moment; if it keeps happening, contact the register's office and quote reference {reference}.")
+        if _wants_json():
+            return jsonify({"error": message, "reference": reference}), 500
+        try:
+            return render_template("errors/problem.html", status=500, message=message), 500
+        except Exception:  # the page's header reads the database, which may be what failed
+            return app.response_class(message, status=500, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

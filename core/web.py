@@ -6,7 +6,7 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, Response, abort, current_app, redirect, request, session, url_for
+from flask import Flask, Response, abort, current_app, jsonify, redirect, request, session, url_for
 from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -157,6 +157,45 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+JSON_ONLY = frozenset({"application/json"})
+
+
+def accepts_body(*mimetypes: str):
+    """Mark an API view whose request body is not JSON (a snapshot is ``image/jpeg``)."""
+    def mark(view):
+        view.accepted_body_types = frozenset(mimetypes)
+        return view
+    return mark
+
+
+def refuse_unexpected_body_type():
+    """Before every API write: a body of a type the view does not read is refused with 415 before the
+    view runs (ASVS V13.1.5, V13.2.5), so no parser ever guesses at what it was sent. A write with no
+    body (submit, acknowledge) needs no type."""
+    if not request.path.startswith("/api/") or request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    if not request.content_length and "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
+        return None
+    if signed_in_claim() is None:
+        return None  # the view answers 401 first: who you are comes before what you sent
+    view = current_app.view_functions.get(request.endpoint or "")
+    accepted = getattr(view, "accepted_body_types", JSON_ONLY)
+    if request.mimetype in accepted:
+        return None
+    wanted = "JSON (Content-Type: application/json)" if accepted == JSON_ONLY else " or ".join(sorted(accepted))
+    response = jsonify({"error": f"Send the body as {wanted}.", "code": "unsupported_type"})
+    response.status_code = 415
+    return response
+
+
+def add_api_disposition(response: Response) -> Response:
+    """A JSON answer of the API opened directly in a browser is a download, never a page (ASVS V14.4.2);
+    fetch() ignores the header."""
+    if request.path.startswith("/api/") and response.mimetype == "application/json":
+        response.headers.setdefault("Content-Disposition", 'attachment; filename="api.json"')
+    return response
+
+
 def add_no_store(response: Response) -> Response:
     """Pages and JSON for a signed-in person carry personal data (answers, keys, names): no cache,
     shared or in the browser, may keep them, and *Back* after signing out shows nothing."""
@@ -297,5 +336,7 @@ def init_app(app: Flask) -> None:
     assets.init_app(app)  # versioned static URLs, long caching, gzip of text answers
     guard_forms()
     app.before_request(refuse_hostile_request)
+    app.before_request(refuse_unexpected_body_type)
     app.after_request(add_security_headers)
+    app.after_request(add_api_disposition)
     app.after_request(add_no_store)

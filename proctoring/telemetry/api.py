@@ -24,7 +24,7 @@ from core.clock import utcnow
 from core.errors import Conflict, FieldProblem, ValidationFailed
 from core.roles import Role
 from core.schemas import load
-from core.web import current_actor, roles_required
+from core.web import accepts_body, current_actor, roles_required
 from proctoring.telemetry import services
 from proctoring.telemetry.schemas import CLIENT_ID, BatchInSchema
 
@@ -110,6 +110,7 @@ def _snapshot_headers() -> tuple[str, object]:
 
 @bp.post("/<int:attempt_id>/snapshots")
 @roles_required(Role.CANDIDATE)
+@accepts_body("image/jpeg")
 def snapshots(attempt_id: int):
     session = db.session()
     now = utcnow()

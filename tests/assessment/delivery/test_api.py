@@ -200,7 +200,9 @@ def test_bad_input_is_422_with_field_messages(client, db, exam, body, field):
 
 def test_bad_claims_and_breaks_are_422(client, exam):
     assert client.post(url(exam, "/claim"), json={}).status_code == 422
-    assert client.post(url(exam, "/claim"), data="not json").get_json()["fields"] == {"body": "Send a JSON object"}
+    assert client.post(url(exam, "/claim"), data="not json").status_code == 415  # no type: not read at all
+    assert client.post(url(exam, "/claim"), data="not json", content_type="application/json").get_json()["fields"] \
+        == {"body": "Send a JSON object"}
     assert "action" in client.post(url(exam, "/break"), json={"action": "nap"}).get_json()["fields"]
 
 

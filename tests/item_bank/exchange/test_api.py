@@ -129,10 +129,10 @@ def test_an_invalid_item_is_422_with_the_field_and_nothing_is_stored(client, log
     assert client.get(f"{API}/{case_id}").json["items"] == []
 
 
-def test_a_body_that_is_not_json_is_400(client, login_as):
+def test_a_body_that_is_not_json_is_415_and_json_that_is_not_an_object_is_422(client, login_as):
     login_as(Role.ITEM_WRITER)
     response = client.post(API, data={"title": "T", "scenario_html": "S"})
-    assert response.status_code == 400 and "JSON" in response.json["error"]
+    assert response.status_code == 415 and "JSON" in response.json["error"]
     assert client.post(API, json=["not", "an", "object"]).status_code == 422
 
 

@@ -195,6 +195,8 @@ def _wants_json() -> bool:
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
+        if error.http_status in (401, 403):
+            web.log_refusal(error.http_status)
         if _wants_json():
             body = {"error": error.message}
             problems = getattr(error, "problems", None)
@@ -229,6 +231,8 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.code in (401, 403):
+            web.log_refusal(error.code)
         if _wants_json():
             response = jsonify({"error": error.description})
         else:

@@ -74,6 +74,23 @@ def signed_in_claim() -> tuple[int, int] | None:
     return int(user_id), int(version)
 
 
+def log_safe(text: str, limit: int = 300) -> str:
+    """Text from a request made safe for one log line (ASVS V7.3.1): control characters, newlines
+    included, become visible escapes, so nobody can forge a line of their own, and it is cut short."""
+    cleaned = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
+                      for c in text[:limit])
+    return cleaned + ("…" if len(text) > limit else "")
+
+
+def log_refusal(status: int) -> None:
+    """Every refused access goes to the log with who, what and from where (ASVS V7.1.3, V7.2.2)."""
+    claim = signed_in_claim()
+    current_app.logger.warning("Access refused (%s): %s %s by %s from %s", status, request.method,
+                               log_safe(request.full_path.rstrip("?")),
+                               f"user {claim[0]}" if claim else "a signed-out visitor",
+                               log_safe(request.remote_addr or "unknown"))
+
+
 # The composition root installs the condition under which a claim holds (accounts knows the tables;
 # core does not): a SQL boolean clause with the bind parameters ``claim_user_id``, ``claim_version``
 # and ``claim_role``, true when that account exists, is enabled, still has that session version and
@@ -111,7 +128,7 @@ def roles_required(*roles: Role, fast_path=None):
                 return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
             if roles and not current_actor().has(*roles):
                 abort(403)
-            return view(*args, **kwargs)
+            return refuse_unexpected_body_type(view) or view(*args, **kwargs)
 
         wrapper.required_roles = frozenset(roles)
         return wrapper
@@ -168,17 +185,15 @@ def accepts_body(*mimetypes: str):
     return mark
 
 
-def refuse_unexpected_body_type():
-    """Before every API write: a body of a type the view does not read is refused with 415 before the
-    view runs (ASVS V13.1.5, V13.2.5), so no parser ever guesses at what it was sent. A write with no
-    body (submit, acknowledge) needs no type."""
+def refuse_unexpected_body_type(view):
+    """An API write whose body is of a type the view does not read is refused with 415 before the view
+    runs (ASVS V13.1.5, V13.2.5), so no parser ever guesses at what it was sent. Checked by
+    :func:`roles_required` after who you are and what you may do, so 401 and 403 come first. A write
+    with no body (submit, acknowledge) needs no type."""
     if not request.path.startswith("/api/") or request.method in ("GET", "HEAD", "OPTIONS"):
         return None
     if not request.content_length and "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
         return None
-    if signed_in_claim() is None:
-        return None  # the view answers 401 first: who you are comes before what you sent
-    view = current_app.view_functions.get(request.endpoint or "")
     accepted = getattr(view, "accepted_body_types", JSON_ONLY)
     if request.mimetype in accepted:
         return None
@@ -336,7 +351,6 @@ def init_app(app: Flask) -> None:
     assets.init_app(app)  # versioned static URLs, long caching, gzip of text answers
     guard_forms()
     app.before_request(refuse_hostile_request)
-    app.before_request(refuse_unexpected_body_type)
     app.after_request(add_security_headers)
     app.after_request(add_api_disposition)
     app.after_request(add_no_store)

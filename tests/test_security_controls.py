@@ -310,3 +310,30 @@ def test_a_fresh_database_has_no_account_at_all(app, db):
     from assessment.accounts.models import User
 
     assert db.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_every_refused_access_is_logged_with_who_what_and_where(client, db, login_as, caplog):
+    person = login_as(Role.CANDIDATE)
+    with caplog.at_level("WARNING"):
+        assert client.get("/admin/users").status_code == 403
+        assert client.post("/api/v1/item-bank/case-studies", json={}).status_code == 403
+    refused = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Access refused")]
+    assert refused == [f"Access refused (403): GET /admin/users by user {person.id} from 127.0.0.1",
+                       f"Access refused (403): POST /api/v1/item-bank/case-studies by user {person.id} from 127.0.0.1"]
+    anonymous = client.application.test_client()
+    with caplog.at_level("WARNING"):
+        assert anonymous.get("/api/v1/attempts/1").status_code == 401
+    assert "Access refused (401): GET /api/v1/attempts/1 by a signed-out visitor" in caplog.text
+
+
+def test_a_forged_line_in_the_address_stays_on_one_line_of_the_log(client, db, login_as, caplog):
+    login_as(Role.CANDIDATE)
+    with caplog.at_level("WARNING"):
+        client.get("/admin/users?x=%0A2026-12-06 INFO admin signed in%0D")
+    lines = [r.getMessage() for r in caplog.records if "Access refused" in r.getMessage()]
+    assert len(lines) == 1 and "\n" not in lines[0] and "\r" not in lines[0]
+    assert "%0A2026-12-06 INFO admin signed in%0D" in lines[0]  # the query stays as it was sent
+    from core.web import log_safe
+
+    assert log_safe("/a\nforged line\r\x1b[31m\u2028") == "/a\\x0aforged line\\x0d\\x1b[31m\\u2028"
+    assert log_safe("x" * 400).endswith("…") and len(log_safe("x" * 400)) == 301

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -204,6 +205,27 @@ def _register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return jsonify({"error": message}), 400
         return render_template("errors/problem.html", status=400, message=message), 400
+
+    def database_away(error: Exception):
+        """The database cannot be reached (restarting, failing over, a dropped connection): 503 with
+        Retry-After, at once, rather than a 500 — the player keeps the change and sends it again. The
+        pool has discarded its connections, so the next request connects afresh. The page is plain:
+        the site's layout itself reads the database (docs/faults.md)."""
+        app.logger.warning("The database could not be reached: %s", error)
+        message = ("The service cannot reach its database for a moment. Nothing you had saved is lost; "
+                   "try again in a few seconds.")
+        if _wants_json():
+            response = jsonify({"error": message, "code": "unavailable"})
+        else:
+            response = app.make_response(
+                '<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>Service unavailable'
+                f'</title></head><body><main><h1>Service unavailable</h1><p>{message}</p></main></body></html>')
+        response.status_code = 503
+        response.headers["Retry-After"] = "2"
+        return response
+
+    app.register_error_handler(OperationalError, database_away)
+    app.register_error_handler(InterfaceError, database_away)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

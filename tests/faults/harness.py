@@ -70,9 +70,13 @@ class Exam:
     invigilator_email: str = ""
 
 
-def started_exam(url: str, *, duration_s: int = 3 * 3600, invigilated: bool = False, **settings) -> Exam:
+def started_exam(url: str, *, duration_s: int = 3 * 3600, invigilated: bool = False, start: bool = True,
+                 **settings) -> Exam:
     """A sitting open now (the bundled framework, a short paper: single best answer, multiple response,
-    written answer), a candidate booked on it and their attempt started on ``DEVICE``."""
+    written answer), a candidate booked on it and their attempt started on ``DEVICE``. Without
+    ``start``, an invigilated sitting's candidate has only given consent (the check-in is theirs to do)
+    and there is no attempt (``attempt_id`` 0)."""
+    from proctoring.checkin import services as checkin
     from assessment.app import create_app
     from assessment.delivery import services as delivery
     from core import db
@@ -91,12 +95,17 @@ def started_exam(url: str, *, duration_s: int = 3 * 3600, invigilated: bool = Fa
         sitting, candidate = make_exam(session, items=SHORT, duration_s=duration_s, password=TEST_PASSWORD,
                                        requires_invigilation=invigilated, now=now)
         invigilator = make_person(session, Role.INVIGILATOR, password=TEST_PASSWORD, now=now)
-        if invigilated:
-            helpers.approve_checkin(session, sitting.id, candidate.id, invigilator.id, now)
-        attempt = delivery.start_attempt(session, actor=candidate.actor, sitting_id=sitting.id, device_id=DEVICE,
-                                         now=now)
+        attempt_id = 0
+        if not start:
+            if invigilated:
+                checkin.give_consent(session, actor=candidate.actor, sitting_id=sitting.id, now=now)
+        else:
+            if invigilated:
+                helpers.approve_checkin(session, sitting.id, candidate.id, invigilator.id, now)
+            attempt_id = delivery.start_attempt(session, actor=candidate.actor, sitting_id=sitting.id,
+                                                device_id=DEVICE, now=now).id
         session.commit()
-        exam = Exam(sitting.id, attempt.id, candidate.email, invigilator.email)
+        exam = Exam(sitting.id, attempt_id, candidate.email, invigilator.email)
     app.extensions["cop.db"].engine.dispose()
     return exam
 

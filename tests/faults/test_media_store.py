@@ -157,7 +157,9 @@ def test_saves_go_on_and_a_snapshot_is_refused_clearly_while_the_media_store_is_
         assert body["code"] == "media_unavailable" and "kept on your device" in body["error"]
         assert headers["Retry-After"] == str(body["retry_after_s"])
         assert f"Snapshot {SNAPSHOT_ID} of attempt {exam.attempt_id} not stored" in caplog.text  # reported
-        assert snapshots_stored(url, exam.attempt_id) == []  # nothing half-written
+        assert snapshots_stored(url, exam.attempt_id) == []  # nothing half-written: no row…
+        if media.is_dir():  # … and no file, not even the temporary one a full disk cut short
+            assert [p.name for p in media.rglob("*") if p.is_file() and p.name != "filler"] == []
 
         answer_each_item()  # the saves do not notice
         assert player.failures == {}, player.failures

@@ -134,3 +134,23 @@ def test_every_acknowledged_save_survives_postgresql_restarting_mid_sitting(clus
     last_given = dict(given)
     answers = final_answers(cluster.url, exam.attempt_id)
     assert {slot: answers[slot] for slot in last_given} == last_given
+
+
+def test_a_database_that_cannot_be_reached_is_a_503_with_retry_after_at_once(tmp_path):
+    """The same answer without a cluster to stop: a database file that cannot be opened. The API
+    answers JSON with a code the player retries on, a page answers a plain page (the site's layout
+    reads the database too); both with Retry-After, neither a 500."""
+    from assessment.app import create_app
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'no such folder' / 'cop.sqlite3'}",
+                      "SECRET_KEY": "unreachable", "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_PROFILE": "fast"})
+    try:
+        client = app.test_client()
+        page = client.post("/login", data={"email": "someone@example.org", "password": "a password"})
+        assert page.status_code == 503 and page.headers["Retry-After"] == "2"
+        assert "cannot reach its database for a moment" in page.get_data(as_text=True)
+        api = client.post("/login", data={"email": "someone@example.org", "password": "a password"},
+                          headers={"Accept": "application/json"})
+        assert api.status_code == 503 and api.get_json()["code"] == "unavailable"
+    finally:
+        app.extensions["cop.db"].engine.dispose()

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -228,6 +229,27 @@ def _register_error_handlers(app: Flask) -> None:
             return render_template("errors/problem.html", status=500, message=message), 500
         except Exception:  # the page's header reads the database, which may be what failed
             return app.response_class(message, status=500, mimetype="text/plain")
+
+    def database_away(error: Exception):
+        """The database cannot be reached (restarting, failing over, a dropped connection): 503 with
+        Retry-After, at once, rather than a 500 — the player keeps the change and sends it again. The
+        pool has discarded its connections, so the next request connects afresh. The page is plain:
+        the site's layout itself reads the database (docs/faults.md)."""
+        app.logger.warning("The database could not be reached: %s", error)
+        message = ("The service cannot reach its database for a moment. Nothing you had saved is lost; "
+                   "try again in a few seconds.")
+        if _wants_json():
+            response = jsonify({"error": message, "code": "unavailable"})
+        else:
+            response = app.make_response(
+                '<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>Service unavailable'
+                f'</title></head><body><main><h1>Service unavailable</h1><p>{message}</p></main></body></html>')
+        response.status_code = 503
+        response.headers["Retry-After"] = "2"
+        return response
+
+    app.register_error_handler(OperationalError, database_away)
+    app.register_error_handler(InterfaceError, database_away)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -12,11 +12,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from core.errors import DomainError
+
 _KEY = re.compile(r"^[a-z0-9][a-z0-9/_.-]{0,199}$")
 
 
 class MediaMissing(Exception):
     """The file is not in the store (purged, or never written)."""
+
+
+class MediaUnavailable(DomainError):
+    """The store would not take the file (full, read-only, unreachable): nothing was stored, and the
+    caller writes nothing either. 503: the same file may be sent again later (docs/faults.md)."""
+
+    http_status = 503
+    retry_after_s = 30
+
+    def __init__(self, message: str, cause: str) -> None:
+        super().__init__(message)
+        self.cause = cause  # what the store said, for the operators' log; never shown to a candidate
 
 
 @dataclass(frozen=True)
@@ -60,8 +74,12 @@ class LocalMediaStore:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.{hashlib.sha256(os.urandom(8)).hexdigest()[:8]}")
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
+        try:
+            temporary.write_bytes(data)
+            os.replace(temporary, path)
+        except OSError:
+            temporary.unlink(missing_ok=True)  # a disk that filled up mid-write keeps no half file
+            raise
 
     def get(self, key: str) -> bytes:
         try:
@@ -85,8 +103,22 @@ def store_media(store: MediaStore, *, invigilation_id: int, data: bytes, content
     """Put one file in the store under its content's key and say what was stored."""
     digest = hashlib.sha256(data).hexdigest()
     key = media_key(invigilation_id, digest, extension)
-    store.put(key, data, content_type)
+    try:
+        store.put(key, data, content_type)
+    except Exception as error:  # noqa: BLE001 - OSError from a folder, botocore's errors from S3
+        if not _is_store_failure(error):
+            raise
+        raise MediaUnavailable("The invigilation media store cannot take files just now.",
+                               f"{type(error).__name__}: {error}") from error
     return StoredMedia(key=key, sha256=digest, size=len(data), content_type=content_type)
+
+
+def _is_store_failure(error: Exception) -> bool:
+    """A failure of the store itself (a full or read-only disk, a folder that is not one, S3 refusing
+    or unreachable), as opposed to a bug in the caller."""
+    if isinstance(error, OSError):
+        return True
+    return type(error).__module__.startswith(("botocore", "boto3"))
 
 
 def store_from_config(config: dict, instance_path: str | Path) -> MediaStore:

@@ -18,6 +18,7 @@ from core.web import add_problems, current_actor, login_required, roles_required
 from proctoring.checkin import queries, rules, services
 from proctoring.checkin.forms import ButtonForm, ConsentForm, HelpForm, PictureForm, RejectForm, RulesForm, WaiveForm
 from proctoring.checkin.rules import Step
+from proctoring.media import MediaUnavailable
 
 bp = Blueprint("invigilation_checkin", __name__)
 STAFF = queries.STAFF_ROLES
@@ -176,7 +177,13 @@ def picture(sitting_id: int, step: str):
     try:
         row = services.add_picture(session, actor=current_actor(), sitting_id=sitting_id, step=step, data=data,
                                    store=current_app.extensions["cop.media"], now=utcnow())
-    except (ValidationFailed, Conflict) as error:
+    except (ValidationFailed, Conflict, MediaUnavailable) as error:
+        if isinstance(error, MediaUnavailable):
+            session.rollback()
+            current_app.logger.error("A check-in picture was not stored, the media store refused it: %s",
+                                     error.cause)
+            error = MediaUnavailable(f"{error.message} Nothing was lost: please try this step again in a minute.",
+                                     error.cause)
         if _wants_json():
             return _problem_json(error)
         if isinstance(error, ValidationFailed):

@@ -9,7 +9,9 @@ attempt only (anyone else's is 404, staff 403, signed out 401 JSON), the CSRF to
   (ISO 8601) headers → the same answer.
 
 Refusals: 422 ``{"error", "fields"}`` (shape, bounds; nothing written), 413 (snapshot too large),
-415 (not ``image/jpeg``), 429 with ``Retry-After`` (too many events a minute), 409 ``{"error",
+415 (not ``image/jpeg``), 429 with ``Retry-After`` (too many events a minute), 503 with ``Retry-After``
+and ``code`` ``media_unavailable`` (the media store is full or read-only: nothing written, send the
+snapshot again later), 409 ``{"error",
 "code"}`` with ``code`` ``attempt_ended`` (after the grace) or ``not_invigilated``. The rules are
 ``services.py``'s; documented in ``docs/invigilation-telemetry.md``.
 """
@@ -25,6 +27,7 @@ from core.errors import Conflict, FieldProblem, ValidationFailed
 from core.roles import Role
 from core.schemas import load
 from core.web import accepts_body, current_actor, roles_required
+from proctoring.media import MediaUnavailable
 from proctoring.telemetry import services
 from proctoring.telemetry.schemas import CLIENT_ID, BatchInSchema
 
@@ -132,6 +135,17 @@ def snapshots(attempt_id: int):
         if error.too_large:
             return jsonify({"error": error.message, "code": "too_large"}), 413
         raise
+    except MediaUnavailable as error:
+        # Nothing written: the player keeps the snapshot queued and sends it again after Retry-After;
+        # the operators are told here, and the invigilator sees the queue grow in the heartbeats.
+        session.rollback()
+        current_app.logger.error("Snapshot %s of attempt %s not stored, the media store refused it: %s",
+                                 request.headers.get("X-Client-Event-Id", ""), attempt_id, error.cause)
+        response = jsonify({"error": f"{error.message} The snapshot is kept on your device and will be sent "
+                                     "again.", "code": "media_unavailable", "retry_after_s": error.retry_after_s})
+        response.status_code = error.http_status
+        response.headers["Retry-After"] = str(error.retry_after_s)
+        return response
     except Conflict as error:
         session.rollback()
         return _refused(error)

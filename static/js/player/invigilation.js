@@ -250,7 +250,7 @@ export class Invigilation {
     if (error instanceof HttpError && error.status === 409) { this.stop(); return true; }
     // 422/413/415: this batch can never be accepted; drop it rather than resend it for ever.
     if (error instanceof HttpError && [413, 415, 422].includes(error.status)) return 'drop';
-    const retry = error instanceof HttpError && error.status === 429 && error.body.retry_after_s;
+    const retry = error instanceof HttpError && [429, 503].includes(error.status) && error.body.retry_after_s;
     this.failures += 1;
     const wait = retry ? retry * 1000 : Math.min(60000, 1000 * 2 ** Math.min(this.failures, 6));
     this.backoffUntil = Date.now() + wait;

@@ -3,8 +3,11 @@
 //
 // Entries are sent in the order they were made. Each holds the slot's whole state (answer, flag,
 // struck-out options) and a client step id: sending an entry twice is harmless, because the server
-// answers a repeated id with the acknowledgement it already gave. Changes to one slot within about
-// a second are merged into one entry (but never into an entry that may already have been sent).
+// answers a repeated id with the acknowledgement it already gave. A change to the slot of the last
+// entry is merged into it (typing is one entry, sent about a second after the last key, at least
+// every few seconds) — but never into an entry that may already have been sent, and never into an
+// entry that another change came after: offline for minutes, answers reach the server in the order
+// they were given (docs/faults.md).
 
 const DEBOUNCE_MS = 1000;
 const MAX_WAIT_MS = 5000; // continuous typing still saves every few seconds
@@ -51,10 +54,8 @@ export class Outbox {
   // Record a change to a slot. ``at`` is the server's time of the change (for stale merges).
   put(slot, payload, seenSeq, at, now = Date.now()) {
     const entries = this.entries();
-    let entry = null;
-    for (let i = entries.length - 1; i >= 0; i -= 1) {
-      if (entries[i].slot === slot) { entry = entries[i].sent ? null : entries[i]; break; }
-    }
+    const last = entries[entries.length - 1];
+    const entry = last && last.slot === slot && !last.sent ? last : null;
     if (entry) {
       entry.payload = payload;
       entry.at = at;

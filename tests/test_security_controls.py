@@ -337,3 +337,19 @@ def test_a_forged_line_in_the_address_stays_on_one_line_of_the_log(client, db, l
 
     assert log_safe("/a\nforged line\r\x1b[31m\u2028") == "/a\\x0aforged line\\x0d\\x1b[31m\\u2028"
     assert log_safe("x" * 400).endswith("…") and len(log_safe("x" * 400)) == 301
+
+
+def test_password_fields_let_managers_fill_and_paste(client, db):
+    """ASVS V2.1.11 and V8.3.1: each password field says what it holds, so a manager can fill it; no
+    script stops a paste; passwords travel in a POST body, never the address."""
+    for path, fields in (("/login", {"password": "current-password"}),
+                         ("/register", {"password": "new-password", "confirm_password": "new-password"})):
+        page = client.get(path).get_data(as_text=True)
+        assert re.search(r'<form[^>]*method="post"', page), path
+        for name, autocomplete in fields.items():
+            tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
+            assert 'type="password"' in tag and f'autocomplete="{autocomplete}"' in tag, tag
+    for script in tracked("static/js"):
+        source = script.read_text(encoding="utf-8")
+        assert not re.search(r"""['"]paste['"][^;]*preventDefault|onpaste""", source), script
+    assert client.get("/login?email=a@example.org&password=guessed").status_code == 200  # never read from there

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
-from sqlalchemy import Engine, MetaData, func, inspect, select, text
+from sqlalchemy import Engine, func, inspect, select, table, text
 from sqlalchemy.engine import make_url
 
 from core import audit, migrations
@@ -136,16 +136,9 @@ def _app_tables(engine: Engine) -> list[str]:
 
 
 def row_counts(engine: Engine) -> dict[str, int]:
-    reflected = MetaData()
-    counts = {}
     with engine.connect() as connection:
-        for name in _app_tables(engine):
-            table = reflected.tables.get(name)
-            if table is None:
-                reflected.reflect(connection, only=[name])
-                table = reflected.tables[name]
-            counts[name] = connection.scalar(select(func.count()).select_from(table))
-    return counts
+        return {name: connection.scalar(select(func.count()).select_from(table(name)))
+                for name in _app_tables(engine)}
 
 
 def _audit_head(engine: Engine) -> dict | None:

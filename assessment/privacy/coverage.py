@@ -71,6 +71,7 @@ ACTOR = frozenset({
     "appeal_remarks.recorded_by_id",
     "appeal_withdrawals.withdrawn_by_id",
     "appeal_outcomes.recorded_by_id",
+    "resit_entitlements.granted_by_id",
     "application_documents.uploaded_by_id",
     "application_events.actor_id",
     "application_submissions.submitted_by_id",

@@ -69,3 +69,19 @@ def privacy_erase(email, requested_by, yes):
     click.echo(f"Account {erasure.user_id} erased.")
     for line in erasure.lines():
         click.echo(f"  {line}")
+
+
+@privacy_cli.command("sweep")
+@click.option("--dry-run", is_flag=True, help="Count what is past its period; delete nothing.")
+@one_line_errors
+def privacy_sweep(dry_run):
+    """Delete what has passed its retention period (RETENTION_* settings; docs/privacy.md). Run daily."""
+    from assessment.privacy.retention import RetentionPeriods, sweep
+
+    config = current_app.config
+    session = db.session()
+    report = sweep(session, actor=SYSTEM, periods=RetentionPeriods.from_config(config),
+                   mail_folder=Path(config.get("MAIL_FOLDER") or Path(current_app.instance_path) / "mail"),
+                   now=utcnow(), dry_run=dry_run)
+    session.commit()
+    click.echo(report.line())

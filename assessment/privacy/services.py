@@ -322,9 +322,9 @@ def erase_person(session: Session, *, actor: Actor, user: User, requested_by: st
     outcomes.append(AreaOutcome(
         "exam evidence, results, certificates, appeals, adjustments and register decisions", "nothing",
         "bookings, answers, marks, results, certificates, appeals, adjustment decisions and evidence, applications "
-        "and register entries: append-only evidence the register must keep for its retention period (legal "
-        "obligation and public task: results can be appealed and the register is relied on by the public); "
-        "they now point to the anonymised account"))
+        f"and register entries: append-only evidence the register keeps for {retention_config['RETENTION_EVIDENCE_YEARS']} "
+        "years (legal obligation and public task: results can be appealed and the register is relied on by the "
+        "public); they now point to the anonymised account"))
     outcomes.append(AreaOutcome(
         "audit log", "nothing",
         "its rows, including the email address they were written with: the hash-chained log cannot be changed "

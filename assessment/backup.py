@@ -120,7 +120,7 @@ def _sqlite_path(url: str) -> Path:
     return Path(database)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -213,7 +213,7 @@ def create_backup(engine: Engine, url: str, folders: list[MediaFolder], output: 
             "database": kind,
             "postgres_schema": postgres_schema(url) if kind == "postgresql" else None,
             "folders": [folder.name for folder in folders],
-            "members": {name: {"sha256": _sha256(path), "size": path.stat().st_size}
+            "members": {name: {"sha256": file_sha256(path), "size": path.stat().st_size}
                         for name, path in members.items()},
             "row_counts": row_counts(engine),
             "audit_chain_head": _audit_head(engine),
@@ -278,7 +278,7 @@ def read_archive(archive_path: Path, into: Path) -> dict:
         path = into / name
         if not path.is_file():
             raise BackupError(f"The backup is damaged: {name} is missing.")
-        if _sha256(path) != expected["sha256"]:
+        if file_sha256(path) != expected["sha256"]:
             raise BackupError(f"The backup is damaged: {name} does not match its SHA-256; nothing was restored.")
     if kind not in ("sqlite", "postgresql") or not {SQLITE_MEMBER, POSTGRES_MEMBER} & set(listed):
         raise BackupError("The backup is damaged: it holds no database.")

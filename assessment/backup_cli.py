@@ -8,9 +8,10 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from assessment import backup
-from core import db
+from core import audit, db
 from core.cli import one_line_errors
 from core.clock import utcnow
+from core.roles import SYSTEM
 
 backup_cli = AppGroup("backup", help="Backups of the database and the stored files (docs/operations.md).")
 
@@ -31,9 +32,16 @@ def backup_create(output):
                                     now=now)
     files = len(manifest["members"]) - 1
     head = manifest["audit_chain_head"]
+    digest = backup.file_sha256(output)
+    # Recorded after the copy was taken: the audit log says when each backup was made and which file it is.
+    audit.record(db.session(), actor=SYSTEM, action="backup.created", target_type="backup", target_id=output.name,
+                 after={"sha256": digest, "schema_revision": manifest["schema_revision"],
+                        "rows": sum(manifest["row_counts"].values()), "files": files}, now=now)
+    db.session().commit()
     click.echo(f"Backup written to {output}: {manifest['database']} database at revision "
                f"{manifest['schema_revision']}, {sum(manifest['row_counts'].values())} rows, {files} files; "
                f"audit chain head {'(empty)' if head is None else head['entry_hash'][:12] + ' (row ' + str(head['id']) + ')'}.")
+    click.echo(f"SHA-256 of the archive: {digest}")
 
 
 @backup_cli.command("restore")
@@ -49,6 +57,13 @@ def backup_restore(path, yes):
     click.echo(f"Restored the backup of {manifest['created_at']} (revision {manifest['schema_revision']}, "
                f"{sum(manifest['row_counts'].values())} rows) and {report.files_restored} files.")
     if report.ok:
+        # The restore is itself recorded, chained after the restored rows (only when they verify: a broken
+        # chain is left exactly as restored, for whoever investigates it).
+        audit.record(db.session(), actor=SYSTEM, action="backup.restored", target_type="backup", target_id=path.name,
+                     after={"sha256": backup.file_sha256(path), "created_at": manifest["created_at"],
+                            "schema_revision": manifest["schema_revision"], "files": report.files_restored},
+                     now=utcnow())
+        db.session().commit()
         click.echo(f"Audit log intact: {report.audit_rows} rows verified; {report.invigilation_logs} invigilation "
                    f"log{'' if report.invigilation_logs == 1 else 's'} intact.")
         return

@@ -1,6 +1,7 @@
 """``cop privacy export`` / ``cop privacy erase``: subject access and erasure from the command line."""
 from __future__ import annotations
 
+import getpass
 import os
 from pathlib import Path
 
@@ -12,9 +13,18 @@ from assessment.privacy import services
 from core import db
 from core.cli import one_line_errors
 from core.clock import utcnow
-from core.roles import SYSTEM
+from core.roles import SYSTEM, Actor
 
 privacy_cli = AppGroup("privacy", help="Personal data: subject access exports and erasure (docs/privacy.md).")
+
+
+def _operator() -> Actor:
+    """The system acting for whoever ran the command: the audit log names their login on this host."""
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        login = "unknown"
+    return Actor(user_id=None, label=f"command line ({login})", roles=SYSTEM.roles)
 
 
 def _store():
@@ -34,7 +44,7 @@ def privacy_export(email, output, requested_by):
         raise click.ClickException(f"There is no folder {output.parent} to write the export to.")
     session = db.session()
     person = services.find_person(session, email)
-    export = services.export_person(session, actor=SYSTEM, user=person, requested_by=requested_by,
+    export = services.export_person(session, actor=_operator(), user=person, requested_by=requested_by,
                                     upload_folder=current_app.config["UPLOAD_FOLDER"], media_store=_store(),
                                     now=utcnow())
     descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # personal data: owner only
@@ -62,7 +72,7 @@ def privacy_erase(email, requested_by, yes):
         click.echo(f"{email} can be erased: the account would be anonymised and what may go deleted; exam "
                    "evidence, results and register decisions are kept. Nothing was changed: give --yes to erase.")
         return
-    erasure = services.erase_person(session, actor=SYSTEM, user=person, requested_by=requested_by,
+    erasure = services.erase_person(session, actor=_operator(), user=person, requested_by=requested_by,
                                     upload_folder=current_app.config["UPLOAD_FOLDER"], media_store=_store(),
                                     retention_config=current_app.config, now=utcnow())
     session.commit()
@@ -80,7 +90,7 @@ def privacy_sweep(dry_run):
 
     config = current_app.config
     session = db.session()
-    report = sweep(session, actor=SYSTEM, periods=RetentionPeriods.from_config(config),
+    report = sweep(session, actor=_operator(), periods=RetentionPeriods.from_config(config),
                    mail_folder=Path(config.get("MAIL_FOLDER") or Path(current_app.instance_path) / "mail"),
                    now=utcnow(), dry_run=dry_run)
     session.commit()

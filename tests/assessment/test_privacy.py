@@ -174,6 +174,8 @@ def test_the_cli_exports_and_erases_with_clear_messages(app, runner, db, person,
     result = runner.invoke(args=["privacy", "erase", "--email", "ann@example.org", "--requested-by", "Ann", "--yes"])
     assert result.exit_code == 0, result.output
     assert f"Account {person.id} erased." in result.output and "kept" in result.output
+    recorded = db.scalar(select(AuditEntry).where(AuditEntry.action == "privacy.erasure"))
+    assert recorded.actor_label.startswith("command line (")  # who ran it, on this host
     result = runner.invoke(args=["privacy", "erase", "--email", "ann@example.org", "--requested-by", "Ann", "--yes"])
     assert result.exit_code == 1 and "There is no account for ann@example.org." in result.output
 

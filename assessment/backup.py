@@ -35,6 +35,7 @@ from urllib.parse import unquote
 
 from sqlalchemy import Engine, func, inspect, select, table, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from core import audit, migrations
 from core.errors import Conflict, ValidationFailed
@@ -43,8 +44,11 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database/cop.sqlite3"
 POSTGRES_MEMBER = "database/cop.dump"
-PG_DUMP = os.environ.get("COP_PG_DUMP", "/usr/bin/pg_dump")
-PG_RESTORE = os.environ.get("COP_PG_RESTORE", "/usr/bin/pg_restore")
+
+
+def _tool(name: str) -> str:
+    """The PostgreSQL client program: /usr/bin/<name>, or the path in COP_PG_DUMP / COP_PG_RESTORE."""
+    return os.environ.get(f"COP_{name.upper()}", f"/usr/bin/{name}")
 
 
 class BackupError(ValidationFailed):
@@ -163,7 +167,7 @@ def _dump_database(engine: Engine, url: str, kind: str, target: Path) -> None:
             source.close()
         return
     uri, environment = _libpq(url)
-    command = [PG_DUMP, "--format=custom", "--no-owner", "--no-acl", f"--schema={postgres_schema(url)}",
+    command = [_tool("pg_dump"), "--format=custom", "--no-owner", "--no-acl", f"--schema={postgres_schema(url)}",
                f"--file={target}", f"--dbname={uri}"]
     _run(command, environment, "pg_dump")
 
@@ -189,7 +193,7 @@ def create_backup(engine: Engine, url: str, folders: list[MediaFolder], output: 
         raise BackupError(f"{output} already exists; give another --output (a backup never overwrites one).")
     if not output.parent.is_dir():
         raise BackupError(f"There is no folder {output.parent} to write the backup to.")
-    revision = migrations.current_revision(engine)
+    revision = _reachable(engine, lambda: migrations.current_revision(engine))
     if revision is None:
         raise BackupError("The database has no schema revision (run 'cop db upgrade' first); nothing to back up.")
     with tempfile.TemporaryDirectory(prefix="cop-backup-") as work:
@@ -285,6 +289,15 @@ def read_archive(archive_path: Path, into: Path) -> dict:
     return manifest
 
 
+def _reachable(engine: Engine, read):
+    """``read()``, or one line saying the database cannot be reached (instead of a traceback)."""
+    try:
+        return read()
+    except OperationalError as problem:
+        reason = str(problem.orig or problem).strip().splitlines()[0]
+        raise BackupError(f"Cannot open the database ({reason}).") from None
+
+
 def _check_revision(engine: Engine, revision: str) -> None:
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError
@@ -329,8 +342,8 @@ def _load_database(engine: Engine, url: str, kind: str, dumped: Path, manifest: 
         raise BackupError(f"The backup is of schema {manifest.get('postgres_schema')!r} but this database works in "
                           f"{schema!r}; set the URL's search_path to {manifest.get('postgres_schema')!r}.")
     uri, environment = _libpq(url)
-    listing = subprocess.run([PG_RESTORE, "--list", str(dumped)], env=environment, capture_output=True, text=True,
-                             check=False)
+    listing = subprocess.run([_tool("pg_restore"), "--list", str(dumped)], env=environment, capture_output=True,
+                             text=True, check=False)
     if listing.returncode != 0:
         raise BackupError("pg_restore cannot read the database in the backup.")
     # The schema exists already (empty): restore everything in it but not the CREATE SCHEMA itself.
@@ -338,7 +351,7 @@ def _load_database(engine: Engine, url: str, kind: str, dumped: Path, manifest: 
     use_list = dumped.with_suffix(".list")
     use_list.write_text("\n".join(kept) + "\n", encoding="utf-8")
     engine.dispose()
-    _run([PG_RESTORE, "--no-owner", "--no-acl", "--exit-on-error", "--single-transaction",
+    _run([_tool("pg_restore"), "--no-owner", "--no-acl", "--exit-on-error", "--single-transaction",
           f"--use-list={use_list}", f"--dbname={uri}", str(dumped)], environment, "pg_restore")
 
 
@@ -388,13 +401,15 @@ def verify_chains(session) -> tuple[int, str | None, int, list[str]]:
 def restore_backup(engine: Engine, url: str, folders: list[MediaFolder], archive_path: Path, *,
                    overwrite: bool, session_factory) -> RestoreReport:
     kind = database_kind(url)
+    if kind == "sqlite" and not _sqlite_path(url).parent.is_dir():
+        raise BackupError(f"There is no folder {_sqlite_path(url).parent} for the database to be restored into.")
     with tempfile.TemporaryDirectory(prefix="cop-restore-") as work:
         work_path = Path(work)
         manifest = read_archive(archive_path, work_path)
         if manifest["database"] != kind:
             raise BackupError(f"The backup is of a {manifest['database']} database; this app uses {kind}.")
         _check_revision(engine, manifest["schema_revision"])
-        if not overwrite and not is_empty(engine):
+        if not overwrite and not _reachable(engine, lambda: is_empty(engine)):
             raise Conflict("The database is not empty; give --yes to replace everything in it with the backup.")
         member = SQLITE_MEMBER if kind == "sqlite" else POSTGRES_MEMBER
         _clear_database(engine, url, kind)

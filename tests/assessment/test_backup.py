@@ -265,3 +265,23 @@ def test_restore_refuses_a_newer_schema_the_other_database_kind_and_a_missing_fi
     result = target.cop("backup", "create", "--output", str(archive))
     assert result.exit_code == 1 and "already exists" in result.output
     target.close()
+
+
+def test_a_missing_folder_or_client_program_is_one_line(backend, database, tmp_path, monkeypatch):
+    source = Site(database, tmp_path / "source")
+    source.create_schema()
+    if backend == "postgresql":
+        monkeypatch.setenv("COP_PG_DUMP", str(tmp_path / "no-pg_dump"))
+        result = source.cop("backup", "create", "--output", str(tmp_path / "b.tar.gz"))
+        assert result.output == (f"Error: pg_dump is not installed at {tmp_path / 'no-pg_dump'} (install the "
+                                 "PostgreSQL client).\n")
+        assert result.exit_code == 1 and not (tmp_path / "b.tar.gz").exists()
+        return
+    result = source.cop("backup", "create", "--output", str(tmp_path / "no-such-folder" / "b.tar.gz"))
+    assert result.exit_code == 1 and f"There is no folder {tmp_path / 'no-such-folder'}" in result.output
+    archive = tmp_path / "b.tar.gz"
+    assert source.cop("backup", "create", "--output", str(archive)).exit_code == 0
+    elsewhere = Site(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}", tmp_path / "elsewhere")
+    result = elsewhere.cop("backup", "restore", str(archive))
+    assert result.exit_code == 1
+    assert result.output == f"Error: There is no folder {tmp_path / 'gone'} for the database to be restored into.\n"

@@ -16,6 +16,7 @@ import base64
 import datetime as dt
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,7 +199,8 @@ def _files_for(collected: dict[str, dict[tuple, dict]], upload_folder: str, medi
         if row.get("media_key"):
             wanted.append((f"invigilation/{row['media_key']}", row["media_key"]))
     for name, source in wanted:
-        safe = "/".join(part.replace("..", "_") for part in name.split("/"))
+        # Names come partly from uploads: keep letters, digits and a few marks; never a path.
+        safe = "/".join(re.sub(r"[^A-Za-z0-9._ -]", "_", part).replace("..", "_") or "_" for part in name.split("/"))
         if isinstance(source, Path):
             yield safe, (lambda path=source: path.read_bytes() if path.is_file() else None)
         else:
@@ -228,7 +230,7 @@ def export_person(session: Session, *, actor: Actor, user: User, requested_by: s
     for table_name, rows in sorted(collected.items()):
         redacted = {name.split(".", 1)[1] for name in coverage.REDACTED if name.startswith(f"{table_name}.")}
         records = [{column: ("(not included)" if column in redacted else _plain(value))
-                    for column, value in row.items()} for _key, row in sorted(rows.items(), key=lambda kv: str(kv[0]))]
+                    for column, value in row.items()} for _key, row in sorted(rows.items(), key=lambda kv: kv[0])]
         by_area.setdefault(areas.get(table_name, "other"), {})[table_name] = records
     buffer = io.BytesIO()
     missing, files = [], 0

@@ -165,6 +165,10 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(invigilation_cli)
     from proctoring.live.cli import allocate_command
     invigilation_cli.add_command(allocate_command)
+    from assessment.backup_cli import backup_cli
+    app.cli.add_command(backup_cli)
+    from assessment.privacy.cli import privacy_cli
+    app.cli.add_command(privacy_cli)
 
 
 def _create_app(*_args, **_kwargs):

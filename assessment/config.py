@@ -114,6 +114,15 @@ DEFAULTS: dict[str, Any] = {
     # Evidence is deleted this many days after the appeal window following a release closes,
     # unless an incident or an open appeal holds it.
     "INVIGILATION_RETENTION_DAYS_AFTER_APPEALS": 30,
+    # Retention (docs/privacy.md, "Retention settings in one place", lists every RETENTION key with the code
+    # that enforces it). `cop privacy sweep` deletes expired password reset links this long after expiry,
+    # sent e-mail (and its .eml copies) and read notifications after these many days.
+    "RETENTION_PASSWORD_RESET_HOURS_AFTER_EXPIRY": 24,
+    "RETENTION_SENT_MAIL_DAYS": 90,
+    "RETENTION_READ_NOTIFICATIONS_DAYS": 365,
+    # Exam evidence, results, certificates, appeals, applications and register decisions (append-only): the
+    # years the register keeps them. No code deletes them; erasure explains that they are kept for this long.
+    "RETENTION_EVIDENCE_YEARS": 6,
     # The live dashboard's server-sent events: checked every CHECK_S seconds, each response ends after
     # STREAM_S (so a gthread worker is never held for ever) and the browser reconnects after RETRY_MS.
     "INVIGILATION_LIVE_CHECK_S": 2,
@@ -199,6 +208,9 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None, en
     for key, least in (("DATABASE_POOL_SIZE", 1), ("DATABASE_MAX_OVERFLOW", 0)):
         if isinstance(config[key], bool) or not isinstance(config[key], int) or config[key] < least:
             raise ConfigError(f"{key} must be a whole number, {least} or more, not {config[key]!r}")
+    for key in [name for name in DEFAULTS if name.startswith("RETENTION_")]:
+        if isinstance(config[key], bool) or not isinstance(config[key], int) or config[key] < 1:
+            raise ConfigError(f"{key} must be a whole number, 1 or more, not {config[key]!r}")
     if config["INVIGILATION_FACE_MATCHING"]:
         raise ConfigError("INVIGILATION_FACE_MATCHING cannot be turned on: automatic face matching is not available "
                           "(a person checks each photo ID); set it to false")

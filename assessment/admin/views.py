@@ -19,3 +19,5 @@ def audit_log():
     page = queries.audit_page(db.session(), actor=current_actor(), filters=filters)
     return render_template("admin/audit.html", page=page, filters=filters,
                            actions=queries.audit_actions(db.session()))
+
+from assessment.admin import privacy_views  # noqa: E402,F401 - registers the personal-data pages on bp

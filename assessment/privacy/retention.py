@@ -1,0 +1,80 @@
+"""The retention sweep: deletes what has passed its period among the data that may be deleted
+(password reset links, sent e-mail and its .eml copies, read notifications). Every period is a
+setting (``RETENTION_*`` in ``assessment/config.py``); docs/privacy.md lists each, with the code that
+enforces it. Invigilation media have their own purge (``cop invigilation purge``); append-only
+evidence is never deleted here."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from assessment.accounts.models import PasswordResetToken
+from core import audit
+from core.mail import MailMessage
+from core.notifications import Notification
+from core.roles import Actor, Role, require_role
+
+
+@dataclass(frozen=True)
+class RetentionPeriods:
+    password_reset_hours_after_expiry: int
+    sent_mail_days: int
+    read_notifications_days: int
+
+    @classmethod
+    def from_config(cls, config: dict) -> RetentionPeriods:
+        return cls(password_reset_hours_after_expiry=int(config["RETENTION_PASSWORD_RESET_HOURS_AFTER_EXPIRY"]),
+                   sent_mail_days=int(config["RETENTION_SENT_MAIL_DAYS"]),
+                   read_notifications_days=int(config["RETENTION_READ_NOTIFICATIONS_DAYS"]))
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    password_reset_links: int
+    sent_mail: int
+    mail_files: int
+    read_notifications: int
+    dry_run: bool
+
+    def line(self) -> str:
+        verb = "would delete" if self.dry_run else "deleted"
+        return (f"Retention sweep {verb} {self.password_reset_links} expired password reset link(s), "
+                f"{self.sent_mail} sent e-mail(s), {self.mail_files} .eml file(s) and "
+                f"{self.read_notifications} read notification(s).")
+
+
+def sweep(session: Session, *, actor: Actor, periods: RetentionPeriods, mail_folder: Path | None,
+          now: dt.datetime, dry_run: bool = False) -> SweepReport:
+    """Delete (or count, in a dry run) what is past its period; audited when anything is deleted."""
+    require_role(actor, Role.ADMIN)
+    conditions = {
+        PasswordResetToken: PasswordResetToken.expires_at
+        < now - dt.timedelta(hours=periods.password_reset_hours_after_expiry),
+        MailMessage: MailMessage.sent_at < now - dt.timedelta(days=periods.sent_mail_days),
+        Notification: Notification.read_at < now - dt.timedelta(days=periods.read_notifications_days),
+    }
+    counts = {}
+    for model, condition in conditions.items():
+        if dry_run:
+            counts[model] = session.scalar(select(func.count()).select_from(model).where(condition))
+        else:
+            counts[model] = session.execute(delete(model).where(condition)).rowcount
+    files = 0
+    if mail_folder is not None and Path(mail_folder).is_dir():
+        oldest = (now - dt.timedelta(days=periods.sent_mail_days)).timestamp()
+        for path in sorted(Path(mail_folder).glob("message-*.eml")):
+            if path.stat().st_mtime < oldest:
+                files += 1
+                if not dry_run:
+                    path.unlink(missing_ok=True)
+    report = SweepReport(counts[PasswordResetToken], counts[MailMessage], files, counts[Notification], dry_run)
+    if not dry_run and (files or any(counts.values())):
+        audit.record(session, actor=actor, action="privacy.retention_sweep", target_type="retention", now=now,
+                     after={"password_reset_links": report.password_reset_links, "sent_mail": report.sent_mail,
+                            "mail_files": report.mail_files, "read_notifications": report.read_notifications})
+    session.flush()
+    return report

@@ -1,0 +1,40 @@
+"""Small real files for upload tests: a PNG and a JPEG that decode, a PDF that parses. Uploads are
+checked by their content (core.uploads), so fake bytes such as b"%PDF-1.4 ..." are refused."""
+from __future__ import annotations
+
+import functools
+import io
+
+from core.uploads import plain_pdf
+
+
+@functools.cache
+def png(width: int = 8, height: int = 8, colour: tuple[int, int, int] = (20, 120, 200)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+@functools.cache
+def jpeg(width: int = 16, height: int = 16, colour: tuple[int, int, int] = (200, 120, 20),
+         exif: bool = False) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    image = Image.new("RGB", (width, height), colour)
+    if exif:
+        info = Image.Exif()
+        info[0x010F] = "Camera maker"  # Make
+        info[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0)}  # GPS IFD: a position, personal data
+        image.save(out, format="JPEG", quality=80, exif=info)
+    else:
+        image.save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+@functools.cache
+def pdf(text: str = "Supporting document", pages: int = 1) -> bytes:
+    """A small PDF with ``text`` on each page."""
+    return plain_pdf(text, pages)

@@ -38,3 +38,28 @@ def jpeg(width: int = 16, height: int = 16, colour: tuple[int, int, int] = (200,
 def pdf(text: str = "Supporting document", pages: int = 1) -> bytes:
     """A small PDF with ``text`` on each page."""
     return plain_pdf(text, pages)
+
+
+@functools.cache
+def pdf_with_javascript() -> bytes:
+    """A PDF that parses but runs JavaScript when opened: refused by every upload."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer._root_object[NameObject("/OpenAction")] = DictionaryObject({
+        NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert('hello');")})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def png_with_zip() -> bytes:
+    """A PNG with a ZIP archive after its end: a polyglot, refused."""
+    import zipfile
+
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("page.html", "<script>alert(1)</script>")
+    return png() + archive.getvalue()

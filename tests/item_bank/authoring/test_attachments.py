@@ -7,10 +7,11 @@ from assessment.accounts.models import User
 from core.errors import Conflict, ValidationFailed
 from item_bank.authoring import attachments, services
 from item_bank.workflow import Status
+from tests import uploads_data
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone.utc)
-PDF = b"%PDF-1.7\n% a tiny test document\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PDF = uploads_data.pdf("A tiny test document")
+PNG = uploads_data.png()
 
 
 def author_of(db, version):
@@ -34,6 +35,9 @@ def test_a_pdf_is_stored_outside_the_web_root_under_its_hash(db, make_case_study
 @pytest.mark.parametrize(("data", "message"), [
     (b"", "Choose a file"), (b"MZ\x90\x00 an executable", "PDF, PNG or JPEG"),
     (b"%PDF-" + b"0" * attachments.MAX_BYTES, "smaller than 10 MB"),
+    (uploads_data.pdf_with_javascript(), "contains JavaScript"),
+    (uploads_data.png_with_zip(), "extra data after the end of the picture"),
+    (b"%PDF-1.7\n% not really a PDF\n", "could not be read as a PDF"),
 ])
 def test_wrong_or_oversized_files_are_refused(db, make_case_study, tmp_path, data, message):
     version = make_case_study()

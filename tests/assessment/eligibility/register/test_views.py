@@ -13,8 +13,9 @@ from assessment.eligibility.models import RegistrationEvent, RegistrationStatus
 from assessment.eligibility.register import rules
 from core.roles import Role
 from tests.assessment.eligibility.register.conftest import DUE, noon
+from tests import uploads_data
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = uploads_data.pdf("CPD certificate")
 
 
 def test_the_public_search_signed_out_shows_only_public_fields(client, db, clock, enter):

@@ -63,3 +63,31 @@ def png_with_zip() -> bytes:
     with zipfile.ZipFile(archive, "w") as handle:
         handle.writestr("page.html", "<script>alert(1)</script>")
     return png() + archive.getvalue()
+
+
+@functools.cache
+def pdf_with_embedded_file() -> bytes:
+    """A PDF that parses but carries another file inside it: refused by every upload."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.add_attachment("invoice.exe", b"MZ not really a program")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def bad_files() -> list[tuple[bytes, str]]:
+    """(content, words of the message) for the refusals every upload path must show beside its field."""
+    return [(pdf_with_javascript(), "contains JavaScript"), (pdf_with_embedded_file(), "other files attached"),
+            (png_with_zip(), "extra data after the end"), (jpeg(64, 64)[:300], "not a complete JPEG picture"),
+            (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "must be a PDF, PNG or JPEG")]
+
+
+def error_beside(html: str, field_id: str) -> str:
+    """The error message shown beside the field ``field_id`` of a page, as text ('' if none)."""
+    import re
+
+    match = re.search(rf'<p class="error-message" id="{re.escape(field_id)}-error">(.*?)</p>', html, re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", match.group(1))).strip() if match else ""

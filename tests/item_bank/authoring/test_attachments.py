@@ -95,7 +95,24 @@ def test_upload_page_round_trip(client, db, make_case_study, tmp_path, app):
     download = client.get(f"/item-bank/attachments/{version.attachments[0].id}")
     assert download.status_code == 200 and download.data == PDF
     assert download.headers["Content-Type"] == "application/pdf"
+    assert download.headers["Content-Disposition"] == "attachment; filename=letter.pdf"
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    download.close()
+    # A name that reached the table some other way is cleaned again before it is sent (RFC 6266).
+    version.attachments[0].filename = "../Zoë\r\nSet-Cookie: x=1.pdf"
+    db.flush()
+    download = client.get(f"/item-bank/attachments/{version.attachments[0].id}")
+    disposition = download.headers["Content-Disposition"]
+    assert "\r" not in disposition and "\n" not in disposition and ".." not in disposition and "/" not in disposition
+    assert "filename*=UTF-8''Zo%C3%ABSet-Cookie%20x%3D1.pdf" in disposition
     download.close()
     bad = client.post(url, data={"file": (io.BytesIO(b"not a pdf"), "x.pdf"), "description": "x"},
                       content_type="multipart/form-data", follow_redirects=True)
     assert "must be a PDF, PNG or JPEG" in bad.get_data(as_text=True)
+    before = len(version.attachments)
+    bad = client.post(url, data={"file": (io.BytesIO(uploads_data.pdf_with_javascript()), "x.pdf"),
+                                 "description": "Referral letter"}, content_type="multipart/form-data")
+    assert bad.status_code == 422
+    assert "contains JavaScript" in uploads_data.error_beside(bad.get_data(as_text=True), "attachment-file")
+    db.refresh(version)
+    assert len(version.attachments) == before

@@ -113,4 +113,4 @@ def released_result(db, make_user, *, released_at: dt.datetime = RELEASED_AT, ou
 
 
 PDF = uploads_data.pdf("A letter from the invigilation provider")
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = uploads_data.png()

@@ -453,7 +453,6 @@ def scan(data: bytes, command: str | None, *, timeout_s: float = 120) -> None:
     try:
         with handle:
             handle.write(data)
-        os.chmod(handle.name, 0o644)  # a scanning daemon running as another user must read it
         args = [part.replace("{path}", handle.name) for part in shlex.split(command)]
         result = subprocess.run(args, capture_output=True, timeout=timeout_s, check=False)
     except (OSError, ValueError, subprocess.TimeoutExpired):

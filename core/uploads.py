@@ -44,7 +44,6 @@ import struct
 import subprocess
 import tempfile
 import unicodedata
-import warnings
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -57,7 +56,7 @@ MAGIC = [(b"%PDF-", PDF), (b"\x89PNG\r\n\x1a\n", PNG), (b"\xff\xd8\xff", JPEG)]
 MAX_PIXELS = 40_000_000
 """The largest picture accepted, in pixels (a 48-megapixel phone saves 12 MP unless told otherwise)."""
 MAX_PDF_OBJECTS = 200_000
-"""A PDF with more objects than this is refused as too complex to check."""
+"""A PDF with more dictionaries and arrays than this is refused as too complex to check."""
 
 # PNG chunks kept: the critical ones, and those that say how to show the pixels. Text, time, EXIF and
 # anything else a program adds is dropped.
@@ -279,21 +278,21 @@ def _inspect_image(data: bytes, kind: str, subject: str, max_pixels: int) -> Ins
     if _MARKUP.search(cleaned[:1024]):
         raise _polyglot(subject)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(cleaned), formats=[label]) as image:
-                width, height = image.size
-                if width * height > max_pixels:
-                    raise _bomb(subject, width, height, max_pixels)
-                image.verify()  # PNG: every chunk's checksum; cheap structural check
-            with Image.open(io.BytesIO(cleaned), formats=[label]) as image:
-                image.load()  # every pixel decoded: a truncated or corrupt file fails here
+        # No warnings filter here (changing one is not thread-safe): the size was checked from the
+        # header above, below Pillow's own bomb threshold, which raises if it is ever reached.
+        with Image.open(io.BytesIO(cleaned), formats=[label]) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                raise _bomb(subject, width, height, max_pixels)
+            image.verify()  # PNG: every chunk's checksum; cheap structural check
+        with Image.open(io.BytesIO(cleaned), formats=[label]) as image:
+            image.load()  # every pixel decoded: a truncated or corrupt file fails here
     except UploadRefused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _bomb(subject, None, None, max_pixels) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error,
-            MemoryError, IndexError, TypeError, KeyError):
+            MemoryError, IndexError, TypeError, KeyError, Warning):
         raise _damaged(subject, label) from None
     return Inspected(kind, cleaned, width=width, height=height, stripped=tuple(dropped))
 
@@ -331,40 +330,42 @@ def _inspect_pdf(data: bytes, subject: str) -> Inspected:
     if data[last_eof + 5:].strip(b" \t\r\n\x00\x0c") or _ZIP_END in data[-65_557:]:
         raise _polyglot(subject)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reader = PdfReader(io.BytesIO(data), strict=False)
-            if reader.is_encrypted:
-                raise UploadRefused(f"{subject} is protected by a password or encrypted. Upload a copy without "
-                                    f"the protection (print it to a new PDF)", "encrypted")
-            pages = len(reader.pages)
-            if pages < 1:
-                raise unreadable
-            found = None
-            seen: set[tuple[int, int]] = set()
-            stack: list = [reader.trailer]
-            visited = 0
-            while stack and found is None:
-                item = stack.pop()
-                if isinstance(item, IndirectObject):
-                    ref = (item.idnum, item.generation)
-                    if ref in seen:
-                        continue
-                    seen.add(ref)
-                    item = item.get_object()
-                visited += 1
-                if visited > MAX_PDF_OBJECTS:
-                    raise UploadRefused(f"{subject} is too complex to check. Print it to a new PDF and upload "
-                                        f"that", "too_complex")
-                if isinstance(item, DictionaryObject):
-                    found = _pdf_problem(item)
-                    stack.extend(value for key, value in item.items() if key not in ("/Parent", "/P"))
-                elif isinstance(item, ArrayObject):
-                    stack.extend(item)
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise UploadRefused(f"{subject} is protected by a password or encrypted. Upload a copy without "
+                                f"the protection (print it to a new PDF)", "encrypted")
+        pages = len(reader.pages)
+        if pages < 1:
+            raise unreadable
+        found = None
+        seen: set[tuple[int, int]] = set()
+        stack: list = [reader.trailer]
+        visited = 0
+        while stack and found is None:
+            item = stack.pop()
+            if isinstance(item, IndirectObject):
+                ref = (item.idnum, item.generation)
+                if ref in seen:
+                    continue
+                seen.add(ref)
+                item = item.get_object()
+            if not isinstance(item, (DictionaryObject, ArrayObject)):
+                continue  # a number, a name, a string: nothing inside to look at
+            visited += 1
+            if visited > MAX_PDF_OBJECTS:
+                raise UploadRefused(f"{subject} is too complex to check. Print it to a new PDF and upload "
+                                    f"that", "too_complex")
+            if isinstance(item, DictionaryObject):
+                found = _pdf_problem(item)
+                values = (value for key, value in item.items() if key not in ("/Parent", "/P"))
+            else:
+                values = iter(item)
+            stack.extend(value for value in values
+                         if isinstance(value, (IndirectObject, DictionaryObject, ArrayObject)))
     except UploadRefused:
         raise
     except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, AssertionError,
-            RecursionError, struct.error, zlib.error, UnicodeError):
+            RecursionError, struct.error, zlib.error, UnicodeError, Warning):
         raise unreadable from None
     if found:
         advice = ("Upload each document as its own file, or print it to a new PDF and upload that"

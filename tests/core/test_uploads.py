@@ -312,3 +312,41 @@ def test_the_scanned_file_is_removed_afterwards(tmp_path, fake_clamscan):
     scan(uploads_data.pdf(), f"sh -c 'echo \"$0\" > {record}' {{path}}")
     seen = record.read_text().strip()
     assert seen and not os.path.exists(seen)
+
+
+# ------------------------------------------------------------------------------- files from real tools
+
+def test_a_pdf_made_by_weasyprint_with_fonts_and_a_link_passes():
+    from core.pdf import html_to_pdf
+
+    data = html_to_pdf("<h1>Référence</h1><p>A letter with a <a href='https://example.org/'>link</a>.</p>")
+    assert inspect_upload(data, {PDF}).pages == 1
+
+
+def test_a_chart_saved_by_matplotlib_passes_without_its_text_chunks():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(2, 1))
+    figure.add_subplot().plot([1, 2, 3])
+    out = io.BytesIO()
+    figure.savefig(out, format="png", metadata={"Author": "A. Candidate"})
+    inspected = inspect_upload(out.getvalue(), {PNG})
+    assert b"A. Candidate" in out.getvalue() and b"A. Candidate" not in inspected.data
+    assert "tEXt" in inspected.stripped
+
+
+def test_a_progressive_jpeg_passes_unchanged():
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 200, 90)).save(out, format="JPEG", progressive=True, quality=70)
+    assert inspect_upload(out.getvalue(), {JPEG}).data == out.getvalue()
+
+
+def test_a_jpeg_declaring_a_huge_frame_is_refused_before_decoding():
+    data = bytearray(uploads_data.jpeg())
+    frame = data.index(b"\xff\xc0")
+    data[frame + 5:frame + 9] = struct.pack(">HH", 60_000, 60_000)  # height, width
+    error = refused(bytes(data))
+    assert error.reason == "too_many_pixels" and "60,000 × 60,000" in str(error)

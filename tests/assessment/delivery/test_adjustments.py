@@ -154,6 +154,8 @@ def test_the_admin_queue_decision_page_and_evidence_download(app, client, db, lo
     assert b"Download letter.png" in page.data
     download = client.get(f"/admin/adjustments/{with_evidence.id}/evidence")
     assert download.status_code == 200 and download.data == PNG and download.mimetype == "image/png"
+    assert download.headers["Content-Disposition"] == "attachment; filename=letter.png"
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
     assert "attachment" in download.headers["Content-Disposition"]
     download.close()
     missing = client.post(f"/admin/adjustments/{with_evidence.id}", data={"reason": ""})

@@ -42,7 +42,7 @@ DEFAULTS: dict[str, Any] = {
     # The register's certificate signing keys (Ed25519 PEM files, mode 0600): default
     # instance/certificate-keys. The issuer's did:web and every published address come from BASE_URL.
     "CERTIFICATE_KEY_FOLDER": None,
-    "VIRUS_SCAN_COMMAND": None,  # e.g. "clamdscan --no-summary {path}"; None = no scan
+    "VIRUS_SCAN_COMMAND": None,  # e.g. "clamdscan --fdpass --no-summary {path}"; None = no scan (docs/uploads.md)
     "DEMO_PASSWORD": None,
     # Double marking: two marks this far apart (or closer) agree, and their mean is rounded half up
     # to "whole" or "half" marks. Copied to a sitting when its marking opens.

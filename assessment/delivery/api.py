@@ -16,6 +16,7 @@ from flask import Blueprint, current_app, jsonify, request, send_file, url_for
 from sqlalchemy.exc import IntegrityError
 
 from core import db
+from core.uploads import download_name
 from core.clock import utcnow
 from core.errors import Conflict, DomainError, NotFound
 from core.roles import Role
@@ -225,5 +226,5 @@ def attachment(attempt_id: int, attachment_id: int):
     path = storage_path(current_app.config["UPLOAD_FOLDER"], stored.sha256)
     if not path.is_file():
         raise NotFound("The attachment's file is missing. Tell the invigilator or the register.")
-    return send_file(path, mimetype=stored.content_type, download_name=stored.filename, as_attachment=False,
+    return send_file(path, mimetype=stored.content_type, download_name=download_name(stored.filename, "attachment"), as_attachment=False,
                      max_age=0)

@@ -8,11 +8,11 @@ import datetime as dt
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 
 from core import db
+from core.uploads import content_type_of, download_name
 from core.clock import LONDON, utcnow
 from core.errors import Conflict, ValidationFailed
 from core.roles import Role
 from core.web import add_problems, current_actor, roles_required
-from item_bank.authoring.attachments import sniff_type
 from assessment.delivery import services
 from assessment.delivery.adjustments import queries as adjustment_queries
 from assessment.delivery.adjustments import rules as adjustment_rules
@@ -229,8 +229,8 @@ def adjustment_evidence(request_id: int):
     if not adjustment.evidence_sha256 or not path.exists():
         return render_template("errors/404.html"), 404
     with path.open("rb") as handle:
-        content_type = sniff_type(handle.read(16)) or "application/octet-stream"
-    return send_file(path, mimetype=content_type, download_name=adjustment.evidence_filename, as_attachment=True,
+        content_type = content_type_of(handle.read(16))  # checked by core.uploads when it came in
+    return send_file(path, mimetype=content_type, download_name=download_name(adjustment.evidence_filename, "evidence"), as_attachment=True,
                      max_age=0)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 
 from core import db
+from core.uploads import download_name
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, ValidationFailed
 from core.roles import Role
@@ -441,5 +442,5 @@ def download_attachment(attachment_id: int):
     path = attachments.storage_path(current_app.config["UPLOAD_FOLDER"], attachment.sha256)
     if not path.exists():
         abort(404)
-    return send_file(path, mimetype=attachment.content_type, download_name=attachment.filename,
+    return send_file(path, mimetype=attachment.content_type, download_name=download_name(attachment.filename, "attachment"),
                      as_attachment=attachment.content_type == "application/pdf")

@@ -17,7 +17,6 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 ROOM_SCAN_FRAMES = 3
 """Frames a room scan needs (3–4 snapshots a few seconds apart while the camera turns)."""
 MAX_ROOM_SCAN_FRAMES = 6
-ALLOWED_IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
 
 DECISION_KINDS = frozenset({LogKind.CHECKIN_SUBMITTED, LogKind.CHECKIN_APPROVED, LogKind.CHECKIN_REJECTED,
                             LogKind.CHECKIN_WAIVED})
@@ -211,7 +210,3 @@ def waiting_seconds(state: CheckinState, now: dt.datetime) -> int:
         return 0
     return max(0, int((now - state.submitted_at).total_seconds()))
 
-
-def image_format_of(declared: str) -> tuple[str, str] | None:
-    """The content type and extension for a format Pillow named, if it is one we accept."""
-    return ALLOWED_IMAGE_FORMATS.get(declared)

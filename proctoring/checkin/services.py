@@ -4,13 +4,13 @@ for help, submitting) and a person's decision on the check-in (approve, reject, 
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from sqlalchemy.orm import Session
 
 from core import audit
 from core.errors import Conflict, FieldProblem, ValidationFailed
 from core.roles import Actor, require_role
+from core.uploads import JPEG, PNG, Inspected, UploadRefused, inspect_upload
 from proctoring import log
 from proctoring.checkin import queries, rules
 from proctoring.checkin.rules import CheckinStatus, Step
@@ -76,29 +76,21 @@ def _editable(session: Session, actor: Actor, sitting_id: int, now: dt.datetime,
     return invigilation, state
 
 
-def check_image(data: bytes, field: str = "image") -> tuple[str, str]:
-    """The content type and extension of an uploaded picture, or ValidationFailed that says why not:
-    it must be a JPEG or PNG image that really decodes, and at most 2 MB."""
-    from PIL import Image, UnidentifiedImageError
-
+def check_image(data: bytes, field: str = "image") -> Inspected:
+    """The picture as it will be kept, or ValidationFailed that says why not: it must be a JPEG or PNG
+    that really decodes (core.uploads: every pixel, no bomb, nothing hidden after it), at most 2 MB.
+    Its metadata (EXIF, with any GPS position) is stripped before it is stored."""
     if not data:
         raise ValidationFailed("No picture", [FieldProblem(field, "Choose a picture to upload: a JPEG or PNG image")])
     if len(data) > rules.MAX_UPLOAD_BYTES:
         raise ValidationFailed("Picture too big", [FieldProblem(
             field, f"The picture is {len(data) / 1024 / 1024:.1f} MB: it must be 2 MB or smaller")])
-    problem = FieldProblem(field, "The file is not a JPEG or PNG picture: take a photo or choose a JPEG or PNG image")
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image_format = image.format
-            image.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()  # verify() does not decode the pixels; a truncated file fails here
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ValidationFailed("Not a picture", [problem]) from None
-    allowed = rules.image_format_of(image_format or "")
-    if allowed is None:
-        raise ValidationFailed("Not a picture", [problem])
-    return allowed
+        return inspect_upload(data, {PNG, JPEG}, name="the picture")
+    except UploadRefused as error:
+        message = error.message if error.reason != "kind" else \
+            "The file is not a JPEG or PNG picture: take a photo or choose a JPEG or PNG image"
+        raise ValidationFailed("Not a picture", [FieldProblem(field, message)]) from None
 
 
 def add_picture(session: Session, *, actor: Actor, sitting_id: int, step: Step | str, data: bytes,
@@ -111,9 +103,9 @@ def add_picture(session: Session, *, actor: Actor, sitting_id: int, step: Step |
     if step is Step.ROOM_SCAN and len(state.room_scan_ids) >= rules.MAX_ROOM_SCAN_FRAMES:
         raise ValidationFailed("Enough frames", [FieldProblem(
             field, f"The room scan already has {rules.MAX_ROOM_SCAN_FRAMES} frames, which is enough")])
-    content_type, extension = check_image(data, field)
-    stored = store_media(store, invigilation_id=invigilation.id, data=data, content_type=content_type,
-                         extension=extension)
+    picture = check_image(data, field)
+    stored = store_media(store, invigilation_id=invigilation.id, data=picture.data, content_type=picture.content_type,
+                         extension=picture.extension)
     return log.append(session, invigilation_id=invigilation.id, kind=step.kind, now=now, actor_id=actor.user_id,
                       payload={"frame": len(state.room_scan_ids) + 1} if step is Step.ROOM_SCAN else {},
                       media_key=stored.key, media_sha256=stored.sha256, media_type=stored.content_type,

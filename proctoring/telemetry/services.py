@@ -24,15 +24,14 @@ query, not a replay.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, FieldProblem, ValidationFailed
 from core.roles import Actor, Role, require_role
+from core.uploads import JPEG, Inspected, UploadRefused, inspect_upload
 from assessment.delivery import services as delivery
 from assessment.delivery.models import Attempt, AttemptEvent
 from assessment.delivery.replay import Event, attempt_view
@@ -180,25 +179,21 @@ def ingest_events(session: Session, *, target: Target, events: list[dict], limit
     return order
 
 
-def checked_jpeg(data: bytes, limits: Limits) -> tuple[int, int]:
-    """The snapshot's width and height, if ``data`` is a JPEG Pillow decodes; refused otherwise."""
+def checked_jpeg(data: bytes, limits: Limits) -> Inspected:
+    """The snapshot as it will be kept (core.uploads: a JPEG whose every pixel decodes, with nothing
+    hidden after it and its metadata stripped), at most ``MAX_SNAPSHOT_SIDE`` pixels each way;
+    refused otherwise. Its size is read from its header, so a huge one is refused before decoding."""
     if len(data) > limits.max_snapshot_bytes:
         raise SnapshotRefused(f"A snapshot can be at most {limits.max_snapshot_bytes // 1024} KB.", too_large=True)
-    if not data.startswith(b"\xff\xd8\xff"):
-        raise SnapshotRefused("A snapshot must be a JPEG image.")
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format != "JPEG":
-                raise SnapshotRefused("A snapshot must be a JPEG image.")
-            width, height = image.size
-            if width > MAX_SNAPSHOT_SIDE or height > MAX_SNAPSHOT_SIDE:
-                raise SnapshotRefused(f"A snapshot can be at most {MAX_SNAPSHOT_SIDE} pixels on each side.")
-            image.load()
-    except SnapshotRefused:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise SnapshotRefused("This JPEG could not be decoded.") from None
-    return width, height
+        snapshot = inspect_upload(data, {JPEG}, name="the snapshot", max_pixels=MAX_SNAPSHOT_SIDE * MAX_SNAPSHOT_SIDE)
+    except UploadRefused as error:
+        raise SnapshotRefused({"kind": "A snapshot must be a JPEG image.",
+                               "too_many_pixels": f"A snapshot can be at most {MAX_SNAPSHOT_SIDE} pixels on each "
+                                                  f"side."}.get(error.reason, f"{error.message}.")) from None
+    if snapshot.width > MAX_SNAPSHOT_SIDE or snapshot.height > MAX_SNAPSHOT_SIDE:
+        raise SnapshotRefused(f"A snapshot can be at most {MAX_SNAPSHOT_SIDE} pixels on each side.")
+    return snapshot
 
 
 def ingest_snapshot(session: Session, *, target: Target, client_event_id: str, captured_at: dt.datetime,
@@ -208,7 +203,8 @@ def ingest_snapshot(session: Session, *, target: Target, client_event_id: str, c
     writes nothing."""
     if _stored_ids(session, target.invigilation.id, [client_event_id]):
         return [client_event_id]
-    width, height = checked_jpeg(data, limits)
+    snapshot = checked_jpeg(data, limits)
+    width, height, data = snapshot.width, snapshot.height, snapshot.data
     _check_rate(session, target, 1, limits, now)
     mark = _after_end_mark(target, now)
     occurred_at, clamp = _occurred(captured_at, now)

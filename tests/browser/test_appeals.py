@@ -12,10 +12,11 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD
 from tests.browser.test_foundation_journeys import sign_in
+from tests import uploads_data
 
 pytestmark = pytest.mark.browser
 _ids = itertools.count(1)
-PDF = b"%PDF-1.4\n% a report of the screen freezing\n"
+PDF = uploads_data.pdf("A report of the screen freezing")
 
 
 def _setup(live, tag: str, *, decide: bool = False):

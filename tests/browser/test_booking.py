@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD
 from tests.browser.test_foundation_journeys import sign_in
+from tests import uploads_data
 
 pytestmark = pytest.mark.browser
 _ids = itertools.count(1)
@@ -122,7 +123,7 @@ def test_book_ask_for_extra_time_approve_watch_and_replay(page, live):
     page.get_by_label("Rest breaks that stop the clock").check()
     page.get_by_label("Other adjustments (optional)").fill("I am dyslexic.")
     page.get_by_label(re.compile("^Evidence")).set_input_files(
-        files=[{"name": "letter.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 a letter"}])
+        files=[{"name": "letter.pdf", "mimeType": "application/pdf", "buffer": uploads_data.pdf("A letter")}])
     page.get_by_role("button", name="Send request").click()
     expect(page.get_by_text("Your request has been sent.")).to_be_visible()
     expect(page.get_by_text("Waiting for a decision")).to_be_visible()

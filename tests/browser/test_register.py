@@ -11,10 +11,11 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD
 from tests.browser.test_foundation_journeys import sign_in
+from tests import uploads_data
 
 pytestmark = pytest.mark.browser
 _ids = itertools.count(1)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = uploads_data.pdf("CPD certificate")
 
 
 def _registrant(live, tag: str, *, days_ago: int) -> tuple[str, str, str]:

@@ -1,6 +1,7 @@
 """Routes of applications to the register. Anyone signed in may apply and sees only their own
 applications: another person's application is not found (its existence is not confirmed)."""
 from tests.routes import SIGNED_IN, Route
+from tests import uploads_data
 
 ROUTES = {
     "applications.index": Route("/applications", SIGNED_IN),
@@ -27,6 +28,6 @@ def build_context(db, make_user, framework):
     owner = make_user(name="Ann Applicant")
     application = services.start_application(db, actor=owner.actor, now=now)
     document = services.add_document(db, actor=owner.actor, application_id=application.id, kind="other",
-                                     upload=services.UploadedFile("cv.pdf", b"%PDF-1.4\n% a CV\n"),
+                                     upload=services.UploadedFile("cv.pdf", uploads_data.pdf("A CV")),
                                      upload_folder=os.environ["COP_UPLOAD_FOLDER"], scan_command=None, now=now)
     return {"application_id": application.id, "application_document_id": document.id}

@@ -6,6 +6,7 @@ import os
 
 from core.roles import Role
 from tests.routes import PUBLIC, SIGNED_IN, Route, roles
+from tests import uploads_data
 
 ADMIN = roles(Role.ADMIN)
 
@@ -31,7 +32,7 @@ ROUTES = {
                                      ADMIN),
 }
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = uploads_data.pdf("CPD certificate")
 
 
 def build_context(db, make_user, framework):

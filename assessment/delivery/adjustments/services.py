@@ -21,7 +21,7 @@ from assessment.delivery.adjustments.queries import get_adjustment
 from assessment.delivery.adjustments.rules import COLOUR_SCHEMES, EXTRA_TIME_CHOICES, TEXT_SIZES, describe
 from assessment.delivery.models import AdjustmentRequest
 from assessment.delivery.rules import AdjustmentStatus
-from item_bank.authoring.attachments import MAX_BYTES, scan, sniff_type, storage_path
+from item_bank.authoring.attachments import MAX_BYTES, inspected_or_problem, scan, storage_path
 
 
 @dataclass(frozen=True)
@@ -57,23 +57,21 @@ def request_adjustments(session: Session, *, actor: Actor, details: AdjustmentDe
              or details.uses_screen_reader or details.other.strip())
     if not problems.items and not asked:
         problems.add("extra_time_pct", "Choose at least one adjustment, or describe what you need under ‘Other’")
+    inspected = None
     if details.evidence:
         if len(details.evidence) > MAX_BYTES:
             problems.add("evidence", "The file must be smaller than 10 MB")
-        elif sniff_type(details.evidence) is None:
-            problems.add("evidence", "The file must be a PDF, PNG or JPEG")
+        else:
+            inspected = inspected_or_problem(details.evidence, problems, "evidence")
     problems.raise_if_any()
     if session.scalar(select(AdjustmentRequest.id).where(AdjustmentRequest.candidate_id == actor.user_id,
                                                          AdjustmentRequest.status == AdjustmentStatus.PENDING)):
         raise Conflict("You already have a request waiting for a decision. You can ask again once it is decided.")
     digest = ""
-    if details.evidence:
-        try:
-            scan(details.evidence, scan_command)
-        except ValidationFailed as error:  # the scanner names the field "file"
-            raise ValidationFailed(error.message, [FieldProblem("evidence", error.message)]) from None
-        digest = hashlib.sha256(details.evidence).hexdigest()
-        store_once(evidence_path(upload_folder, digest), details.evidence)
+    if inspected is not None:
+        scan(inspected.data, scan_command, "evidence")
+        digest = hashlib.sha256(inspected.data).hexdigest()
+        store_once(evidence_path(upload_folder, digest), inspected.data)
     request = AdjustmentRequest(
         candidate_id=actor.user_id, extra_time_pct=details.extra_time_pct, rest_breaks=details.rest_breaks,
         text_size=details.text_size, colour_scheme=details.colour_scheme,

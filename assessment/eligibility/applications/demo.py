@@ -13,8 +13,9 @@ from assessment.eligibility.applications import rules, services
 from assessment.eligibility.applications.models import ApplicationDocument
 from assessment.eligibility.models import Application, ApplicationStatus
 from core.roles import SYSTEM, Role
+from core.uploads import plain_pdf
 
-DEMO_PDF = b"%PDF-1.4\n% demo supporting document\n"
+DEMO_PDF = plain_pdf("Demo supporting document: not a real record")  # a real PDF: uploads are parsed
 # Outside an app (a script, a test without one): the shipped configuration's dates.
 DEMO_SETTINGS = services.Settings(certificate_available_from=dt.date(2027, 9, 1),
                                   bands=rules.parse_bands("15:2026-11-01,10:2027-01-04,5:2027-03-01,0:2027-05-04"))

@@ -27,7 +27,7 @@ from core.files import store_once
 from core.errors import Conflict, FieldProblem, Forbidden, Problems, ValidationFailed
 from core.notifications import notify
 from core.roles import Actor
-from item_bank.authoring.attachments import MAX_BYTES, scan, sniff_type, storage_path
+from item_bank.authoring.attachments import MAX_BYTES, inspected_or_problem, scan, storage_path
 
 LONDON = ZoneInfo("Europe/London")
 MAX_DOCUMENTS = 20
@@ -257,32 +257,31 @@ def withdraw(session: Session, *, actor: Actor, application_id: int, reason: str
 
 def add_document(session: Session, *, actor: Actor, application_id: int, kind: str, upload: UploadedFile,
                  upload_folder: str, scan_command: str | None, now: dt.datetime) -> ApplicationDocument:
-    """A supporting document: a PDF, PNG or JPEG (by its first bytes) under 10 MB, scanned when a
-    scanner is configured, stored once under its SHA-256."""
+    """A supporting document: a PDF, PNG or JPEG under 10 MB, checked by its content (core.uploads),
+    scanned when a scanner is configured, stored once under the SHA-256 of the bytes kept."""
     application = _own(session, actor, application_id, lock=True)
     _editable(application)
     problems = Problems()
     if kind not in rules.EVIDENCE_LABELS:
         problems.add("kind", "Choose what the document shows")
     name = secure_filename(upload.filename) or "the file"
+    inspected = None
     if not upload.data:
         problems.add("file", "Choose a file to upload" if not upload.filename else f"{name} is empty")
     elif len(upload.data) > MAX_BYTES:
         problems.add("file", f"{name} must be smaller than 10 MB")
-    elif sniff_type(upload.data) is None:
-        problems.add("file", f"{name} must be a PDF, PNG or JPEG")
+    else:
+        inspected = inspected_or_problem(upload.data, problems, "file", name)
     if len(queries.documents(session, application.id)) >= MAX_DOCUMENTS:
         problems.add("file", f"An application can have at most {MAX_DOCUMENTS} documents: remove one first")
     problems.raise_if_any()
-    try:
-        scan(upload.data, scan_command)
-    except ValidationFailed as error:
-        raise ValidationFailed(error.message, [FieldProblem("file", error.message)]) from None
-    digest = hashlib.sha256(upload.data).hexdigest()
-    store_once(document_path(upload_folder, digest), upload.data)
+    data = inspected.data  # what is stored and hashed: a picture's metadata stripped
+    scan(data, scan_command, "file")
+    digest = hashlib.sha256(data).hexdigest()
+    store_once(document_path(upload_folder, digest), data)
     document = ApplicationDocument(application_id=application.id, kind=kind,
                                    filename=(secure_filename(upload.filename) or "document")[:200],
-                                   content_type=sniff_type(upload.data), size_bytes=len(upload.data), sha256=digest,
+                                   content_type=inspected.content_type, size_bytes=len(data), sha256=digest,
                                    uploaded_by_id=actor.user_id, uploaded_at=now)
     session.add(document)
     application.updated_at = now

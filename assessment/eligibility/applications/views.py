@@ -10,6 +10,7 @@ from assessment.eligibility.applications import queries, rules, services
 from assessment.eligibility.applications.forms import ApplicationForm, StartForm, WithdrawForm, draft_from_form
 from assessment.eligibility.models import ApplicationStatus
 from core import db
+from core.uploads import download_name
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.web import current_actor, login_required
@@ -193,7 +194,7 @@ def document(application_id: int, document_id: int):
     path = services.document_path(current_app.config["UPLOAD_FOLDER"], found.sha256)
     if not path.exists():
         raise NotFound("The file is missing from the store.")
-    return send_file(path, mimetype=found.content_type, download_name=found.filename, as_attachment=True, max_age=0)
+    return send_file(path, mimetype=found.content_type, download_name=download_name(found.filename, "document"), as_attachment=True, max_age=0)
 
 
 @bp.route("/applications/<int:application_id>/withdraw", methods=["GET", "POST"])

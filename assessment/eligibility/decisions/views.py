@@ -16,6 +16,7 @@ from assessment.eligibility.decisions import queries, rules, services
 from assessment.eligibility.decisions.forms import (AppealForm, DiscussionForm, JudgementForm, OutcomeForm,
                                                     PanelForm, ResponseForm)
 from core import db
+from core.uploads import download_name
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.roles import Role
@@ -89,7 +90,7 @@ def document(application_id: int, document_id: int):
     path = application_services.document_path(current_app.config["UPLOAD_FOLDER"], found.sha256)
     if not path.exists():
         raise NotFound("The file is missing from the store.")
-    return send_file(path, mimetype=found.content_type, download_name=found.filename, as_attachment=True, max_age=0)
+    return send_file(path, mimetype=found.content_type, download_name=download_name(found.filename, "document"), as_attachment=True, max_age=0)
 
 
 @bp.route("/assessing/applications/<int:application_id>/judgement", methods=["POST"])

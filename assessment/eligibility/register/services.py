@@ -28,7 +28,7 @@ from core.files import store_once
 from core.errors import Conflict, FieldProblem, Forbidden, NotFound, Problems, ValidationFailed
 from core.notifications import notify
 from core.roles import Actor, Role, require_role
-from item_bank.authoring.attachments import MAX_BYTES, scan, sniff_type, storage_path
+from item_bank.authoring.attachments import MAX_BYTES, inspected_or_problem, scan, storage_path
 
 NUMBER_PREFIX = "CM-"
 ADMINISTRATORS = (Role.ADMIN,)
@@ -136,29 +136,27 @@ def declare_cpd(session: Session, *, actor: Actor, activity_on: dt.date | None, 
                                                  categories=categories, description=description,
                                                  today=_today(now), due_on=registration.renewal_due_on).items():
         problems.add(name, message)
+    inspected = None
     if evidence is not None:
         name = secure_filename(evidence.filename) or "the file"
         if not evidence.data:
             problems.add("evidence", f"{name} is empty")
         elif len(evidence.data) > MAX_BYTES:
             problems.add("evidence", f"{name} must be smaller than 10 MB")
-        elif sniff_type(evidence.data) is None:
-            problems.add("evidence", f"{name} must be a PDF, PNG or JPEG")
+        else:
+            inspected = inspected_or_problem(evidence.data, problems, "evidence", name)
     problems.raise_if_any()
     digest = None
-    if evidence is not None:
-        try:
-            scan(evidence.data, scan_command)
-        except ValidationFailed as error:
-            raise ValidationFailed(error.message, [FieldProblem("evidence", error.message)]) from None
-        digest = hashlib.sha256(evidence.data).hexdigest()
-        _store(upload_folder, evidence.data, digest)
+    if inspected is not None:
+        scan(inspected.data, scan_command, "evidence")
+        digest = hashlib.sha256(inspected.data).hexdigest()
+        _store(upload_folder, inspected.data, digest)
     declaration = CpdDeclaration(
         registration_id=registration.id, activity_on=activity_on, category=category, hours=float(hours),
         description=description.strip(),
         evidence_filename=(secure_filename(evidence.filename) or "evidence")[:200] if evidence else None,
-        evidence_content_type=sniff_type(evidence.data) if evidence else None, evidence_sha256=digest,
-        evidence_size=len(evidence.data) if evidence else None, declared_by_id=actor.user_id, declared_at=now)
+        evidence_content_type=inspected.content_type if inspected else None, evidence_sha256=digest,
+        evidence_size=len(inspected.data) if inspected else None, declared_by_id=actor.user_id, declared_at=now)
     session.add(declaration)
     session.flush()
     _event(session, registration, "cpd_declared", actor=actor, now=now,

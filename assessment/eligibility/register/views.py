@@ -15,6 +15,7 @@ from assessment.eligibility.register.forms import (ButtonForm, CpdForm, FitnessT
                                                    StatusForm, WithdrawForm)
 from assessment.results.certificates import queries as certificate_queries
 from core import db
+from core.uploads import download_name
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.roles import Role
@@ -200,7 +201,7 @@ def _send_evidence(view: queries.RegistrationView, declaration_id: int):
     path = services.evidence_path(current_app.config["UPLOAD_FOLDER"], declaration.evidence_sha256)
     if not path.exists():
         raise NotFound("The file is missing from the store.")
-    return send_file(path, mimetype=declaration.evidence_content_type, download_name=declaration.evidence_filename,
+    return send_file(path, mimetype=declaration.evidence_content_type, download_name=download_name(declaration.evidence_filename, "evidence"),
                      as_attachment=True, max_age=0)
 
 

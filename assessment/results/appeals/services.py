@@ -21,7 +21,8 @@ from core.files import store_once
 from core.errors import Conflict, FieldProblem, Forbidden, NotFound, Problems, ValidationFailed
 from core.notifications import notify
 from core.roles import Actor, Role, require_role
-from item_bank.authoring.attachments import MAX_BYTES, scan, sniff_type, storage_path
+from core.uploads import Inspected
+from item_bank.authoring.attachments import MAX_BYTES, inspected_or_problem, scan, storage_path
 from scoring.marking import services as marking
 from scoring.runs import services as runs
 from scoring.runs.models import ScoringRun, ScoringRunItem
@@ -44,20 +45,25 @@ def _store(upload_folder: str, data: bytes, digest: str) -> None:
     store_once(evidence_path(upload_folder, digest), data)
 
 
-def _check_files(files: list[EvidenceFile], problems: Problems) -> None:
-    """The same limits as evidence for reasonable adjustments: PDF, PNG or JPEG by their first bytes,
-    each under 10 MB; and at most ``rules.MAX_EVIDENCE_FILES`` of them."""
+def _check_files(files: list[EvidenceFile], problems: Problems) -> list[tuple[EvidenceFile, Inspected]]:
+    """The same limits as evidence for reasonable adjustments: PDF, PNG or JPEG checked by their
+    content (core.uploads), each under 10 MB; and at most ``rules.MAX_EVIDENCE_FILES`` of them.
+    Each file with what is kept of it (a picture's metadata stripped)."""
     if len(files) > rules.MAX_EVIDENCE_FILES:
         problems.add("evidence", f"Send at most {rules.MAX_EVIDENCE_FILES} files")
-        return
+        return []
+    checked = []
     for upload in files:
         name = secure_filename(upload.filename) or "the file"
         if not upload.data:
             problems.add("evidence", f"{name} is empty")
         elif len(upload.data) > MAX_BYTES:
             problems.add("evidence", f"{name} must be smaller than 10 MB")
-        elif sniff_type(upload.data) is None:
-            problems.add("evidence", f"{name} must be a PDF, PNG or JPEG")
+        else:
+            inspected = inspected_or_problem(upload.data, problems, "evidence", name)
+            if inspected is not None:
+                checked.append((upload, inspected))
+    return checked
 
 
 def lodge_appeal(session: Session, *, actor: Actor, candidate_result_id: int, grounds: list[str], statement: str,
@@ -83,24 +89,21 @@ def lodge_appeal(session: Session, *, actor: Actor, candidate_result_id: int, gr
         problems.add("statement", "Say why you are appealing: what happened and how it affected your result")
     elif len(statement) > rules.STATEMENT_MAX:
         problems.add("statement", f"Your statement must be {rules.STATEMENT_MAX:,} characters or fewer")
-    _check_files(files, problems)
+    checked = _check_files(files, problems)
     problems.raise_if_any()
-    for upload in files:
-        try:
-            scan(upload.data, scan_command)
-        except ValidationFailed as error:  # the scanner names the field "file"
-            raise ValidationFailed(error.message, [FieldProblem("evidence", error.message)]) from None
+    for _upload, inspected in checked:
+        scan(inspected.data, scan_command, "evidence")
     result = found.result
     appeal = Appeal(candidate_result_id=result.id, release_id=result.release_id, sitting_id=found.release.sitting_id,
                     attempt_id=result.attempt_id, candidate_id=actor.user_id, grounds=grounds, statement=statement,
                     lodged_at=now)
     session.add(appeal)
     session.flush()
-    for upload in files:
-        digest = hashlib.sha256(upload.data).hexdigest()
-        _store(upload_folder, upload.data, digest)
+    for upload, inspected in checked:
+        digest = hashlib.sha256(inspected.data).hexdigest()
+        _store(upload_folder, inspected.data, digest)
         session.add(AppealEvidence(appeal_id=appeal.id, filename=(secure_filename(upload.filename) or "evidence")[:200],
-                                   content_type=sniff_type(upload.data), size_bytes=len(upload.data), sha256=digest,
+                                   content_type=inspected.content_type, size_bytes=len(inspected.data), sha256=digest,
                                    uploaded_at=now))
     session.flush()
     audit.record(session, actor=actor, action="appeal.lodged", target_type="appeal", target_id=appeal.id,

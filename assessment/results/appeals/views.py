@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from assessment.results.appeals import queries, rules, services
 from assessment.results.appeals.forms import AppealForm, OutcomeForm, PanelForm, RemarkForm, ResponseForm, WithdrawForm
 from core import db
+from core.uploads import download_name
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.roles import Role
@@ -109,7 +110,7 @@ def _send(view: queries.AppealView, evidence_id: int):
     path = services.evidence_path(current_app.config["UPLOAD_FOLDER"], evidence.sha256)
     if not path.exists():
         raise NotFound("The file is missing from the store.")
-    return send_file(path, mimetype=evidence.content_type, download_name=evidence.filename, as_attachment=True,
+    return send_file(path, mimetype=evidence.content_type, download_name=download_name(evidence.filename, "evidence"), as_attachment=True,
                      max_age=0)
 
 

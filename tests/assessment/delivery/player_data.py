@@ -12,9 +12,10 @@ import datetime as dt
 import uuid
 
 from core.roles import SYSTEM, Role
+from tests import uploads_data
 
 SECRET = "SECRET-NOT-FOR-CANDIDATES"
-PDF = b"%PDF-1.7\n% a referral letter\n"
+PDF = uploads_data.pdf("A referral letter")
 STAFF_FIELDS = {"key", "rationale", "reference", "estimated_facility", "substandards", "model_answer", "rubric",
                 "scoring", "shuffle"}
 

@@ -17,8 +17,9 @@ from assessment.delivery.adjustments import services as adjustment_services
 from assessment.delivery.models import AdjustmentRequest
 from assessment.delivery.rules import AdjustmentStatus
 from tests.assessment.delivery.conftest import T0
+from tests import uploads_data
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = uploads_data.png()
 
 
 def ask(db, candidate, tmp_path, **changes):
@@ -50,6 +51,8 @@ def test_a_request_with_evidence_is_stored_outside_the_web_root_by_its_hash(db, 
     ({"text_size": "huge"}, "text_size", "Choose a text size from the list"),
     ({"evidence": b"MZ\x90\x00 not a pdf"}, "evidence", "The file must be a PDF, PNG or JPEG"),
     ({"evidence": b"%PDF-" + b"0" * (10 * 1024 * 1024)}, "evidence", "The file must be smaller than 10 MB"),
+    ({"evidence": uploads_data.pdf_with_javascript()}, "evidence", "The file contains JavaScript"),
+    ({"evidence": uploads_data.png_with_zip()}, "evidence", "The file has extra data after the end"),
 ])
 def test_bad_requests_are_refused_with_the_field_named(db, make_user, tmp_path, changes, field, message):
     with pytest.raises(ValidationFailed) as error:
@@ -121,6 +124,11 @@ def test_the_candidate_asks_on_the_page_and_sees_the_decision(app, client, db, l
                       data={"extra_time_pct": "25", "evidence": (io.BytesIO(b"GIF89a..."), "scan.gif")})
     assert bad.status_code == 422
     assert bad.get_data(as_text=True).count("The file must be a PDF, PNG or JPEG") == 2
+    bad = client.post("/adjustments", content_type="multipart/form-data",
+                      data={"extra_time_pct": "25", "evidence": (io.BytesIO(uploads_data.pdf_with_javascript()),
+                                                                 "letter.pdf")})
+    assert bad.status_code == 422 and "contains JavaScript" in uploads_data.error_beside(bad.text, "evidence")
+    assert db.scalars(select(AdjustmentRequest)).all() == [] and not (tmp_path / "adjustments").exists()
     none = client.post("/adjustments", data={"extra_time_pct": "0"})
     assert none.status_code == 422 and b"Choose at least one adjustment" in none.data
     good = client.post("/adjustments", content_type="multipart/form-data", follow_redirects=True,
@@ -146,6 +154,8 @@ def test_the_admin_queue_decision_page_and_evidence_download(app, client, db, lo
     assert b"Download letter.png" in page.data
     download = client.get(f"/admin/adjustments/{with_evidence.id}/evidence")
     assert download.status_code == 200 and download.data == PNG and download.mimetype == "image/png"
+    assert download.headers["Content-Disposition"] == "attachment; filename=letter.png"
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
     assert "attachment" in download.headers["Content-Disposition"]
     download.close()
     missing = client.post(f"/admin/adjustments/{with_evidence.id}", data={"reason": ""})

@@ -218,6 +218,10 @@ def test_attachments_of_the_attempt_only(client, exam, db):
     assert attachment["filename"] == "referral.pdf" and attachment["description"] == "Referral letter"
     response = client.get(attachment["url"])
     assert response.status_code == 200 and response.data == PDF and response.mimetype == "application/pdf"
+    # Inline (it opens in a new tab), never sniffed as anything else, under the app's own policy.
+    assert response.headers["Content-Disposition"].startswith("inline; filename=")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "object-src 'none'" in response.headers["Content-Security-Policy"]
     response.close()
     assert client.get(url(exam, f"/attachments/{attachment['id'] + 1000}")).status_code == 404
 

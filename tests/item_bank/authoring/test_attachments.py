@@ -7,10 +7,11 @@ from assessment.accounts.models import User
 from core.errors import Conflict, ValidationFailed
 from item_bank.authoring import attachments, services
 from item_bank.workflow import Status
+from tests import uploads_data
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone.utc)
-PDF = b"%PDF-1.7\n% a tiny test document\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PDF = uploads_data.pdf("A tiny test document")
+PNG = uploads_data.png()
 
 
 def author_of(db, version):
@@ -34,6 +35,9 @@ def test_a_pdf_is_stored_outside_the_web_root_under_its_hash(db, make_case_study
 @pytest.mark.parametrize(("data", "message"), [
     (b"", "Choose a file"), (b"MZ\x90\x00 an executable", "PDF, PNG or JPEG"),
     (b"%PDF-" + b"0" * attachments.MAX_BYTES, "smaller than 10 MB"),
+    (uploads_data.pdf_with_javascript(), "contains JavaScript"),
+    (uploads_data.png_with_zip(), "extra data after the end of the picture"),
+    (b"%PDF-1.7\n% not really a PDF\n", "could not be read as a PDF"),
 ])
 def test_wrong_or_oversized_files_are_refused(db, make_case_study, tmp_path, data, message):
     version = make_case_study()
@@ -91,7 +95,24 @@ def test_upload_page_round_trip(client, db, make_case_study, tmp_path, app):
     download = client.get(f"/item-bank/attachments/{version.attachments[0].id}")
     assert download.status_code == 200 and download.data == PDF
     assert download.headers["Content-Type"] == "application/pdf"
+    assert download.headers["Content-Disposition"] == "attachment; filename=letter.pdf"
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    download.close()
+    # A name that reached the table some other way is cleaned again before it is sent (RFC 6266).
+    version.attachments[0].filename = "../Zoë\r\nSet-Cookie: x=1.pdf"
+    db.flush()
+    download = client.get(f"/item-bank/attachments/{version.attachments[0].id}")
+    disposition = download.headers["Content-Disposition"]
+    assert "\r" not in disposition and "\n" not in disposition and ".." not in disposition and "/" not in disposition
+    assert "filename*=UTF-8''Zo%C3%ABSet-Cookie%20x%3D1.pdf" in disposition
     download.close()
     bad = client.post(url, data={"file": (io.BytesIO(b"not a pdf"), "x.pdf"), "description": "x"},
                       content_type="multipart/form-data", follow_redirects=True)
     assert "must be a PDF, PNG or JPEG" in bad.get_data(as_text=True)
+    before = len(version.attachments)
+    bad = client.post(url, data={"file": (io.BytesIO(uploads_data.pdf_with_javascript()), "x.pdf"),
+                                 "description": "Referral letter"}, content_type="multipart/form-data")
+    assert bad.status_code == 422
+    assert "contains JavaScript" in uploads_data.error_beside(bad.get_data(as_text=True), "attachment-file")
+    db.refresh(version)
+    assert len(version.attachments) == before

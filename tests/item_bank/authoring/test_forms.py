@@ -9,6 +9,7 @@ import re
 
 from item_bank import item_types
 from tests.item_bank.conftest import MULTIPLE_RESPONSE, ORDERING, SBA
+from tests import uploads_data
 
 
 def sign_in_as_author(client, db, version):
@@ -100,7 +101,7 @@ def test_an_attachment_problem_is_shown_beside_the_fields_and_asks_for_the_file_
     url = f"/item-bank/case-studies/{version.case_study_id}/versions/{version.number}/attachments"
 
     # A good file but no description: both told on the page, and the file must be chosen again.
-    response = client.post(url, data={"file": (io.BytesIO(b"%PDF-1.7\n%"), "letter.pdf"),
+    response = client.post(url, data={"file": (io.BytesIO(uploads_data.pdf()), "letter.pdf"),
                                       "description": ""}, content_type="multipart/form-data")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -116,7 +117,8 @@ def test_an_attachment_problem_is_shown_beside_the_fields_and_asks_for_the_file_
                                       "description": ""}, content_type="multipart/form-data")
     assert response.status_code == 422
     assert summary_messages(response.get_data(as_text=True)) == [
-        "The file must be a PDF, PNG or JPEG", "Describe the attachment, for example ‘Referral letter’"]
+        "The file must be a PDF, PNG or JPEG (checked by what is inside the file, not its name)",
+        "Describe the attachment, for example ‘Referral letter’"]
     assert not (tmp_path / "attachments").exists()
 
 

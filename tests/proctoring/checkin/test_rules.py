@@ -97,8 +97,3 @@ def test_two_frames_are_not_a_room_scan_three_are():
     three = rules.fold([entry(LogKind.CHECKIN_ROOM_SCAN, media=True) for _ in range(rules.ROOM_SCAN_FRAMES)])
     assert not two.step_done(Step.ROOM_SCAN) and three.step_done(Step.ROOM_SCAN)
 
-
-def test_only_jpeg_and_png_are_accepted_formats():
-    assert rules.image_format_of("JPEG") == ("image/jpeg", "jpg")
-    assert rules.image_format_of("PNG") == ("image/png", "png")
-    assert rules.image_format_of("GIF") is None and rules.image_format_of("") is None

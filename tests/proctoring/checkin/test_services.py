@@ -16,6 +16,7 @@ from proctoring.checkin import queries, services
 from proctoring.checkin.rules import CheckinStatus, Step
 from proctoring.models import Invigilation, InvigilationEvent
 from proctoring.rules import LogKind
+from tests import uploads_data
 from tests.proctoring.checkin.conftest import picture
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
@@ -94,18 +95,35 @@ def test_a_picture_is_stored_in_the_media_store_with_its_hash_in_the_log(db, inv
 @pytest.mark.parametrize("data, message", [
     (b"%PDF-1.4 not a picture", "not a JPEG or PNG picture"),
     (picture("GIF"), "not a JPEG or PNG picture"),
-    (picture("JPEG")[:200], "not a JPEG or PNG picture"),  # cut short: does not decode
+    (uploads_data.pdf(), "not a JPEG or PNG picture"),
+    (picture("JPEG")[:200], "not a complete JPEG picture"),  # cut short: does not decode
+    (picture("PNG") + b"PK\x03\x04 a zip archive", "extra data after the end of the picture"),
+    (picture("JPEG") + b"<html><script>alert(1)</script></html>", "another kind of file"),
     (b"", "Choose a picture"),
-], ids=["pdf", "gif", "truncated", "empty"])
+], ids=["pdf", "gif", "real-pdf", "truncated", "png-with-zip", "jpeg-with-html", "empty"])
 def test_a_file_that_is_not_a_jpeg_or_png_is_refused_and_nothing_written(db, invigilated_sitting, candidate, store,
                                                                            data, message):
     consented(db, invigilated_sitting, candidate)
     before = event_count(db)
+    files_before = sorted(p for p in store.folder.rglob("*") if p.is_file())
     with pytest.raises(ValidationFailed) as refused:
         services.add_picture(db, actor=candidate.actor, sitting_id=invigilated_sitting.id, step=Step.PHOTO,
                              data=data, store=store, now=NOW)
     assert refused.value.problems[0].field == "photo-image" and message in refused.value.problems[0].message
     assert event_count(db) == before
+    assert sorted(p for p in store.folder.rglob("*") if p.is_file()) == files_before  # no file kept either
+
+
+def test_a_photos_exif_and_gps_position_are_stripped_before_it_is_stored(db, invigilated_sitting, candidate, store):
+    consented(db, invigilated_sitting, candidate)
+    photo = uploads_data.jpeg(64, 48, exif=True)
+    assert b"Exif" in photo
+    row = services.add_picture(db, actor=candidate.actor, sitting_id=invigilated_sitting.id, step=Step.PHOTO,
+                               data=photo, store=store, now=NOW)
+    kept = store.get(row.media_key)
+    import hashlib
+    assert b"Exif" not in kept and kept == uploads_data.jpeg(64, 48)
+    assert row.media_sha256 == hashlib.sha256(kept).hexdigest() and row.media_size == len(kept)
 
 
 def test_a_picture_over_2_mb_is_refused_with_its_size(db, invigilated_sitting, candidate, store):

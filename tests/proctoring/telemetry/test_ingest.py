@@ -255,6 +255,8 @@ def test_a_snapshot_goes_to_the_media_store_and_its_sha256_to_the_log(app, db, c
     (b"GIF89a" + b"\0" * 100, 422),                        # not a JPEG at all
     (b"\xff\xd8\xff\xe0" + b"\0" * 500, 422),               # a JPEG's signature but nothing decodable
     (jpeg()[:200], 422),                                    # cut short
+    (jpeg() + b"<html><script>alert(1)</script></html>", 422),  # a web page hidden after the picture
+    (jpeg() + b"PK\x05\x06" + b"\0" * 18, 422),               # a ZIP archive after the picture
 ])
 def test_what_is_not_a_decodable_jpeg_is_refused(db, client, invigilated_attempt, data, status):
     attempt = invigilated_attempt

@@ -7,6 +7,7 @@ from core.roles import Role
 from scoring.standard_setting import services
 from scoring.standard_setting.models import StandardSettingExercise, StandardSettingRating
 from tests.scoring.standard_setting.conftest import NOW
+from tests import uploads_data
 
 
 def _sign_in(client, user):
@@ -121,7 +122,7 @@ def test_judges_open_the_papers_attachments_and_nothing_else(client, db, app, ma
     from item_bank.models import Attachment
 
     exercise, _lead, judges = make_exercise(("angoff",))
-    data = b"%PDF-1.7\n% a referral letter\n"
+    data = uploads_data.pdf("A referral letter")
     digest = hashlib.sha256(data).hexdigest()
     path = attachments.storage_path(app.config["UPLOAD_FOLDER"], digest)
     path.parent.mkdir(parents=True, exist_ok=True)

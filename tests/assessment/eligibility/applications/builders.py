@@ -6,13 +6,14 @@ import datetime as dt
 
 from assessment.eligibility.applications import rules
 from assessment.eligibility.applications.services import Settings
+from tests import uploads_data
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone.utc)  # the clock fixture's instant
 TODAY = NOW.date()
 BANDS = rules.parse_bands("15:2026-11-01,10:2027-01-04,5:2027-03-01,0:2027-05-04")
 SETTINGS = Settings(certificate_available_from=dt.date(2027, 9, 1), bands=BANDS)
 AFTER_CERTIFICATE = Settings(certificate_available_from=dt.date(2026, 1, 1), bands=BANDS)
-PDF = b"%PDF-1.4\n% proof of membership\n"
+PDF = uploads_data.pdf("Proof of membership")
 
 
 def role(**values) -> dict:

@@ -15,6 +15,7 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from core.mail import MailMessage
 from core.notifications import Notification
 from core.roles import Role
+from tests import uploads_data
 from tests.assessment.eligibility.applications.builders import (NOW, PDF, SETTINGS, complete_draft, role)
 
 FOLDER = os.environ.get("COP_UPLOAD_FOLDER", "/tmp")
@@ -178,6 +179,19 @@ def test_withdrawal_before_a_decision_only(db, make_user):
     db.flush()
     with pytest.raises(Conflict):
         services.withdraw(db, actor=person.actor, application_id=refused.id, reason="", now=NOW)
+
+
+def test_a_document_is_checked_by_its_content_and_nothing_is_written_when_refused(db, make_user, tmp_path):
+    person = make_user(Role.CANDIDATE)
+    application = _start(db, person)
+    for data, words in uploads_data.bad_files():
+        with pytest.raises(ValidationFailed) as refused:
+            services.add_document(db, actor=person.actor, application_id=application.id, kind="membership_evidence",
+                                  upload=services.UploadedFile("../../membership.pdf", data),
+                                  upload_folder=str(tmp_path), scan_command=None, now=NOW)
+        assert [(p.field, words in p.message) for p in refused.value.problems] == [("file", True)], words
+        assert refused.value.problems[0].message.startswith("membership.pdf ")  # the name, never its path
+    assert queries.documents(db, application.id) == [] and list(tmp_path.iterdir()) == []
 
 
 def test_documents_are_checked_stored_and_removed_by_a_row(db, make_user):

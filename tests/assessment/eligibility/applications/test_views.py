@@ -5,12 +5,14 @@ import datetime as dt
 import io
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from assessment.eligibility.applications import services
+from assessment.eligibility.applications.models import ApplicationDocument
 from assessment.eligibility.models import Application, ApplicationEvent, ApplicationStatus, ApplicationSubmission
 from core.roles import Role
 from tests.assessment.eligibility.applications.builders import NOW, PDF, complete_draft, role
+from tests import uploads_data
 
 
 def _form(draft: dict, **extra) -> dict:
@@ -100,6 +102,12 @@ def test_submit_with_documents_then_the_status_page_and_the_request_and_refusal(
     person = login_as(Role.CANDIDATE)
     application_id = _started(client)
     draft = complete_draft()
+    upload = _form(draft, action="upload", document_kind="membership_evidence")
+    upload["document"] = (io.BytesIO(uploads_data.png_with_zip()), "babicm.png")
+    response = client.post(f"/applications/{application_id}/edit", data=upload, content_type="multipart/form-data")
+    assert response.status_code == 422 and db.scalar(select(func.count()).select_from(ApplicationDocument)) == 0
+    assert "babicm.png has extra data after the end of the picture" in uploads_data.error_beside(response.text,
+                                                                                                   "document")
     upload = _form(draft, action="upload", document_kind="membership_evidence")
     upload["document"] = (io.BytesIO(PDF), "babicm.pdf")
     response = client.post(f"/applications/{application_id}/edit", data=upload, content_type="multipart/form-data")

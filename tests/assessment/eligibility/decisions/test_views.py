@@ -9,6 +9,7 @@ from assessment.eligibility.decisions.models import RegistrationAppeal
 from assessment.eligibility.models import ApplicationStatus
 from core.roles import Role
 from tests.assessment.eligibility.decisions.builders import DEADLINE, submitted_application
+from tests import uploads_data
 
 TWO = rules.Mode.TWO_ASSESSORS
 
@@ -156,7 +157,7 @@ def test_assessors_read_the_supporting_documents_and_nobody_else_does(app, clien
     from assessment.eligibility.applications.services import document_path
 
     application = submitted_application(db, people.applicant)
-    content = b"%PDF-1.4\n% a membership letter\n"
+    content = uploads_data.pdf("A membership letter")
     digest = hashlib.sha256(content).hexdigest()
     path = document_path(app.config["UPLOAD_FOLDER"], digest)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ releases, resit required, and administrators' actions."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from core.errors import Conflict, Forbidden, ValidationFailed
 from core.mail import MailMessage
 from core.notifications import Notification
 from core.roles import SYSTEM
+from tests import uploads_data
 from tests.assessment.eligibility.register.conftest import DUE, ENTERED, noon, release_for
 
 D = dt.date
@@ -136,6 +138,28 @@ def test_a_declaration_is_checked_and_nothing_written_when_wrong(db, registrant)
                              categories=("clinical",), upload_folder="", scan_command=None, now=ENTERED)
     assert {p.field for p in raised.value.problems} == {"activity_on", "category", "hours", "description", "evidence"}
     assert events(db, registration, "cpd_declared") == []
+
+
+def test_cpd_evidence_is_checked_by_its_content_and_nothing_is_written_when_refused(db, registrant, tmp_path):
+    person, registration = registrant
+    day = D(2027, 1, 10)
+    for data, words in uploads_data.bad_files():
+        with pytest.raises(ValidationFailed) as raised:
+            services.declare_cpd(db, actor=person.actor, activity_on=day, category="clinical", hours=2,
+                                 description="A study day", evidence=services.EvidenceFile("certificate.pdf", data),
+                                 categories=("clinical",), upload_folder=str(tmp_path), scan_command=None,
+                                 now=noon(day))
+        assert [(p.field, words in p.message) for p in raised.value.problems] == [("evidence", True)], words
+    assert events(db, registration, "cpd_declared") == [] and list(tmp_path.iterdir()) == []
+    # A photo of a certificate keeps its pixels but loses its EXIF (and any GPS position in it).
+    declaration = services.declare_cpd(db, actor=person.actor, activity_on=day, category="clinical", hours=2,
+                                       description="A study day", categories=("clinical",),
+                                       evidence=services.EvidenceFile("photo.jpg", uploads_data.jpeg(exif=True)),
+                                       upload_folder=str(tmp_path), scan_command=None, now=noon(day))
+    kept = services.evidence_path(str(tmp_path), declaration.evidence_sha256).read_bytes()
+    assert kept == uploads_data.jpeg() and declaration.evidence_size == len(kept)
+    assert declaration.evidence_sha256 == hashlib.sha256(kept).hexdigest()
+    assert declaration.evidence_content_type == "image/jpeg"
 
 
 def test_an_early_registrant_lapses_at_the_deadline_without_a_pass(db, clock, enter, daily, make_user):

@@ -13,8 +13,9 @@ from assessment.eligibility.models import RegistrationEvent, RegistrationStatus
 from assessment.eligibility.register import rules
 from core.roles import Role
 from tests.assessment.eligibility.register.conftest import DUE, noon
+from tests import uploads_data
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = uploads_data.pdf("CPD certificate")
 
 
 def test_the_public_search_signed_out_shows_only_public_fields(client, db, clock, enter):
@@ -125,6 +126,14 @@ def test_a_registrant_declares_cpd_and_renews(client, db, clock, enter):
     html = wrong.get_data(as_text=True)
     assert wrong.status_code == 422 and "today or in the past" in html and "Choose the category" in html
     assert "tool.exe must be a PDF, PNG or JPEG" in html
+    wrong = client.post("/register/mine/cpd", data={
+        "cpd-activity_on": "2027-10-01", "cpd-category": "clinical", "cpd-hours": "2",
+        "cpd-description": "Brain injury study day",
+        "cpd-evidence": (io.BytesIO(uploads_data.pdf_with_embedded_file()), "attendance.pdf")},
+        content_type="multipart/form-data")
+    assert wrong.status_code == 422
+    assert "attendance.pdf has other files attached inside it" in uploads_data.error_beside(wrong.text, "cpd-evidence")
+    assert db.scalars(select(RegistrationEvent).where(RegistrationEvent.kind == "cpd_declared")).all() == []
     for hours, category in (("20", "clinical"), ("10.5", "other")):
         done = client.post("/register/mine/cpd", data={
             "cpd-activity_on": "2027-10-01", "cpd-category": category, "cpd-hours": hours,

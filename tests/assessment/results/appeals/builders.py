@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from core.roles import Role
+from tests import uploads_data
 
 RELEASED_AT = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -111,5 +112,5 @@ def released_result(db, make_user, *, released_at: dt.datetime = RELEASED_AT, ou
                     approver, releaser, admin, managers, lay, judge, withholder)
 
 
-PDF = b"%PDF-1.4\n% a letter from the invigilation provider\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PDF = uploads_data.pdf("A letter from the invigilation provider")
+PNG = uploads_data.png()

@@ -3,6 +3,7 @@ refused, fewer than two registered case managers refused, a declared conflict br
 outcomes (dismissed, upheld for a re-mark, upheld to void with a free resit), the evidence hold and
 its signals, and what each person may see."""
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from core import signals
 from core.audit import AuditEntry
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.roles import Actor, Role
+from tests import uploads_data
 from tests.assessment.results.appeals.builders import PDF, PNG, RELEASED_AT
 
 LATER = RELEASED_AT + dt.timedelta(days=2)
@@ -95,7 +97,8 @@ def test_grounds_and_a_statement_are_required_and_files_are_checked(db, released
         lodge(grounds=[], statement="  ", files=[services.EvidenceFile("notes.txt", b"plain text")])
     assert _fields(error) == {"grounds": "Choose at least one ground for your appeal",
                               "statement": "Say why you are appealing: what happened and how it affected your result",
-                              "evidence": "notes.txt must be a PDF, PNG or JPEG"}
+                              "evidence": "notes.txt must be a PDF, PNG or JPEG (checked by what is inside the "
+                                          "file, not its name)"}
     with pytest.raises(ValidationFailed) as error:
         lodge(files=[services.EvidenceFile("big.pdf", PDF + b"0" * (10 * 1024 * 1024))])
     assert _fields(error) == {"evidence": "big.pdf must be smaller than 10 MB"}
@@ -105,12 +108,23 @@ def test_grounds_and_a_statement_are_required_and_files_are_checked(db, released
     assert queries.open_appeal_of(db, released.attempt.id) is None  # nothing was written
 
 
+def test_evidence_is_checked_by_its_content_and_nothing_is_written_when_refused(db, released, lodge, upload_folder):
+    for data, words in uploads_data.bad_files():
+        with pytest.raises(ValidationFailed) as error:
+            lodge(files=[services.EvidenceFile("letter.pdf", PDF), services.EvidenceFile("screen.pdf", data)])
+        assert [(p.field, words in p.message) for p in error.value.problems] == [("evidence", True)], words
+        assert error.value.problems[0].message.startswith("screen.pdf ")
+    assert queries.open_appeal_of(db, released.attempt.id) is None
+    assert not os.path.exists(upload_folder)  # not even the good file was kept
+
+
 def test_a_file_the_virus_scanner_refuses_is_refused_beside_the_field(db, released, upload_folder):
     with pytest.raises(ValidationFailed) as error:
         services.lodge_appeal(db, actor=released.candidate.actor, candidate_result_id=released.result.id,
                               grounds=["other"], statement="See the letter", files=[services.EvidenceFile("a.pdf", PDF)],
                               upload_folder=upload_folder, scan_command="false {path}", window_days=28, now=LATER)
-    assert _fields(error) == {"evidence": "The file did not pass the virus check."}
+    assert _fields(error) == {"evidence": "The file did not pass the virus check, so it was not accepted. If you "
+                                          "believe it is safe, contact the exams team"}
     assert queries.open_appeal_of(db, released.attempt.id) is None
 
 

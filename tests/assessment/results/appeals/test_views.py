@@ -12,6 +12,7 @@ from assessment.results.appeals import queries
 from assessment.results.appeals.models import Appeal
 from core.roles import Role
 from tests.assessment.results.appeals.builders import PDF, RELEASED_AT
+from tests import uploads_data
 
 
 def sign_in(client, user):
@@ -65,6 +66,9 @@ def test_bad_input_comes_back_beside_the_fields_and_writes_nothing(client, db, r
     assert "Say why you are appealing" in response.text
     response = _appeal(client, released, evidence=[(io.BytesIO(b"MZ\x90\x00"), "tool.exe")])
     assert response.status_code == 422 and "tool.exe must be a PDF, PNG or JPEG" in response.text
+    response = _appeal(client, released, evidence=[(io.BytesIO(uploads_data.pdf_with_javascript()), "report.pdf")])
+    assert response.status_code == 422
+    assert "report.pdf contains JavaScript" in uploads_data.error_beside(response.text, "evidence")
     assert db.scalar(select(func.count()).select_from(Appeal)) == 0
 
 

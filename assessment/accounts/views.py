@@ -1,4 +1,4 @@
-"""Sign-up, sign-in, sign-out, password reset and the admin's user pages."""
+"""Sign-up, sign-in (with the second factor for staff), sign-out, password reset, re-authentication and the admin's user pages."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for

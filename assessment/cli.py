@@ -94,6 +94,8 @@ def demo_load(password, without_scored_sitting):
         click.echo(f"Password for the accounts created now: {shown}")
     else:
         click.echo("Passwords are unchanged (set when the accounts were first created).")
+    click.echo("Staff accounts (every role but candidate) set up two-factor sign-in with an authenticator app "
+               "at their first sign-in.")
 
 
 @audit_cli.command("verify")

@@ -48,9 +48,15 @@ class DemoOutcome:
 
 
 def load_demo(session: Session, *, now: dt.datetime, password: str | None, hash_profile: str,
-              with_scored_sitting: bool = True) -> DemoOutcome:
+              with_scored_sitting: bool = True, totp_secret: str | None = None,
+              secret_key: str | None = None) -> DemoOutcome:
     """The demo data. ``with_scored_sitting=False`` leaves out the finished, marked and scored sitting
-    of 300 simulated candidates (about 30 s), for tests that need only the bank, papers and sittings."""
+    of 300 simulated candidates (about 30 s), for tests that need only the bank, papers and sittings.
+
+    ``totp_secret`` (with the app's ``secret_key``, which encrypts it) enrols every demo staff account
+    created now in two-factor sign-in with that known secret, for tests that sign in through the
+    pages. Without it (``cop demo load``) no one is enrolled: each staff account sets up its
+    authenticator app at its first sign-in."""
     outcome = DemoOutcome()
     document = json.loads(BUNDLED_FRAMEWORK.read_text(encoding="utf-8"))
     outcome.framework_created = framework.import_framework(session, actor=SYSTEM, document=document,
@@ -64,9 +70,14 @@ def load_demo(session: Session, *, now: dt.datetime, password: str | None, hash_
         if accounts.find_user_by_email(session, email) is not None:
             outcome.existing.append(email)
             continue
-        accounts.create_user(session, actor=SYSTEM, email=email, full_name=name, password=password,
-                             roles=roles, now=now, hash_profile=hash_profile)
+        user = accounts.create_user(session, actor=SYSTEM, email=email, full_name=name, password=password,
+                                    roles=roles, now=now, hash_profile=hash_profile)
         outcome.created.append(email)
+        if totp_secret and secret_key and accounts.requires_second_factor(user):
+            from assessment.accounts import two_factor_services
+
+            two_factor_services.enrol_with_secret(session, actor=SYSTEM, user_id=user.id, secret=totp_secret,
+                                                  now=now, secret_key=secret_key)
     outcome.case_studies_created = load_demo_bank(session, now=now)
     from assessment.accounts.monitoring.services import seed_default_questions
 

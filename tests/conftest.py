@@ -119,13 +119,20 @@ def make_user(db):
 
 @pytest.fixture
 def login_as(client, make_user):
-    """Sign the test client in as a new person holding ``roles`` (no password round trip)."""
+    """Sign the test client in as a new person holding ``roles`` (no password or code round trip),
+    freshly re-authenticated, so sensitive actions go ahead; ``reauthenticated=False`` signs in
+    without that (tests of the re-authentication guard)."""
 
-    def login(*roles: Role, **kwargs):
+    def login(*roles: Role, reauthenticated: bool = True, **kwargs):
+        from assessment.accounts import reauth
+
         user = make_user(*roles, **kwargs)
         with client.session_transaction() as flask_session:
             flask_session["_user_id"] = user.get_id()
             flask_session["_fresh"] = True
+            if reauthenticated:
+                # Stamped at the end of the calendar: fresh whatever the test sets its clock to.
+                flask_session[reauth.REAUTH_KEY] = {"user_id": user.id, "at": reauth.ALWAYS_FRESH_STAMP}
         return user
 
     return login

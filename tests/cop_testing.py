@@ -100,3 +100,59 @@ def sqlite_savepoint_engine(url: str):
     return engine
 
 
+
+
+# --- two-factor sign-in ---------------------------------------------------------------------------------
+
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+APP_SECRET_KEY = "test-secret"  # tests/conftest.py's app
+
+
+def totp(secret: str, now, steps: int = 0) -> str:
+    """The code an authenticator app shows at ``now`` (``steps`` later or earlier)."""
+    from assessment.accounts import two_factor
+
+    return two_factor.code_at(secret, two_factor.time_step(now) + steps)
+
+
+def enrol(db, user, secret: str = TEST_TOTP_SECRET, secret_key: str = APP_SECRET_KEY) -> list[str]:
+    """Enrol ``user`` in two-factor sign-in with a known secret; returns their recovery codes."""
+    import datetime as dt
+
+    from core.roles import SYSTEM
+    from assessment.accounts import two_factor_services
+
+    return two_factor_services.enrol_with_secret(db, actor=SYSTEM, user_id=user.id, secret=secret,
+                                                 now=dt.datetime.now(dt.timezone.utc), secret_key=secret_key)
+
+
+def sign_in_with_code(client, email: str, now, secret: str = TEST_TOTP_SECRET, password: str = TEST_PASSWORD,
+                      steps: int = 0, next_url: str = ""):
+    """Password, then the code of ``now`` (+``steps``), through the pages; returns the code page's answer."""
+    first = client.post("/login", data={"email": email, "password": password, "next": next_url})
+    assert first.status_code == 302 and first.headers["Location"].startswith("/login/two-factor"), first.status_code
+    return client.post("/login/two-factor", data={"code": totp(secret, now, steps)})
+
+
+def mark_reauthenticated(flask_session, user) -> None:
+    """In a ``session_transaction``: ``user`` re-authenticated, fresh whatever the test's clock says."""
+    from assessment.accounts import reauth
+
+    flask_session[reauth.REAUTH_KEY] = {"user_id": user.id, "at": reauth.ALWAYS_FRESH_STAMP}
+
+
+def enrol_through_the_pages(client, now):
+    """On a half-finished first sign-in: read the key off the set-up page and confirm it with the code
+    of ``now``; returns (secret, the recovery codes page's answer)."""
+    import re
+
+    page = client.get("/login/two-factor/set-up").get_data(as_text=True)
+    secret = re.search(r'id="two-factor-key"><strong>([A-Z2-7 ]+)</strong>', page).group(1).replace(" ", "")
+    return secret, client.post("/login/two-factor/set-up", data={"code": totp(secret, now)})
+
+
+def reauthenticate_through_the_page(client, now, next_url: str, secret: str = TEST_TOTP_SECRET,
+                                    password: str = TEST_PASSWORD, steps: int = 0):
+    """Confirm the password and the code of ``now`` at /reauthenticate; returns its answer."""
+    return client.post("/reauthenticate", data={"password": password, "code": totp(secret, now, steps),
+                                                 "next": next_url})

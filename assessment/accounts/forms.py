@@ -66,3 +66,25 @@ class ConfirmForm(FlaskForm):
 class CaseManagerForm(FlaskForm):
     is_registered_case_manager = BooleanField("On the register of case managers (counts towards the two registered "
                                               "case managers an appeal panel needs)")
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField("Code", filters=[_strip], validators=[
+        DataRequired("Enter the 6-digit code from your authenticator app, or a recovery code"),
+        Length(max=40, message="Enter the 6-digit code from your authenticator app, or a recovery code")],
+        description="The 6-digit code your authenticator app shows now, or one of your recovery codes.")
+
+
+class EnrolmentForm(FlaskForm):
+    code = StringField("Code from your app", filters=[_strip], validators=[
+        DataRequired("Enter the 6-digit code your authenticator app shows"),
+        Length(max=20, message="Enter the 6-digit code your authenticator app shows")],
+        description="After you add the account, your app shows a 6-digit code that changes every 30 seconds.")
+
+
+class ReauthenticateForm(FlaskForm):
+    password = PasswordField("Password", validators=[DataRequired("Enter your password")])
+    code = StringField("Code from your authenticator app", filters=[_strip], validators=[
+        DataRequired("Enter the 6-digit code from your authenticator app"),
+        Length(max=20, message="Enter the 6-digit code from your authenticator app")])
+    next = HiddenField()

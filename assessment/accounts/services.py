@@ -189,10 +189,18 @@ def confirm_sign_up(session: Session, *, token: str, now: dt.datetime, secret_ke
 class SignInResult:
     user: User | None
     decision: policy.ThrottleDecision
+    # The password was right but the person holds a staff role: the sign-in is only half done
+    # until their second factor is accepted (two_factor_services).
+    needs_second_factor: bool = False
 
     @property
     def ok(self) -> bool:
         return self.user is not None
+
+
+def requires_second_factor(user: User) -> bool:
+    """Every role but candidate signs in with a second factor."""
+    return bool(user.roles - {Role.CANDIDATE})
 
 
 def _lock(session: Session, key: str, now: dt.datetime) -> None:
@@ -237,19 +245,25 @@ def _attempts(session: Session, column, value, since: dt.datetime) -> list[polic
     return [policy.Attempt(at=at, is_success=ok) for at, ok in rows]
 
 
-def sign_in(session: Session, *, email: str, password: str, now: dt.datetime, client_address: str | None,
-            hash_profile: str = "standard", throttle: bool = True) -> SignInResult:
-    """Check a password, honouring throttling; records the attempt and audits it either way."""
-    email = normalise_email(email)
+@dataclass(frozen=True)
+class _Throttle:
+    decision: policy.ThrottleDecision
+    account_attempts: list[policy.Attempt]
+    cleared_at: dt.datetime | None
+
+
+def _throttle(session: Session, *, email: str, user: User | None, client_address: str | None, now: dt.datetime,
+              throttle: bool) -> _Throttle:
+    """The throttling decision for one more try on ``email`` from ``client_address``: a password or a
+    second-factor code alike. With ``throttle`` concurrent tries on one account (or from one address)
+    take turns first, so each one counts the failures before it."""
     if throttle:
-        # Concurrent attempts on one account (or from one address) take turns, so each one counts
-        # the failures before it: sixteen at once cannot all be checked before any is recorded.
         _take_turns(session, email, client_address, now)
     since = now - policy.WINDOW - policy.LOCK_FOR
     account_attempts = _attempts(session, LoginAttempt.email, email, since)
     address_attempts = _attempts(session, LoginAttempt.client_address, client_address, since) if client_address else []
-    user = find_user_by_email(session, email)
     cleared_at = _password_reset_at(session, user)
+    decision = policy.ThrottleDecision(True)
     if throttle:
         decision = policy.combined(policy.account_decision(account_attempts, now, cleared_at),
                                    policy.address_decision(address_attempts, now))
@@ -257,28 +271,58 @@ def sign_in(session: Session, *, email: str, password: str, now: dt.datetime, cl
             audit.record(session, actor=Actor(None, email), action="login.refused_throttled", target_type="account",
                          target_id=_account_ref(email), after={"retry_after_s": decision.retry_after_s}, now=now,
                          client_address=client_address)
-            return SignInResult(None, decision)
-    if user is None:
-        verify_password(dummy_hash(hash_profile), password, hash_profile)  # same work as a real check
-        is_valid = False
-    else:
-        is_valid = verify_password(user.password_hash, password, hash_profile) and user.is_enabled
-    session.add(LoginAttempt(email=email, client_address=client_address, is_success=is_valid, attempted_at=now))
-    actor = user.actor if user is not None else Actor(None, email)
-    if is_valid:
-        user.last_login_at = now
-        audit.record(session, actor=actor, action="login.succeeded", target_type="user", target_id=user.id,
-                     now=now, client_address=client_address)
-        return SignInResult(user, policy.ThrottleDecision(True))
-    audit.record(session, actor=actor, action="login.failed", target_type="account", target_id=_account_ref(email),
-                 now=now, client_address=client_address)
-    failures_before = len(policy._recent_failures(account_attempts, now, clear_on_success=True,
-                                                  cleared_at=cleared_at))
+    return _Throttle(decision, account_attempts, cleared_at)
+
+
+def _record_failure(session: Session, *, email: str, actor: Actor, action: str, checked: _Throttle,
+                    client_address: str | None, now: dt.datetime, throttle: bool, after=None) -> None:
+    """A wrong password or a wrong code: it counts towards the account's and the address's limits."""
+    session.add(LoginAttempt(email=email, client_address=client_address, is_success=False, attempted_at=now))
+    audit.record(session, actor=actor, action=action, target_type="account", target_id=_account_ref(email),
+                 after=after, now=now, client_address=client_address)
+    failures_before = len(policy._recent_failures(checked.account_attempts, now, clear_on_success=True,
+                                                  cleared_at=checked.cleared_at))
     if throttle and policy.is_lockout_transition(failures_before):
         audit.record(session, actor=SYSTEM, action="account.locked", target_type="account",
                      target_id=_account_ref(email),
                      after={"locked_for_s": int(policy.LOCK_FOR.total_seconds())}, now=now,
                      client_address=client_address)
+
+
+def _record_success(session: Session, *, user: User, client_address: str | None, now: dt.datetime) -> None:
+    """The whole sign-in passed: it clears the account's failure count."""
+    session.add(LoginAttempt(email=user.email, client_address=client_address, is_success=True, attempted_at=now))
+    user.last_login_at = now
+    audit.record(session, actor=user.actor, action="login.succeeded", target_type="user", target_id=user.id,
+                 now=now, client_address=client_address)
+
+
+def sign_in(session: Session, *, email: str, password: str, now: dt.datetime, client_address: str | None,
+            hash_profile: str = "standard", throttle: bool = True) -> SignInResult:
+    """Check a password, honouring throttling; records the attempt and audits it either way.
+
+    A person with a staff role whose password is right is not signed in yet
+    (``needs_second_factor``): nothing counts as a success until their code is accepted, so that
+    guessing codes cannot be interleaved with the right password to keep the failure count at zero."""
+    email = normalise_email(email)
+    user = find_user_by_email(session, email)
+    checked = _throttle(session, email=email, user=user, client_address=client_address, now=now, throttle=throttle)
+    if not checked.decision.allowed:
+        return SignInResult(None, checked.decision)
+    if user is None:
+        verify_password(dummy_hash(hash_profile), password, hash_profile)  # same work as a real check
+        is_valid = False
+    else:
+        is_valid = verify_password(user.password_hash, password, hash_profile) and user.is_enabled
+    if is_valid and requires_second_factor(user):
+        audit.record(session, actor=user.actor, action="login.password_accepted", target_type="user",
+                     target_id=user.id, now=now, client_address=client_address)
+        return SignInResult(user, policy.ThrottleDecision(True), needs_second_factor=True)
+    if is_valid:
+        _record_success(session, user=user, client_address=client_address, now=now)
+        return SignInResult(user, policy.ThrottleDecision(True))
+    _record_failure(session, email=email, actor=user.actor if user is not None else Actor(None, email),
+                    action="login.failed", checked=checked, client_address=client_address, now=now, throttle=throttle)
     return SignInResult(None, policy.ThrottleDecision(True))
 
 

@@ -1,4 +1,4 @@
-"""Sign-up, sign-in, sign-out, password reset and the admin's user pages."""
+"""Sign-up, sign-in (with the second factor for staff), sign-out, password reset, re-authentication and the admin's user pages."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -10,9 +10,11 @@ from core.errors import Conflict, ValidationFailed
 from core.roles import Role
 from core.web import (add_problems, client_address, current_actor, external_url, is_safe_next, login_required,
                       roles_required)
-from assessment.accounts import services
+from assessment.accounts import reauth, services, two_factor_services
 from assessment.accounts.credentials import services as credentials
-from assessment.accounts.forms import CaseManagerForm, ConfirmForm, ForgotPasswordForm, GrantRoleForm, LoginForm, RegisterForm, ResetPasswordForm
+from assessment.accounts.forms import (CaseManagerForm, ConfirmForm, EnrolmentForm, ForgotPasswordForm, GrantRoleForm,
+                                       LoginForm, ReauthenticateForm, RegisterForm, ResetPasswordForm,
+                                       SecondFactorForm)
 
 bp = Blueprint("accounts", __name__)
 
@@ -90,10 +92,17 @@ def login():
                                   client_address=client_address(), hash_profile=_profile(),
                                   throttle=current_app.config["LOGIN_THROTTLE"])
         db.session().commit()  # failed attempts are evidence too: keep them
+        target = form.next.data if is_safe_next(form.next.data) else ""
+        if result.ok and result.needs_second_factor:
+            # Half signed in: no session yet, only who and when, until the code is accepted.
+            logout_user()
+            reauth.forget_reauthentication()
+            reauth.start_pending(result.user.id, result.user.session_version, target, utcnow())
+            enrolled = two_factor_services.is_enrolled(db.session(), result.user.id)
+            return redirect(url_for("accounts.second_factor" if enrolled else "accounts.enrol_second_factor"))
         if result.ok:
             login_user(result.user)
-            target = form.next.data
-            return redirect(target if is_safe_next(target) else url_for("home.dashboard"))
+            return redirect(target or url_for("home.dashboard"))
         status = 429 if not result.decision.allowed else 401
         form.form_errors.append(result.decision.message or "Email address or password is incorrect")
     elif form.errors:
@@ -109,6 +118,7 @@ def logout():
         services.sign_out(db.session(), actor=current_actor(), now=utcnow(), client_address=client_address())
         db.session().commit()
         logout_user()
+        reauth.forget_reauthentication()
         flash("You have signed out.", "success")
     return redirect(url_for("home.index"))
 
@@ -162,6 +172,7 @@ def admin_users():
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
+@reauth.fresh_reauthentication_required()
 def admin_user(user_id: int):
     user = services.get_user(db.session(), user_id)
     form = GrantRoleForm()
@@ -177,7 +188,8 @@ def admin_user(user_id: int):
             flash(f"{Role(form.role.data).label} role granted to {user.email}.", "success")
             return redirect(url_for("accounts.admin_user", user_id=user.id))
     return render_template("accounts/admin_user.html", user=user, form=form, revoke_form=ConfirmForm(),
-                           case_manager_form=CaseManagerForm(prefix="register", obj=user)), \
+                           case_manager_form=CaseManagerForm(prefix="register", obj=user),
+                           two_factor_enrolled=two_factor_services.is_enrolled(db.session(), user.id)), \
         200 if not form.errors else 422
 
 
@@ -197,6 +209,7 @@ def admin_case_manager(user_id: int):
 
 @bp.route("/admin/users/<int:user_id>/roles/<role>/revoke", methods=["POST"])
 @roles_required(Role.ADMIN)
+@reauth.fresh_reauthentication_required(back=lambda user_id, role: url_for("accounts.admin_user", user_id=user_id))
 def admin_revoke_role(user_id: int, role: str):
     if role not in {r.value for r in Role}:
         return render_template("errors/404.html"), 404
@@ -209,4 +222,160 @@ def admin_revoke_role(user_id: int, role: str):
         else:
             db.session().commit()
             flash(f"{Role(role).label} role removed from {user.email}.", "success")
+    return redirect(url_for("accounts.admin_user", user_id=user_id))
+
+
+# --- two-factor sign-in ----------------------------------------------------------------------------
+
+TIMED_OUT = "Your sign-in timed out before the code was entered. Sign in again."
+
+
+def _secret_key() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def _pending_user():
+    """The person half signed in on this browser, or None (then the caller sends them to sign in)."""
+    pending = reauth.read_pending(utcnow())
+    if pending is None:
+        return None, None
+    user = two_factor_services.pending_user(db.session(), pending.user_id, pending.session_version)
+    if user is None:
+        reauth.clear_pending()
+    return pending, user
+
+
+def _finish_sign_in(user, pending) -> None:
+    reauth.clear_pending()
+    logout_user()
+    login_user(user)
+    # Password and code have just been given: that is a re-authentication too.
+    reauth.mark_reauthenticated(user.id, utcnow())
+
+
+def _back_to_login():
+    flash(TIMED_OUT, "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+def second_factor():
+    pending, user = _pending_user()
+    if user is None:
+        return _back_to_login()
+    if not two_factor_services.is_enrolled(db.session(), user.id):
+        return redirect(url_for("accounts.enrol_second_factor"))
+    form = SecondFactorForm()
+    status = 200
+    if form.validate_on_submit():
+        result = two_factor_services.complete_sign_in(
+            db.session(), user=user, code=form.code.data, now=utcnow(), secret_key=_secret_key(),
+            client_address=client_address(), throttle=current_app.config["LOGIN_THROTTLE"])
+        db.session().commit()  # wrong codes count, as wrong passwords do
+        if result.ok:
+            _finish_sign_in(user, pending)
+            return redirect(pending.next or url_for("home.dashboard"))
+        status = 429 if not result.sign_in.decision.allowed else 401
+        form.code.errors = [*form.code.errors, result.message]
+    elif form.errors:
+        status = 422
+    return render_template("accounts/second_factor.html", form=form), status
+
+
+@bp.route("/login/two-factor/set-up", methods=["GET", "POST"])
+def enrol_second_factor():
+    pending, user = _pending_user()
+    if user is None:
+        return _back_to_login()
+    if two_factor_services.is_enrolled(db.session(), user.id):
+        return redirect(url_for("accounts.second_factor"))
+    enrolment = two_factor_services.start_enrolment(db.session(), user=user, now=utcnow(), secret_key=_secret_key())
+    db.session().commit()
+    form = EnrolmentForm()
+    status = 200
+    if form.validate_on_submit():
+        result = two_factor_services.confirm_enrolment(
+            db.session(), user=user, code=form.code.data, now=utcnow(), secret_key=_secret_key(),
+            client_address=client_address(), throttle=current_app.config["LOGIN_THROTTLE"])
+        db.session().commit()
+        if result.ok:
+            _finish_sign_in(user, pending)
+            # Shown this once: only their digests are kept.
+            return render_template("accounts/recovery_codes.html", codes=result.recovery_codes, first_time=True,
+                                   next_url=pending.next or url_for("home.dashboard"))
+        status = 429 if not result.sign_in.decision.allowed else 401
+        form.code.errors = [*form.code.errors, result.message]
+    elif form.errors:
+        status = 422
+    return render_template("accounts/enrol_second_factor.html", form=form, enrolment=enrolment, user=user), status
+
+
+@bp.route("/reauthenticate", methods=["GET", "POST"])
+@login_required
+def reauthenticate():
+    form = ReauthenticateForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    status = 200
+    if form.validate_on_submit():
+        actor = current_actor()
+        try:
+            result = two_factor_services.reauthenticate(
+                db.session(), actor=actor, password=form.password.data, code=form.code.data, now=utcnow(),
+                secret_key=_secret_key(), hash_profile=_profile(), client_address=client_address(),
+                throttle=current_app.config["LOGIN_THROTTLE"])
+        except Conflict as error:
+            db.session().rollback()
+            form.form_errors.append(error.message)
+            return render_template("accounts/reauthenticate.html", form=form), 409
+        db.session().commit()
+        if result.ok:
+            reauth.mark_reauthenticated(actor.user_id, utcnow())
+            flash("Confirmed. You can go ahead for the next 10 minutes.", "success")
+            target = form.next.data
+            return redirect(target if is_safe_next(target) else url_for("home.dashboard"))
+        status = 429 if not result.decision.allowed else 401
+        form.form_errors.append(result.message)
+    elif form.errors:
+        status = 422
+    return render_template("accounts/reauthenticate.html", form=form), status
+
+
+@bp.get("/account/two-factor")
+@login_required
+def two_factor_settings():
+    actor = current_actor()
+    return render_template("accounts/two_factor.html",
+                           enrolled=two_factor_services.is_enrolled(db.session(), actor.user_id),
+                           remaining=two_factor_services.remaining_recovery_codes(db.session(), actor.user_id),
+                           form=ConfirmForm())
+
+
+@bp.post("/account/two-factor/recovery-codes")
+@login_required
+@reauth.fresh_reauthentication_required(back=lambda: url_for("accounts.two_factor_settings"))
+def regenerate_recovery_codes():
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("accounts.two_factor_settings"))
+    try:
+        codes = two_factor_services.regenerate_recovery_codes(db.session(), actor=current_actor(), now=utcnow(),
+                                                              client_address=client_address())
+    except Conflict as error:
+        flash(error.message, "error")
+        return redirect(url_for("accounts.two_factor_settings"))
+    db.session().commit()
+    return render_template("accounts/recovery_codes.html", codes=codes, first_time=False,
+                           next_url=url_for("accounts.two_factor_settings"))
+
+
+@bp.post("/admin/users/<int:user_id>/two-factor/reset")
+@roles_required(Role.ADMIN)
+@reauth.fresh_reauthentication_required(back=lambda user_id: url_for("accounts.admin_user", user_id=user_id))
+def admin_reset_two_factor(user_id: int):
+    if ConfirmForm().validate_on_submit():
+        user = two_factor_services.reset_two_factor(db.session(), actor=current_actor(), user_id=user_id,
+                                                    now=utcnow(), client_address=client_address())
+        db.session().commit()
+        flash(f"Two-factor sign-in is reset for {user.email}. Their sessions have ended; they set it up again "
+              "when they next sign in.", "success")
     return redirect(url_for("accounts.admin_user", user_id=user_id))

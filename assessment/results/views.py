@@ -15,6 +15,7 @@ from core.errors import NotFound, ValidationFailed
 from core.pdf import html_to_pdf
 from core.roles import Role
 from core.web import add_problems, current_actor, roles_required
+from assessment.accounts.reauth import fresh_reauthentication_required
 from assessment.results.certificates import queries as certificate_queries
 from assessment.results.certificates import services as certificate_services
 from assessment.results import queries, rules, services
@@ -67,6 +68,7 @@ def board(sitting_id: int):
 
 @bp.route("/results/board/<int:sitting_id>/decisions", methods=["GET", "POST"])
 @roles_required(Role.EXAMINER)
+@fresh_reauthentication_required(when=lambda: request.form.get("action") == rules.ExaminerAction.VOID.value)
 def examiner_decision(sitting_id: int):
     sitting, choices = queries.attempt_choices(db.session(), current_actor(), sitting_id)
     form = ExaminerDecisionForm()
@@ -92,6 +94,7 @@ def examiner_decision(sitting_id: int):
 
 @bp.route("/results/board/<int:sitting_id>/release", methods=["GET", "POST"])
 @roles_required(Role.EXAMINER)
+@fresh_reauthentication_required()
 def release(sitting_id: int):
     choices = queries.release_choices(db.session(), current_actor(), sitting_id)
     form = ReleaseForm()

@@ -47,6 +47,7 @@ def live(backend, tmp_path_factory):
     from assessment.demo import load_demo
     from core import db, migrations
     from core.clock import utcnow
+    from tests.browser.two_factor import DEMO_TOTP_SECRET
 
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'browser.sqlite3'}"
@@ -60,7 +61,9 @@ def live(backend, tmp_path_factory):
     app = create_app({"TESTING": True, "DATABASE_URL": url, "PASSWORD_HASH_PROFILE": "fast",
                       "SECRET_KEY": "browser-test-secret"})
     with app.app_context():
-        load_demo(db.session(), now=utcnow(), password=DEMO_PASSWORD, hash_profile="fast")
+        # Demo staff are enrolled in two-factor sign-in with a known secret (tests/browser/two_factor.py).
+        load_demo(db.session(), now=utcnow(), password=DEMO_PASSWORD, hash_profile="fast",
+                  totp_secret=DEMO_TOTP_SECRET, secret_key=app.config["SECRET_KEY"])
         db.session().commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

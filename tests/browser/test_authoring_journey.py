@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.two_factor import complete_second_factor
 
 pytestmark = pytest.mark.browser
 _titles = itertools.count(1)
@@ -19,7 +20,9 @@ def sign_in(page, email):
     page.goto("/login")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    complete_second_factor(page, email)
 
 
 def common(page, stem, primary):

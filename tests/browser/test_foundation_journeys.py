@@ -8,16 +8,20 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.two_factor import complete_second_factor
 
 pytestmark = pytest.mark.browser
 _ids = itertools.count(1)
 
 
 def sign_in(page, email, password=DEMO_PASSWORD):
+    """Through /login; staff then give a code (or, the first time, set up their authenticator)."""
     page.goto("/login")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    complete_second_factor(page, email)
 
 
 def test_candidate_signs_up_confirms_by_the_link_signs_in_and_sees_what_to_do_next(page, caplog):

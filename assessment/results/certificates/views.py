@@ -11,6 +11,7 @@ import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
+from assessment.accounts.reauth import fresh_reauthentication_required
 from assessment.results.certificates import codes, credentials, queries, services
 from assessment.results.certificates.forms import RevokeForm, VerifyForm
 from assessment.results.certificates.rules import Status
@@ -94,6 +95,7 @@ def index():
 
 @bp.route("/certificates/<code>", methods=["GET", "POST"])
 @roles_required(Role.EXAMINER)
+@fresh_reauthentication_required()
 def detail(code: str):
     view, events = queries.certificate_detail(db.session(), current_actor(), code)
     if request.method == "GET" and view.pdf_sha256 is None and view.status is Status.VALID:  # its PDF, made now

@@ -8,13 +8,16 @@ import re
 from core.roles import Role
 from assessment.delivery import services as delivery
 from tests.assessment.delivery.player_data import make_exam
-from tests.cop_testing import TEST_PASSWORD
+from tests.cop_testing import TEST_PASSWORD, enrol_through_the_pages
 
 
 def sign_in(app, email, password=TEST_PASSWORD):
     client = app.test_client()
     response = client.post("/login", data={"email": email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
+    if response.headers["Location"] == "/login/two-factor/set-up":  # staff: their first sign-in enrols
+        _, done = enrol_through_the_pages(client, app.extensions["cop.clock"].now())
+        assert done.status_code == 200, done.get_data(as_text=True)
     return client
 
 

@@ -10,7 +10,7 @@ from core.audit import AuditEntry
 from core.roles import Role
 from assessment.accounts import policy
 from assessment.accounts.models import LoginAttempt, PasswordResetToken, User
-from tests.cop_testing import TEST_PASSWORD
+from tests.cop_testing import TEST_PASSWORD, enrol_through_the_pages
 
 
 def sign_in(client, email, password=TEST_PASSWORD, next_url=""):
@@ -198,7 +198,9 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, db, make_u
 def test_successful_sign_in_is_audited_and_follows_a_safe_next(client, db, make_user):
     make_user(Role.ADMIN, email="admin1@example.org")
     response = sign_in(client, "admin1@example.org", next_url="/admin/users")
-    assert response.headers["Location"] == "/admin/users"
+    assert response.headers["Location"] == "/login/two-factor/set-up"  # staff: the second factor first
+    _, done = enrol_through_the_pages(client, dt.datetime.now(dt.timezone.utc))
+    assert 'href="/admin/users"' in done.get_data(as_text=True)
     assert "login.succeeded" in actions(db)
 
 

@@ -11,12 +11,14 @@ from core.roles import Role
 from assessment.results import services
 from assessment.results.models import CandidateResult, ExaminerResultDecision, ResultRelease
 from tests.assessment.results.conftest import RELEASED_AT, issuer_for_tests
+from tests.cop_testing import mark_reauthenticated
 
 
 def sign_in(client, user):
     with client.session_transaction() as flask_session:
         flask_session["_user_id"] = user.get_id()
         flask_session["_fresh"] = True
+        mark_reauthenticated(flask_session, user)
 
 
 def _text(response) -> str:

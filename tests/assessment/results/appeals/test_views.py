@@ -13,12 +13,14 @@ from assessment.results.appeals.models import Appeal
 from core.roles import Role
 from tests.assessment.results.appeals.builders import PDF, RELEASED_AT
 from tests import uploads_data
+from tests.cop_testing import mark_reauthenticated
 
 
 def sign_in(client, user):
     with client.session_transaction() as flask_session:
         flask_session["_user_id"] = user.get_id()
         flask_session["_fresh"] = True
+        mark_reauthenticated(flask_session, user)
 
 
 @pytest.fixture

@@ -12,12 +12,14 @@ from assessment.results.certificates import services
 from assessment.results.certificates.models import CertificateDocument
 from core.roles import Role
 from tests.assessment.results.certificates.conftest import NOW
+from tests.cop_testing import mark_reauthenticated
 
 
 def _sign_in(client, user):
     with client.session_transaction() as flask_session:
         flask_session["_user_id"] = user.get_id()
         flask_session["_fresh"] = True
+        mark_reauthenticated(flask_session, user)
 
 
 def _documents(db) -> int:

@@ -14,6 +14,7 @@ from core import audit
 from core.errors import Conflict, NotFound
 from core.roles import Actor, Role, require_role
 from assessment.accounts import policy, two_factor
+from assessment.accounts.credentials.services import notify_sign_in_changed
 from assessment.accounts.models import RecoveryCode, TwoFactorCredential, User
 from assessment.accounts.passwords import verify_password
 from assessment.accounts.services import (SignInResult, _record_failure, _record_success, _throttle, get_user,
@@ -139,6 +140,7 @@ def confirm_enrolment(session: Session, *, user: User, code: str, now: dt.dateti
     codes = _issue_recovery_codes(session, user.id, now)
     audit.record(session, actor=user.actor, action="two_factor.enrolled", target_type="user", target_id=user.id,
                  after={"recovery_codes": len(codes)}, now=now, client_address=client_address)
+    notify_sign_in_changed(session, user=user, what="Two-factor sign-in was set up on your account", now=now)
     _record_success(session, user=user, client_address=client_address, now=now)
     session.flush()
     return SecondFactorResult(SignInResult(user, policy.ThrottleDecision(True)), recovery_codes=codes)
@@ -178,6 +180,8 @@ def complete_sign_in(session: Session, *, user: User, code: str, now: dt.datetim
         audit.record(session, actor=user.actor, action="two_factor.recovery_code_used", target_type="user",
                      target_id=user.id, after={"remaining": remaining_recovery_codes(session, user.id)}, now=now,
                      client_address=client_address)
+        notify_sign_in_changed(session, user=user, what="A recovery code was used to sign in to your account",
+                               now=now)
     audit.record(session, actor=user.actor, action="two_factor.succeeded", target_type="user", target_id=user.id,
                  after={"method": method}, now=now, client_address=client_address)
     _record_success(session, user=user, client_address=client_address, now=now)
@@ -214,6 +218,7 @@ def regenerate_recovery_codes(session: Session, *, actor: Actor, now: dt.datetim
     codes = _issue_recovery_codes(session, user.id, now)
     audit.record(session, actor=actor, action="two_factor.recovery_codes_regenerated", target_type="user",
                  target_id=user.id, after={"recovery_codes": len(codes)}, now=now, client_address=client_address)
+    notify_sign_in_changed(session, user=user, what="New recovery codes were made for your account", now=now)
     return codes
 
 
@@ -233,6 +238,8 @@ def reset_two_factor(session: Session, *, actor: Actor, user_id: int, now: dt.da
     session.flush()
     audit.record(session, actor=actor, action="two_factor.reset", target_type="user", target_id=user.id,
                  before={"enrolled": was_confirmed}, after={"enrolled": False}, now=now, client_address=client_address)
+    notify_sign_in_changed(session, user=user, what="Two-factor sign-in was reset on your account by an administrator",
+                           now=now)
     return user
 
 

@@ -2,7 +2,9 @@
 confirmation page). The rules and the writes are in ``assessment.privacy.services``."""
 from __future__ import annotations
 
-from flask import Response, current_app, render_template
+from flask import Response, current_app, render_template, url_for
+
+from assessment.accounts.reauth import fresh_reauthentication_required
 
 from assessment.accounts.models import User
 from assessment.admin.forms import PrivacyRequestForm
@@ -29,6 +31,7 @@ def privacy(user_id: int):
 
 @bp.route("/users/<int:user_id>/privacy/export", methods=["POST"])
 @roles_required(Role.ADMIN)
+@fresh_reauthentication_required(back=lambda user_id: url_for("admin.privacy", user_id=user_id))
 def privacy_export(user_id: int):
     person = get_or_raise(db.session(), User, user_id, "There is no such account.")
     form = PrivacyRequestForm(prefix="export")
@@ -46,6 +49,7 @@ def privacy_export(user_id: int):
 
 @bp.route("/users/<int:user_id>/privacy/erase", methods=["POST"])
 @roles_required(Role.ADMIN)
+@fresh_reauthentication_required(back=lambda user_id: url_for("admin.privacy", user_id=user_id))
 def privacy_erase(user_id: int):
     """The confirmation page (without ``confirm``) and the erasure itself (with it)."""
     from flask import request

@@ -17,6 +17,8 @@ from __future__ import annotations
 SUBJECT = frozenset({
     "role_grants.user_id",
     "password_reset_tokens.user_id",
+    "two_factor_credentials.user_id",
+    "two_factor_recovery_codes.user_id",
     "monitoring_consents.candidate_id",
     "monitoring_answers.candidate_id",
     "notifications.user_id",
@@ -101,7 +103,8 @@ EXCLUDED: dict[str, str] = {
 NOT_FOLLOWED_INTO = frozenset({"users", "audit_entries"})
 
 # Columns never written to an export: secrets that would help nobody but an attacker.
-REDACTED = frozenset({"users.password_hash", "password_reset_tokens.token_hash"})
+REDACTED = frozenset({"users.password_hash", "password_reset_tokens.token_hash",
+                      "two_factor_credentials.secret_encrypted", "two_factor_recovery_codes.code_digest"})
 
 # Areas (one JSON file each) named from the package a table's model lives in; these are renamed.
 AREA_NAMES = {"proctoring": "invigilation", "core": "account", "accounts": "account", "models": "account"}

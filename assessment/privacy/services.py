@@ -24,7 +24,8 @@ from pathlib import Path
 from sqlalchemy import Table, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from assessment.accounts.models import AccountRequest, LoginAttempt, PasswordResetToken, User
+from assessment.accounts.models import (AccountRequest, LoginAttempt, PasswordResetToken, RecoveryCode,
+                                        TwoFactorCredential, User)
 from assessment.accounts.monitoring.models import MonitoringAnswer
 from assessment.delivery.adjustments.services import evidence_path as adjustment_evidence_path
 from assessment.delivery.models import Attempt
@@ -305,9 +306,12 @@ def erase_person(session: Session, *, actor: Actor, user: User, requested_by: st
     user.password_hash = "!erased"   # no password hashes to this: signing in is impossible
     user.is_enabled = False
     user.session_version = (user.session_version or 1) + 1  # every signed-in session ends
-    outcomes.append(AreaOutcome("account", "name, email address and password; every session ended",
+    outcomes.append(AreaOutcome("account", "name, email address, password and two-factor sign-in; every session ended",
                                 "the account's number, so that the evidence below still points to one person"))
     tokens = session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id)).rowcount
+    # The second factor goes with the password: the account can never be signed in to again.
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    session.execute(delete(TwoFactorCredential).where(TwoFactorCredential.user_id == user.id))
     notes = session.execute(delete(Notification).where(Notification.user_id == user.id)).rowcount
     mail = session.execute(delete(MailMessage).where(MailMessage.user_id == user.id)).rowcount
     outcomes.append(AreaOutcome("messages", f"{notes} notification(s), {mail} e-mail(s), {tokens} password reset "

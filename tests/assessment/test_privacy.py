@@ -136,7 +136,7 @@ def test_erasure_anonymises_the_account_deletes_what_may_go_keeps_the_evidence_a
     assert db.scalar(select(Booking).where(Booking.candidate_id == person.id)) is not None
     assert db.scalar(select(AdjustmentRequest).where(AdjustmentRequest.candidate_id == person.id)) is not None
     areas = {outcome.area: outcome for outcome in erasure.outcomes}
-    assert "name, email address and password" in areas["account"].erased
+    assert "name, email address, password and two-factor sign-in" in areas["account"].erased
     assert "keeps for 6 years (legal obligation" in areas["exam evidence, results, certificates, appeals, adjustments and register "
                                       "decisions"].kept
     assert "within their retention period" in areas["invigilation"].kept  # no result released yet: held

@@ -109,3 +109,32 @@ def _person(db):
     return services.create_user(db, actor=SYSTEM, email=f"changer{id(db)}@example.org", full_name="Sam Changer",
                                 password=TEST_PASSWORD, roles={Role.CANDIDATE}, now=dt.datetime.now(dt.timezone.utc),
                                 hash_profile="fast")
+
+
+def test_setting_up_using_a_recovery_code_and_a_reset_of_two_factor_each_send_a_notice(app, db, clock, make_user):
+    """ASVS V2.5.5: the holder hears of every change to their second factor, and of a recovery code
+    being spent; no notice carries the secret or a code."""
+    import re
+
+    from assessment.accounts import two_factor_services
+    from tests.cop_testing import enrol_through_the_pages
+
+    staff = make_user(Role.EXAMINER)
+    browser = app.test_client()
+    browser.post("/login", data={"email": staff.email, "password": TEST_PASSWORD})
+    secret, shown = enrol_through_the_pages(browser, clock.now())
+    codes = re.findall(r"<li>([a-z2-9]{5}-[a-z2-9]{5})</li>", shown.get_data(as_text=True))
+    browser.post("/logout")
+    clock.advance(seconds=60)
+    browser.post("/login", data={"email": staff.email, "password": TEST_PASSWORD})
+    assert browser.post("/login/two-factor", data={"code": codes[0]}).status_code == 302
+    admin = make_user(Role.ADMIN)
+    two_factor_services.reset_two_factor(db, actor=admin.actor, user_id=staff.id, now=clock.now())
+    subjects = [m.subject for m in db.scalars(select(MailMessage).where(MailMessage.user_id == staff.id)
+                                              .order_by(MailMessage.id))]
+    assert subjects == ["Your Certificate of Proficiency account: two-factor sign-in was set up on your account",
+                        "Your Certificate of Proficiency account: a recovery code was used to sign in to your account",
+                        "Your Certificate of Proficiency account: two-factor sign-in was reset on your account by an "
+                        "administrator"]
+    for body in db.scalars(select(MailMessage.body).where(MailMessage.user_id == staff.id)):
+        assert secret not in body and codes[0] not in body

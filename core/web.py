@@ -170,7 +170,7 @@ def add_no_store(response: Response) -> Response:
 
 # --- hostile input at the edge ---------------------------------------------------------------------
 
-MAX_ID = 2**63 - 1  # the largest id a 64-bit column holds; anything larger names nothing
+MAX_ID = 2**31 - 1  # the largest id an id column holds (PostgreSQL's integer); anything larger names nothing
 MAX_QUERY_NUMBER = 2**31 - 1  # page numbers, counts and ids in the query string
 MAX_JSON_DEPTH = 32
 # Search boxes, and a static file's version (hex digits that may happen to be all decimal): text, not numbers.

@@ -240,3 +240,15 @@ def test_snapshots_beyond_the_rate_are_429(app, db, make_user, framework):
                                             "X-Captured-At": dt.datetime.now(dt.timezone.utc).isoformat()}))
     refused = [a for a in answers if a.status_code == 429]
     assert refused and refused[-1].json["code"] == "rate_limited" and refused[-1].headers["Retry-After"]
+
+
+def test_an_id_beyond_an_integer_column_is_404_not_a_database_error(app, db, make_user, framework):
+    """Found by the fuzz on PostgreSQL: ids between 2**31 and 2**63 reached the database (integer out of
+    range, 500). Ids are bounded at 2**31 - 1 in the URL converter."""
+    person, ids = build_world(db, make_user, Role.CANDIDATE)
+    client, token = signed_in_client(app, person)
+    for number in (2**31, 5_385_491_770, 2**63 - 1):
+        assert client.get(f"/api/v1/attempts/{number}/state").status_code == 404
+        assert client.post(f"/api/v1/attempts/{number}/submit", headers={"X-CSRFToken": token},
+                           json={}).status_code == 404
+    assert client.get(f"/api/v1/attempts/{ids['attempt_id']}/state").status_code == 200

@@ -10,6 +10,7 @@ from flask import Flask, Response, abort, current_app, jsonify, redirect, reques
 from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import DecimalField, IntegerField
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
@@ -223,7 +224,7 @@ def add_no_store(response: Response) -> Response:
 
 # --- hostile input at the edge ---------------------------------------------------------------------
 
-MAX_ID = 2**63 - 1  # the largest id a 64-bit column holds; anything larger names nothing
+MAX_ID = 2**31 - 1  # the largest id an id column holds (PostgreSQL's integer); anything larger names nothing
 MAX_QUERY_NUMBER = 2**31 - 1  # page numbers, counts and ids in the query string
 MAX_JSON_DEPTH = 32
 # Search boxes, and a static file's version (hex digits that may happen to be all decimal): text, not numbers.
@@ -330,12 +331,53 @@ def _validate_storable(original):
     return validate
 
 
+MAX_FORM_NUMBER = 2**31 - 1  # the largest whole number a form takes: an integer column holds it
+TOO_LARGE_MESSAGE = "Enter a number between -2,147,483,647 and 2,147,483,647"
+
+
+def whole_number_in_range(number: int) -> int:
+    """``number``, or ValueError with a message when a database integer column could not hold it
+    (WTForms' NumberRange would otherwise fail with OverflowError on one too large for a float)."""
+    if abs(number) > MAX_FORM_NUMBER:
+        raise ValueError(TOO_LARGE_MESSAGE)
+    return number
+
+
+def _bounded_integer_formdata(original):
+    @functools.wraps(original)
+    def process_formdata(self, valuelist):
+        original(self, valuelist)
+        if isinstance(self.data, int) and abs(self.data) > MAX_FORM_NUMBER:
+            self.data = None
+            raise ValueError(TOO_LARGE_MESSAGE)
+
+    process_formdata.bounded = True
+    return process_formdata
+
+
+def _finite_decimal_formdata(original):
+    @functools.wraps(original)
+    def process_formdata(self, valuelist):
+        original(self, valuelist)
+        if self.data is not None and not self.data.is_finite():  # NaN, sNaN (which breaks NumberRange), Infinity
+            self.data = None
+            raise ValueError("Enter a number, like 0.6")
+
+    process_formdata.bounded = True
+    return process_formdata
+
+
 def guard_forms() -> None:
     """Every form (each is a ``FlaskForm``) refuses text the databases cannot store, with the message
     beside the field and so in the error summary. Installed once, on FlaskForm itself, so that no
-    form can forget it."""
+    form can forget it. Likewise every ``IntegerField`` refuses a number no integer column holds, and every
+    ``DecimalField`` one that is not finite."""
     if not getattr(FlaskForm.validate, "refuses_unstorable", False):
         FlaskForm.validate = _validate_storable(FlaskForm.validate)
+    if not getattr(IntegerField.process_formdata, "bounded", False):
+        IntegerField.process_formdata = _bounded_integer_formdata(IntegerField.process_formdata)
+    if not getattr(DecimalField.process_formdata, "bounded", False):
+        DecimalField.process_formdata = _finite_decimal_formdata(DecimalField.process_formdata)
 
 
 def register_converters(app: Flask) -> None:

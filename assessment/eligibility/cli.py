@@ -64,6 +64,8 @@ def _read(path: Path) -> object:
         raise BadInput(f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})") from None
     except ValueError as error:
         raise BadInput(f"{path}: not valid JSON ({error})") from None
+    except RecursionError:
+        raise BadInput(f"{path}: not valid JSON (nested too deeply)") from None
 
 
 def _no_constant(name: str):

@@ -13,6 +13,7 @@ from core import audit
 from core.db import get_or_raise
 from core.errors import Conflict, FieldProblem, Forbidden, NotFound, Problems, ValidationFailed
 from core.roles import Actor, Role, require_role
+from core.schemas import is_storable
 from item_bank import item_types
 from item_bank.framework.models import FrameworkVersion, Substandard
 from item_bank.models import Attachment, CaseStudy, CaseStudyVersion, Item, ItemMapping, ItemVersion
@@ -113,6 +114,8 @@ def update_case_study(session: Session, *, actor: Actor, version_id: int, title:
 
 
 def _substandards_by_code(session: Session, framework_version_id: int, codes: list[str]) -> dict[str, Substandard]:
+    # A NUL is no code (and PostgreSQL refuses it even in a query).
+    codes = [code for code in codes if not isinstance(code, str) or is_storable(code)]
     rows = session.scalars(select(Substandard).where(Substandard.framework_version_id == framework_version_id,
                                                      Substandard.code.in_(codes)))
     return {row.code: row for row in rows}

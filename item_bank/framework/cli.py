@@ -23,9 +23,19 @@ def read_framework_file(path: Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise click.ClickException(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise click.ClickException(f"{path}: is a folder, not a file") from None
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path}: not UTF-8 text") from None
+    except OSError as error:
+        raise click.ClickException(f"{path}: cannot be read ({error.strerror or error})") from None
     except json.JSONDecodeError as error:
         raise click.ClickException(f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})") \
             from None
+    except RecursionError:
+        raise click.ClickException(f"{path}: not valid JSON (nested too deeply)") from None
+    except ValueError as error:  # e.g. a number of more than 4,300 digits
+        raise click.ClickException(f"{path}: not valid JSON ({error})") from None
 
 
 @framework_cli.command("import")

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, StopValidation, Length, NumberRange, Optional
 
 from core.errors import ValidationFailed
+from core.web import TOO_LARGE_MESSAGE, whole_number_in_range
 from item_bank.assembly import ITEM_TYPES, THEMES
 from item_bank.papers import rules
 
@@ -24,8 +25,11 @@ class WholeNumberField(IntegerField):
             self.data = None
             return
         text = str(valuelist[0]).strip()
-        if text.lstrip("-").isdigit():
-            self.data = int(text)
+        if text.lstrip("-").isascii() and text.lstrip("-").isdigit():
+            self.data = None
+            if len(text) > 12:  # int() of thousands of digits is slow; none this long is in range
+                raise ValueError(TOO_LARGE_MESSAGE)
+            self.data = whole_number_in_range(int(text))
         else:
             self.data = None
             raise ValueError(f"{self.label.text} must be a whole number, like 4")

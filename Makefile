@@ -7,7 +7,7 @@ PORT ?= 5000
 WORKERS ?= 2
 export PORT
 
-.PHONY: run test install install-test assets migrate demo serve bench clean
+.PHONY: run test install install-test assets migrate demo serve bench clean sbom
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,3 +57,9 @@ bench: install-test $(VENV)/.installed-bench   ## psychometrics vs R, then the d
 
 clean:
 	rm -rf $(VENV) node_modules test-artefacts .pytest_cache
+
+# The software bill of materials of what is installed (CycloneDX 1.6 JSON): every Python distribution
+# with its version and licence. Give it to whoever tracks advisories for the register.
+sbom: install-test
+	$(BIN)/cyclonedx-py environment $(BIN)/python --output-format JSON -o sbom.cdx.json
+	@echo "Wrote sbom.cdx.json"

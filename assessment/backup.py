@@ -36,6 +36,7 @@ from urllib.parse import unquote
 from sqlalchemy import Engine, func, inspect, select, table, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.schema import CreateSchema, DropSchema
 
 from core import audit, migrations
 from core.errors import Conflict, ValidationFailed
@@ -321,8 +322,9 @@ def _clear_database(engine: Engine, url: str, kind: str) -> None:
         return  # the backup API replaces every page of the file
     schema = postgres_schema(url)
     with engine.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        # The dialect quotes the name: no SQL is built from a string.
+        connection.execute(DropSchema(schema, cascade=True, if_exists=True))
+        connection.execute(CreateSchema(schema))
 
 
 def _load_database(engine: Engine, url: str, kind: str, dumped: Path, manifest: dict) -> None:

@@ -171,3 +171,12 @@ def pytest_unconfigure(config):
 
 def pytest_sessionfinish(session, exitstatus):
     drop_own_schemas()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium per test process for every folder that drives a browser (a second sync Playwright
+    cannot start beside a running one, so the fixture lives here, above tests/browser and tests/faults)."""
+    from tests.browser.conftest import launched_chromium
+
+    yield from launched_chromium()

@@ -2,7 +2,7 @@
 confirmation page). The rules and the writes are in ``assessment.privacy.services``."""
 from __future__ import annotations
 
-from flask import Response, current_app, render_template, url_for
+from flask import Response, current_app, render_template, request, url_for
 
 from assessment.accounts.reauth import fresh_reauthentication_required
 
@@ -49,11 +49,11 @@ def privacy_export(user_id: int):
 
 @bp.route("/users/<int:user_id>/privacy/erase", methods=["POST"])
 @roles_required(Role.ADMIN)
-@fresh_reauthentication_required(back=lambda user_id: url_for("admin.privacy", user_id=user_id))
+@fresh_reauthentication_required(back=lambda user_id: url_for("admin.privacy", user_id=user_id),
+                                 when=lambda: request.form.get("confirm") == "yes")
 def privacy_erase(user_id: int):
-    """The confirmation page (without ``confirm``) and the erasure itself (with it)."""
-    from flask import request
-
+    """The confirmation page (without ``confirm``) and the erasure itself (with it, after a fresh
+    re-authentication)."""
     person = get_or_raise(db.session(), User, user_id, "There is no such account.")
     form = PrivacyRequestForm(prefix="erase")
     if not form.validate_on_submit():

@@ -79,8 +79,10 @@ def live_server(live) -> str:
     return live.url
 
 
-@pytest.fixture(scope="session")
-def browser():
+def launched_chromium():
+    """Debian's Chromium through Playwright, for the ``browser`` fixture in tests/conftest.py: one per
+    test process, since a second sync Playwright cannot start while one runs (tests/browser and
+    tests/faults share it)."""
     if not CHROMIUM.exists():
         skip_or_fail(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
     if not AXE_JS.exists():

@@ -8,7 +8,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from tests.browser.conftest import Live, browser, page  # noqa: F401 - the same browser and page fixtures
+from tests.browser.conftest import Live, page  # noqa: F401 - the same page fixture (browser: tests/conftest.py)
 from tests.faults.harness import SECRET, database_for
 
 

@@ -4,8 +4,9 @@ from tests.routes import Route, roles
 
 ROUTES = {
     "admin.privacy": Route("/admin/users/{privacy_user_id}/privacy", roles(Role.ADMIN)),
+    # An export needs a fresh re-authentication: the table's sessions have none, so it is the redirect there.
     "admin.privacy_export": Route("/admin/users/{privacy_user_id}/privacy/export", roles(Role.ADMIN), method="POST",
-                                  data={"export-requested_by": "the candidate, by email"}),
+                                  ok=302, data={"export-requested_by": "the candidate, by email"}),
     # Without confirm=yes: the confirmation page (nothing changes).
     "admin.privacy_erase": Route("/admin/users/{privacy_user_id}/privacy/erase", roles(Role.ADMIN), method="POST",
                                  data={"erase-requested_by": "the candidate, by email"}),

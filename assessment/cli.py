@@ -8,6 +8,8 @@ from flask.cli import AppGroup, FlaskGroup
 from core import audit, db, migrations
 from core.cli import one_line_errors
 from core.clock import utcnow
+from core.roles import SYSTEM
+from core.sealed import sealer_of
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -72,7 +74,8 @@ def demo_load(password, without_scored_sitting):
     # The registration accounts share the password of the accounts above when those were created now.
     registration = load_registration_demo(db.session(), now=utcnow(), password=outcome.password or password,
                                           hash_profile=current_app.config["PASSWORD_HASH_PROFILE"],
-                                          upload_folder=current_app.config["UPLOAD_FOLDER"])
+                                          upload_folder=current_app.config["UPLOAD_FOLDER"],
+                                          sealer=sealer_of(current_app.config))
     from proctoring.demo import load_invigilation_demo
 
     # A closed invigilated sitting reviewed (flags decided, result withheld pending an examiner) and a
@@ -132,6 +135,41 @@ def mail_send(retry_failed):
                                    "they will be tried again.")
 
 
+evidence_cli = AppGroup("evidence", help="Sealed evidence uploads (docs/operations.md, Evidence keys).")
+
+# The folders of sealed uploads, one per kind (each package's evidence_path / document_path puts its
+# files under one of these); tests/core/test_sealed.py checks a file of each kind is found here.
+EVIDENCE_FOLDERS = ("adjustments", "appeals", "cpd", "applications")
+
+
+@evidence_cli.command("rotate-key")
+@one_line_errors
+def evidence_rotate_key():
+    """Add a new evidence key, which seals every upload from now on (older keys still open theirs)."""
+    number = sealer_of(current_app.config).rotate()
+    audit.record(db.session(), actor=SYSTEM, action="evidence.rotate_key", target_type="evidence_key",
+                 target_id=str(number), now=utcnow())
+    db.session().commit()
+    click.echo(f"Evidence key {number} now seals new uploads.")
+
+
+@evidence_cli.command("seal-existing")
+@one_line_errors
+def evidence_seal_existing():
+    """Seal the evidence files stored before sealing began (safe to run again: sealed files are skipped)."""
+    from pathlib import Path
+
+    sealer = sealer_of(current_app.config)
+    sealed = checked = 0
+    for kind in EVIDENCE_FOLDERS:
+        folder = Path(current_app.config["UPLOAD_FOLDER"]) / kind
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file() and not path.name.startswith("."):
+                checked += 1
+                sealed += sealer.seal_in_place(path)
+    click.echo(f"Sealed {sealed} of {checked} evidence file{'' if checked == 1 else 's'}; the rest were sealed already.")
+
+
 def register_commands(app: Flask) -> None:
     from assessment.accounts.cli import users_cli
     from assessment.delivery.cli import delivery_cli
@@ -149,6 +187,7 @@ def register_commands(app: Flask) -> None:
     from assessment.results.certificates.cli import certificates_cli
     app.cli.add_command(certificates_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(evidence_cli)
     from assessment.results.appeals.cli import appeals_cli
     app.cli.add_command(appeals_cli)
     from assessment.eligibility.cli import eligibility_cli

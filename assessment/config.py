@@ -42,6 +42,10 @@ DEFAULTS: dict[str, Any] = {
     # The register's certificate signing keys (Ed25519 PEM files, mode 0600): default
     # instance/certificate-keys. The issuer's did:web and every published address come from BASE_URL.
     "CERTIFICATE_KEY_FOLDER": None,
+    # The keys that seal evidence uploads (adjustment, appeal, CPD, application documents) with
+    # AES-256-GCM (core/sealed.py): default instance/evidence-keys. Keep them on another volume than
+    # UPLOAD_FOLDER, or mounted as a secret, and back them up apart from the uploads (docs/operations.md).
+    "EVIDENCE_KEY_FOLDER": None,
     "VIRUS_SCAN_COMMAND": None,  # e.g. "clamdscan --fdpass --no-summary {path}"; None = no scan (docs/uploads.md)
     "DEMO_PASSWORD": None,
     # Double marking: two marks this far apart (or closer) agree, and their mean is rounded half up
@@ -216,6 +220,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None, en
                           "(a person checks each photo ID); set it to false")
     if not config["UPLOAD_FOLDER"]:
         config["UPLOAD_FOLDER"] = str(instance_path / "uploads")
+    if not config["EVIDENCE_KEY_FOLDER"]:
+        config["EVIDENCE_KEY_FOLDER"] = str(instance_path / "evidence-keys")
     if not config["CERTIFICATE_KEY_FOLDER"]:
         config["CERTIFICATE_KEY_FOLDER"] = str(instance_path / "certificate-keys")
     if not config["SECRET_KEY"]:

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import functools
+import io
 import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, Response, abort, current_app, jsonify, redirect, request, session, url_for
+from flask import Flask, Response, abort, current_app, jsonify, redirect, request, send_file, session, url_for
 from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.routing import IntegerConverter
 
 from core.roles import Actor, Role
@@ -396,3 +397,16 @@ def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)
     app.after_request(add_api_disposition)
     app.after_request(add_no_store)
+
+
+def send_sealed(path, *, mimetype: str | None, filename: str | None, fallback: str) -> Response:
+    """An upload kept sealed (core.sealed), opened and sent as a download: never shown inline, never
+    cached. ``mimetype`` None: told by the content, which core.uploads checked when it came in."""
+    from core.sealed import sealer_of
+    from core.uploads import content_type_of, download_name
+
+    data = sealer_of(current_app.config).read(path)
+    if data is None:
+        raise NotFound("The file is missing from the store.")
+    return send_file(io.BytesIO(data), mimetype=mimetype or content_type_of(data[:16]),
+                     download_name=download_name(filename, fallback), as_attachment=True, max_age=0)

@@ -159,6 +159,8 @@ def pytest_configure(config):
     config.cop_upload_folder = folder
     # Certificate signing keys likewise: a folder per process, never the checkout's instance folder.
     os.environ["COP_CERTIFICATE_KEY_FOLDER"] = os.path.join(folder, "certificate-keys")
+    # Evidence sealing keys too.
+    os.environ["COP_EVIDENCE_KEY_FOLDER"] = os.path.join(folder, "evidence-keys")
     # And invigilation media.
     os.environ["COP_INVIGILATION_MEDIA_FOLDER"] = os.path.join(folder, "invigilation-media")
 

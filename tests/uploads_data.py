@@ -91,3 +91,13 @@ def error_beside(html: str, field_id: str) -> str:
 
     match = re.search(rf'<p class="error-message" id="{re.escape(field_id)}-error">(.*?)</p>', html, re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", match.group(1))).strip() if match else ""
+
+
+def evidence_sealer():
+    """The sealer the test app uses (tests/conftest.py gives each test process its key folder), for
+    tests that call the services that store evidence directly."""
+    import os
+
+    from core.sealed import Sealer
+
+    return Sealer(os.environ["COP_EVIDENCE_KEY_FOLDER"])

@@ -15,6 +15,7 @@ from core.clock import utcnow
 from core.db import get_or_raise
 from core.roles import Role
 from core.web import current_actor, roles_required
+from core.sealed import sealer_of
 
 
 def _page(person: User, form=None, erase_form=None, status: int = 200):
@@ -40,6 +41,7 @@ def privacy_export(user_id: int):
     export = services.export_person(db.session(), actor=current_actor(), user=person,
                                     requested_by=form.requested_by.data,
                                     upload_folder=current_app.config["UPLOAD_FOLDER"],
+                                    sealer=sealer_of(current_app.config),
                                     media_store=current_app.extensions.get("cop.media"), now=utcnow())
     db.session().commit()
     return Response(export.data, mimetype="application/zip", headers={

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from core import db
-from core.uploads import content_type_of, download_name
 from core.clock import LONDON, utcnow
 from core.errors import Conflict, ValidationFailed
 from core.roles import Role
-from core.web import add_problems, current_actor, roles_required
+from core.web import add_problems, current_actor, roles_required, send_sealed
 from assessment.delivery import services
 from assessment.delivery.adjustments import queries as adjustment_queries
 from assessment.delivery.adjustments import rules as adjustment_rules
@@ -24,6 +23,7 @@ from assessment.delivery.sittings import queries as sitting_queries
 from assessment.delivery.sittings import services as sitting_services
 from assessment.delivery.staff import queries as staff_queries
 from assessment.delivery.rules import format_duration
+from core.sealed import sealer_of
 
 bp = Blueprint("sittings", __name__)
 STAFF = (Role.ADMIN, Role.INVIGILATOR)
@@ -116,7 +116,7 @@ def adjustments():
             evidence_filename=getattr(upload, "filename", "") or "", evidence=upload.read() if upload else b"")
         try:
             adjustment_services.request_adjustments(db.session(), actor=current_actor(), details=details,
-                                                    upload_folder=current_app.config["UPLOAD_FOLDER"],
+                                                    upload_folder=current_app.config["UPLOAD_FOLDER"], sealer=sealer_of(current_app.config),
                                                     scan_command=current_app.config["VIRUS_SCAN_COMMAND"],
                                                     now=utcnow())
         except ValidationFailed as error:
@@ -226,12 +226,9 @@ def admin_adjustment(request_id: int):
 def adjustment_evidence(request_id: int):
     adjustment = adjustment_queries.get_adjustment(db.session(), actor=current_actor(), request_id=request_id).request
     path = adjustment_services.evidence_path(current_app.config["UPLOAD_FOLDER"], adjustment.evidence_sha256)
-    if not adjustment.evidence_sha256 or not path.exists():
+    if not adjustment.evidence_sha256:
         return render_template("errors/404.html"), 404
-    with path.open("rb") as handle:
-        content_type = content_type_of(handle.read(16))  # checked by core.uploads when it came in
-    return send_file(path, mimetype=content_type, download_name=download_name(adjustment.evidence_filename, "evidence"), as_attachment=True,
-                     max_age=0)
+    return send_sealed(path, mimetype=None, filename=adjustment.evidence_filename, fallback="evidence")
 
 
 # ----------------------------------------------------------------------------------------- staff

@@ -14,6 +14,7 @@ from core import db
 from core.cli import one_line_errors
 from core.clock import utcnow
 from core.roles import SYSTEM, Actor
+from core.sealed import sealer_of
 
 privacy_cli = AppGroup("privacy", help="Personal data: subject access exports and erasure (docs/privacy.md).")
 
@@ -45,8 +46,8 @@ def privacy_export(email, output, requested_by):
     session = db.session()
     person = services.find_person(session, email)
     export = services.export_person(session, actor=_operator(), user=person, requested_by=requested_by,
-                                    upload_folder=current_app.config["UPLOAD_FOLDER"], media_store=_store(),
-                                    now=utcnow())
+                                    upload_folder=current_app.config["UPLOAD_FOLDER"],
+                                    sealer=sealer_of(current_app.config), media_store=_store(), now=utcnow())
     descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # personal data: owner only
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(export.data)

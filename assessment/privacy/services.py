@@ -43,6 +43,7 @@ from core.errors import Conflict, NotFound
 from core.mail import MailMessage
 from core.notifications import Notification
 from core.roles import Actor, Role, require_role
+from core.sealed import Sealer
 
 FOLLOW_DEPTH = 4
 DECIDING = {ApplicationStatus.SUBMITTED, ApplicationStatus.INFORMATION_REQUESTED, ApplicationStatus.IN_DISCUSSION,
@@ -181,7 +182,7 @@ protection officer. You may also complain to the Information Commissioner's Offi
 """
 
 
-def _files_for(collected: dict[str, dict[tuple, dict]], upload_folder: str, media_store):
+def _files_for(collected: dict[str, dict[tuple, dict]], upload_folder: str, sealer: Sealer, media_store):
     """(archive name, loader) for each stored file that the person's rows refer to."""
     wanted = []
     for row in collected.get("adjustment_requests", {}).values():
@@ -203,7 +204,7 @@ def _files_for(collected: dict[str, dict[tuple, dict]], upload_folder: str, medi
         # Names come partly from uploads: keep letters, digits and a few marks; never a path.
         safe = "/".join(re.sub(r"[^A-Za-z0-9._ -]", "_", part).replace("..", "_") or "_" for part in name.split("/"))
         if isinstance(source, Path):
-            yield safe, (lambda path=source: path.read_bytes() if path.is_file() else None)
+            yield safe, (lambda path=source: sealer.read(path))  # the person gets the plain file
         else:
             yield safe, (lambda key=source: _media(media_store, key))
 
@@ -220,7 +221,7 @@ def _media(store, key: str) -> bytes | None:
 
 
 def export_person(session: Session, *, actor: Actor, user: User, requested_by: str, upload_folder: str,
-                  media_store, now: dt.datetime) -> Export:
+                  sealer: Sealer, media_store, now: dt.datetime) -> Export:
     """The ZIP of everything held about ``user``; audited (who asked, who made it, what it holds)."""
     require_role(actor, Role.ADMIN)
     if not requested_by.strip():
@@ -238,7 +239,7 @@ def export_person(session: Session, *, actor: Actor, user: User, requested_by: s
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for area, tables in sorted(by_area.items()):
             archive.writestr(f"{area}.json", json.dumps(tables, indent=2, ensure_ascii=False, default=str))
-        for name, load in _files_for(collected, upload_folder, media_store):
+        for name, load in _files_for(collected, upload_folder, sealer, media_store):
             data = load()
             if data is None:
                 missing.append(name)

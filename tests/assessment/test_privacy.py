@@ -24,6 +24,7 @@ from core.notifications import Notification
 from core.roles import SYSTEM, Role
 from proctoring import log
 from proctoring.media import store_media
+from core.sealed import sealer_of
 
 NOW = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.timezone.utc)
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"check-in photo" * 20
@@ -77,8 +78,8 @@ def person(app, db, make_user):
 def _export(app, db, user):
     with app.app_context():
         return services.export_person(db, actor=SYSTEM, user=user, requested_by="Ann, by email of 1 December",
-                                      upload_folder=app.config["UPLOAD_FOLDER"], media_store=app.extensions["cop.media"],
-                                      now=NOW)
+                                      upload_folder=app.config["UPLOAD_FOLDER"], sealer=sealer_of(app.config),
+                                      media_store=app.extensions["cop.media"], now=NOW)
 
 
 def test_the_export_holds_everything_about_the_person_and_nothing_about_anyone_else(app, db, person):

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import DEMO_PASSWORD
 from tests.browser.test_foundation_journeys import sign_in
 from tests import uploads_data
+from tests.uploads_data import evidence_sealer
 
 pytestmark = pytest.mark.browser
 _ids = itertools.count(1)
@@ -43,7 +44,7 @@ def _setup(live, tag: str, *, decide: bool = False):
         if decide:
             appeal = services.lodge_appeal(session, actor=found.candidate.actor, candidate_result_id=found.result.id,
                                            grounds=["marking_error"], statement="My answer to question 1 was misread.",
-                                           files=[], upload_folder=live.app.config["UPLOAD_FOLDER"], scan_command=None,
+                                           files=[], upload_folder=live.app.config["UPLOAD_FOLDER"], sealer=evidence_sealer(), scan_command=None,
                                            window_days=28, now=now)
             appeal_id = appeal.id
         session.commit()

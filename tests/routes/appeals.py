@@ -6,6 +6,7 @@ import os
 
 from core.roles import Role
 from tests.routes import SIGNED_IN, Route, roles
+from tests.uploads_data import evidence_sealer
 
 CANDIDATE, ADMIN, EXAMINER = roles(Role.CANDIDATE), roles(Role.ADMIN), roles(Role.EXAMINER)
 
@@ -48,7 +49,7 @@ def build_context(db, make_user, framework):
     now = RELEASED_AT + dt.timedelta(days=1)
     folder = os.environ["COP_UPLOAD_FOLDER"]
     appeal = services.lodge_appeal(db, actor=found.candidate.actor, candidate_result_id=found.result.id,
-                                   grounds=["other"], statement="Please look again", upload_folder=folder,
+                                   grounds=["other"], statement="Please look again", upload_folder=folder, sealer=evidence_sealer(),
                                    files=[services.EvidenceFile("letter.pdf", PDF)], scan_command=None, window_days=28,
                                    now=now)
     second = make_user(Role.CANDIDATE)
@@ -61,7 +62,7 @@ def build_context(db, make_user, framework):
     db.add(result)
     db.flush()
     upheld = services.lodge_appeal(db, actor=second.actor, candidate_result_id=result.id, grounds=["marking_error"],
-                                   statement="Misread", upload_folder=folder, files=[], scan_command=None,
+                                   statement="Misread", upload_folder=folder, sealer=evidence_sealer(), files=[], scan_command=None,
                                    window_days=28, now=now)
     services.appoint_panel(db, actor=found.admin.actor, appeal_id=upheld.id, member_ids=[m.id for m in found.managers],
                            reasons="", now=now)

@@ -2,6 +2,7 @@
 applications: another person's application is not found (its existence is not confirmed)."""
 from tests.routes import SIGNED_IN, Route
 from tests import uploads_data
+from tests.uploads_data import evidence_sealer
 
 ROUTES = {
     "applications.index": Route("/applications", SIGNED_IN),
@@ -29,5 +30,5 @@ def build_context(db, make_user, framework):
     application = services.start_application(db, actor=owner.actor, now=now)
     document = services.add_document(db, actor=owner.actor, application_id=application.id, kind="other",
                                      upload=services.UploadedFile("cv.pdf", uploads_data.pdf("A CV")),
-                                     upload_folder=os.environ["COP_UPLOAD_FOLDER"], scan_command=None, now=now)
+                                     upload_folder=os.environ["COP_UPLOAD_FOLDER"], sealer=evidence_sealer(), scan_command=None, now=now)
     return {"application_id": application.id, "application_document_id": document.id}

@@ -7,6 +7,7 @@ import os
 from core.roles import Role
 from tests.routes import PUBLIC, SIGNED_IN, Route, roles
 from tests import uploads_data
+from tests.uploads_data import evidence_sealer
 
 ADMIN = roles(Role.ADMIN)
 
@@ -47,5 +48,5 @@ def build_context(db, make_user, framework):
     declaration = services.declare_cpd(
         db, actor=person.actor, activity_on=(now - dt.timedelta(days=2)).date(), category="clinical", hours=2.0,
         description="A course", evidence=services.EvidenceFile("certificate.pdf", PDF),
-        categories=("clinical",), upload_folder=os.environ["COP_UPLOAD_FOLDER"], scan_command=None, now=now)
+        categories=("clinical",), upload_folder=os.environ["COP_UPLOAD_FOLDER"], sealer=evidence_sealer(), scan_command=None, now=now)
     return {"register_number": registration.number, "register_declaration_id": declaration.id}

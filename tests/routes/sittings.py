@@ -8,6 +8,7 @@ import datetime as dt
 
 from core.roles import Role
 from tests.routes import Route, roles
+from tests.uploads_data import evidence_sealer
 
 CANDIDATE = roles(Role.CANDIDATE)
 ADMIN = roles(Role.ADMIN)
@@ -99,7 +100,7 @@ def build_context(db, make_user, framework):
     approve_checkin(db, running.id, candidate.id, make_user(Role.INVIGILATOR).id, now)
     attempt = services.start_attempt(db, actor=candidate.actor, sitting_id=running.id, device_id="route-table",
                                      now=now)
-    request = adjustment_services.request_adjustments(db, actor=candidate.actor, upload_folder="/nonexistent",
+    request = adjustment_services.request_adjustments(db, actor=candidate.actor, upload_folder="/nonexistent", sealer=evidence_sealer(),
                                                       scan_command=None, now=now,
                                                       details=adjustment_services.AdjustmentDetails(extra_time_pct=25))
     return {"open_sitting_id": open_for_booking.id, "live_sitting_id": running.id, "attempt_id": attempt.id,

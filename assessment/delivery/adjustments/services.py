@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
 from core import audit
-from core.files import store_once
 from core.errors import Conflict, FieldProblem, Forbidden, Problems, ValidationFailed
 from core.notifications import notify
 from core.roles import Actor, Role, require_role
+from core.sealed import Sealer
 from assessment.delivery.adjustments.queries import get_adjustment
 from assessment.delivery.adjustments.rules import COLOUR_SCHEMES, EXTRA_TIME_CHOICES, TEXT_SIZES, describe
 from assessment.delivery.models import AdjustmentRequest
@@ -42,7 +42,7 @@ def evidence_path(upload_folder: str, sha256: str) -> Path:
 
 
 def request_adjustments(session: Session, *, actor: Actor, details: AdjustmentDetails, upload_folder: str,
-                        scan_command: str | None, now: dt.datetime) -> AdjustmentRequest:
+                        sealer: Sealer, scan_command: str | None, now: dt.datetime) -> AdjustmentRequest:
     require_role(actor, Role.CANDIDATE)
     problems = Problems()
     if details.extra_time_pct not in EXTRA_TIME_CHOICES:
@@ -71,7 +71,7 @@ def request_adjustments(session: Session, *, actor: Actor, details: AdjustmentDe
     if inspected is not None:
         scan(inspected.data, scan_command, "evidence")
         digest = hashlib.sha256(inspected.data).hexdigest()
-        store_once(evidence_path(upload_folder, digest), inspected.data)
+        sealer.store(evidence_path(upload_folder, digest), inspected.data)
     request = AdjustmentRequest(
         candidate_id=actor.user_id, extra_time_pct=details.extra_time_pct, rest_breaks=details.rest_breaks,
         text_size=details.text_size, colour_scheme=details.colour_scheme,

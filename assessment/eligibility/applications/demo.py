@@ -14,6 +14,7 @@ from assessment.eligibility.applications.models import ApplicationDocument
 from assessment.eligibility.models import Application, ApplicationStatus
 from core.roles import SYSTEM, Role
 from core.uploads import plain_pdf
+from core.sealed import Sealer
 
 DEMO_PDF = plain_pdf("Demo supporting document: not a real record")  # a real PDF: uploads are parsed
 # Outside an app (a script, a test without one): the shipped configuration's dates.
@@ -67,7 +68,8 @@ APPLICANTS = [
 
 
 def load_demo(session: Session, *, now: dt.datetime, password: str | None, hash_profile: str,
-              settings: services.Settings | None = None, upload_folder: str | None = None) -> dict:
+              settings: services.Settings | None = None, upload_folder: str | None = None,
+              sealer: Sealer | None = None) -> dict:
     """Eight applicant accounts (applicant1@example.org …): seven applications submitted, one draft.
     Returns {"submitted": [application ids], "draft": [ids], "created": [e-mails], "password": the
     password given to new accounts (generated when none was given)}. ``settings`` defaults to the
@@ -98,10 +100,10 @@ def load_demo(session: Session, *, now: dt.datetime, password: str | None, hash_
         application = services.start_application(session, actor=actor, now=now)
         services.save_draft(session, actor=actor, application_id=application.id, draft=draft, now=now)
         for kind in kinds:
-            if upload_folder:
+            if upload_folder and sealer:
                 services.add_document(session, actor=actor, application_id=application.id, kind=kind, now=now,
                                       upload=services.UploadedFile(f"{kind}.pdf", DEMO_PDF),
-                                      upload_folder=upload_folder, scan_command=None)
+                                      upload_folder=upload_folder, sealer=sealer, scan_command=None)
             else:  # the record only (tests, or no upload folder): the download says the file is missing
                 import hashlib
 

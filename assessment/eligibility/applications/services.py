@@ -23,10 +23,10 @@ from assessment.eligibility.applications import queries, rules
 from assessment.eligibility.applications.models import ApplicationDocument, ApplicationDocumentRemoval
 from assessment.eligibility.models import Application, ApplicationEvent, ApplicationStatus, ApplicationSubmission
 from core import audit, mail
-from core.files import store_once
 from core.errors import Conflict, FieldProblem, Forbidden, Problems, ValidationFailed
 from core.notifications import notify
 from core.roles import Actor
+from core.sealed import Sealer
 from item_bank.authoring.attachments import MAX_BYTES, inspected_or_problem, scan, storage_path
 
 LONDON = ZoneInfo("Europe/London")
@@ -256,7 +256,7 @@ def withdraw(session: Session, *, actor: Actor, application_id: int, reason: str
 
 
 def add_document(session: Session, *, actor: Actor, application_id: int, kind: str, upload: UploadedFile,
-                 upload_folder: str, scan_command: str | None, now: dt.datetime) -> ApplicationDocument:
+                 upload_folder: str, sealer: Sealer, scan_command: str | None, now: dt.datetime) -> ApplicationDocument:
     """A supporting document: a PDF, PNG or JPEG under 10 MB, checked by its content (core.uploads),
     scanned when a scanner is configured, stored once under the SHA-256 of the bytes kept."""
     application = _own(session, actor, application_id, lock=True)
@@ -278,7 +278,7 @@ def add_document(session: Session, *, actor: Actor, application_id: int, kind: s
     data = inspected.data  # what is stored and hashed: a picture's metadata stripped
     scan(data, scan_command, "file")
     digest = hashlib.sha256(data).hexdigest()
-    store_once(document_path(upload_folder, digest), data)
+    sealer.store(document_path(upload_folder, digest), data)
     document = ApplicationDocument(application_id=application.id, kind=kind,
                                    filename=(secure_filename(upload.filename) or "document")[:200],
                                    content_type=inspected.content_type, size_bytes=len(data), sha256=digest,

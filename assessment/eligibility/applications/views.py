@@ -3,17 +3,17 @@ add or remove a role, upload documents, submit), the JSON check the page's scrip
 page and withdrawal. Views parse, load, call one service, commit once."""
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
                    url_for)
 
 from assessment.eligibility.applications import queries, rules, services
 from assessment.eligibility.applications.forms import ApplicationForm, StartForm, WithdrawForm, draft_from_form
 from assessment.eligibility.models import ApplicationStatus
 from core import db
-from core.uploads import download_name
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from core.web import current_actor, login_required
+from core.web import current_actor, login_required, send_sealed
+from core.sealed import sealer_of
 
 bp = Blueprint("applications", __name__)
 
@@ -108,7 +108,7 @@ def edit(application_id: int):
                                       kind=form.document_kind.data or "", now=utcnow(),
                                       upload=services.UploadedFile(upload.filename or "", upload.read())
                                       if upload else services.UploadedFile("", b""),
-                                      upload_folder=current_app.config["UPLOAD_FOLDER"],
+                                      upload_folder=current_app.config["UPLOAD_FOLDER"], sealer=sealer_of(current_app.config),
                                       scan_command=current_app.config["VIRUS_SCAN_COMMAND"])
                 anchor = "documents"
     except ValidationFailed as error:
@@ -192,9 +192,7 @@ def document(application_id: int, document_id: int):
     application = queries.own_application(session, current_actor(), application_id)
     found = queries.document(session, application.id, document_id)
     path = services.document_path(current_app.config["UPLOAD_FOLDER"], found.sha256)
-    if not path.exists():
-        raise NotFound("The file is missing from the store.")
-    return send_file(path, mimetype=found.content_type, download_name=download_name(found.filename, "document"), as_attachment=True, max_age=0)
+    return send_sealed(path, mimetype=found.content_type, filename=found.filename, fallback="document")
 
 
 @bp.route("/applications/<int:application_id>/withdraw", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 
 from assessment.eligibility.applications import queries as application_queries
 from assessment.eligibility.applications import services as application_services
@@ -16,11 +16,10 @@ from assessment.eligibility.decisions import queries, rules, services
 from assessment.eligibility.decisions.forms import (AppealForm, DiscussionForm, JudgementForm, OutcomeForm,
                                                     PanelForm, ResponseForm)
 from core import db
-from core.uploads import download_name
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.roles import Role
-from core.web import add_problems, current_actor, login_required, roles_required
+from core.web import add_problems, current_actor, login_required, roles_required, send_sealed
 
 bp = Blueprint("application_decisions", __name__)
 
@@ -88,9 +87,7 @@ def document(application_id: int, document_id: int):
         raise NotFound("There is no such application.")
     found = application_queries.document(session, application_id, document_id)
     path = application_services.document_path(current_app.config["UPLOAD_FOLDER"], found.sha256)
-    if not path.exists():
-        raise NotFound("The file is missing from the store.")
-    return send_file(path, mimetype=found.content_type, download_name=download_name(found.filename, "document"), as_attachment=True, max_age=0)
+    return send_sealed(path, mimetype=found.content_type, filename=found.filename, fallback="document")
 
 
 @bp.route("/assessing/applications/<int:application_id>/judgement", methods=["POST"])

@@ -15,6 +15,7 @@ from assessment.accounts import services as accounts
 from assessment.eligibility.models import Registration
 from assessment.eligibility.register import rules, services
 from core.roles import SYSTEM, Role
+from core.sealed import Sealer
 
 DEFAULT_CERTIFICATE_DEADLINE = dt.date(2029, 8, 31)  # the default of CERTIFICATE_DEADLINE_FOR_EARLY_REGISTRANTS
 
@@ -58,7 +59,7 @@ def load_demo(session: Session, *, now: dt.datetime, password: str | None = None
             for days_before, category, hours, description in CPD:
                 services.declare_cpd(session, actor=user.actor, activity_on=(now - dt.timedelta(days=days_before)).date(),
                                      category=category, hours=hours, description=description, evidence=None,
-                                     categories=tuple(rules.CATEGORY_LABELS), upload_folder="", scan_command=None,
+                                     categories=tuple(rules.CATEGORY_LABELS), upload_folder="", sealer=Sealer(""), scan_command=None,
                                      now=now - dt.timedelta(days=days_before))
         elif kind == "lapsed":
             due = registration.renewal_due_on

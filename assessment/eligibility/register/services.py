@@ -24,10 +24,10 @@ from assessment.eligibility.models import Registration, RegistrationEvent, Regis
 from assessment.eligibility.register import queries, rules
 from assessment.eligibility.register.models import CpdDeclaration
 from core import audit, mail
-from core.files import store_once
 from core.errors import Conflict, FieldProblem, Forbidden, NotFound, Problems, ValidationFailed
 from core.notifications import notify
 from core.roles import Actor, Role, require_role
+from core.sealed import Sealer
 from item_bank.authoring.attachments import MAX_BYTES, inspected_or_problem, scan, storage_path
 
 NUMBER_PREFIX = "CM-"
@@ -119,13 +119,9 @@ def evidence_path(upload_folder: str, sha256: str) -> Path:
     return storage_path(str(Path(upload_folder) / "cpd"), sha256)
 
 
-def _store(upload_folder: str, data: bytes, digest: str) -> None:
-    store_once(evidence_path(upload_folder, digest), data)
-
-
 def declare_cpd(session: Session, *, actor: Actor, activity_on: dt.date | None, category: str,
                 hours: float | None, description: str, evidence: EvidenceFile | None, categories: tuple[str, ...],
-                upload_folder: str, scan_command: str | None, now: dt.datetime) -> CpdDeclaration:
+                upload_folder: str, sealer: Sealer, scan_command: str | None, now: dt.datetime) -> CpdDeclaration:
     """A registrant declares one CPD activity of their current renewal year, with optional evidence
     (a PDF, PNG or JPEG under 10 MB, virus-checked like every other upload)."""
     registration = _own_registration(session, actor)
@@ -150,7 +146,7 @@ def declare_cpd(session: Session, *, actor: Actor, activity_on: dt.date | None, 
     if inspected is not None:
         scan(inspected.data, scan_command, "evidence")
         digest = hashlib.sha256(inspected.data).hexdigest()
-        _store(upload_folder, inspected.data, digest)
+        sealer.store(evidence_path(upload_folder, digest), inspected.data)
     declaration = CpdDeclaration(
         registration_id=registration.id, activity_on=activity_on, category=category, hours=float(hours),
         description=description.strip(),

@@ -8,18 +8,18 @@ import this package: this blueprint registers the template global ``register_ent
 app registers it, and the verification template shows the holder's entry when the global is there."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from assessment.eligibility.register import queries, rules, services
 from assessment.eligibility.register.forms import (ButtonForm, CpdForm, FitnessToPractiseForm, SearchForm,
                                                    StatusForm, WithdrawForm)
 from assessment.results.certificates import queries as certificate_queries
 from core import db
-from core.uploads import download_name
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.roles import Role
-from core.web import add_problems, current_actor, login_required, roles_required
+from core.web import add_problems, current_actor, login_required, roles_required, send_sealed
+from core.sealed import sealer_of
 
 bp = Blueprint("register", __name__)
 
@@ -145,7 +145,7 @@ def declare():
                                  category=form.category.data or "",
                                  hours=float(form.hours.data) if form.hours.data is not None else None,
                                  description=form.description.data or "", evidence=evidence,
-                                 categories=_categories(), upload_folder=current_app.config["UPLOAD_FOLDER"],
+                                 categories=_categories(), upload_folder=current_app.config["UPLOAD_FOLDER"], sealer=sealer_of(current_app.config),
                                  scan_command=current_app.config["VIRUS_SCAN_COMMAND"], now=utcnow())
         except ValidationFailed as error:
             add_problems(form, error)
@@ -199,10 +199,8 @@ def _send_evidence(view: queries.RegistrationView, declaration_id: int):
     if not declaration.evidence_sha256:
         raise NotFound("This declaration has no evidence file.")
     path = services.evidence_path(current_app.config["UPLOAD_FOLDER"], declaration.evidence_sha256)
-    if not path.exists():
-        raise NotFound("The file is missing from the store.")
-    return send_file(path, mimetype=declaration.evidence_content_type, download_name=download_name(declaration.evidence_filename, "evidence"),
-                     as_attachment=True, max_age=0)
+    return send_sealed(path, mimetype=declaration.evidence_content_type, filename=declaration.evidence_filename,
+                       fallback="evidence")
 
 
 @bp.get("/register/mine/cpd/<int:declaration_id>/evidence")

@@ -12,6 +12,7 @@ import datetime as dt
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from core.sealed import Sealer
 
 DEMO_CANDIDATE = "candidate@example.org"
 DEMO_ADMIN = "admin@example.org"
@@ -52,7 +53,7 @@ def load_demo_appeal(session: Session, *, sitting_title: str, now: dt.datetime, 
             member.is_registered_case_manager = True
     session.flush()
     appeal = services.lodge_appeal(session, actor=candidate.actor, candidate_result_id=result.id,
-                                   grounds=DEMO_GROUNDS, statement=DEMO_STATEMENT, files=[], upload_folder="",
+                                   grounds=DEMO_GROUNDS, statement=DEMO_STATEMENT, files=[], upload_folder="", sealer=Sealer(""),
                                    scan_command=None, window_days=window_days,
                                    now=lodged_at)
     services.appoint_panel(session, actor=admin.actor, appeal_id=appeal.id, member_ids=[m.id for m in members],

@@ -17,10 +17,10 @@ from assessment.results.appeals import queries, rules
 from assessment.results.appeals.models import (Appeal, AppealEvidence, AppealOutcome, AppealPanel, AppealPanellist,
                                                AppealPanelResponse, AppealRemark, AppealWithdrawal, ResitEntitlement)
 from core import audit, signals
-from core.files import store_once
 from core.errors import Conflict, FieldProblem, Forbidden, NotFound, Problems, ValidationFailed
 from core.notifications import notify
 from core.roles import Actor, Role, require_role
+from core.sealed import Sealer
 from core.uploads import Inspected
 from item_bank.authoring.attachments import MAX_BYTES, inspected_or_problem, scan, storage_path
 from scoring.marking import services as marking
@@ -39,10 +39,6 @@ class EvidenceFile:
 def evidence_path(upload_folder: str, sha256: str) -> Path:
     """Appeal evidence lives in its own folder, outside the web root, under its SHA-256."""
     return storage_path(str(Path(upload_folder) / "appeals"), sha256)
-
-
-def _store(upload_folder: str, data: bytes, digest: str) -> None:
-    store_once(evidence_path(upload_folder, digest), data)
 
 
 def _check_files(files: list[EvidenceFile], problems: Problems) -> list[tuple[EvidenceFile, Inspected]]:
@@ -67,8 +63,8 @@ def _check_files(files: list[EvidenceFile], problems: Problems) -> list[tuple[Ev
 
 
 def lodge_appeal(session: Session, *, actor: Actor, candidate_result_id: int, grounds: list[str], statement: str,
-                 files: list[EvidenceFile], upload_folder: str, scan_command: str | None, window_days: int,
-                 now: dt.datetime) -> Appeal:
+                 files: list[EvidenceFile], upload_folder: str, sealer: Sealer, scan_command: str | None,
+                 window_days: int, now: dt.datetime) -> Appeal:
     """A candidate appeals their standing result. Refuses someone else's result (not found), a result
     outside the window, a withheld result and a second open appeal on the same attempt; writes
     nothing unless everything is in order."""
@@ -101,7 +97,7 @@ def lodge_appeal(session: Session, *, actor: Actor, candidate_result_id: int, gr
     session.flush()
     for upload, inspected in checked:
         digest = hashlib.sha256(inspected.data).hexdigest()
-        _store(upload_folder, inspected.data, digest)
+        sealer.store(evidence_path(upload_folder, digest), inspected.data)
         session.add(AppealEvidence(appeal_id=appeal.id, filename=(secure_filename(upload.filename) or "evidence")[:200],
                                    content_type=inspected.content_type, size_bytes=len(inspected.data), sha256=digest,
                                    uploaded_at=now))

@@ -4,16 +4,16 @@ accepting or declaring a conflict, recording the outcome. Examiners: re-marks to
 load, authorise, call one service, commit once."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from assessment.results.appeals import queries, rules, services
 from assessment.results.appeals.forms import AppealForm, OutcomeForm, PanelForm, RemarkForm, ResponseForm, WithdrawForm
 from core import db
-from core.uploads import download_name
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.roles import Role
-from core.web import add_problems, current_actor, login_required, roles_required
+from core.web import add_problems, current_actor, login_required, roles_required, send_sealed
+from core.sealed import sealer_of
 
 bp = Blueprint("appeals", __name__)
 
@@ -58,7 +58,7 @@ def new(result_id: int):
         try:
             appeal = services.lodge_appeal(
                 db.session(), actor=current_actor(), candidate_result_id=result_id, grounds=form.grounds.data or [],
-                statement=form.statement.data or "", files=files, upload_folder=current_app.config["UPLOAD_FOLDER"],
+                statement=form.statement.data or "", files=files, upload_folder=current_app.config["UPLOAD_FOLDER"], sealer=sealer_of(current_app.config),
                 scan_command=current_app.config["VIRUS_SCAN_COMMAND"], window_days=_window_days(), now=utcnow())
         except ValidationFailed as error:
             add_problems(form, error)
@@ -108,10 +108,7 @@ def withdraw(appeal_id: int):
 def _send(view: queries.AppealView, evidence_id: int):
     evidence = queries.evidence_file(view, evidence_id)
     path = services.evidence_path(current_app.config["UPLOAD_FOLDER"], evidence.sha256)
-    if not path.exists():
-        raise NotFound("The file is missing from the store.")
-    return send_file(path, mimetype=evidence.content_type, download_name=download_name(evidence.filename, "evidence"), as_attachment=True,
-                     max_age=0)
+    return send_sealed(path, mimetype=evidence.content_type, filename=evidence.filename, fallback="evidence")
 
 
 @bp.route("/appeals/<int:appeal_id>/evidence/<int:evidence_id>")

@@ -18,6 +18,7 @@ from assessment.delivery.models import AdjustmentRequest
 from assessment.delivery.rules import AdjustmentStatus
 from tests.assessment.delivery.conftest import T0
 from tests import uploads_data
+from tests.uploads_data import evidence_sealer
 
 PNG = uploads_data.png()
 
@@ -27,7 +28,7 @@ def ask(db, candidate, tmp_path, **changes):
     values.update(changes)
     return adjustment_services.request_adjustments(
         db, actor=candidate.actor, details=adjustment_services.AdjustmentDetails(**values),
-        upload_folder=str(tmp_path), scan_command=None, now=T0)
+        upload_folder=str(tmp_path), sealer=evidence_sealer(), scan_command=None, now=T0)
 
 
 def test_a_request_with_evidence_is_stored_outside_the_web_root_by_its_hash(db, make_user, tmp_path):
@@ -36,7 +37,8 @@ def test_a_request_with_evidence_is_stored_outside_the_web_root_by_its_hash(db, 
                   text_size="large", colour_scheme="cream", uses_screen_reader=True, other="A quiet room")
     digest = hashlib.sha256(PNG).hexdigest()
     assert request.evidence_sha256 == digest and request.evidence_filename == "letter_from_GP.png"
-    assert adjustment_services.evidence_path(str(tmp_path), digest).read_bytes() == PNG
+    stored = adjustment_services.evidence_path(str(tmp_path), digest)
+    assert evidence_sealer().read(stored) == PNG and PNG not in stored.read_bytes()  # sealed on disk
     assert str(adjustment_services.evidence_path(str(tmp_path), digest)).startswith(str(tmp_path / "adjustments"))
     assert request.status == AdjustmentStatus.PENDING
     assert adjustment_rules.describe(request) == ["25% extra time", "Rest breaks that stop the clock",

@@ -11,6 +11,7 @@ from proctoring import log
 from proctoring.media import store_media
 from proctoring.rules import LogKind
 from tests.assessment.results.appeals.builders import RELEASED_AT, released_result
+from tests.uploads_data import evidence_sealer
 
 DAY = dt.timedelta(days=1)
 
@@ -67,7 +68,8 @@ def test_an_open_appeal_holds_the_evidence(db, runner, clock, evidence, released
     invigilation, row, store = evidence
     services.lodge_appeal(db, actor=released.candidate.actor, candidate_result_id=released.result.id,
                           grounds=["marking_error"], statement="My answer to item 1 was misread.", files=[],
-                          upload_folder=str(tmp_path), scan_command=None, window_days=28, now=RELEASED_AT + DAY)
+                          upload_folder=str(tmp_path), sealer=evidence_sealer(), scan_command=None,
+                          window_days=28, now=RELEASED_AT + DAY)
     clock.set(RELEASED_AT + 100 * DAY)
     result = runner.invoke(args=["invigilation", "purge", "--json"])
     assert result.exit_code == 0, result.output

@@ -17,6 +17,7 @@ from core.notifications import Notification
 from core.roles import Role
 from tests import uploads_data
 from tests.assessment.eligibility.applications.builders import (NOW, PDF, SETTINGS, complete_draft, role)
+from tests.uploads_data import evidence_sealer
 
 FOLDER = os.environ.get("COP_UPLOAD_FOLDER", "/tmp")
 
@@ -30,7 +31,7 @@ def _start(db, person, draft=None):
 
 def _upload(db, person, application, kind="membership_evidence", data=PDF, name="membership.pdf"):
     return services.add_document(db, actor=person.actor, application_id=application.id, kind=kind,
-                                 upload=services.UploadedFile(name, data), upload_folder=FOLDER, scan_command=None,
+                                 upload=services.UploadedFile(name, data), upload_folder=FOLDER, sealer=evidence_sealer(), scan_command=None,
                                  now=NOW)
 
 
@@ -188,7 +189,7 @@ def test_a_document_is_checked_by_its_content_and_nothing_is_written_when_refuse
         with pytest.raises(ValidationFailed) as refused:
             services.add_document(db, actor=person.actor, application_id=application.id, kind="membership_evidence",
                                   upload=services.UploadedFile("../../membership.pdf", data),
-                                  upload_folder=str(tmp_path), scan_command=None, now=NOW)
+                                  upload_folder=str(tmp_path), sealer=evidence_sealer(), scan_command=None, now=NOW)
         assert [(p.field, words in p.message) for p in refused.value.problems] == [("file", True)], words
         assert refused.value.problems[0].message.startswith("membership.pdf ")  # the name, never its path
     assert queries.documents(db, application.id) == [] and list(tmp_path.iterdir()) == []
@@ -204,7 +205,8 @@ def test_documents_are_checked_stored_and_removed_by_a_row(db, make_user):
         _upload(db, person, application, kind="photo")
     assert refused.value.problems[0].field == "kind"
     document = _upload(db, person, application)
-    assert services.document_path(FOLDER, document.sha256).read_bytes() == PDF
+    kept = services.document_path(FOLDER, document.sha256)
+    assert evidence_sealer().read(kept) == PDF and PDF not in kept.read_bytes()  # sealed on disk
     assert [d.id for d in queries.documents(db, application.id)] == [document.id]
     services.remove_document(db, actor=person.actor, application_id=application.id, document_id=document.id, now=NOW)
     assert queries.documents(db, application.id) == []

@@ -18,6 +18,7 @@ from core.notifications import Notification
 from core.roles import SYSTEM
 from tests import uploads_data
 from tests.assessment.eligibility.register.conftest import DUE, ENTERED, noon, release_for
+from tests.uploads_data import evidence_sealer
 
 D = dt.date
 DAY = dt.timedelta(days=1)
@@ -37,7 +38,7 @@ def mails(db, person):
 def declare(db, person, day: D, hours: float, category="clinical"):
     return services.declare_cpd(db, actor=person.actor, activity_on=day, category=category, hours=hours,
                                 description="A study day", evidence=None, categories=("clinical", "other"),
-                                upload_folder="", scan_command=None, now=noon(day))
+                                upload_folder="", sealer=evidence_sealer(), scan_command=None, now=noon(day))
 
 
 def test_entry_sets_the_renewal_date_a_year_on(db, registrant):
@@ -135,7 +136,7 @@ def test_a_declaration_is_checked_and_nothing_written_when_wrong(db, registrant)
     with pytest.raises(ValidationFailed) as raised:
         services.declare_cpd(db, actor=person.actor, activity_on=D(2030, 1, 1), category="gardening", hours=0,
                              description="", evidence=services.EvidenceFile("x.exe", b"MZ..."),
-                             categories=("clinical",), upload_folder="", scan_command=None, now=ENTERED)
+                             categories=("clinical",), upload_folder="", sealer=evidence_sealer(), scan_command=None, now=ENTERED)
     assert {p.field for p in raised.value.problems} == {"activity_on", "category", "hours", "description", "evidence"}
     assert events(db, registration, "cpd_declared") == []
 
@@ -147,7 +148,7 @@ def test_cpd_evidence_is_checked_by_its_content_and_nothing_is_written_when_refu
         with pytest.raises(ValidationFailed) as raised:
             services.declare_cpd(db, actor=person.actor, activity_on=day, category="clinical", hours=2,
                                  description="A study day", evidence=services.EvidenceFile("certificate.pdf", data),
-                                 categories=("clinical",), upload_folder=str(tmp_path), scan_command=None,
+                                 categories=("clinical",), upload_folder=str(tmp_path), sealer=evidence_sealer(), scan_command=None,
                                  now=noon(day))
         assert [(p.field, words in p.message) for p in raised.value.problems] == [("evidence", True)], words
     assert events(db, registration, "cpd_declared") == [] and list(tmp_path.iterdir()) == []
@@ -155,8 +156,8 @@ def test_cpd_evidence_is_checked_by_its_content_and_nothing_is_written_when_refu
     declaration = services.declare_cpd(db, actor=person.actor, activity_on=day, category="clinical", hours=2,
                                        description="A study day", categories=("clinical",),
                                        evidence=services.EvidenceFile("photo.jpg", uploads_data.jpeg(exif=True)),
-                                       upload_folder=str(tmp_path), scan_command=None, now=noon(day))
-    kept = services.evidence_path(str(tmp_path), declaration.evidence_sha256).read_bytes()
+                                       upload_folder=str(tmp_path), sealer=evidence_sealer(), scan_command=None, now=noon(day))
+    kept = evidence_sealer().read(services.evidence_path(str(tmp_path), declaration.evidence_sha256))
     assert kept == uploads_data.jpeg() and declaration.evidence_size == len(kept)
     assert declaration.evidence_sha256 == hashlib.sha256(kept).hexdigest()
     assert declaration.evidence_content_type == "image/jpeg"

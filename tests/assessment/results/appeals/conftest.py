@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from tests.assessment.results.appeals.builders import RELEASED_AT, released_result
+from tests.uploads_data import evidence_sealer
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def lodge(db, released, upload_folder):
            files=(), now=RELEASED_AT + dt.timedelta(days=1), window_days=28):
         return services.lodge_appeal(db, actor=actor or released.candidate.actor,
                                      candidate_result_id=result_id or released.result.id, grounds=list(grounds),
-                                     statement=statement, files=list(files), upload_folder=upload_folder,
+                                     statement=statement, files=list(files), upload_folder=upload_folder, sealer=evidence_sealer(),
                                      scan_command=None, window_days=window_days, now=now)
 
     return do

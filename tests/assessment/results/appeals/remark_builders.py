@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from core.roles import Role
 from tests.scoring.marking.conftest import T0
+from tests.uploads_data import evidence_sealer
 
 MARKED_AT = T0 + dt.timedelta(days=1)
 SCORED_AT = T0 + dt.timedelta(days=2)
@@ -72,7 +73,7 @@ def upheld_appeal(db, make_user, sitting, sit, team, upload_folder: str, *, outc
     result = release_result_of(db, released.id, attempts["appellant"].id)
     appeal = appeals.lodge_appeal(db, actor=candidates["appellant"].actor, candidate_result_id=result.id,
                                   grounds=["marking_error"], statement="My written answer deserved more.", files=[],
-                                  upload_folder=upload_folder, scan_command=None, window_days=28, now=LODGED_AT)
+                                  upload_folder=upload_folder, sealer=evidence_sealer(), scan_command=None, window_days=28, now=LODGED_AT)
     managers = [make_user(name=f"Manager {n}") for n in ("One", "Two", "Three")]
     for manager in managers:
         manager.is_registered_case_manager = True

@@ -22,6 +22,7 @@ from scoring.runs.models import ScoringRun, ScoringRunScore
 from tests.assessment.results.appeals.remark_builders import UPHELD_AT, release_result_of, upheld_appeal
 from tests.assessment.results.conftest import issuer_for_tests
 from tests.scoring.marking.conftest import marking_sitting, sit, team  # noqa: F401 - fixtures
+from tests.uploads_data import evidence_sealer
 
 REMARKED_AT = UPHELD_AT + dt.timedelta(days=3)
 
@@ -170,7 +171,7 @@ def test_an_attempt_without_written_answers_needs_no_re_mark_and_gets_its_run_at
     candidate, attempt = scored.people[0]
     result = release_result_of(db, released.id, attempt.id)
     appeal = services.lodge_appeal(db, actor=candidate.actor, candidate_result_id=result.id, grounds=["other"],
-                                   statement="Please check my answers.", files=[], upload_folder=str(tmp_path),
+                                   statement="Please check my answers.", files=[], upload_folder=str(tmp_path), sealer=evidence_sealer(),
                                    scan_command=None, window_days=28, now=RELEASED_AT + dt.timedelta(days=1))
     admin, managers = make_user(Role.ADMIN), [make_user(name=f"Manager {n}") for n in range(3)]
     for manager in managers:

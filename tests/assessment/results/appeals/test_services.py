@@ -18,6 +18,7 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.roles import Actor, Role
 from tests import uploads_data
 from tests.assessment.results.appeals.builders import PDF, PNG, RELEASED_AT
+from tests.uploads_data import evidence_sealer
 
 LATER = RELEASED_AT + dt.timedelta(days=2)
 
@@ -37,7 +38,8 @@ def test_a_candidate_appeals_with_grounds_a_statement_and_evidence(db, released,
                         .order_by(AppealEvidence.id)).all()
     assert [(e.filename, e.content_type) for e in stored] == [("letter.pdf", "application/pdf"),
                                                              ("screen_shot.png", "image/png")]
-    assert services.evidence_path(upload_folder, stored[0].sha256).read_bytes() == PDF
+    kept = services.evidence_path(upload_folder, stored[0].sha256)
+    assert evidence_sealer().read(kept) == PDF and PDF not in kept.read_bytes()  # sealed on disk
     view = queries.appeal_view(db, appeal.id)
     assert view.status is Status.AWAITING_PANEL
     assert db.scalar(select(AuditEntry.action).where(AuditEntry.target_type == "appeal",
@@ -88,7 +90,7 @@ def test_a_withheld_result_cannot_be_appealed_yet(db, make_user, framework, uplo
     withheld = released_result(db, make_user, outcome="withheld")
     with pytest.raises(Conflict, match="withheld"):
         services.lodge_appeal(db, actor=withheld.candidate.actor, candidate_result_id=withheld.result.id,
-                              grounds=["other"], statement="Why?", files=[], upload_folder=upload_folder,
+                              grounds=["other"], statement="Why?", files=[], upload_folder=upload_folder, sealer=evidence_sealer(),
                               scan_command=None, window_days=28, now=LATER)
 
 
@@ -122,7 +124,7 @@ def test_a_file_the_virus_scanner_refuses_is_refused_beside_the_field(db, releas
     with pytest.raises(ValidationFailed) as error:
         services.lodge_appeal(db, actor=released.candidate.actor, candidate_result_id=released.result.id,
                               grounds=["other"], statement="See the letter", files=[services.EvidenceFile("a.pdf", PDF)],
-                              upload_folder=upload_folder, scan_command="false {path}", window_days=28, now=LATER)
+                              upload_folder=upload_folder, sealer=evidence_sealer(), scan_command="false {path}", window_days=28, now=LATER)
     assert _fields(error) == {"evidence": "The file did not pass the virus check, so it was not accepted. If you "
                                           "believe it is safe, contact the exams team"}
     assert queries.open_appeal_of(db, released.attempt.id) is None

@@ -2,7 +2,12 @@
 database row, never under a public URL. A store is chosen by configuration
 (``INVIGILATION_MEDIA_BACKEND``): ``local`` (a folder outside the web root, the default) or ``s3``
 (any S3-compatible store). Keys are made by the server from the invigilation and the content's
-SHA-256, never from anything the client names."""
+SHA-256, never from anything the client names.
+
+Every file is sealed (AES-256-GCM, ``core.sealed``) before it reaches either store, with the evidence
+keys (``EVIDENCE_KEY_FOLDER``): photos of identity documents and of faces are regulated personal data
+(ASVS V6.1.1), and a copied folder or a leaked bucket must reveal none of them. A key's SHA-256 is of
+the plain file, as the invigilation log records it."""
 from __future__ import annotations
 
 import hashlib
@@ -13,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from core.errors import DomainError
+from core.sealed import Sealer
 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9/_.-]{0,199}$")
 
@@ -98,6 +104,27 @@ class LocalMediaStore:
         return self._path(key).is_file()
 
 
+class SealedMediaStore:
+    """A store whose files are sealed on the way in and opened on the way out. The key of a file is
+    its associated data, so a file copied under another key does not open."""
+
+    def __init__(self, inner: MediaStore, sealer: Sealer):
+        self.inner = inner
+        self.sealer = sealer
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.inner.put(key, self.sealer.seal(data, _checked(key)), content_type)
+
+    def get(self, key: str) -> bytes:
+        return self.sealer.open(self.inner.get(key), _checked(key))
+
+    def delete(self, key: str) -> bool:
+        return self.inner.delete(key)
+
+    def exists(self, key: str) -> bool:
+        return self.inner.exists(key)
+
+
 def store_media(store: MediaStore, *, invigilation_id: int, data: bytes, content_type: str,
                 extension: str) -> StoredMedia:
     """Put one file in the store under its content's key and say what was stored."""
@@ -123,6 +150,11 @@ def _is_store_failure(error: Exception) -> bool:
 
 def store_from_config(config: dict, instance_path: str | Path) -> MediaStore:
     """The configured store (the app keeps one in ``app.extensions["cop.media"]``)."""
+    sealer = Sealer(config.get("EVIDENCE_KEY_FOLDER") or Path(instance_path) / "evidence-keys")
+    return SealedMediaStore(_plain_store(config, instance_path), sealer)
+
+
+def _plain_store(config: dict, instance_path: str | Path) -> MediaStore:
     backend = config.get("INVIGILATION_MEDIA_BACKEND") or "local"
     if backend == "local":
         folder = config.get("INVIGILATION_MEDIA_FOLDER") or Path(instance_path) / "invigilation-media"

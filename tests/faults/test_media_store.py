@@ -26,6 +26,7 @@ from werkzeug.serving import make_server
 from tests.cop_testing import skip_or_fail
 from tests.faults.harness import HttpCandidate, Player, answer_for, check_stored, database_for, final_answers, \
     started_exam
+from tests.uploads_data import evidence_sealer
 
 SNAPSHOT_ID = "p-fault-snapshot-1"
 
@@ -173,7 +174,8 @@ def test_saves_go_on_and_a_snapshot_is_refused_clearly_while_the_media_store_is_
         status, body, _ = snapshot(candidate, exam.attempt_id, picture, captured_at)  # the player's resend
         assert status == 200 and body["acknowledged"] == [SNAPSHOT_ID]
         [(stored_id, key)] = snapshots_stored(url, exam.attempt_id)
-        assert stored_id == SNAPSHOT_ID and (media / key).read_bytes() == picture
+        on_disk = (media / key).read_bytes()  # sealed with the evidence keys (proctoring/media.py)
+        assert stored_id == SNAPSHOT_ID and picture not in on_disk and evidence_sealer().open(on_disk, key) == picture
         answer_each_item()
     finally:
         fault.undo()

@@ -105,13 +105,13 @@ def test_a_file_that_is_not_a_jpeg_or_png_is_refused_and_nothing_written(db, inv
                                                                            data, message):
     consented(db, invigilated_sitting, candidate)
     before = event_count(db)
-    files_before = sorted(p for p in store.folder.rglob("*") if p.is_file())
+    files_before = sorted(p for p in store.inner.folder.rglob("*") if p.is_file())
     with pytest.raises(ValidationFailed) as refused:
         services.add_picture(db, actor=candidate.actor, sitting_id=invigilated_sitting.id, step=Step.PHOTO,
                              data=data, store=store, now=NOW)
     assert refused.value.problems[0].field == "photo-image" and message in refused.value.problems[0].message
     assert event_count(db) == before
-    assert sorted(p for p in store.folder.rglob("*") if p.is_file()) == files_before  # no file kept either
+    assert sorted(p for p in store.inner.folder.rglob("*") if p.is_file()) == files_before  # no file kept either
 
 
 def test_a_photos_exif_and_gps_position_are_stripped_before_it_is_stored(db, invigilated_sitting, candidate, store):

@@ -11,6 +11,7 @@ from proctoring.media import MediaMissing, store_from_config, store_media
 from proctoring.rules import LogKind
 from proctoring.s3 import S3MediaStore
 from tests.proctoring.telemetry.conftest import jpeg
+from core.sealed import MAGIC
 
 BUCKET = "cop-invigilation-test"
 
@@ -51,13 +52,14 @@ def s3_config(s3_server, monkeypatch):
 
 def test_put_get_exists_delete_and_a_missing_key(s3_config, tmp_path):
     store = store_from_config(s3_config, tmp_path)
-    assert isinstance(store, S3MediaStore)
+    assert isinstance(store.inner, S3MediaStore)
     picture = jpeg()
     stored = store_media(store, invigilation_id=7, data=picture, content_type="image/jpeg", extension="jpg")
     assert stored.key == f"invigilation-7/{hashlib.sha256(picture).hexdigest()}.jpg"
     assert store.exists(stored.key) and store.get(stored.key) == picture
-    head = store.client.head_object(Bucket=BUCKET, Key=stored.key)
-    assert head["ContentType"] == "image/jpeg" and head["ContentLength"] == len(picture)
+    head = store.inner.client.head_object(Bucket=BUCKET, Key=stored.key)
+    in_bucket = store.inner.client.get_object(Bucket=BUCKET, Key=stored.key)["Body"].read()
+    assert head["ContentType"] == "image/jpeg" and in_bucket.startswith(MAGIC) and picture not in in_bucket
     assert store.delete(stored.key) is True
     assert store.delete(stored.key) is False  # idempotent
     assert not store.exists(stored.key)
@@ -75,7 +77,7 @@ def test_a_bucket_must_be_named(s3_config):
 def test_a_snapshot_sent_to_the_api_lands_in_the_bucket(app, db, client, s3_config, invigilated_attempt):
     from proctoring import log
 
-    app.extensions["cop.media"] = store = S3MediaStore.from_config(s3_config)
+    app.extensions["cop.media"] = store = store_from_config({**app.config, **s3_config}, app.instance_path)
     attempt = invigilated_attempt
     picture = jpeg(colour=(10, 200, 30))
     response = client.post(f"/api/v1/invigilation/attempts/{attempt.id}/snapshots", data=picture,
@@ -86,4 +88,5 @@ def test_a_snapshot_sent_to_the_api_lands_in_the_bucket(app, db, client, s3_conf
                                         now=attempt.started_at, create=False)
     [row] = log.rows(db, invigilation.id, kinds={LogKind.SNAPSHOT})
     assert row.media_sha256 == hashlib.sha256(picture).hexdigest()
-    assert store.client.get_object(Bucket=BUCKET, Key=row.media_key)["Body"].read() == picture
+    in_bucket = store.inner.client.get_object(Bucket=BUCKET, Key=row.media_key)["Body"].read()
+    assert picture not in in_bucket and store.get(row.media_key) == picture  # sealed in the bucket

@@ -74,10 +74,11 @@ class _Handler(socketserver.BaseRequestHandler):
                 request = signing.read_message(conn)
             except (EOFError, OSError):  # the client closed, or went quiet: nothing to answer
                 return
+            except signing.MessageTooLong as error:
+                self._reply({"ok": False, "error": str(error)})
+                return  # its body is unread: close rather than guess where the next message starts
             except signing.ProtocolError as error:
                 self._reply({"ok": False, "error": str(error)})
-                if "over the limit" in str(error):
-                    return  # its body is unread: close rather than guess where the next message starts
                 continue
             try:
                 with self.server.lock:  # one operation at a time: a rotation never interleaves with a signature

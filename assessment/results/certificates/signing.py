@@ -105,6 +105,10 @@ class ProtocolError(Exception):
     """A message that breaks the wire format (too long, cut short, not a JSON object)."""
 
 
+class MessageTooLong(ProtocolError):
+    """A length over ``MAX_MESSAGE``: the body is left unread, so the stream cannot go on."""
+
+
 def encode(message: dict) -> bytes:
     body = json.dumps(message, separators=(",", ":")).encode("utf-8")
     if len(body) > MAX_MESSAGE:
@@ -128,7 +132,7 @@ def read_message(conn: socket.socket) -> dict:
     a message too long (its body is not read) or not a JSON object."""
     (length,) = _LENGTH.unpack(_read_exactly(conn, _LENGTH.size))
     if length > MAX_MESSAGE:
-        raise ProtocolError(f"message of {length} bytes is over the limit of {MAX_MESSAGE}")
+        raise MessageTooLong(f"message of {length} bytes is over the limit of {MAX_MESSAGE}")
     body = _read_exactly(conn, length)
     try:
         message = json.loads(body.decode("utf-8"))
@@ -172,7 +176,7 @@ class SocketSigner:
                 conn.connect(self.path)
                 conn.sendall(encode(request))
                 reply = read_message(conn)
-        except (OSError, EOFError, ProtocolError, struct.error) as error:  # socket.timeout is an OSError
+        except (OSError, EOFError, ProtocolError) as error:  # socket.timeout is an OSError
             raise SignerUnavailable(f"{self.path}: {error}") from None
         if reply.get("ok") is True:
             return reply

@@ -219,5 +219,10 @@ def _create_app(*_args, **_kwargs):
 
 
 def main() -> None:
-    FlaskGroup(create_app=_create_app, add_default_commands=True, load_dotenv=False,
-               help="The Certificate of Proficiency platform.")(prog_name="cop")
+    from assessment.results.certificates.cli import signer_cli
+
+    group = FlaskGroup(create_app=_create_app, add_default_commands=True, load_dotenv=False,
+                       help="The Certificate of Proficiency platform.")
+    # On the group itself, not app.cli: found without building the app, which the signer's user cannot.
+    group.add_command(signer_cli)
+    group(prog_name="cop")

@@ -42,6 +42,10 @@ DEFAULTS: dict[str, Any] = {
     # The register's certificate signing keys (Ed25519 PEM files, mode 0600): default
     # instance/certificate-keys. The issuer's did:web and every published address come from BASE_URL.
     "CERTIFICATE_KEY_FOLDER": None,
+    # Who signs certificates: "folder" (in this process, with the keys in CERTIFICATE_KEY_FOLDER) or
+    # "socket:/run/cop-signer/signer.sock" (the separate `cop signer serve` process, running as its own
+    # user; the app then never opens the key folder). docs/deployment.md, "The certificate signer".
+    "CERTIFICATE_SIGNER": "folder",
     # The keys that seal evidence uploads (adjustment, appeal, CPD, application documents) with
     # AES-256-GCM (core/sealed.py): default instance/evidence-keys. Keep them on another volume than
     # UPLOAD_FOLDER, or mounted as a secret, and back them up apart from the uploads (docs/operations.md).
@@ -220,6 +224,10 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None, en
                           "(a person checks each photo ID); set it to false")
     if not config["UPLOAD_FOLDER"]:
         config["UPLOAD_FOLDER"] = str(instance_path / "uploads")
+    signer = config["CERTIFICATE_SIGNER"]
+    if not isinstance(signer, str) or not (signer == "folder" or (signer.startswith("socket:/") and len(signer) > 8)):
+        raise ConfigError(f"CERTIFICATE_SIGNER must be 'folder' or 'socket:' and the absolute path of the signer's "
+                          f"socket, not {signer!r}")
     if not config["EVIDENCE_KEY_FOLDER"]:
         config["EVIDENCE_KEY_FOLDER"] = str(instance_path / "evidence-keys")
     if not config["CERTIFICATE_KEY_FOLDER"]:

@@ -53,6 +53,8 @@ PURE_UNITS = (
     "assessment.results.certificates.statuslist",
     "assessment.results.certificates.jose",
     "assessment.results.certificates.keys",
+    "assessment.results.certificates.signing",
+    "assessment.results.certificates.signer_server",
     "assessment.results.certificates.credentials",
     "assessment.results.rules",
     "assessment.eligibility.facts", "assessment.eligibility.rules",

@@ -1,5 +1,5 @@
 """``cop certificates …``: list them, render their PDFs ahead of need, revoke one with reasons,
-rotate the signing key.
+rotate the signing key. ``cop signer serve``: the signer process that alone holds the keys.
 
 Bad input (a wrong code, no reason) gives one line and a non-zero exit, and writes nothing."""
 from __future__ import annotations
@@ -14,6 +14,34 @@ from core import db
 from core.cli import one_line_errors
 from core.clock import utcnow
 from core.roles import SYSTEM
+
+# A plain click group, not an AppGroup, and added to the ``cop`` group itself (assessment/cli.py): the
+# signer runs as its own user with only its key folder and socket, so it must not build the app (no
+# configuration, no database, no instance folder).
+signer_cli = click.Group("signer", help="The certificate signer process (holds the signing keys).")
+
+
+@signer_cli.command("serve")
+@click.option("--keys", "keys", required=True, type=click.Path(file_okay=False),
+              help="The folder of signing keys (key-0001.pem, …); made, with key-1, when new.")
+@click.option("--socket", "socket_path", required=True, type=click.Path(dir_okay=False),
+              help="The Unix socket to listen on (made with mode 0660: its owner and group only).")
+def signer_serve(keys, socket_path):
+    """Sign certificates for the app over a Unix socket, until stopped (SIGTERM or Ctrl-C)."""
+    import logging
+
+    from assessment.results.certificates import signer_server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    def ready():
+        click.echo(f"Signing on {socket_path} with the keys in {keys}.", err=True)
+
+    try:
+        signer_server.serve(keys, socket_path, on_ready=ready)
+    except signer_server.StartupError as error:
+        raise click.ClickException(str(error)) from None
+
 
 certificates_cli = AppGroup("certificates", help="Certificates: list, render PDFs, revoke, rotate the signing key.")
 

@@ -8,16 +8,20 @@ host, take the ``publicKeyJwk`` whose id is the JWT header's ``kid``, verify the
 base64url-decode its ``encodedList`` (after the ``u``), gunzip it, and read the bit at
 ``statusListIndex`` (0: not revoked).
 
+Signing goes through the issuer's ``signing.Signer``: in process over the key folder by default, or a
+separate signer process, in which case no private key is ever in this process (ASVS V6.4.2).
+
 Pure: no Flask, no SQLAlchemy. Addresses come from the configured base URL, never from a request.
 """
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from assessment.results.certificates import jose, statuslist
-from assessment.results.certificates.keys import Keyring, SigningKey
+from assessment.results.certificates.signing import Signer
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -40,10 +44,10 @@ def did_web(base_url: str) -> str:
 
 @dataclass(frozen=True)
 class Issuer:
-    """Who signs, where things are published, and with which keys."""
+    """Who signs, where things are published, and what signs for it."""
 
     base_url: str
-    keyring: Keyring
+    signer: Signer
 
     @property
     def did(self) -> str:
@@ -52,8 +56,8 @@ class Issuer:
     def url(self, path: str) -> str:
         return self.base_url.rstrip("/") + path
 
-    def kid(self, key: SigningKey) -> str:
-        return f"{self.did}#{key.name}"
+    def kid(self, key_name: str) -> str:
+        return f"{self.did}#{key_name}"
 
     @property
     def status_list_url(self) -> str:
@@ -70,9 +74,8 @@ def _iso(moment: dt.datetime) -> str:
 def did_document(issuer: Issuer) -> dict:
     """The DID document: every key ever used, so old credentials still verify after a rotation."""
     did = issuer.did
-    methods = [{"id": issuer.kid(key), "type": "JsonWebKey2020", "controller": did,
-                "publicKeyJwk": jose.public_jwk(key.private_key.public_key())}
-               for key in issuer.keyring.keys()]
+    methods = [{"id": issuer.kid(name), "type": "JsonWebKey2020", "controller": did, "publicKeyJwk": jwk}
+               for name, jwk in issuer.signer.public_keys()]
     return {"@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/suites/jws-2020/v1"],
             "id": did, "verificationMethod": methods,
             "assertionMethod": [m["id"] for m in methods]}
@@ -140,6 +143,7 @@ def status_list_credential(issuer: Issuer, revoked_indexes: set[int], now: dt.da
 
 
 def signed(issuer: Issuer, credential: dict) -> str:
-    """The credential as a VC-JWT, signed with the current key."""
-    key = issuer.keyring.current()
-    return jose.sign_compact(credential, key.private_key, kid=issuer.kid(key), typ="vc+jwt", cty="vc")
+    """The credential as a VC-JWT, signed with the current key (by whatever holds it)."""
+    name = issuer.signer.current_name()
+    return jose.sign_compact(credential, functools.partial(issuer.signer.sign, name), kid=issuer.kid(name),
+                             typ="vc+jwt", cty="vc")

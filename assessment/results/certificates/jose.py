@@ -1,14 +1,18 @@
 """JOSE compact serialisation (RFC 7515) with EdDSA over Ed25519 (RFC 8037): sign a JSON payload,
 and the public key as a JWK. Verification lives in the tests, written independently.
 
-Pure: no Flask, no SQLAlchemy; ``cryptography`` does the signing.
+``sign_compact`` is given something that signs (bytes in, signature out), never a private key, so
+this code works the same whether the key is in this process or in the signer process.
+
+Pure: no Flask, no SQLAlchemy; ``cryptography`` makes the JWK.
 """
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 
@@ -26,13 +30,14 @@ def public_jwk(public_key: Ed25519PublicKey) -> dict:
     return {"kty": "OKP", "crv": "Ed25519", "x": b64url(raw)}
 
 
-def sign_compact(payload: dict, private_key: Ed25519PrivateKey, *, kid: str, typ: str, cty: str | None = None) -> str:
-    """``header.payload.signature``, each base64url without padding; ``alg`` is EdDSA."""
+def sign_compact(payload: dict, sign: Callable[[bytes], bytes], *, kid: str, typ: str, cty: str | None = None) -> str:
+    """``header.payload.signature``, each base64url without padding; ``alg`` is EdDSA. ``sign`` returns
+    the Ed25519 signature of the signing input by the key ``kid`` names."""
     header = {"alg": "EdDSA", "kid": kid, "typ": typ}
     if cty:
         header["cty"] = cty
     signing_input = b64url(_json_bytes(header)) + "." + b64url(_json_bytes(payload))
-    signature = private_key.sign(signing_input.encode("ascii"))
+    signature = sign(signing_input.encode("ascii"))
     return signing_input + "." + b64url(signature)
 
 

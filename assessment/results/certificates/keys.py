@@ -7,6 +7,10 @@ credential signed earlier still verifies. Files are created with mode 0600 (read
 owner only) and never overwritten: a new key gets the next number, and two processes racing to make
 the same key agree on whichever file was created first.
 
+Who reads this folder: the app itself only with ``CERTIFICATE_SIGNER = "folder"`` (development and
+tests, through ``signing.KeyringSigner``); in production the signer process (``signer_server``),
+running as its own user, is the only reader, and the app sees public keys and signatures only.
+
 No Flask, no SQLAlchemy: the folder is passed in.
 """
 from __future__ import annotations

@@ -19,8 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assessment.accounts.models import User
-from assessment.results.certificates import codes, credentials, pdf, queries, rules, statuslist
-from assessment.results.certificates.keys import Keyring
+from assessment.results.certificates import codes, credentials, pdf, queries, rules, signing, statuslist
 from assessment.results.certificates.models import Certificate, CertificateDocument, CertificateEvent
 from assessment.results.models import CandidateResult, ResultRelease
 from core import audit
@@ -30,8 +29,11 @@ from core.roles import Actor, Role, require_role
 
 def issuer_from_config(config: Mapping) -> credentials.Issuer:
     """The issuer as configured: ``BASE_URL`` (the DID and every published address; never the
-    request's Host header) and ``CERTIFICATE_KEY_FOLDER`` (the signing keys)."""
-    return credentials.Issuer(base_url=config["BASE_URL"], keyring=Keyring(config["CERTIFICATE_KEY_FOLDER"]))
+    request's Host header) and ``CERTIFICATE_SIGNER``: ``"folder"`` signs here with the keys in
+    ``CERTIFICATE_KEY_FOLDER``; ``"socket:/path"`` asks the signer process, and the key folder is
+    never opened by this process."""
+    signer = signing.signer_from_setting(config.get("CERTIFICATE_SIGNER") or "folder", config["CERTIFICATE_KEY_FOLDER"])
+    return credentials.Issuer(base_url=config["BASE_URL"], signer=signer)
 
 
 def current_issuer() -> credentials.Issuer:
@@ -83,7 +85,11 @@ def issue_for_release(session: Session, release: ResultRelease, actor: Actor, no
     supersedes become superseded. Idempotent: calling it again issues nothing new and returns the
     same certificates. Returns this release's certificates, in the order of its results.
 
-    No PDF is made here (see ``document_for``): issuing stays cheap however many pass."""
+    No PDF is made here (see ``document_for``): issuing stays cheap however many pass.
+
+    When the signer cannot sign (``signing.SignerUnavailable`` or ``SigningRefused``, both 503), the
+    error propagates before the failing certificate is added, and the caller's rollback drops the
+    certificates issued before it in this call, with the release they belong to."""
     require_role(actor, Role.EXAMINER)
     issuer = issuer or current_issuer()
     _supersede_earlier(session, release, actor, now)
@@ -184,7 +190,7 @@ def rotate_key(session: Session, *, actor: Actor, now: dt.datetime,
     credential signed with them still verifies; new credentials are signed with the new one."""
     require_role(actor, Role.ADMIN)
     issuer = issuer or current_issuer()
-    kid = issuer.kid(issuer.keyring.rotate())
+    kid = issuer.kid(issuer.signer.rotate())
     audit.record(session, actor=actor, action="certificate.rotate_key", target_type="signing_key", target_id=kid,
                  now=now)
     return kid

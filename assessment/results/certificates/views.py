@@ -4,7 +4,10 @@ certificates and their PDF. Views parse, load, authorise, call one service, comm
 
 A certificate's PDF is rendered the first time a page needs it (the public page and the examiners'
 page show its SHA-256; the candidate downloads it): ``services.document_for`` in the request's own
-short transaction, committed at once; from then on the stored bytes are served."""
+short transaction, committed at once; from then on the stored bytes are served.
+
+The status list and the DID document go to the issuer's signer (``signing``) on every request: when
+the signer process cannot be reached, its typed error (``SignerUnavailable``) is the app's 503 page."""
 from __future__ import annotations
 
 import json

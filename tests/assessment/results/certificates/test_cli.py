@@ -45,7 +45,7 @@ def test_rotate_key(runner, issuer, issued):
     result = runner.invoke(args=["certificates", "rotate-key"])
     assert result.exit_code == 0, result.output
     assert "did:web:register.example.org#key-2" in result.output
-    assert [p.name for p in sorted(issuer.keyring.folder.iterdir())] == ["key-0001.pem", "key-0002.pem"]
+    assert [p.name for p in sorted(issuer.signer.keyring.folder.iterdir())] == ["key-0001.pem", "key-0002.pem"]
 
 
 def test_render_pending_makes_each_missing_pdf_once(runner, db, issued, client):

@@ -130,11 +130,11 @@ def test_a_key_rotation_keeps_earlier_credentials_verifying(client, db, issued, 
 def test_keys_are_private_files_made_once(issuer, issued):
     import stat
 
-    files = sorted(issuer.keyring.folder.iterdir())
+    files = sorted(issuer.signer.keyring.folder.iterdir())
     assert [f.name for f in files] == ["key-0001.pem"]
     assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
-    assert stat.S_IMODE(issuer.keyring.folder.stat().st_mode) == 0o700
-    assert issuer.keyring.current().number == 1  # not made again
+    assert stat.S_IMODE(issuer.signer.keyring.folder.stat().st_mode) == 0o700
+    assert issuer.signer.keyring.current().number == 1  # not made again
 
 
 def test_the_default_key_folder_is_in_the_git_ignored_instance_folder(tmp_path):

@@ -11,8 +11,8 @@ The format of a sealed file is ``MAGIC`` (8 bytes), the key's number (4 bytes, b
 96-bit nonce and the ciphertext with its 128-bit tag. The file's name (the SHA-256 of the plain
 content) is the associated data, so a sealed file moved under another name no longer opens.
 
-Keys are 32 random bytes, one file each (``key-0001.bin``, mode 0600), made on first need; ``rotate``
-adds a new one that seals from then on while the older ones still open what they sealed. A file
+Keys are 32 random bytes, one file each (``key-0001.bin``, kept by ``core.keyfiles``), made on first
+need; ``rotate`` adds a new one that seals from then on while the older ones still open what they sealed. A file
 stored before sealing began has no ``MAGIC`` and is read as it is.
 
 No Flask, no SQLAlchemy: the folder is passed in.
@@ -20,7 +20,6 @@ No Flask, no SQLAlchemy: the folder is passed in.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import tempfile
 from pathlib import Path
@@ -29,11 +28,11 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from core.files import store_once
+from core.keyfiles import KeyFolder
 
 MAGIC = b"COPSEAL\x01"
 _NONCE_BYTES = 12
 _HEADER = len(MAGIC) + 4 + _NONCE_BYTES
-_KEY_FILE = re.compile(r"^key-(\d{4,})\.bin$")
 
 
 class SealBroken(Exception):
@@ -43,42 +42,30 @@ class SealBroken(Exception):
 class Sealer:
     def __init__(self, key_folder: str | Path) -> None:
         self.folder = Path(key_folder)
-
-    def _numbers(self) -> list[int]:
-        if not self.folder.is_dir():
-            return []
-        return sorted(int(m.group(1)) for p in self.folder.iterdir() if (m := _KEY_FILE.match(p.name)))
-
-    def _path(self, number: int) -> Path:
-        return self.folder / f"key-{number:04d}.bin"
+        self._files = KeyFolder(self.folder, "bin")
 
     def _key(self, number: int) -> bytes:
+        path = self._files.path(number)
         try:
-            key = self._path(number).read_bytes()
+            key = path.read_bytes()
         except FileNotFoundError:
             raise SealBroken(f"the evidence key {number} is not in {self.folder}") from None
         if len(key) != 32:
-            raise SealBroken(f"{self._path(number)} is not a 256-bit key")
+            raise SealBroken(f"{path} is not a 256-bit key")
         return key
 
     def _create(self, number: int) -> int:
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        try:
-            fd = os.open(self._path(number), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made this key first: theirs serves
-            return number
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_bytes(32))
+        self._files.create(number, secrets.token_bytes(32))  # made by another process first: theirs serves
         return number
 
     def current(self) -> int:
         """The number of the key that seals new files: the newest, made when there is none."""
-        numbers = self._numbers()
+        numbers = self._files.numbers()
         return numbers[-1] if numbers else self._create(1)
 
     def rotate(self) -> int:
         """A new key, which seals from now on; the older ones stay so their files still open."""
-        numbers = self._numbers()
+        numbers = self._files.numbers()
         return self._create((numbers[-1] if numbers else 0) + 1)
 
     def seal(self, data: bytes, name: str) -> bytes:

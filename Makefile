@@ -7,7 +7,7 @@ PORT ?= 5000
 WORKERS ?= 2
 export PORT
 
-.PHONY: run test install install-test assets migrate demo serve bench clean sbom
+.PHONY: run test install install-test assets migrate demo serve bench clean sbom dependencies
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,3 +63,8 @@ clean:
 sbom: install-test
 	$(BIN)/cyclonedx-py environment $(BIN)/python --output-format JSON -o sbom.cdx.json
 	@echo "Wrote sbom.cdx.json"
+
+# Out-of-date components (a warning) and known vulnerabilities (a failure), from the package index and
+# the advisory services this machine can reach (tools/dependency_check.py). .ci/run runs it.
+dependencies: install-test
+	$(BIN)/python tools/dependency_check.py

@@ -308,6 +308,18 @@ def _register_template_helpers(app: Flask) -> None:
             return kind
 
     app.jinja_env.filters["alert_title"] = alert_title
+
+    def alert_details(details: str) -> list[str]:
+        import json
+
+        from core.alerts.rules import detail_lines
+
+        try:
+            return detail_lines(json.loads(details or "{}"))
+        except (ValueError, AttributeError):
+            return [details]
+
+    app.jinja_env.filters["alert_details"] = alert_details
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["current_actor"] = web.current_actor
 

@@ -149,6 +149,9 @@ def channels(settings: AlertSettings, *, limited: bool) -> tuple[str, ...]:
 def message_lines(kind: AlertKind, subject: str, details: dict, when_text: str) -> list[str]:
     """The body of an alert, in words: what, about whom or what, when, and the numbers. No more
     personal data than the details carry (an account's id or address, an IP address, counts)."""
-    lines = [f"{kind.title}.", f"Subject: {subject}", f"When: {when_text} (UK time)"]
-    lines += [f"{key.replace('_', ' ').capitalize()}: {value}" for key, value in sorted(details.items())]
-    return lines
+    return [f"{kind.title}.", f"Subject: {subject}", f"When: {when_text} (UK time)"] + detail_lines(details)
+
+
+def detail_lines(details: dict) -> list[str]:
+    """``{"locked_for_s": 900}`` as a person reads it: ``Locked for s: 900``."""
+    return [f"{key.replace('_', ' ').capitalize()}: {value}" for key, value in sorted(details.items())]

@@ -194,10 +194,29 @@ def _wants_json() -> bool:
 
 
 def _register_error_handlers(app: Flask) -> None:
+    def count_refusal(status: int) -> None:
+        """Refused requests count towards a burst alert (core.alerts). The request's own writes are
+        rolled back first (a refused request must leave nothing behind), then the count is committed
+        on its own. Alerting must never turn a refusal into a failure: a database problem is logged."""
+        from core.alerts import services as alerts
+        from core.clock import utcnow
+
+        claim = web.signed_in_claim()
+        try:
+            session = db.session()
+            session.rollback()
+            alerts.refused_request(session, status=status, client_address=web.client_address(),
+                                   user_id=claim[0] if claim else None, now=utcnow())
+            session.commit()
+        except Exception:  # noqa: BLE001 - see the docstring
+            app.logger.exception("Could not count a refused request towards security alerts")
+            db.session().rollback()
+
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         if error.http_status in (401, 403):
             web.log_refusal(error.http_status)
+            count_refusal(error.http_status)
         if _wants_json():
             body = {"error": error.message}
             problems = getattr(error, "problems", None)
@@ -209,6 +228,7 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        count_refusal(400)
         message = "This form has expired or was sent from another site. Go back, reload the page and try again."
         if _wants_json():
             return jsonify({"error": message}), 400
@@ -255,6 +275,7 @@ def _register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code in (401, 403):
             web.log_refusal(error.code)
+            count_refusal(error.code)
         if _wants_json():
             response = jsonify({"error": error.description})
         else:
@@ -277,6 +298,28 @@ def _register_template_helpers(app: Flask) -> None:
     from core.roles import Role
 
     app.jinja_env.filters["london"] = london
+
+    def alert_title(kind: str) -> str:
+        from core.alerts.rules import AlertKind
+
+        try:
+            return AlertKind(kind).title
+        except ValueError:  # a kind from a newer release, read by an older one
+            return kind
+
+    app.jinja_env.filters["alert_title"] = alert_title
+
+    def alert_details(details: str) -> list[str]:
+        import json
+
+        from core.alerts.rules import detail_lines
+
+        try:
+            return detail_lines(json.loads(details or "{}"))
+        except (ValueError, AttributeError):
+            return [details]
+
+    app.jinja_env.filters["alert_details"] = alert_details
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["current_actor"] = web.current_actor
 

@@ -118,20 +118,32 @@ mail_cli = AppGroup("mail", help="The mail outbox.")
 @click.option("--retry-failed", is_flag=True, help="Also try messages that failed 5 times or more.")
 @one_line_errors
 def mail_send(retry_failed):
-    """Deliver pending messages: by SMTP when COP_SMTP_HOST is set, else as .eml files in the instance folder."""
+    """Deliver pending messages: by SMTP when COP_SMTP_HOST is set, else as .eml files in the instance folder.
+    Security alerts' webhooks (ALERT_WEBHOOK_URL) wait in an outbox of their own and go out here too."""
+    _deliver_outboxes(retry_failed)
+
+
+def _deliver_outboxes(retry_failed: bool = False) -> None:
     from pathlib import Path
 
     from core import mail
+    from core.alerts import services as alerts
 
     sender = mail.sender_from_config(current_app.config, Path(current_app.instance_path))
     outcome = mail.send_pending(db.session(), sender, sender_address=current_app.config["MAIL_FROM"], now=utcnow(),
                                 retry_failed=retry_failed)
     db.session().commit()
+    hooks = alerts.send_pending_webhooks(db.session(), now=utcnow(), retry_failed=retry_failed,
+                                         timeout_s=alerts.current_settings().webhook_timeout_s)
+    db.session().commit()
     click.echo(f"Sent {outcome.sent} message{'' if outcome.sent == 1 else 's'} ({sender.description}).")
-    if outcome.failed:
-        for line in outcome.errors:
+    if hooks.sent or hooks.failed:
+        click.echo(f"Posted {hooks.sent} security alert webhook{'' if hooks.sent == 1 else 's'}.")
+    failed = outcome.failed + hooks.failed
+    if failed:
+        for line in outcome.errors + hooks.errors:
             click.echo(f"  not sent: {line}", err=True)
-        raise click.ClickException(f"{outcome.failed} message{'' if outcome.failed == 1 else 's'} could not be sent; "
+        raise click.ClickException(f"{failed} message{'' if failed == 1 else 's'} could not be sent; "
                                    "they will be tried again.")
 
 
@@ -170,6 +182,28 @@ def evidence_seal_existing():
     click.echo(f"Sealed {sealed} of {checked} evidence file{'' if checked == 1 else 's'}; the rest were sealed already.")
 
 
+
+alerts_cli = AppGroup("alerts", help="Security alerts (ALERT_* settings, docs/operations.md).")
+
+
+@alerts_cli.command("test")
+@click.option("--queue-only", is_flag=True, help="Queue the test alert's mail and webhook; leave them for cop mail send.")
+@one_line_errors
+def alerts_test(queue_only):
+    """Send a test alert through every configured channel (log, ALERT_EMAILS, ALERT_WEBHOOK_URL) and
+    deliver the outboxes at once, so an operator sees whether the wiring works."""
+    from core.alerts import services as alerts
+
+    settings = alerts.current_settings()
+    alert = alerts.send_test_alert(db.session(), actor=SYSTEM, now=utcnow(), settings=settings)
+    db.session().commit()
+    click.echo(f"Test alert {alert.id} raised: logged"
+               + (f", mailed to {', '.join(settings.emails)}" if settings.emails else ", no ALERT_EMAILS set")
+               + (", webhook queued" if settings.webhook_url else ", no ALERT_WEBHOOK_URL set") + ".")
+    if not queue_only:
+        _deliver_outboxes()
+
+
 def register_commands(app: Flask) -> None:
     from assessment.accounts.cli import users_cli
     from assessment.delivery.cli import delivery_cli
@@ -188,6 +222,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(certificates_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(evidence_cli)
+    app.cli.add_command(alerts_cli)
     from assessment.results.appeals.cli import appeals_cli
     app.cli.add_command(appeals_cli)
     from assessment.eligibility.cli import eligibility_cli

@@ -10,6 +10,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from core.alerts.rules import AlertSettings
+
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "DATABASE_URL": None,  # default: SQLite in the instance folder
@@ -136,6 +138,24 @@ DEFAULTS: dict[str, Any] = {
     "INVIGILATION_LIVE_CHECK_S": 2,
     "INVIGILATION_LIVE_STREAM_S": 55,
     "INVIGILATION_LIVE_RETRY_MS": 2000,
+    # Security alerts (core/alerts, docs/operations.md "Alerts"). Every alert is a WARNING log line
+    # starting "Security alert:"; it is also mailed (through the outbox, `cop mail send`) to each of
+    # ALERT_EMAILS (comma-separated) and POSTed as JSON to ALERT_WEBHOOK_URL when those are set.
+    "ALERT_EMAILS": "",
+    "ALERT_WEBHOOK_URL": None,
+    "ALERT_WEBHOOK_TIMEOUT_S": 5,
+    # One alert of a kind about one subject (an account, an address) per this many minutes.
+    "ALERT_REPEAT_MINUTES": 15,
+    # Across all alerts: past this many mailed or posted in an hour, alerts are recorded and logged only.
+    "ALERT_MAX_PER_HOUR": 30,
+    # Password spraying: failed sign-ins to this many different accounts from one address in the window.
+    "ALERT_SPRAY_ACCOUNTS": 10,
+    "ALERT_SPRAY_WINDOW_MINUTES": 15,
+    # Refused requests (401, 403, a failed CSRF check) from one address or one account in one window.
+    "ALERT_REFUSALS": 30,
+    "ALERT_REFUSALS_WINDOW_MINUTES": 5,
+    # Kinds of alert not to raise at all (comma-separated, e.g. "recovery_code_used").
+    "ALERT_SILENCED": "",
 }
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}
@@ -219,6 +239,10 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None, en
     for key in [name for name in DEFAULTS if name.startswith("RETENTION_")]:
         if isinstance(config[key], bool) or not isinstance(config[key], int) or config[key] < 1:
             raise ConfigError(f"{key} must be a whole number, 1 or more, not {config[key]!r}")
+    try:
+        AlertSettings.from_config(config)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
     if config["INVIGILATION_FACE_MATCHING"]:
         raise ConfigError("INVIGILATION_FACE_MATCHING cannot be turned on: automatic face matching is not available "
                           "(a person checks each photo ID); set it to false")

@@ -8,6 +8,7 @@ from assessment.delivery.models import (  # noqa: F401
     AdjustmentRequest, Attempt, AttemptEvent, AttemptSlot, Booking, ResponseStep, Sitting, SittingPaper)
 from core.notifications import Notification  # noqa: F401
 from core.mail import MailMessage  # noqa: F401
+from core.alerts.models import AlertCounter, AlertWebhook, SecurityAlert  # noqa: F401
 from scoring.marking.models import Mark, MarkingAllocation, MarkingSetting, RemarkRequest, Script  # noqa: F401
 from scoring.runs.models import ScoringRun, ScoringRunItem, ScoringRunScore  # noqa: F401
 from item_bank.framework.models import FrameworkVersion, Standard, Substandard, Theme  # noqa: F401

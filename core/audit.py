@@ -104,6 +104,12 @@ def record(
     entry.entry_hash = entry_digest(entry, entry.previous_hash)
     session.add(entry)
     session.flush()
+    # Lock-outs, throttling and second-factor recovery are audited here and are also alerts
+    # (ASVS V11.1.8); every other action costs one dictionary look-up.
+    from core.alerts.services import heard_audit  # here, not at the top: alerts' models import the kernel too
+
+    heard_audit(session, action=action, target_type=target_type, target_id=entry.target_id,
+                client_address=client_address, after=after, now=now)
     return entry
 
 

@@ -32,6 +32,7 @@ PURE_UNITS = (
     "core.files",
     "core.keyfiles",
     "core.sealed",
+    "core.alerts.rules",
     "scoring.psychometrics",
     "item_bank.assembly",
     "item_bank.authoring.diff",

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.alerts import services as alerts
 from core.errors import Conflict, DomainError, NotFound, Problems, ValidationFailed
 from core.roles import SYSTEM, Actor, Role, require_role
 from assessment.accounts import policy
@@ -287,6 +288,18 @@ def _record_failure(session: Session, *, email: str, actor: Actor, action: str, 
                      target_id=_account_ref(email),
                      after={"locked_for_s": int(policy.LOCK_FOR.total_seconds())}, now=now,
                      client_address=client_address)
+    if client_address:
+        _alert_if_spraying(session, client_address=client_address, now=now)
+
+
+def _alert_if_spraying(session: Session, *, client_address: str, now: dt.datetime) -> None:
+    """Password spraying: wrong passwords (or codes) for many different accounts from one address. One
+    indexed count on the failure path only; a successful sign-in pays nothing."""
+    window = alerts.current_settings().spray_window
+    accounts_failed = session.scalar(select(func.count(func.distinct(LoginAttempt.email))).where(
+        LoginAttempt.client_address == client_address, LoginAttempt.is_success.is_(False),
+        LoginAttempt.attempted_at > now - window)) or 0
+    alerts.failed_sign_in_from(session, client_address=client_address, distinct_accounts=accounts_failed, now=now)
 
 
 def _record_success(session: Session, *, user: User, client_address: str | None, now: dt.datetime) -> None:

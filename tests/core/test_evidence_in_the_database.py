@@ -80,6 +80,20 @@ TAMPER.update({  # remote invigilation (proctoring/)
     "invigilator_allocations": "note = 'tampered'",
 })
 
+TAMPER.update({  # security alerts (core/alerts)
+    "security_alerts": "details = 'tampered'",
+})
+
+
+def _security_alert_rows(db) -> dict:
+    from core.alerts.models import SecurityAlert
+
+    alert = SecurityAlert(raised_at=NOW, kind="account_locked", subject="account someone@example.org",
+                          details="{}", channels="log")
+    db.add(alert)
+    db.flush()
+    return {"security_alerts": alert}
+
 
 def _invigilation_rows(db, sitting, candidate, invigilator, attempt) -> dict:
     from proctoring import log
@@ -295,6 +309,7 @@ def evidence(db, make_case_study, make_sitting, make_user):
                    "marking_remark_requests": remark_request}
     appeal_rows.update(_decision_rows(db, application, submission, candidate))
     appeal_rows.update(_invigilation_rows(db, sitting, candidate, invigilator, attempt))
+    appeal_rows.update(_security_alert_rows(db))
     return {**standard_setting, **appeal_rows, "examiner_result_decisions": withheld, "monitoring_consents": consent, "certificates": certificate, "certificate_events": certificate_event,
             "certificate_documents": certificate_document,
             "cut_score_decisions": decision, "cut_score_approvals": approval, "result_releases": release,

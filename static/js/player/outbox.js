@@ -46,6 +46,7 @@ export class Outbox {
     this.slot = null;        // the sealed copy in localStorage, once open() has a key
     this.memoryOnly = false; // no WebCrypto, or the storage refused: nothing is stored at all
     this.unreadable = false; // a sealed copy this page could not open was kept aside
+    this.keepInPlace = false; // …and could not be moved, so it is left exactly where it is
     this.sentIds = new Set(); // acknowledged here: never taken back from another window's copy
     this.onProblem = () => {};
   }
@@ -101,7 +102,8 @@ export class Outbox {
       this.storage.removeItem(this.key);
     } catch (_) {
       // Could not move it: leave it where it is and keep this page's queue in memory, so that
-      // nothing overwrites it.
+      // nothing overwrites or removes it.
+      this.keepInPlace = true;
       this.fallBack();
     }
     this.onProblem('unreadable');
@@ -118,7 +120,7 @@ export class Outbox {
   save(entries) {
     this.list = entries;
     if (this.memoryOnly) {
-      if (!entries.length && this.storage) {
+      if (!entries.length && this.storage && !this.keepInPlace) {
         try { this.storage.removeItem(this.key); } catch (_) { /* nothing to tidy */ }
       }
       return;
@@ -188,8 +190,10 @@ export class Outbox {
   clear() {
     this.list = [];
     if (this.slot) this.slot.close();
-    this.save([]);
     if (!this.storage) return;
-    try { this.storage.removeItem(this.unreadableKey); } catch (_) { /* storage off: nothing kept */ }
+    try {
+      this.storage.removeItem(this.key);
+      this.storage.removeItem(this.unreadableKey);
+    } catch (_) { /* storage off: nothing kept */ }
   }
 }

@@ -104,6 +104,18 @@ def state(attempt_id: int):
     return jsonify(_state(found, utcnow(), _device_arg()))
 
 
+@bp.get("/<int:attempt_id>/storage-key")
+@roles_required(Role.CANDIDATE)
+def storage_key(attempt_id: int):
+    """The key the player encrypts its queues in localStorage with (AES-GCM, 256 bits, base64url).
+    The page keeps it in memory only; like every answer here it is sent ``no-store`` (see
+    ``_no_store``), so no cache keeps it either."""
+    session = db.session()
+    key = services.storage_key_for(session, current_actor(), attempt_id, utcnow())
+    session.commit()
+    return jsonify({"key": key, "algorithm": "AES-GCM"})
+
+
 @bp.post("/<int:attempt_id>/claim")
 @roles_required(Role.CANDIDATE)
 def claim(attempt_id: int):

@@ -164,3 +164,18 @@ class AttemptEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     reason: Mapped[str] = mapped_column(Text, default="")
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class AttemptStorageKey(Base):
+    """The key the exam player encrypts its browser-side queues with (unsent answers, invigilation
+    events and snapshots in localStorage): 32 random bytes, made the first time the attempt's own
+    candidate asks for it and kept in memory only by the page. It is random rather than derived from
+    the app's SECRET_KEY on purpose: rotating that secret mid-exam must not make queued answers
+    unreadable. Kept apart from ``attempts`` so that nothing that reads attempt rows carries it along.
+    Documented in docs/exam-player.md."""
+
+    __tablename__ = "attempt_storage_keys"
+
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))  # base64url, no padding: 43 characters for 32 bytes
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, bindparam, func, insert, literal_column, null, select, text, union_all
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit, signals
@@ -21,8 +22,8 @@ from core.errors import Conflict, DomainError, FieldProblem, Forbidden, NotFound
 from core.roles import Actor, Role, require_role
 from assessment.delivery import replay
 from assessment.delivery.evidence import fold_attempts
-from assessment.delivery.models import (AdjustmentRequest, Attempt, AttemptEvent, AttemptSlot, Booking,
-                                        ResponseStep, Sitting)
+from assessment.delivery.models import (AdjustmentRequest, Attempt, AttemptEvent, AttemptSlot, AttemptStorageKey,
+                                        Booking, ResponseStep, Sitting)
 from assessment.delivery.rules import AdjustmentStatus, Window, allowed_duration_s, can_start, receipt_code
 from item_bank import item_types
 
@@ -75,6 +76,24 @@ def get_attempt_for(session: Session, actor: Actor, attempt_id: int) -> Attempt:
     if attempt is None or attempt.candidate_id != actor.user_id:
         raise NotFound("There is no such attempt.")
     return attempt
+
+
+def storage_key_for(session: Session, actor: Actor, attempt_id: int, now: dt.datetime) -> str:
+    """The key the exam player encrypts what it keeps in the browser with, for the attempt's own
+    candidate only (anyone else's attempt is 'not found', like every other player call). Made on
+    first use: two windows asking at once both get the one that was stored first."""
+    attempt = get_attempt_for(session, actor, attempt_id)
+    stored = session.get(AttemptStorageKey, attempt.id)
+    if stored is not None:
+        return stored.key
+    try:
+        # A savepoint, so that losing the race to another request undoes only this insert.
+        with session.begin_nested():
+            session.add(AttemptStorageKey(attempt_id=attempt.id, key=secrets.token_urlsafe(32), created_at=now))
+    except IntegrityError:
+        pass
+    return session.scalars(select(AttemptStorageKey.key).where(AttemptStorageKey.attempt_id == attempt.id)
+                           .execution_options(populate_existing=True)).one()
 
 
 def latest_attempt(session: Session, sitting_id: int, candidate_id: int) -> Attempt | None:

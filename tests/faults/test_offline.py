@@ -7,13 +7,13 @@ Read back from the database: the steps' seqs ascend in the order the answers wer
 last answer is the last one given, and every acknowledged save is stored — acknowledged lost = 0."""
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_exam_player import OFFLINE, SAVED, start_exam, status
+from tests.browser.sealed_storage import sealed_queue
 from tests.browser.test_foundation_journeys import sign_in
 from tests.cop_testing import TEST_PASSWORD
 from tests.faults.harness import check_stored, final_answers, started_exam
@@ -95,7 +95,8 @@ def test_everything_answered_offline_for_ten_minutes_reaches_the_server_in_order
 
     # Nothing has reached the server; everything is on the device, in the order it was made.
     assert [step[1:] for step in stored_payloads(live.database_url, attempt_id)] == [(1, "B")]
-    outbox = json.loads(page.evaluate(f"() => localStorage.getItem('cop.outbox.{attempt_id}')"))
+    # (Sealed there with the attempt's key: opened here as the candidate, docs/exam-player.md.)
+    outbox = sealed_queue(page, attempt_id)
     assert follows([(entry["slot"], entry["payload"]["answer"]) for entry in outbox], given[1:]), outbox
 
     page.context.set_offline(False)

@@ -18,6 +18,7 @@ ROUTES = {
     "player.practice_answers": Route("/attempts/{player_attempt_id}/answers", CANDIDATE, ok=404),
     "delivery_api.attempt": Route("/api/v1/attempts/{player_attempt_id}", CANDIDATE, ok=404),
     "delivery_api.state": Route("/api/v1/attempts/{player_attempt_id}/state", CANDIDATE, ok=404),
+    "delivery_api.storage_key": Route("/api/v1/attempts/{player_attempt_id}/storage-key", CANDIDATE, ok=404),
     "delivery_api.claim": Route("/api/v1/attempts/{player_attempt_id}/claim", CANDIDATE, method="POST", ok=404),
     "delivery_api.save_response": Route("/api/v1/attempts/{player_attempt_id}/responses", CANDIDATE,
                                         method="POST", ok=404, data=SAVE),

@@ -69,6 +69,7 @@ export function makeApi(base) {
     load: (deviceId) => request('GET', withDevice(base, deviceId)),
     state: (deviceId) => request('GET', withDevice(`${base}/state`, deviceId)),
     claim: (deviceId) => request('POST', `${base}/claim`, { device_id: deviceId }),
+    storageKey: () => request('GET', `${base}/storage-key`),
     save: (body) => request('POST', `${base}/responses`, body),
     submit: () => request('POST', `${base}/submit`, {}),
     restBreak: (action) => request('POST', `${base}/break`, { action }),

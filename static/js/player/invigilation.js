@@ -4,8 +4,18 @@
 // a refused or missing camera is recorded as an event and said in the indicator, never a dialog.
 // Everything stops when the attempt ends (main.js dispatches `cop:attempt-ended`; the server's 409
 // says the same). Documented in docs/invigilation-telemetry.md.
+//
+// What is kept in localStorage (ASVS V8.2.2, docs/exam-player.md): the unsent events and up to four
+// unsent snapshots — the candidate's face — so a reload or a crash loses none of them, but only
+// sealed with the attempt's key (vault.js; AES-GCM, a fresh IV per write, the key in memory only).
+// The queues in memory are the source of truth while the page lives; each change writes a sealed
+// copy. Queues stored readable by an earlier version are read once and rewritten sealed. A sealed
+// copy that cannot be opened is moved aside (`….unreadable`), never deleted, until the attempt ends.
+// Without a key (no WebCrypto, or the key could not be fetched) nothing is read or written: the
+// queues live in memory only, and whatever is stored waits, sealed, for a page that has the key.
 import { HttpError, SignedOut, request } from './api.js';
 import { newId } from './outbox.js';
+import { SealedSlot, cryptoAvailable, importKey, unseal } from './vault.js';
 
 const SEND_EVERY_MS = 2000;
 const MAX_BATCH = 50;
@@ -26,27 +36,50 @@ class Queue {
   constructor(attemptId) {
     this.eventsKey = `cop.invigilation.events.${attemptId}`;
     this.snapshotsKey = `cop.invigilation.snapshots.${attemptId}`;
-    this.events = this.read(this.eventsKey);
-    this.snapshots = this.read(this.snapshotsKey);
+    this.events = [];
+    this.snapshots = [];
+    this.slots = null; // sealed copies in localStorage, once open() has the key
+    this.opened = false;
   }
 
-  read(key) {
+  // Read back what an earlier page left (before anything is sent); what was recorded meanwhile
+  // comes after it.
+  async open(key) {
+    let storage = null;
+    try { storage = window.localStorage; } catch (_) { storage = null; }
+    if (key && storage) {
+      const stored = await Promise.all([this.eventsKey, this.snapshotsKey].map(async (name) => {
+        let text = null;
+        try { text = storage.getItem(name); } catch (_) { return []; }
+        const found = await unseal(key, name, text);
+        if (found.kind === 'unreadable') { this.keepAside(storage, name, text); return []; }
+        return found.kind === 'none' || !Array.isArray(found.value) ? [] : found.value;
+      }));
+      const drop = () => { this.slots = null; }; // storage full or off: the memory copy still goes
+      this.slots = { events: new SealedSlot(storage, this.eventsKey, key, drop),
+                     snapshots: new SealedSlot(storage, this.snapshotsKey, key, drop) };
+      this.events = stored[0].concat(this.events);
+      this.snapshots = stored[1].concat(this.snapshots);
+      this.persist(true);
+    }
+    this.opened = true;
+  }
+
+  keepAside(storage, name, text) {
     try {
-      const parsed = JSON.parse(localStorage.getItem(key) || '[]');
-      return Array.isArray(parsed) ? parsed : [];
-    } catch (_) { return []; }
+      const earlier = JSON.parse(storage.getItem(`${name}.unreadable`) || '[]');
+      const kept = Array.isArray(earlier) ? earlier : [];
+      kept.push(text);
+      storage.setItem(`${name}.unreadable`, JSON.stringify(kept));
+    } catch (_) { /* could not move it: the sealed copy below is then written over it */ }
   }
 
-  write(key, list) {
-    try {
-      if (list.length) localStorage.setItem(key, JSON.stringify(list));
-      else localStorage.removeItem(key);
-    } catch (_) { /* storage full or off: the memory copy still goes */ }
-  }
-
-  persist() {
-    this.write(this.eventsKey, this.events);
-    this.write(this.snapshotsKey, this.snapshots.slice(-MAX_STORED_SNAPSHOTS));
+  persist(withSnapshots = false) {
+    if (!this.slots) return;
+    this.slots.events.write(this.events.length ? this.events : null);
+    if (!withSnapshots) return;
+    const kept = this.snapshots.slice(-MAX_STORED_SNAPSHOTS);
+    this.slots.snapshots.write(kept.length ? kept : null);
   }
 
   add(kind, data = {}) {
@@ -61,17 +94,29 @@ class Queue {
   addSnapshot(base64) {
     this.snapshots.push({ id: newId('p'), at: new Date().toISOString(), data: base64 });
     if (this.snapshots.length > MAX_MEMORY_SNAPSHOTS) this.snapshots.shift();
-    this.persist();
+    this.persist(true);
   }
 
   acknowledge(ids) {
     const done = new Set(ids);
+    const before = this.snapshots.length;
     this.events = this.events.filter((e) => !done.has(e.id));
     this.snapshots = this.snapshots.filter((s) => !done.has(s.id));
-    this.persist();
+    this.persist(this.snapshots.length !== before);
   }
 
-  clear() { this.events = []; this.snapshots = []; this.persist(); }
+  // The attempt has ended: nothing of it stays on this device.
+  clear() {
+    this.events = [];
+    this.snapshots = [];
+    if (this.slots) { this.slots.events.close(); this.slots.snapshots.close(); }
+    try {
+      [this.eventsKey, this.snapshotsKey].forEach((name) => {
+        localStorage.removeItem(name);
+        localStorage.removeItem(`${name}.unreadable`);
+      });
+    } catch (_) { /* storage off: nothing was kept */ }
+  }
 }
 
 function blobToBase64(blob) {
@@ -298,7 +343,7 @@ export class Invigilation {
   }
 
   async send() {
-    if (this.sending || Date.now() < this.backoffUntil) return;
+    if (!this.queue.opened || this.sending || Date.now() < this.backoffUntil) return;
     if (!this.queue.events.length && !this.queue.snapshots.length) return;
     this.sending = true;
     try {
@@ -341,7 +386,7 @@ export class Invigilation {
     }, this.settings.heartbeat_interval_s * 1000);
   }
 
-  start() {
+  start(key) {
     this.say('starting', 'Starting the camera for invigilation…');
     this.watchBrowser();
     this.record('heartbeat', { camera: 'starting', online: navigator.onLine });
@@ -350,7 +395,8 @@ export class Invigilation {
     this.on(document, 'cop:attempt-ended', () => this.stop());
     window.addEventListener('pagehide', () => this.pageClosing()); // kept after stop(): see pageClosing
     this.startCamera();
-    this.send();
+    // What an earlier page left is read before anything is sent; recording starts at once.
+    this.queue.open(key).catch(() => {}).finally(() => { this.queue.opened = true; this.send(); });
   }
 
   stop() {
@@ -369,8 +415,20 @@ export class Invigilation {
   }
 }
 
-export function start(root) {
+// The player passes the key it already holds; the review page has none, so it is fetched here.
+async function keyFor(root) {
+  if (!cryptoAvailable()) return null;
+  try {
+    const answer = await request('GET', `/api/v1/attempts/${root.dataset.attemptId}/storage-key`);
+    return await importKey(answer.key);
+  } catch (_) {
+    return null; // offline or signed out: memory only on this page; the stored copy stays sealed
+  }
+}
+
+export function start(root, key) {
   const invigilation = new Invigilation(root);
-  invigilation.start();
+  if (key !== undefined) invigilation.start(key);
+  else keyFor(root).then((found) => invigilation.start(found));
   return invigilation;
 }

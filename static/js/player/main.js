@@ -6,6 +6,7 @@ import { Prefs, SCHEMES, TEXT_SIZES } from './prefs.js';
 import { h, isAnswered, renderAnswer, renderScenario } from './render.js';
 import { Sync } from './sync.js';
 import { Timer, spokenTime } from './timer.js';
+import { cryptoAvailable, importKey } from './vault.js';
 
 const STATUS_TEXT = {
   loading: 'Loading the exam…',
@@ -23,6 +24,9 @@ const root = $('player');
 const attemptId = root.dataset.attemptId;
 const api = makeApi(root.dataset.apiUrl);
 const outbox = new Outbox(attemptId);
+// Which window holds the attempt, in localStorage so that other windows hear of a take-over: a
+// window id and a time, nothing about the exam or the candidate, so it is not sealed (ASVS V8.2.2;
+// see outbox.js for what is). The window id in sessionStorage (deviceIdFor) is the same kind.
 const claimKey = `cop.claim.${attemptId}`;
 
 const model = {
@@ -66,6 +70,25 @@ function announce(text) {
   region.textContent = '';
   setTimeout(() => { region.textContent = text; }, 50);
 }
+
+const STORAGE_PROBLEMS = {
+  memory_only: 'This browser cannot keep a protected copy of your answers on this device, so any answer not yet '
+    + 'sent is kept only while this page stays open. Do not close or reload this page until it says '
+    + '“All answers saved”.',
+  unreadable: 'Saving needs attention: this device holds earlier changes to your answers that this page cannot '
+    + 'read, so they have not been sent. They have been kept on this device. Carry on with your exam, and tell '
+    + 'the invigilator or the register’s exams team.',
+};
+
+function storageProblem(kind) {
+  const region = $('storage-alert');
+  const known = region.dataset.problems ? region.dataset.problems.split(' ') : [];
+  if (!known.includes(kind)) known.push(kind);
+  region.dataset.problems = known.join(' ');
+  region.replaceChildren(...known.map((k) => h('p', { text: STORAGE_PROBLEMS[k] })));
+  region.hidden = false;
+}
+outbox.onProblem = storageProblem;
 
 function alertMessage(text) {
   const region = $('player-alert');
@@ -189,6 +212,7 @@ async function claimThisWindow() {
   try {
     await api.claim(deviceId);
     const state = await api.state(deviceId);
+    await outbox.reload(); // what the other window still had unsent is sent from this one
     outbox.dropOlderThan(savedAtBySlot(state.slots));
     mergeSlots(state.slots);
     sync.seq = state.last_seq;
@@ -444,7 +468,7 @@ function wireControls() {
   });
   window.addEventListener('storage', (event) => {
     if (event.key === claimKey && model.mode !== 'read_only') refreshState();
-    if (event.key === outbox.key && model.mode === 'active') sync.kick();
+    if (event.key === outbox.key && model.mode === 'active') outbox.reload().then(() => sync.kick());
   });
   window.addEventListener('focus', refreshState);
   window.addEventListener('hashchange', () => {
@@ -462,7 +486,10 @@ async function load() {
   for (let failures = 0; ; failures += 1) {
     try {
       await api.claim(deviceId);
-      return await api.load(deviceId);
+      const data = await api.load(deviceId);
+      // The key the outbox is sealed with: asked for on every load, held in memory only.
+      const key = cryptoAvailable() ? await importKey((await api.storageKey()).key) : null;
+      return { data, key };
     } catch (error) {
       if (error instanceof HttpError && error.status !== 409 && error.status < 500) {
         alertMessage(error.message);
@@ -480,10 +507,13 @@ async function load() {
 
 async function boot() {
   setStatus('loading');
-  const data = await load();
-  if (!data) return;
+  const loaded = await load();
+  if (!loaded) return;
+  const { data, key } = loaded;
+  // What an earlier page left unsent is read back (and unsealed) before anything is sent.
+  await outbox.open(key);
   if (root.dataset.invigilationUrl) { // an invigilated attempt: camera, browser events, heartbeats
-    import('./invigilation.js').then((module) => module.start(root)).catch(() => {});
+    import('./invigilation.js').then((module) => module.start(root, key)).catch(() => {});
   }
   prefs = new Prefs(root.dataset.userId, data.preferences);
   prefs.apply();

@@ -1,5 +1,9 @@
 // Text size, colour scheme and whether the timer is shown: remembered per candidate on this device,
 // and defaulted from the attempt's approved adjustments.
+//
+// Kept readable in localStorage on purpose: a text size or a colour scheme says nothing about the
+// exam or its answers, and a candidate sharing a computer loses nothing by it (ASVS V8.2.2:
+// what is sensitive — unsent answers, invigilation events and snapshots — is sealed; see outbox.js).
 
 export const TEXT_SIZES = { normal: 'Standard', large: 'Large (150%)', larger: 'Very large (200%)' };
 export const SCHEMES = { default: 'Standard (dark text on white)', dark: 'Light text on dark',

@@ -1,13 +1,15 @@
 // The review page is drawn by the server from the answers it holds. If this browser still has
 // changes waiting to be sent (they are sent from the questions page), say so before submitting.
+// The waiting changes are sealed (outbox.js, vault.js) and this page has no need to read them: that
+// a queue is stored at all is enough, because the outbox removes it once everything is sent.
 const page = document.getElementById('review');
-let waiting = [];
+let waiting = false;
 try {
-  waiting = JSON.parse(localStorage.getItem(`cop.outbox.${page.dataset.attemptId}`) || '[]');
+  waiting = Boolean(localStorage.getItem(`cop.outbox.${page.dataset.attemptId}`));
 } catch (_) {
-  waiting = [];
+  waiting = false;
 }
-if (Array.isArray(waiting) && waiting.length) {
+if (waiting) {
   const notice = document.getElementById('unsent-warning');
   notice.hidden = false;
   notice.focus();

@@ -182,7 +182,6 @@ def evidence_seal_existing():
     click.echo(f"Sealed {sealed} of {checked} evidence file{'' if checked == 1 else 's'}; the rest were sealed already.")
 
 
-
 alerts_cli = AppGroup("alerts", help="Security alerts (ALERT_* settings, docs/operations.md).")
 
 

@@ -12,7 +12,7 @@ import core.db
 
 
 revision = '0024c'
-down_revision = '0023a'
+down_revision = '0024b'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """attempt storage keys: the key each attempt's exam player encrypts its browser queues with
 
 Revision ID: 0024c
-Revises: 0023a
+Revises: 0024b
 Create Date: 2026-12-08
 
 One row per attempt, made when the player first asks for it; existing attempts get theirs then.

@@ -16,6 +16,7 @@ from core.roles import Role
 from assessment.delivery import services
 from assessment.delivery.models import AttemptStorageKey
 from tests.assessment.delivery.player_data import SHORT, make_exam
+from core.sealed import sealer_of
 
 
 @pytest.fixture
@@ -92,7 +93,8 @@ def test_a_subject_access_export_does_not_include_the_key(app, db, client, candi
 
     key = client.get(url(exam)).get_json()["key"]
     export = privacy.export_person(db, actor=SYSTEM, user=candidate, requested_by="the candidate, by email",
-                                   upload_folder=app.config["UPLOAD_FOLDER"], media_store=app.extensions["cop.media"],
+                                   upload_folder=app.config["UPLOAD_FOLDER"], sealer=sealer_of(app.config),
+                                   media_store=app.extensions["cop.media"],
                                    now=clock.now())
     archive = zipfile.ZipFile(io.BytesIO(export.data))
     delivery = json.loads(archive.read("delivery.json"))

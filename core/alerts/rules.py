@@ -153,5 +153,13 @@ def message_lines(kind: AlertKind, subject: str, details: dict, when_text: str) 
 
 
 def detail_lines(details: dict) -> list[str]:
-    """``{"locked_for_s": 900}`` as a person reads it: ``Locked for s: 900``."""
-    return [f"{key.replace('_', ' ').capitalize()}: {value}" for key, value in sorted(details.items())]
+    """``{"locked_for_s": 900}`` as a person reads it: ``Locked for (seconds): 900``; a unit at the end
+    of a key (``_s``, ``_minutes``) is spelt out in brackets rather than left as a stray word."""
+    lines = []
+    for key, value in sorted(details.items()):
+        words, unit = key, ""
+        for suffix, name in (("_s", "seconds"), ("_minutes", "minutes")):
+            if key.endswith(suffix):
+                words, unit = key[:-len(suffix)], f" ({name})"
+        lines.append(f"{words.replace('_', ' ').capitalize()}{unit}: {value}")
+    return lines

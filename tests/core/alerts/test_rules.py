@@ -93,3 +93,10 @@ def test_an_alert_reads_as_sentences_with_its_numbers():
     assert lines == ["A burst of refused requests.", "Subject: address 203.0.113.9",
                      "When: 23 November 2026, 10:00 (UK time)", "Refused requests: 30"]
     assert all(kind.title for kind in AlertKind)
+
+
+def test_details_read_as_words_with_units_spelt_out():
+    from core.alerts.rules import detail_lines
+
+    assert detail_lines({"window_minutes": 5, "locked_for_s": 900, "last_status": 403}) == [
+        "Last status: 403", "Locked for (seconds): 900", "Window (minutes): 5"]

@@ -40,7 +40,7 @@ def test_an_alert_is_recorded_logged_and_mailed_to_each_address(db, caplog):
         assert message.subject == "Security alert: Account locked after failed sign-ins"
         assert "Subject: account sam@example.org" in message.body
         assert "When: 23 November 2026, 10:00 (UK time)" in message.body
-        assert "Locked for s: 900" in message.body
+        assert "Locked for (seconds): 900" in message.body
         assert message.user_id is None and message.sent_at is None  # waits in the outbox for cop mail send
 
 

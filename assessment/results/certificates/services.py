@@ -184,6 +184,31 @@ def revoke(session: Session, *, actor: Actor, code: str, reason: str, now: dt.da
     return event
 
 
+# The status list is public and every verifier fetches it: signing it afresh each time would send every
+# anonymous request on to the signer process. One signed copy serves for a minute, in each process, while
+# the revoked set and the signer stay the same, so a revocation (or a rotation here) shows at once.
+STATUS_LIST_REUSE = dt.timedelta(seconds=60)
+_status_lists: dict[tuple, tuple[dt.datetime, str]] = {}
+
+
+def _signer_identity(signer) -> tuple[str, ...]:
+    keyring = getattr(signer, "keyring", None)
+    return type(signer).__name__, str(getattr(signer, "path", "")), str(getattr(keyring, "folder", ""))
+
+
+def signed_status_list(session: Session, issuer: credentials.Issuer, now: dt.datetime) -> str:
+    """The revocation status list as a signed VC-JWT, re-signed when it changes or is a minute old."""
+    revoked = frozenset(queries.revoked_indexes(session))
+    key = (issuer.status_list_url, _signer_identity(issuer.signer), revoked)
+    held = _status_lists.get(key)
+    if held is not None and held[0] <= now < held[0] + STATUS_LIST_REUSE:
+        return held[1]
+    token = credentials.signed(issuer, credentials.status_list_credential(issuer, set(revoked), now))
+    _status_lists.clear()  # the newest copy is the only one worth keeping
+    _status_lists[key] = (now, token)
+    return token
+
+
 def rotate_key(session: Session, *, actor: Actor, now: dt.datetime,
                issuer: credentials.Issuer | None = None) -> str:
     """A new signing key; returns its id (``did:web:…#key-N``). Earlier keys stay published, so every
@@ -191,6 +216,7 @@ def rotate_key(session: Session, *, actor: Actor, now: dt.datetime,
     require_role(actor, Role.ADMIN)
     issuer = issuer or current_issuer()
     kid = issuer.kid(issuer.signer.rotate())
+    _status_lists.clear()  # signed with the old key: the next verifier gets one from the new key
     audit.record(session, actor=actor, action="certificate.rotate_key", target_type="signing_key", target_id=kid,
                  now=now)
     return kid

@@ -6,7 +6,8 @@ A certificate's PDF is rendered the first time a page needs it (the public page 
 page show its SHA-256; the candidate downloads it): ``services.document_for`` in the request's own
 short transaction, committed at once; from then on the stored bytes are served.
 
-The status list and the DID document go to the issuer's signer (``signing``) on every request: when
+The DID document goes to the issuer's signer (``signing``) on every request, the status list when it
+has changed or is a minute old (``services.signed_status_list``): when
 the signer process cannot be reached, its typed error (``SignerUnavailable``) is the app's 503 page."""
 from __future__ import annotations
 
@@ -79,9 +80,8 @@ def credential(code: str):
 
 @bp.get("/credentials/status/1")
 def status_list():
-    issuer = services.current_issuer()
-    document = credentials.status_list_credential(issuer, queries.revoked_indexes(db.session()), utcnow())
-    return _public(Response(credentials.signed(issuer, document), mimetype=credentials.MEDIA_TYPE), max_age=0)
+    token = services.signed_status_list(db.session(), services.current_issuer(), utcnow())
+    return _public(Response(token, mimetype=credentials.MEDIA_TYPE), max_age=0)
 
 
 @bp.get("/.well-known/did.json")

@@ -162,3 +162,21 @@ def test_the_issuer_did_comes_from_the_configured_base_url(base_url, did):
 def test_the_did_ignores_the_request_host(client, issued):
     document = client.get("/.well-known/did.json", headers={"Host": "evil.example.com"}).get_json()
     assert document["id"] == "did:web:register.example.org"
+
+
+def test_the_status_list_is_signed_once_a_minute_unless_a_revocation_or_rotation_changes_it(client, db, issued,
+                                                                                             people, make_user):
+    from assessment.results.certificates.services import STATUS_LIST_REUSE, current_issuer, signed_status_list
+
+    with client.application.test_request_context():
+        issuer = current_issuer()
+    first = signed_status_list(db, issuer, NOW)
+    assert signed_status_list(db, issuer, NOW + STATUS_LIST_REUSE / 2) == first  # no trip to the signer
+    after_a_minute = signed_status_list(db, issuer, NOW + STATUS_LIST_REUSE)
+    assert after_a_minute != first
+    services.revoke(db, actor=people["examiner"].actor, code=issued[0].code, reason="Issued in error", now=NOW)
+    revoked = signed_status_list(db, issuer, NOW + STATUS_LIST_REUSE)
+    assert revoked != after_a_minute  # a revocation shows at once
+    services.rotate_key(db, actor=make_user(Role.ADMIN).actor, now=NOW, issuer=issuer)
+    rotated = signed_status_list(db, issuer, NOW + STATUS_LIST_REUSE)
+    assert json.loads(unb64(rotated.split(".")[0]))["kid"] != json.loads(unb64(revoked.split(".")[0]))["kid"]

@@ -174,9 +174,11 @@ class SigningInClient(FlaskClient):
         from core.web import SIGN_IN_KEY
 
         with super().session_transaction(*args, **kwargs) as flask_session:
-            before = flask_session.get("_user_id")
+            before, token_before = flask_session.get("_user_id"), flask_session.get(SIGN_IN_KEY)
             yield flask_session
             claimed = flask_session.get("_user_id")
+            if flask_session.get(SIGN_IN_KEY) != token_before:
+                return  # the test wrote a token of its own
             if isinstance(claimed, str) and (claimed != before or not flask_session.get(SIGN_IN_KEY)):
                 token = record_sign_in(self.application, claimed)
                 if token is not None:

@@ -64,6 +64,10 @@ def end():
     if not form.validate_on_submit():
         return _page(form, 422)
     actor, now = current_actor(), utcnow()
+    if form.sign_in.data != OTHERS:
+        # Someone else's sign-in is a 404 before anything else happens (nothing written, no password
+        # checked): the numbers of other people's sign-ins reveal nothing.
+        services.own_sign_in(db.session(), actor=actor, sign_in_id=_sign_in_id(form))
     if not _with_second_factor():
         if not form.confirming.data:  # a button on the list: ask for the password first
             return _confirm_page(form)

@@ -109,7 +109,8 @@ def log_refusal(status: int) -> None:
 # The composition root installs the condition under which a claim holds (accounts knows the tables;
 # core does not): a SQL boolean clause with the bind parameters ``claim_user_id``, ``claim_version``,
 # ``claim_sign_in`` (the token's digest) and ``claim_role``, true when that account exists, is enabled,
-# still has that session version, that sign-in has not ended, and it holds that role. A fast path puts it into its own first query, so confirming costs no round trip.
+# still has that session version, that sign-in has not ended, and it holds that role. A fast path
+# puts it into its own first query, so confirming costs no round trip.
 CLAIM_HOLDS = "cop.claim_holds"
 
 

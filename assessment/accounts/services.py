@@ -526,8 +526,8 @@ def list_users(session: Session, *, actor: Actor, search: str = "", role: Role |
 
 # When the person a session cookie claims to be still holds (``core.web.CLAIM_HOLDS``): the same test
 # as the sign-in loader (the account exists, is enabled, no password change has moved its session
-# version since, and this browser's sign-in has not ended) and the role the route needs. Built once, with bind parameters, for the
-# autosave fast path to put into its own first query.
+# version since, and this browser's sign-in has not ended) and the role the route needs. Built once,
+# with bind parameters, for the autosave fast path to put into its own first query.
 CLAIM_HOLDS = exists().where(
     User.id == bindparam("claim_user_id", type_=Integer),
     User.session_version == bindparam("claim_version", type_=Integer), User.is_enabled.is_(True),

@@ -83,8 +83,6 @@ def _load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
 
 
 def _init_auth(app: Flask) -> None:
-    from assessment.accounts.models import User
-
     manager = LoginManager(app)
     manager.login_view = "accounts.login"
     manager.login_message = "Sign in to see this page."
@@ -93,13 +91,15 @@ def _init_auth(app: Flask) -> None:
 
     @manager.user_loader
     def load_user(identifier: str):
-        user_id, _, version = identifier.partition(":")
-        if not user_id.isdigit():
+        from assessment.accounts.services import signed_in_user
+
+        claim = web.signed_in_claim()
+        if claim is None or identifier != f"{claim[0]}:{claim[1]}":
             return None
-        user = db.session().get(User, int(user_id))
-        if user is None or str(user.session_version) != version:
-            return None  # the password changed since this session began
-        return user
+        # None when the password changed since this session began, the account is disabled, or this
+        # browser's sign-in was ended (signed out, or ended from the list of sign-ins). A cookie with
+        # no sign-in token was issued before sign-ins were recorded: its holder signs in again.
+        return signed_in_user(db.session(), user_id=claim[0], version=claim[1], digest=claim[2])
 
     # The autosave fast path confirms the cookie's claim inside its own first query.
     from assessment.accounts.services import CLAIM_HOLDS
@@ -153,6 +153,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(monitoring_bp)
     from assessment.accounts.credentials.views import bp as credentials_bp
     app.register_blueprint(credentials_bp)
+    from assessment.accounts.sign_ins.views import bp as sign_ins_bp
+    app.register_blueprint(sign_ins_bp)
     from scoring.cut_scores.views import bp as cut_scores_bp
     app.register_blueprint(cut_scores_bp)
     from assessment.results.certificates.views import bp as certificates_bp

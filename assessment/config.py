@@ -130,6 +130,9 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION_PASSWORD_RESET_HOURS_AFTER_EXPIRY": 24,
     "RETENTION_SENT_MAIL_DAYS": 90,
     "RETENTION_READ_NOTIFICATIONS_DAYS": 365,
+    # Ended sign-ins (the list at /account/sessions: device and IP address) go this long after they end, as
+    # the security-monitoring records of sign-in attempts would (docs/privacy.md).
+    "RETENTION_ENDED_SIGN_INS_DAYS": 90,
     # Exam evidence, results, certificates, appeals, applications and register decisions (append-only): the
     # years the register keeps them. No code deletes them; erasure explains that they are kept for this long.
     "RETENTION_EVIDENCE_YEARS": 6,

@@ -122,8 +122,10 @@ def run(backend: str, n: int, window_s: float, workdir: Path, images: list[bytes
     from sqlalchemy import func, select
 
     from assessment.accounts.models import User
+    from assessment.accounts.services import start_sign_in
     from assessment.app import create_app
     from core import db
+    from core.web import SIGN_IN_KEY
     from proctoring.models import InvigilationEvent
 
     url = database_url(backend, workdir)
@@ -143,8 +145,14 @@ def run(backend: str, n: int, window_s: float, workdir: Path, images: list[bytes
         versions = dict(db.session().execute(select(User.id, User.session_version)).all())
     for email, attempt_id, device in plan:
         client = app.test_client()
+        # A session needs its sign-in row as well as the id (docs/sessions.md), as login_user makes.
+        with app.app_context():
+            token = start_sign_in(db.session(), user_id=ids[email], user_agent="bench", client_address=None,
+                                  now=dt.datetime.now(dt.timezone.utc))
+            db.session().commit()
         with client.session_transaction() as flask_session:
             flask_session["_user_id"] = f"{ids[email]}:{versions[ids[email]]}"
+            flask_session[SIGN_IN_KEY] = token
             flask_session["_fresh"] = True
         clients.append(client)
 

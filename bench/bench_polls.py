@@ -121,9 +121,17 @@ def run(backend: str, n: int, repeats: int, minutes: int, workdir: Path) -> dict
         versions = dict(db.session().execute(select(User.id, User.session_version)).all())
 
     def signed_in(user_id: int):
+        from assessment.accounts.services import start_sign_in
+        from core.web import SIGN_IN_KEY
+
         client = app.test_client()
+        # A session needs its sign-in row as well as the id (docs/sessions.md), as login_user makes.
+        with app.app_context():
+            token = start_sign_in(db.session(), user_id=user_id, user_agent="bench", client_address=None, now=now)
+            db.session().commit()
         with client.session_transaction() as flask_session:
             flask_session["_user_id"] = f"{user_id}:{versions[user_id]}"
+            flask_session[SIGN_IN_KEY] = token
             flask_session["_fresh"] = True
         return client
 

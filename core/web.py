@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import re
 from typing import Any
@@ -63,17 +64,30 @@ def client_address() -> str | None:
     return request.remote_addr
 
 
-def signed_in_claim() -> tuple[int, int] | None:
-    """The (user id, session version) the signed session cookie claims, read without loading the
-    person. Only this server can sign the cookie, but the claim may be stale (signed out elsewhere,
-    password changed, account disabled): whoever relies on it checks it against the database."""
+# The session cookie's key for the raw token of this browser's sign-in (accounts/sessions.py): the
+# server keeps only its SHA-256, in ``sign_ins``, and refuses the cookie once that row has ended.
+SIGN_IN_KEY = "_cop_sign_in"
+
+
+def sign_in_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def signed_in_claim() -> tuple[int, int, str | None] | None:
+    """The (user id, session version, digest of the sign-in token) the signed session cookie claims,
+    read without loading the person. Only this server can sign the cookie, but the claim may be stale
+    (signed out elsewhere, this sign-in ended from another device, password changed, account
+    disabled): whoever relies on it checks it against the database. The digest is None for a cookie
+    with no token (issued before sign-ins were recorded): it matches no row, so such a cookie is
+    refused like an ended one."""
     claimed = session.get("_user_id")  # Flask-Login's key; the value is User.get_id(): "id:version"
     if not isinstance(claimed, str):
         return None
     user_id, _, version = claimed.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    return int(user_id), int(version)
+    token = session.get(SIGN_IN_KEY)
+    return int(user_id), int(version), sign_in_digest(token) if isinstance(token, str) and token else None
 
 
 def log_safe(text: str, limit: int = 300) -> str:
@@ -94,9 +108,10 @@ def log_refusal(status: int) -> None:
 
 
 # The composition root installs the condition under which a claim holds (accounts knows the tables;
-# core does not): a SQL boolean clause with the bind parameters ``claim_user_id``, ``claim_version``
-# and ``claim_role``, true when that account exists, is enabled, still has that session version and
-# holds that role. A fast path puts it into its own first query, so confirming costs no round trip.
+# core does not): a SQL boolean clause with the bind parameters ``claim_user_id``, ``claim_version``,
+# ``claim_sign_in`` (the token's digest) and ``claim_role``, true when that account exists, is enabled,
+# still has that session version, that sign-in has not ended, and it holds that role. A fast path
+# puts it into its own first query, so confirming costs no round trip.
 CLAIM_HOLDS = "cop.claim_holds"
 
 

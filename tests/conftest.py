@@ -14,6 +14,7 @@ import shutil
 import tempfile
 
 import pytest
+from flask import Flask
 from hypothesis import settings
 from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
@@ -24,11 +25,15 @@ from core.db import DatabaseState
 from core.roles import SYSTEM, Role
 
 from tests.factories import make_case_study  # noqa: F401 - a fixture for every package's tests
-from tests.cop_testing import (PG_URL, TEST_PASSWORD, drop_own_schemas, own_schema, postgres_schema_url,
-                               reset_postgres_schema, skip_or_fail, sqlite_savepoint_engine)
+from tests.cop_testing import (PG_URL, TEST_PASSWORD, SigningInClient, drop_own_schemas, own_schema,
+                               postgres_schema_url, reset_postgres_schema, skip_or_fail, sqlite_savepoint_engine)
 # With COP_REQUIRE_ALL=1 these hooks turn every skip, whatever its cause, into a failure.
 from tests.cop_testing import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401
 
+
+# Every app's test client (``app.test_client()``, in a fixture or a test) records a sign-in row for the
+# person a test signs in by writing the session, as signing in through the pages does.
+Flask.test_client_class = SigningInClient
 
 # CI explores the same examples on every run (a red CI must be reproducible); developers' runs keep
 # hypothesis's random exploration, which is how new counter-examples are found.

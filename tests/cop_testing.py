@@ -1,10 +1,12 @@
 """Helpers shared by test modules (importable, unlike conftest.py)."""
 from __future__ import annotations
 
+import contextlib
 import os
 from urllib.parse import quote
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 
 PG_URL = os.environ.get("COP_TEST_DATABASE_URL", "")
@@ -156,3 +158,58 @@ def reauthenticate_through_the_page(client, now, next_url: str, secret: str = TE
     """Confirm the password and the code of ``now`` at /reauthenticate; returns its answer."""
     return client.post("/reauthenticate", data={"password": password, "code": totp(secret, now, steps),
                                                  "next": next_url})
+
+
+# --- signed-in test clients ---------------------------------------------------------------------------
+
+class SigningInClient(FlaskClient):
+    """The test client every test gets (tests/conftest.py installs it). Tests sign in by writing
+    Flask-Login's ``_user_id`` in a ``session_transaction``; since every sign-in now needs a row in
+    ``sign_ins`` and its token in the cookie (accounts/sessions.py), this records one for whoever the
+    transaction signed in, exactly as ``login_user`` would. A test of what happens without one uses
+    ``flask.testing.FlaskClient`` itself."""
+
+    @contextlib.contextmanager
+    def session_transaction(self, *args, **kwargs):
+        from core.web import SIGN_IN_KEY
+
+        with super().session_transaction(*args, **kwargs) as flask_session:
+            before, token_before = flask_session.get("_user_id"), flask_session.get(SIGN_IN_KEY)
+            yield flask_session
+            claimed = flask_session.get("_user_id")
+            if flask_session.get(SIGN_IN_KEY) != token_before:
+                return  # the test wrote a token of its own
+            if isinstance(claimed, str) and (claimed != before or not flask_session.get(SIGN_IN_KEY)):
+                token = record_sign_in(self.application, claimed)
+                if token is not None:
+                    flask_session[SIGN_IN_KEY] = token
+                else:
+                    flask_session.pop(SIGN_IN_KEY, None)
+
+
+def record_sign_in(app, claimed: str, user_agent: str = "pytest") -> str | None:
+    """A sign-in row for the person ``claimed`` ("id:version") names; its raw token, or None when there
+    is no such person (a test of a made-up id) or no database behind this app."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from core import db
+    from core.clock import utcnow
+    from assessment.accounts import services
+    from assessment.accounts.models import User
+
+    user_id = claimed.partition(":")[0]
+    if not user_id.isdigit():
+        return None
+    with app.app_context():
+        session = db.session()
+        try:
+            if session.get(User, int(user_id)) is None:
+                return None
+            token = services.start_sign_in(session, user_id=int(user_id), user_agent=user_agent,
+                                           client_address="127.0.0.1", now=utcnow())
+            session.commit()
+        except (OperationalError, ProgrammingError):
+            # An app with no tables (a test of configuration): nobody can be signed in to it anyway.
+            session.rollback()
+            return None
+    return token

@@ -140,3 +140,22 @@ class RecoveryCode(Base):
     code_digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class SignIn(Base):
+    """One sign-in on one browser: the list a person sees at /account/sessions, and the row every
+    request's cookie is checked against (an ended one is refused). Only the SHA-256 of the random token
+    kept in the session cookie is stored, so a database leak hands out no working session."""
+
+    __tablename__ = "sign_ins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Written at most every ``policy.SIGN_IN_SEEN_EVERY``: coarse on purpose (see accounts/sessions.py).
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    end_reason: Mapped[str | None] = mapped_column(String(40))
+    device: Mapped[str] = mapped_column(String(80))
+    ip_address: Mapped[str | None] = mapped_column(String(64))

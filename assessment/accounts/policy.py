@@ -125,6 +125,46 @@ def exam_keeps_session(attempt_deadlines: Sequence[dt.datetime], now: dt.datetim
     return any(now < deadline + EXAM_GRACE for deadline in attempt_deadlines)
 
 
+# --- the list of sign-ins (accounts/sign_ins) ----------------------------------------------------------
+
+# A sign-in's row records when it was last seen at most this often: 5,000 candidates autosaving every
+# few seconds must not each write a row a minute. The list's "last active" is this coarse.
+SIGN_IN_SEEN_EVERY = dt.timedelta(minutes=10)
+
+
+def sign_in_listed(last_seen_at: dt.datetime, now: dt.datetime) -> bool:
+    """Whether a sign-in not ended by anyone is still shown as active: one not seen for longer than
+    the idle limit (plus the coarseness of its last-seen time) cannot be used any more, so the list
+    would only mislead by showing it."""
+    return now - last_seen_at <= IDLE_LIMIT + SIGN_IN_SEEN_EVERY
+
+
+# Browser and system names matched in a User-Agent header, most specific first: Edge and Opera say
+# "Chrome" too, and every Chromium browser says "Safari", so the order decides.
+_BROWSERS = (("Edg/", "Edge"), ("EdgA/", "Edge"), ("EdgiOS/", "Edge"), ("OPR/", "Opera"), ("Opera", "Opera"),
+             ("SamsungBrowser/", "Samsung Internet"), ("Firefox/", "Firefox"), ("FxiOS/", "Firefox"),
+             ("CriOS/", "Chrome"), ("Chromium/", "Chromium"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+_SYSTEMS = (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("Windows", "Windows"),
+            ("CrOS", "ChromeOS"), ("Mac OS X", "macOS"), ("Macintosh", "macOS"), ("Linux", "Linux"))
+UNKNOWN_DEVICE = "Unknown browser"
+
+
+def device_description(user_agent: str | None) -> str:
+    """A short, readable name for the browser a sign-in came from ("Chrome on Windows"), from its
+    User-Agent header. The header is whatever the browser (or anyone) sends, so this is a hint for
+    the person, never evidence: unknown or odd headers read "Unknown browser"."""
+    text = (user_agent or "")[:1000]
+    browser = next((name for marker, name in _BROWSERS if marker in text), None)
+    system = next((name for marker, name in _SYSTEMS if marker in text), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    if browser:
+        return browser
+    if system:
+        return f"{UNKNOWN_DEVICE} on {system}"
+    return UNKNOWN_DEVICE
+
+
 # --- password-reset requests and sign-ups ------------------------------------------------------------
 # Counted from append-only rows, whether or not the account exists, so the limits neither reveal
 # accounts nor depend on which app instance answers.

@@ -7,17 +7,18 @@ import secrets
 from dataclasses import dataclass
 
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import Integer, bindparam, exists, func, select, update
+from sqlalchemy import Integer, String, bindparam, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core import audit
 from core.alerts import services as alerts
+from core.web import sign_in_digest
 from core.errors import Conflict, DomainError, NotFound, Problems, ValidationFailed
 from core.roles import SYSTEM, Actor, Role, require_role
 from assessment.accounts import policy
 from assessment.accounts.models import (ROLE_ENUM, AccountRequest, LoginAttempt, PasswordResetToken, RoleGrant,
-                                        ThrottleLock, User)
+                                        SignIn, ThrottleLock, User)
 from assessment.accounts.passwords import dummy_hash, hash_password, password_problems, verify_password
 
 
@@ -339,13 +340,71 @@ def sign_in(session: Session, *, email: str, password: str, now: dt.datetime, cl
     return SignInResult(None, policy.ThrottleDecision(True))
 
 
-def sign_out(session: Session, *, actor: Actor, now: dt.datetime, client_address: str | None = None) -> None:
-    """End the person's sign-ins on the server: every session cookie issued so far stops working."""
+def sign_out(session: Session, *, actor: Actor, now: dt.datetime, sign_in_digest: str | None,
+             client_address: str | None = None) -> None:
+    """End this browser's sign-in on the server (``sign_in_digest``: its token's digest): a copy of its
+    cookie stops working wherever it is. The person's other sign-ins carry on; the list of sign-ins
+    (accounts/sign_ins) ends those."""
     user = get_user(session, actor.user_id)
-    user.session_version += 1
+    ended = end_sign_ins(session, user_id=user.id, now=now, reason="signed_out", digest=sign_in_digest) \
+        if sign_in_digest else 0
     audit.record(session, actor=actor, action="logout", target_type="user", target_id=user.id, now=now,
-                 client_address=client_address)
+                 after={"sign_ins_ended": ended}, client_address=client_address)
     session.flush()
+
+
+# --- sign-ins: one row per signed-in browser (accounts/sessions.py tells the whole story) -------------
+
+def start_sign_in(session: Session, *, user_id: int, user_agent: str | None, client_address: str | None,
+                  now: dt.datetime) -> str:
+    """Record a new sign-in and return its raw token, for the session cookie only: the row keeps the
+    token's SHA-256, so nobody reading the database can take over the session."""
+    token = secrets.token_urlsafe(32)
+    session.add(SignIn(user_id=user_id, token_hash=sign_in_digest(token), started_at=now, last_seen_at=now,
+                       device=policy.device_description(user_agent), ip_address=client_address))
+    session.flush()
+    return token
+
+
+def end_sign_ins(session: Session, *, user_id: int, now: dt.datetime, reason: str, digest: str | None = None,
+                 sign_in_id: int | None = None, keep_digest: str | None = None) -> int:
+    """End the person's sign-ins that have not ended: all of them, or the one with ``digest`` or
+    ``sign_in_id``, or all but ``keep_digest``. Ending one already ended changes nothing. Returns how
+    many ended now. Whatever bumps ``session_version`` calls this too, so the list stays truthful."""
+    statement = update(SignIn).where(SignIn.user_id == user_id, SignIn.ended_at.is_(None))
+    if digest is not None:
+        statement = statement.where(SignIn.token_hash == digest)
+    if sign_in_id is not None:
+        statement = statement.where(SignIn.id == sign_in_id)
+    if keep_digest is not None:
+        statement = statement.where(SignIn.token_hash != keep_digest)
+    ended = session.execute(statement.values(ended_at=now, end_reason=reason),
+                            execution_options={"synchronize_session": "fetch"}).rowcount
+    session.flush()
+    return ended
+
+
+def end_sign_in_with_digest(session: Session, *, digest: str, now: dt.datetime, reason: str) -> int:
+    """End the sign-in whose token has this digest (this browser's, from its own signed cookie)."""
+    return session.execute(update(SignIn).where(SignIn.token_hash == digest, SignIn.ended_at.is_(None))
+                           .values(ended_at=now, end_reason=reason),
+                           execution_options={"synchronize_session": "fetch"}).rowcount
+
+
+def signed_in_user(session: Session, *, user_id: int, version: int, digest: str | None) -> User | None:
+    """The person a session cookie names, if the claim holds: the same session version and a sign-in
+    that has not ended. One query."""
+    if digest is None:
+        return None
+    return session.scalar(select(User).where(
+        User.id == user_id, User.session_version == version,
+        exists().where(SignIn.user_id == User.id, SignIn.token_hash == digest, SignIn.ended_at.is_(None))))
+
+
+def note_sign_in_seen(session: Session, *, digest: str, now: dt.datetime) -> None:
+    """Move a sign-in's last-seen time on (the caller does so at most every ``policy.SIGN_IN_SEEN_EVERY``)."""
+    session.execute(update(SignIn).where(SignIn.token_hash == digest, SignIn.ended_at.is_(None))
+                    .values(last_seen_at=now), execution_options={"synchronize_session": False})
 
 
 def _token_digest(token: str) -> str:
@@ -399,6 +458,7 @@ def reset_password(session: Session, *, token: str, new_password: str, now: dt.d
     problems.raise_if_any()
     user.password_hash = hash_password(new_password, hash_profile)
     user.session_version += 1
+    end_sign_ins(session, user_id=user.id, now=now, reason="password_reset")
     row.used_at = now
     # Any other outstanding links for this account die with this one.
     for other in session.scalars(select(PasswordResetToken).where(
@@ -438,6 +498,7 @@ def revoke_role(session: Session, *, actor: Actor, user_id: int, role: Role, now
     before = sorted(user.roles)
     user.role_grants.remove(grant)
     user.session_version += 1  # a session opened with the role must not outlive it
+    end_sign_ins(session, user_id=user.id, now=now, reason="role_removed")
     session.flush()
     audit.record(session, actor=actor, action="role.revoked", target_type="user", target_id=user.id,
                  before={"roles": before}, after={"roles": sorted(user.roles)}, now=now,
@@ -477,10 +538,14 @@ def list_users(session: Session, *, actor: Actor, search: str = "", role: Role |
 
 
 # When the person a session cookie claims to be still holds (``core.web.CLAIM_HOLDS``): the same test
-# as the sign-in loader (the account exists, is enabled, and no sign-out or password change has moved
-# its session version since) and the role the route needs. Built once, with bind parameters, for the
-# autosave fast path to put into its own first query.
+# as the sign-in loader (the account exists, is enabled, no password change has moved its session
+# version since, and this browser's sign-in has not ended) and the role the route needs. Built once,
+# with bind parameters, for the autosave fast path to put into its own first query.
 CLAIM_HOLDS = exists().where(
     User.id == bindparam("claim_user_id", type_=Integer),
     User.session_version == bindparam("claim_version", type_=Integer), User.is_enabled.is_(True),
-    RoleGrant.user_id == User.id, RoleGrant.role == bindparam("claim_role", type_=ROLE_ENUM))
+    RoleGrant.user_id == User.id, RoleGrant.role == bindparam("claim_role", type_=ROLE_ENUM),
+    # This browser's sign-in has not been ended (from the list of sign-ins, or by signing out): in the
+    # same EXISTS, so the fast path still confirms everything in its one first query.
+    SignIn.user_id == User.id, SignIn.token_hash == bindparam("claim_sign_in", type_=String),
+    SignIn.ended_at.is_(None))

@@ -17,8 +17,8 @@ from assessment.accounts import policy, two_factor
 from assessment.accounts.credentials.services import notify_sign_in_changed
 from assessment.accounts.models import RecoveryCode, TwoFactorCredential, User
 from assessment.accounts.passwords import verify_password
-from assessment.accounts.services import (SignInResult, _record_failure, _record_success, _throttle, get_user,
-                                          requires_second_factor)
+from assessment.accounts.services import (SignInResult, _record_failure, _record_success, _throttle, end_sign_ins,
+                                          get_user, requires_second_factor)
 
 WRONG_CODE = "The code is not right, or it has been used already. Enter the current code from your app."
 
@@ -235,6 +235,7 @@ def reset_two_factor(session: Session, *, actor: Actor, user_id: int, now: dt.da
     session.delete(credential)
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     user.session_version += 1
+    end_sign_ins(session, user_id=user.id, now=now, reason="two_factor_reset")
     session.flush()
     audit.record(session, actor=actor, action="two_factor.reset", target_type="user", target_id=user.id,
                  before={"enrolled": was_confirmed}, after={"enrolled": False}, now=now, client_address=client_address)

@@ -9,7 +9,7 @@ from core.clock import utcnow
 from core.errors import Conflict, ValidationFailed
 from core.roles import Role
 from core.web import (add_problems, client_address, current_actor, external_url, is_safe_next, login_required,
-                      roles_required)
+                      roles_required, signed_in_claim)
 from assessment.accounts import reauth, services, two_factor_services
 from assessment.accounts.credentials import services as credentials
 from assessment.accounts.forms import (CaseManagerForm, ConfirmForm, EnrolmentForm, ForgotPasswordForm, GrantRoleForm,
@@ -114,8 +114,10 @@ def login():
 @login_required
 def logout():
     if ConfirmForm().validate_on_submit():
-        # Ends this sign-in on the server too: a copy of the cookie stops working everywhere.
-        services.sign_out(db.session(), actor=current_actor(), now=utcnow(), client_address=client_address())
+        # Ends this sign-in on the server too: a copy of the cookie stops working everywhere. The
+        # person's other sign-ins carry on (the list of sign-ins ends those).
+        services.sign_out(db.session(), actor=current_actor(), now=utcnow(), sign_in_digest=signed_in_claim()[2],
+                          client_address=client_address())
         db.session().commit()
         logout_user()
         reauth.forget_reauthentication()

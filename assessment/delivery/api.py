@@ -140,7 +140,7 @@ ACK = AckSchema()
 SAVE_IN = SaveInSchema()
 
 
-def _save_fast(claim: tuple[int, int], attempt_id: int):
+def _save_fast(claim: tuple[int, int, str | None], attempt_id: int):
     """The ordinary autosave, every few seconds from every candidate: the cookie's claim confirmed
     inside ``services.save_response_fast``'s first query. None hands the request to
     :func:`save_response`."""

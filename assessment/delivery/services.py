@@ -388,13 +388,13 @@ def _save_fast_read(claim_holds):
 _INSERT_STEP = insert(ResponseStep)
 
 
-def save_response_fast(session: Session, *, claim: tuple[int, int], claim_holds, attempt_id: int, slot: int,
-                       payload: dict, seen_seq: int, client_step_id: str, device_id: str,
+def save_response_fast(session: Session, *, claim: tuple[int, int, str | None], claim_holds, attempt_id: int,
+                       slot: int, payload: dict, seen_seq: int, client_step_id: str, device_id: str,
                        now: dt.datetime) -> Ack | None:
     """The autosave's ordinary case in three statements: lock the attempt and read, in the same query,
-    whether the signed-in person's ``claim`` (user id, session version) still holds with the candidate
-    role, whether this step is a retry and the slot's item; the state now (:func:`_evidence_now`); the
-    insert. Core statements, no objects loaded; the caller commits.
+    whether the signed-in person's ``claim`` (user id, session version, sign-in token digest) still
+    holds with the candidate role, whether this step is a retry and the slot's item; the state now
+    (:func:`_evidence_now`); the insert. Core statements, no objects loaded; the caller commits.
 
     Returns None for anything out of the ordinary — a claim that no longer holds, not this
     candidate's attempt, no such slot, an answer that does not fit, a stale sequence, a paused or ended
@@ -407,7 +407,7 @@ def save_response_fast(session: Session, *, claim: tuple[int, int], claim_holds,
     connection = session.connection()
     row = connection.execute(_save_fast_read(claim_holds), {
         "attempt_id": attempt_id, "client_step_id": client_step_id, "slot": slot, "claim_user_id": claim[0],
-        "claim_version": claim[1], "claim_role": Role.CANDIDATE}).first()
+        "claim_version": claim[1], "claim_sign_in": claim[2], "claim_role": Role.CANDIDATE}).first()
     if row is None or not row.claim_holds:
         return None
     allowed_s = allowed_duration_s(row.duration_s, row.extra_time_pct)

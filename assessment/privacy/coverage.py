@@ -19,6 +19,7 @@ SUBJECT = frozenset({
     "password_reset_tokens.user_id",
     "two_factor_credentials.user_id",
     "two_factor_recovery_codes.user_id",
+    "sign_ins.user_id",
     "monitoring_consents.candidate_id",
     "monitoring_answers.candidate_id",
     "notifications.user_id",
@@ -105,7 +106,7 @@ NOT_FOLLOWED_INTO = frozenset({"users", "audit_entries"})
 # Columns never written to an export: secrets that would help nobody but an attacker.
 REDACTED = frozenset({"users.password_hash", "password_reset_tokens.token_hash",
                       "two_factor_credentials.secret_encrypted", "two_factor_recovery_codes.code_digest",
-                      "attempt_storage_keys.key"})
+                      "attempt_storage_keys.key", "sign_ins.token_hash"})
 
 # Areas (one JSON file each) named from the package a table's model lives in; these are renamed.
 AREA_NAMES = {"proctoring": "invigilation", "core": "account", "accounts": "account", "models": "account"}

@@ -1,5 +1,5 @@
 """The retention sweep: deletes what has passed its period among the data that may be deleted
-(password reset links, sent e-mail and its .eml copies, read notifications). Every period is a
+(password reset links, sent e-mail and its .eml copies, read notifications, ended sign-ins). Every period is a
 setting (``RETENTION_*`` in ``assessment/config.py``); docs/privacy.md lists each, with the code that
 enforces it. Invigilation media have their own purge (``cop invigilation purge``); append-only
 evidence is never deleted here."""
@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from assessment.accounts.models import PasswordResetToken
+from assessment.accounts.models import PasswordResetToken, SignIn
 from core import audit
 from core.mail import MailMessage
 from core.notifications import Notification
@@ -24,12 +24,14 @@ class RetentionPeriods:
     password_reset_hours_after_expiry: int
     sent_mail_days: int
     read_notifications_days: int
+    ended_sign_ins_days: int
 
     @classmethod
     def from_config(cls, config: dict) -> RetentionPeriods:
         return cls(password_reset_hours_after_expiry=int(config["RETENTION_PASSWORD_RESET_HOURS_AFTER_EXPIRY"]),
                    sent_mail_days=int(config["RETENTION_SENT_MAIL_DAYS"]),
-                   read_notifications_days=int(config["RETENTION_READ_NOTIFICATIONS_DAYS"]))
+                   read_notifications_days=int(config["RETENTION_READ_NOTIFICATIONS_DAYS"]),
+                   ended_sign_ins_days=int(config["RETENTION_ENDED_SIGN_INS_DAYS"]))
 
 
 @dataclass(frozen=True)
@@ -38,13 +40,14 @@ class SweepReport:
     sent_mail: int
     mail_files: int
     read_notifications: int
+    ended_sign_ins: int
     dry_run: bool
 
     def line(self) -> str:
         verb = "would delete" if self.dry_run else "deleted"
         return (f"Retention sweep {verb} {self.password_reset_links} expired password reset link(s), "
-                f"{self.sent_mail} sent e-mail(s), {self.mail_files} .eml file(s) and "
-                f"{self.read_notifications} read notification(s).")
+                f"{self.sent_mail} sent e-mail(s), {self.mail_files} .eml file(s), "
+                f"{self.read_notifications} read notification(s) and {self.ended_sign_ins} ended sign-in(s).")
 
 
 def sweep(session: Session, *, actor: Actor, periods: RetentionPeriods, mail_folder: Path | None,
@@ -56,6 +59,10 @@ def sweep(session: Session, *, actor: Actor, periods: RetentionPeriods, mail_fol
         < now - dt.timedelta(hours=periods.password_reset_hours_after_expiry),
         MailMessage: MailMessage.sent_at < now - dt.timedelta(days=periods.sent_mail_days),
         Notification: Notification.read_at < now - dt.timedelta(days=periods.read_notifications_days),
+        # A sign-in nobody ended but not seen for the whole period is as dead as an ended one: its
+        # cookie lapsed long ago (accounts/policy.py's limits are hours).
+        SignIn: func.coalesce(SignIn.ended_at, SignIn.last_seen_at)
+        < now - dt.timedelta(days=periods.ended_sign_ins_days),
     }
     counts = {}
     for model, condition in conditions.items():
@@ -71,10 +78,12 @@ def sweep(session: Session, *, actor: Actor, periods: RetentionPeriods, mail_fol
                 files += 1
                 if not dry_run:
                     path.unlink(missing_ok=True)
-    report = SweepReport(counts[PasswordResetToken], counts[MailMessage], files, counts[Notification], dry_run)
+    report = SweepReport(counts[PasswordResetToken], counts[MailMessage], files, counts[Notification],
+                         counts[SignIn], dry_run)
     if not dry_run and (files or any(counts.values())):
         audit.record(session, actor=actor, action="privacy.retention_sweep", target_type="retention", now=now,
                      after={"password_reset_links": report.password_reset_links, "sent_mail": report.sent_mail,
-                            "mail_files": report.mail_files, "read_notifications": report.read_notifications})
+                            "mail_files": report.mail_files, "read_notifications": report.read_notifications,
+                            "ended_sign_ins": report.ended_sign_ins})
     session.flush()
     return report

@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import Table, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from assessment.accounts.models import (AccountRequest, LoginAttempt, PasswordResetToken, RecoveryCode,
+from assessment.accounts.models import (AccountRequest, LoginAttempt, PasswordResetToken, RecoveryCode, SignIn,
                                         TwoFactorCredential, User)
 from assessment.accounts.monitoring.models import MonitoringAnswer
 from assessment.delivery.adjustments.services import evidence_path as adjustment_evidence_path
@@ -307,7 +307,10 @@ def erase_person(session: Session, *, actor: Actor, user: User, requested_by: st
     user.password_hash = "!erased"   # no password hashes to this: signing in is impossible
     user.is_enabled = False
     user.session_version = (user.session_version or 1) + 1  # every signed-in session ends
-    outcomes.append(AreaOutcome("account", "name, email address, password and two-factor sign-in; every session ended",
+    # The list of sign-ins (devices, IP addresses) goes too; with no row left, no cookie of theirs holds.
+    sign_ins = session.execute(delete(SignIn).where(SignIn.user_id == user.id)).rowcount
+    outcomes.append(AreaOutcome("account", f"name, email address, password and two-factor sign-in; every session "
+                                f"ended and its record ({sign_ins} sign-in(s): device and IP address) deleted",
                                 "the account's number, so that the evidence below still points to one person"))
     tokens = session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id)).rowcount
     # The second factor goes with the password: the account can never be signed in to again.

@@ -74,7 +74,7 @@ def test_the_sweep_deletes_only_what_has_passed_its_period_and_is_audited(app, d
     periods = RetentionPeriods.from_config(app.config)
     counted = sweep(db, actor=SYSTEM, periods=periods, mail_folder=folder, now=NOW, dry_run=True)
     assert counted.line() == ("Retention sweep would delete 1 expired password reset link(s), 1 sent e-mail(s), "
-                              "1 .eml file(s) and 1 read notification(s).")
+                              "1 .eml file(s), 1 read notification(s) and 0 ended sign-in(s).")
     assert old.exists() and db.scalar(select(AuditEntry).where(AuditEntry.action == "privacy.retention_sweep")) is None
     done = sweep(db, actor=SYSTEM, periods=periods, mail_folder=folder, now=NOW)
     assert done.line().startswith("Retention sweep deleted 1 expired password reset link(s), 1 sent e-mail(s)")
@@ -85,7 +85,7 @@ def test_the_sweep_deletes_only_what_has_passed_its_period_and_is_audited(app, d
     assert db.scalar(select(AuditEntry).where(AuditEntry.action == "privacy.retention_sweep")) is not None
     again = sweep(db, actor=SYSTEM, periods=periods, mail_folder=folder, now=NOW)
     assert again.line() == ("Retention sweep deleted 0 expired password reset link(s), 0 sent e-mail(s), "
-                            "0 .eml file(s) and 0 read notification(s).")
+                            "0 .eml file(s), 0 read notification(s) and 0 ended sign-in(s).")
 
 
 def test_the_sweep_command(runner):

@@ -28,9 +28,10 @@ from tests.routes import PUBLIC, SIGNED_IN, all_routes, area_modules, build_cont
 
 ROUTES = all_routes()
 ALLOWED_STATUS = {200, 302, 303, 400, 403, 404, 405, 409, 410, 413, 422, 429}
-# Wrong credentials at the sign-in form, or when confirming them again before a sensitive action: the
-# form again, with 401 (the credentials were refused).
-EXTRA_STATUS = {"accounts.login": {401}, "accounts.reauthenticate": {401}}
+# Wrong credentials at the sign-in form, or when confirming them again before a sensitive action (the
+# password re-entered before signing out somewhere from the list of sign-ins, too): the form again,
+# with 401 (the credentials were refused).
+EXTRA_STATUS = {"accounts.login": {401}, "accounts.reauthenticate": {401}, "sign_ins.end": {401}}
 EXAMPLES = int(os.environ.get("COP_FUZZ_EXAMPLES", "15"))
 AREAS = sorted(module.__name__.rsplit(".", 1)[1] for module in area_modules())
 FIELD = re.compile(r"<(?:input|select|textarea|button)\b[^>]*?\bname=\"([^\"]+)\"", re.IGNORECASE)
@@ -40,7 +41,7 @@ MAY_GROW_ON_REFUSAL = {"login_attempts", "throttle_locks"}
 # Re-authentication and the current password on the change-password page are checked as a sign-in is:
 # a wrong one counts towards the lock-out and is audited like a refused sign-in.
 MAY_GROW_ON_REFUSAL_AT = {"accounts.login": {"audit_entries"}, "accounts.reauthenticate": {"audit_entries"},
-                          "credentials.change_password": {"audit_entries"}}
+                          "credentials.change_password": {"audit_entries"}, "sign_ins.end": {"audit_entries"}}
 
 HUGE = 10**40
 values = st.one_of(

@@ -56,6 +56,7 @@ def change_password(session: Session, *, actor: Actor, current_password: str, ne
         raise ValidationFailed("There is a problem", list(problems.items))
     user.password_hash = hash_password(new_password, hash_profile)
     user.session_version += 1
+    accounts.end_sign_ins(session, user_id=user.id, now=now, reason="password_changed")
     audit.record(session, actor=actor, action="password.changed", target_type="user", target_id=user.id,
                  after={"other_sessions_ended": True}, now=now, client_address=client_address)
     notify_sign_in_changed(session, user=user, what="Your password was changed", now=now)

@@ -35,9 +35,11 @@ EXTRA_STATUS = {"accounts.login": {401}, "accounts.reauthenticate": {401}, "sign
 EXAMPLES = int(os.environ.get("COP_FUZZ_EXAMPLES", "15"))
 AREAS = sorted(module.__name__.rsplit(".", 1)[1] for module in area_modules())
 FIELD = re.compile(r"<(?:input|select|textarea|button)\b[^>]*?\bname=\"([^\"]+)\"", re.IGNORECASE)
-# Tables a refusal may legitimately add to: the sign-in throttle counts refused attempts, and a refused
-# sign-in is audited (security logging).
-MAY_GROW_ON_REFUSAL = {"login_attempts", "throttle_locks"}
+# Tables a refusal may legitimately add to: the sign-in throttle counts refused attempts, a refused
+# sign-in is audited (security logging), and refusals are counted towards security alerts, which may
+# then be raised and queued for mail and webhook (core/alerts, ASVS V11.1.8).
+MAY_GROW_ON_REFUSAL = {"login_attempts", "throttle_locks", "alert_counters", "security_alerts", "alert_webhooks",
+                       "mail_messages"}
 # Re-authentication and the current password on the change-password page are checked as a sign-in is:
 # a wrong one counts towards the lock-out and is audited like a refused sign-in.
 MAY_GROW_ON_REFUSAL_AT = {"accounts.login": {"audit_entries"}, "accounts.reauthenticate": {"audit_entries"},

@@ -60,6 +60,16 @@ def own_schema(name: str) -> str:
     return f"{name}_{os.getpid()}"
 
 
+def own_database_url(backend: str, folder, name: str) -> str:
+    """An empty database of one test's own (or one session's): a SQLite file in ``folder``, or a
+    PostgreSQL schema made afresh, named after ``name`` and this test process."""
+    if backend == "sqlite":
+        return f"sqlite:///{os.path.join(folder, f'{name}.sqlite3')}"
+    schema = own_schema(f"cop_{name}")
+    reset_postgres_schema(schema)
+    return postgres_schema_url(schema)
+
+
 def postgres_schema_url(schema: str) -> str:
     """The test database URL with ``schema`` (from ``own_schema``) on the search path."""
     separator = "&" if "?" in PG_URL else "?"

@@ -20,7 +20,7 @@ from werkzeug.test import Client
 
 from assessment.accounts import policy
 from core.roles import Role
-from tests.cop_testing import TEST_PASSWORD, own_schema, postgres_schema_url, reset_postgres_schema, totp
+from tests.cop_testing import TEST_PASSWORD, own_database_url, totp
 
 T0 = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone.utc)
 DEVICE = "tab-one"
@@ -96,12 +96,7 @@ class Browser:
 def instances(backend, tmp_path):
     from assessment.models import metadata
 
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
-    else:
-        schema = own_schema("cop_two_instances")
-        reset_postgres_schema(schema)
-        url = postgres_schema_url(schema)
+    url = own_database_url(backend, tmp_path, "two_instances")
     engine = create_engine(url)
     metadata.create_all(engine)
     engine.dispose()

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from sqlalchemy import create_engine
 from werkzeug.serving import make_server
 
-from tests.cop_testing import own_schema, postgres_schema_url, reset_postgres_schema, skip_or_fail
+from tests.cop_testing import own_database_url, skip_or_fail
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("COP_CHROMIUM", "/usr/bin/chromium"))
@@ -49,12 +49,7 @@ def live(backend, tmp_path_factory):
     from core.clock import utcnow
     from tests.browser.two_factor import DEMO_TOTP_SECRET
 
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'browser.sqlite3'}"
-    else:
-        schema = own_schema("cop_browser")
-        reset_postgres_schema(schema)
-        url = postgres_schema_url(schema)
+    url = own_database_url(backend, tmp_path_factory.mktemp("browser"), "browser")
     engine = create_engine(url)
     migrations.upgrade(engine)
     engine.dispose()

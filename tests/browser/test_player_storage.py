@@ -92,14 +92,20 @@ def test_answers_and_snapshots_kept_offline_are_sealed_and_reach_the_server(came
     assert answers_in(live.app, sitting_id)[1][3] == written
 
 
-def test_a_readable_queue_from_an_earlier_version_is_sent_after_a_reload_and_resealed(page, live):
+def answered_once(page, live) -> tuple[int, int, str]:
+    """A candidate in a short exam with one answer saved: the sitting, the attempt and the name its
+    outbox is stored under."""
     sitting_id, email = exam_in(live, items=SHORT)
     sign_in(page, email)
     start_exam(page, sitting_id)
     page.get_by_label("Visit the client at home", exact=True).check()
     expect(status(page)).to_have_text(SAVED)
     attempt_id = answers_in(live.app, sitting_id)[0]
-    name = f"cop.outbox.{attempt_id}"
+    return sitting_id, attempt_id, f"cop.outbox.{attempt_id}"
+
+
+def test_a_readable_queue_from_an_earlier_version_is_sent_after_a_reload_and_resealed(page, live):
+    sitting_id, attempt_id, name = answered_once(page, live)
 
     # What the player before sealing left behind: the queue as plain JSON (a candidate mid-exam
     # during the deploy). Saves are held back for now, so the resealed queue can be looked at.
@@ -126,13 +132,7 @@ def test_a_readable_queue_from_an_earlier_version_is_sent_after_a_reload_and_res
 
 
 def test_a_sealed_queue_that_cannot_be_opened_is_kept_and_reported(page, live):
-    sitting_id, email = exam_in(live, items=SHORT)
-    sign_in(page, email)
-    start_exam(page, sitting_id)
-    page.get_by_label("Visit the client at home", exact=True).check()
-    expect(status(page)).to_have_text(SAVED)
-    attempt_id = answers_in(live.app, sitting_id)[0]
-    name = f"cop.outbox.{attempt_id}"
+    sitting_id, attempt_id, name = answered_once(page, live)
 
     # A queue sealed with some other key (damaged, or tampered with): this page cannot read it.
     iv = os.urandom(12)

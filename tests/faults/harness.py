@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import load_check
-from tests.cop_testing import TEST_PASSWORD, own_schema, postgres_schema_url, reset_postgres_schema
+from tests.cop_testing import TEST_PASSWORD, own_database_url
 
 REPO = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -50,12 +50,7 @@ def database_for(backend: str, tmp_path: Path, name: str) -> str:
 
     from assessment.models import metadata
 
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / f'{name}.sqlite3'}"
-    else:
-        schema = own_schema(f"cop_fault_{name}")
-        reset_postgres_schema(schema)
-        url = postgres_schema_url(schema)
+    url = own_database_url(backend, tmp_path, f"fault_{name}")
     engine = create_engine(url)
     metadata.create_all(engine)
     engine.dispose()

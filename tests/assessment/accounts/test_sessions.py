@@ -137,14 +137,9 @@ def test_signing_out_at_one_app_instance_ends_the_session_at_another(backend, tm
     from core import db
     from core.roles import SYSTEM
     from assessment.accounts import services
-    from tests.cop_testing import own_schema, postgres_schema_url, reset_postgres_schema
+    from tests.cop_testing import own_database_url
 
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'instances.sqlite3'}"
-    else:
-        schema = own_schema("cop_instances")
-        reset_postgres_schema(schema)
-        url = postgres_schema_url(schema)
+    url = own_database_url(backend, tmp_path, "instances")
     engine = create_engine(url)
     metadata.create_all(engine)
     engine.dispose()

@@ -16,7 +16,7 @@ from core.alerts.rules import AlertKind, AlertSettings
 from core.errors import Forbidden
 from core.roles import SYSTEM, Actor, Role
 from tests.core.alerts.webhook import webhook  # noqa: F401 - a fixture
-from tests.cop_testing import own_schema, postgres_schema_url, reset_postgres_schema
+from tests.cop_testing import own_database_url
 
 T0 = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone.utc)
 SETTINGS = AlertSettings(emails=("security@example.org", "oncall@example.org"))
@@ -127,12 +127,7 @@ def two_instances(backend, tmp_path):
     from assessment.app import create_app
     from assessment.models import metadata
 
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'alerts.sqlite3'}"
-    else:
-        schema = own_schema("cop_alerts")
-        reset_postgres_schema(schema)
-        url = postgres_schema_url(schema)
+    url = own_database_url(backend, tmp_path, "alerts")
     apps = [create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", "ALERT_REFUSALS": 6})
             for _ in range(2)]
     metadata.create_all(apps[0].extensions["cop.db"].engine)

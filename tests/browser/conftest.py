@@ -3,6 +3,10 @@ and axe-core run inside the page. Nothing is downloaded: the browser is /usr/bin
 axe-core comes from node_modules (installed by `make test`)."""
 from __future__ import annotations
 
+import datetime as dt
+
+import itertools
+
 import os
 import threading
 from dataclasses import dataclass
@@ -139,3 +143,22 @@ def assert_no_axe_violations(page, name: str) -> None:
     violations = [f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:3])
                   for v in result["violations"]]
     assert violations == [], f"axe-core found accessibility problems on {name}"
+
+
+_people = itertools.count(1)
+
+
+def new_person(live, role, full_name: str, prefix: str) -> str:
+    """An account of one test's own on the live server (so what it does touches nobody another test
+    signs in as), with the demo password; its email."""
+    from assessment.accounts import services
+    from core import db
+    from core.roles import SYSTEM
+
+    email = f"{prefix}{next(_people)}-{live.url.rsplit(':', 1)[-1]}@example.org"
+    with live.app.app_context():
+        services.create_user(db.session(), actor=SYSTEM, email=email, full_name=full_name, password=DEMO_PASSWORD,
+                             roles={role}, now=dt.datetime.now(dt.timezone.utc), hash_profile="fast")
+        db.session().commit()
+    return email
+

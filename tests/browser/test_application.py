@@ -4,34 +4,23 @@ with the messages beside the fields, a membership document, the live check, and 
 axe-core on every new page; at 320 px nothing overflows."""
 from __future__ import annotations
 
-import itertools
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.conftest import DEMO_PASSWORD, new_person
 from tests.browser.test_foundation_journeys import sign_in
 from tests import uploads_data
 
 pytestmark = pytest.mark.browser
-_ids = itertools.count(1)
 PDF = uploads_data.pdf("BABICM membership certificate")
 
 
 def _applicant(live) -> str:
-    import datetime as dt
+    from core.roles import Role
 
-    from assessment.accounts import services as accounts
-    from core import db
-    from core.roles import SYSTEM, Role
-
-    email = f"keyboard.applicant{next(_ids)}@example.org"
-    with live.app.app_context():
-        accounts.create_user(db.session(), actor=SYSTEM, email=email, full_name="Kay Keyboard", password=DEMO_PASSWORD,
-                             roles={Role.CANDIDATE}, now=dt.datetime.now(dt.timezone.utc), hash_profile="fast")
-        db.session().commit()
-    return email
+    return new_person(live, Role.CANDIDATE, "Kay Keyboard", "keyboard.applicant")
 
 
 def _press(page, locator):

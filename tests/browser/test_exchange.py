@@ -2,32 +2,20 @@
 cannot be imported, and a package that becomes a draft — axe-core on every state of the page."""
 from __future__ import annotations
 
-import datetime as dt
-import itertools
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.conftest import DEMO_PASSWORD, new_person
 from tests.browser.test_foundation_journeys import sign_in
 
 pytestmark = pytest.mark.browser
-_ids = itertools.count(1)
 
 
 def _own_writer(live) -> str:
     """A writer of this test's own, so the drafts it imports never appear in other journeys' lists."""
-    from assessment.accounts import services
-    from core import db
-    from core.roles import SYSTEM, Role
+    from core.roles import Role
 
-    email = f"exchange.writer{next(_ids)}.{dt.datetime.now().timestamp():.0f}@example.org"
-    with live.app.app_context():
-        services.create_user(db.session(), actor=SYSTEM, email=email, full_name="Quinn Importer",
-                             password=DEMO_PASSWORD, roles={Role.ITEM_WRITER}, now=dt.datetime.now(dt.timezone.utc),
-                             hash_profile="fast")
-        db.session().commit()
-    return email
+    return new_person(live, Role.ITEM_WRITER, "Quinn Importer", "exchange.writer")
 
 
 def test_a_writer_imports_qti_and_reads_the_report(page, live, tmp_path):

@@ -4,14 +4,13 @@ examiner reads the demo run's DIF report by sex and follows the flagged item —
 page, at 1280 px and (for the candidate's page) 320 px wide."""
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.conftest import DEMO_PASSWORD, new_person
 from tests.browser.test_foundation_journeys import sign_in
 
 pytestmark = pytest.mark.browser
@@ -25,17 +24,9 @@ def _press(page, locator, key: str = "Enter"):
 
 
 def _candidate(live) -> str:
-    from assessment.accounts import services as accounts
-    from core import db
-    from core.roles import SYSTEM, Role
+    from core.roles import Role
 
-    email = f"monitored{next(_ids)}@example.org"
-    with live.app.app_context():
-        accounts.create_user(db.session(), actor=SYSTEM, email=email, full_name="Monitored Candidate",
-                             password=DEMO_PASSWORD, roles={Role.CANDIDATE},
-                             now=dt.datetime.now(dt.timezone.utc), hash_profile="fast")
-        db.session().commit()
-    return email
+    return new_person(live, Role.CANDIDATE, "Monitored Candidate", "monitored")
 
 
 def test_a_candidate_consents_answers_and_withdraws_with_the_keyboard_only(page, live):

@@ -2,32 +2,19 @@
 1280 and 320 px, with axe-core on every page."""
 from __future__ import annotations
 
-import datetime as dt
-import itertools
-
 import pytest
 from playwright.sync_api import expect
 
-from core import db
-from core.roles import SYSTEM, Role
-from tests.browser.conftest import ACTION_TIMEOUT_MS, DEMO_PASSWORD
+from core.roles import Role
+from tests.browser.conftest import ACTION_TIMEOUT_MS, DEMO_PASSWORD, new_person
 
 pytestmark = pytest.mark.browser
-_ids = itertools.count(1)
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
 
 
 def _new_candidate(live) -> str:
     """A candidate of this test's own, so ending sign-ins touches nobody another test signs in as."""
-    from assessment.accounts import services
-
-    email = f"two.browsers{next(_ids)}-{live.url.rsplit(':', 1)[-1]}@example.org"
-    with live.app.app_context():
-        services.create_user(db.session(), actor=SYSTEM, email=email, full_name="Tam Two-Browsers",
-                             password=DEMO_PASSWORD, roles={Role.CANDIDATE}, now=dt.datetime.now(dt.timezone.utc),
-                             hash_profile="fast")
-        db.session().commit()
-    return email
+    return new_person(live, Role.CANDIDATE, "Tam Two-Browsers", "two.browsers")
 
 
 def _sign_in(page, email: str) -> None:

@@ -3,31 +3,21 @@ alone; then confirms who they are before a sensitive action. axe-core on every p
 320 px wide; the QR code is an image (no script, no inline style under the strict CSP)."""
 from __future__ import annotations
 
-import itertools
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.conftest import DEMO_PASSWORD, new_person
 from tests.browser.two_factor import _secrets, next_code
 
 pytestmark = pytest.mark.browser
-_ids = itertools.count(1)
 
 
 def _new_staff(live, role_value: str) -> str:
-    from assessment.accounts import services as accounts
-    from core import db
-    from core.clock import utcnow
-    from core.roles import SYSTEM, Role
+    from core.roles import Role
 
-    email = f"new.staff{next(_ids)}-{role_value}@example.org"
-    with live.app.app_context():
-        accounts.create_user(db.session(), actor=SYSTEM, email=email, full_name="Nia Newstaff",
-                             password=DEMO_PASSWORD, roles={Role(role_value)}, now=utcnow(), hash_profile="fast")
-        db.session().commit()
-    return email
+    return new_person(live, Role(role_value), "Nia Newstaff", f"new.staff-{role_value}-")
 
 
 def _type_into(page, label: str, text: str) -> None:

@@ -22,7 +22,9 @@ def next_code(email: str) -> str:
 
     while True:
         current = two_factor.time_step(dt.datetime.now(dt.timezone.utc))
-        step = max(current - 1, _last_step.get(email, current - 2) + 1)
+        # Never the step before now: the server takes it only while the clock has not moved on, so a
+        # code sent as a step ends would be refused. Now and the next step are safe either side.
+        step = max(current, _last_step.get(email, current - 1) + 1)
         if step <= current + 1:
             _last_step[email] = step
             return two_factor.code_at(secret_of(email), step)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime
@@ -138,10 +138,13 @@ class ResponseStep(Base):
 
     __tablename__ = "response_steps"
     __append_only__ = True
-    __table_args__ = (UniqueConstraint("attempt_id", "seq"), UniqueConstraint("attempt_id", "client_step_id"))
+    # (attempt, slot, seq) finds each slot's latest step in one probe (the state read on every save);
+    # it also serves every lookup by attempt, so attempt_id needs no index of its own.
+    __table_args__ = (UniqueConstraint("attempt_id", "seq"), UniqueConstraint("attempt_id", "client_step_id"),
+                      Index("ix_response_steps_attempt_id_slot_seq", "attempt_id", "slot", "seq"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="RESTRICT"), index=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="RESTRICT"))
     seq: Mapped[int] = mapped_column(Integer)
     slot: Mapped[int] = mapped_column(Integer)
     payload: Mapped[dict] = mapped_column(JSON)

@@ -12,9 +12,9 @@ import random
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, bindparam, func, insert, literal_column, null, select, text, union_all
+from sqlalchemy import Integer, and_, bindparam, func, insert, literal_column, null, select, text, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from core import audit, signals
 from core.db import get_or_raise
@@ -159,11 +159,18 @@ def _evidence_now_statement():
     def part(*columns):
         return select(*(column.label(name) for column, name in zip(columns, names)))
 
-    latest = (select(func.max(ResponseStep.seq)).where(ResponseStep.attempt_id == attempt_id)
-              .group_by(ResponseStep.slot))
+    # Each slot's latest step found from the slot, through the index on (attempt, slot, seq): one
+    # short probe a slot, however many steps the attempt has. (Grouping the attempt's steps by slot
+    # read every step on every save: 1.5 ms of the database's time at 500 steps, growing all sitting.)
+    earlier = aliased(ResponseStep)
+    latest = (select(func.max(earlier.seq))
+              .where(earlier.attempt_id == AttemptSlot.attempt_id, earlier.slot == AttemptSlot.slot)
+              .scalar_subquery())
     steps = part(literal_column("0"), ResponseStep.seq, ResponseStep.slot, ResponseStep.payload,
                  ResponseStep.client_step_id, ResponseStep.created_at, ResponseStep.device_id) \
-        .where(ResponseStep.attempt_id == attempt_id, ResponseStep.seq.in_(latest))
+        .select_from(AttemptSlot) \
+        .join(ResponseStep, and_(ResponseStep.attempt_id == AttemptSlot.attempt_id, ResponseStep.seq == latest)) \
+        .where(AttemptSlot.attempt_id == attempt_id)
     events = part(literal_column("1"), AttemptEvent.id, null(), AttemptEvent.payload, AttemptEvent.kind,
                   AttemptEvent.occurred_at, null()).where(AttemptEvent.attempt_id == attempt_id)
     slots = part(literal_column("2"), AttemptSlot.slot, null(), null(), null(), null(), null()) \
@@ -179,7 +186,10 @@ def _evidence_now(session: Session, attempt_id: int) -> tuple[list[replay.Step],
     """What the state *now* folds: each slot's latest step, every event and the slot numbers, in one
     round trip (three queries joined by UNION ALL, told apart by ``src``). The state is read on every
     request a candidate makes, so its round trips are the hot path's."""
-    rows = session.execute(_EVIDENCE_NOW, {"attempt_id": attempt_id}).all()
+    # Core on the session's connection: the ORM's execution cost a save more than the rows did. The
+    # flush is what its autoflush did: an event added earlier in the request is part of "now".
+    session.flush()
+    rows = session.connection().execute(_EVIDENCE_NOW, {"attempt_id": attempt_id}).all()
     found_steps, found_events, numbers = [], [], []
     for src, n, slot, payload, label, at, device in rows:
         if src == 0:

@@ -3,8 +3,10 @@ path, in fewer round trips. Round trips are counted, not timed — the count is 
 the database, on any machine; the time is bench/'s (docs/performance.md)."""
 from __future__ import annotations
 
+import json
+
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import event, insert, select, text, update
 
 from core.roles import Role
 from core.web import CLAIM_HOLDS
@@ -142,3 +144,66 @@ def test_cached_content_is_what_a_fresh_render_of_each_slot_gives(client, db, cl
                        s.max_mark) for s in slots])
     assert items == fresh
     assert any(s.option_order for s in slots)  # the exam has shuffled options, so the order is tested
+
+
+def _second_attempt(db, clock, login_as, attempt):
+    from assessment.delivery.models import Booking
+    person = login_as(Role.CANDIDATE)
+    db.add(Booking(sitting_id=attempt.sitting_id, candidate_id=person.id, booked_at=clock.now()))
+    db.flush()
+    return services.start_attempt(db, actor=person.actor, sitting_id=attempt.sitting_id, device_id=DEVICE,
+                                  now=clock.now())
+
+
+def _literal(db, statement, params) -> str:
+    return str(statement.params(**params).compile(dialect=db.get_bind().dialect,
+                                                  compile_kwargs={"literal_binds": True}))
+
+
+def _plan_rows_read_from(db, table: str, statement, params) -> int:
+    """How many rows the database read from ``table`` running ``statement`` (PostgreSQL's EXPLAIN
+    ANALYZE: rows a node returned × its loops, over every node that reads the table)."""
+    plan = db.connection().exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {_literal(db, statement, params)}") \
+        .scalar_one()
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+
+    def walk(node):
+        own = node["Actual Rows"] * node["Actual Loops"] if node.get("Relation Name") == table else 0
+        return own + sum(walk(child) for child in node.get("Plans", []))
+
+    return walk(plan[0]["Plan"])
+
+
+def test_the_state_read_finds_each_slots_latest_step_without_reading_every_step(db, clock, login_as, framework):
+    """Every save reads the state; a long sitting has hundreds of steps an attempt. The read goes to
+    each slot's latest step through the (attempt, slot, seq) index, so its cost does not grow with
+    the steps already saved (it grouped them all before: issue 13)."""
+    attempt = _exam_for(db, clock, login_as(Role.CANDIDATE))
+    slots = sorted(db.scalars(select(AttemptSlot.slot).where(AttemptSlot.attempt_id == attempt.id)))
+    steps = [{"attempt_id": attempt.id, "seq": seq, "slot": slots[seq % len(slots)],
+              "payload": {"answer": "ABCD"[seq % 4]}, "client_step_id": f"s-{seq}", "device_id": DEVICE,
+              "created_at": clock.now()} for seq in range(1, 601)]
+    db.execute(insert(ResponseStep), steps)
+    db.flush()
+    found, _events, numbers = services._evidence_now(db, attempt.id)
+    latest = {}
+    for step in steps:
+        latest[step["slot"]] = step
+    assert numbers == slots
+    assert [(s.seq, s.slot, s.payload) for s in found] == sorted(
+        (s["seq"], s["slot"], s["payload"]) for s in latest.values())
+    if db.get_bind().dialect.name == "postgresql":
+        # A sitting's table: this attempt's steps are a small part of it (here, beside another
+        # attempt's 20,000), so the planner sees what it would see on the day.
+        other = _second_attempt(db, clock, login_as, attempt)
+        db.execute(text("INSERT INTO response_steps (attempt_id, seq, slot, payload, client_step_id, device_id, "
+                        "created_at) SELECT :other, g, 1 + g % 5, CAST('{}' AS json), 'o-' || g, 'x', now() "
+                        "FROM generate_series(1, 20000) AS g"), {"other": other.id})
+        db.execute(text("ANALYZE response_steps"))
+        read = _plan_rows_read_from(db, "response_steps", services._EVIDENCE_NOW, {"attempt_id": attempt.id})
+        assert read <= 2 * len(slots), read  # a probe for the latest seq and the step itself, a slot
+    else:
+        plan = " | ".join(row[-1] for row in db.connection().exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {_literal(db, services._EVIDENCE_NOW, {'attempt_id': attempt.id})}"))
+        assert "ix_response_steps_attempt_id_slot_seq (attempt_id=? AND slot=?)" in plan, plan
+        assert "SCAN response_steps" not in plan, plan

@@ -196,13 +196,16 @@ def _wants_json() -> bool:
 
 
 def _register_error_handlers(app: Flask) -> None:
-    def count_refusal(status: int) -> None:
-        """Refused requests count towards a burst alert (core.alerts). The request's own writes are
-        rolled back first (a refused request must leave nothing behind), then the count is committed
-        on its own. Alerting must never turn a refusal into a failure: a database problem is logged."""
+    def refused(status: int) -> None:
+        """A refused access (401, 403) goes to the log; every refusal counts towards a burst alert
+        (core.alerts). The request's own writes are rolled back first (a refused request must leave
+        nothing behind), then the count is committed on its own. Alerting must never turn a refusal
+        into a failure: a database problem is logged."""
         from core.alerts import services as alerts
         from core.clock import utcnow
 
+        if status in (401, 403):
+            web.log_refusal(status)
         claim = web.signed_in_claim()
         try:
             session = db.session()
@@ -217,8 +220,7 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         if error.http_status in (401, 403):
-            web.log_refusal(error.http_status)
-            count_refusal(error.http_status)
+            refused(error.http_status)
         if _wants_json():
             body = {"error": error.message}
             problems = getattr(error, "problems", None)
@@ -230,7 +232,7 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        count_refusal(400)
+        refused(400)
         message = "This form has expired or was sent from another site. Go back, reload the page and try again."
         if _wants_json():
             return jsonify({"error": message}), 400
@@ -276,8 +278,7 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code in (401, 403):
-            web.log_refusal(error.code)
-            count_refusal(error.code)
+            refused(error.code)
         if _wants_json():
             response = jsonify({"error": error.description})
         else:

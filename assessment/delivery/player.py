@@ -6,6 +6,7 @@ import secrets
 
 from flask import Blueprint, flash, make_response, redirect, render_template, url_for
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
@@ -64,8 +65,14 @@ def start(sitting_id: int):
         status = 422
         if form.validate():
             try:
-                attempt = services.start_attempt(session, actor=current_actor(), sitting_id=sitting_id,
-                                                 device_id="start-" + secrets.token_hex(8), now=utcnow())
+                try:
+                    attempt = _start_attempt(session, sitting_id)
+                except IntegrityError:
+                    # Two presses of Start raced (a double click, a second tab): the other one made the
+                    # attempt while this one was making its own, so this one resumes it, as any later
+                    # press would. Without this the loser met a server error.
+                    session.rollback()
+                    attempt = _start_attempt(session, sitting_id)
             except Conflict as error:
                 form.form_errors.append(error.message)
                 status = 409
@@ -73,6 +80,11 @@ def start(sitting_id: int):
                 session.commit()
                 return redirect(url_for("player.player", attempt_id=attempt.id))
     return render_template("player/start.html", facts=facts, form=form), status
+
+
+def _start_attempt(session, sitting_id: int):
+    return services.start_attempt(session, actor=current_actor(), sitting_id=sitting_id,
+                                  device_id="start-" + secrets.token_hex(8), now=utcnow())
 
 
 @bp.route("/attempts/<int:attempt_id>")

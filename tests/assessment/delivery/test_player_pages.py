@@ -94,3 +94,39 @@ def test_the_review_page_lists_incomplete_and_over_long_answers(client, db, fram
     assert "62 words: 12 over the limit of 50" in text
     attention = text[text.index("Answers to check"):text.index("Submit the exam")]
     assert [f"#q{n}" in attention for n in (1, 2, 3, 4, 5)] == [False, True, True, False, True]
+
+
+def test_two_presses_of_start_that_race_both_reach_the_one_attempt(client, db, framework, clock, candidate,
+                                                                   monkeypatch):
+    """A double click or a second tab: both requests looked before either had made the attempt, so
+    both make one and the database refuses the second (one attempt a candidate). The loser resumes
+    the winner's attempt, as a later press would — not a server error."""
+    from sqlalchemy import select
+
+    from assessment.delivery.models import Attempt, AttemptEvent
+
+    sitting, _ = make_exam(db, candidate=candidate, now=clock.now())
+    first = services.start_attempt(db, actor=candidate.actor, sitting_id=sitting.id, device_id="tab-one",
+                                   now=clock.now())
+    db.flush()
+    looked = services.latest_attempt
+    in_start = {"calls": 0}
+    real_start = services.start_attempt
+
+    def start_unaware(*args, **kwargs):
+        in_start["calls"] += 1
+        return real_start(*args, **kwargs)
+
+    def latest_as_the_race_saw_it(session, sitting_id, candidate_id):
+        # The first look from inside start_attempt saw no attempt yet: the other press had not committed.
+        return None if in_start["calls"] == 1 else looked(session, sitting_id, candidate_id)
+
+    monkeypatch.setattr(services, "start_attempt", start_unaware)
+    monkeypatch.setattr(services, "latest_attempt", latest_as_the_race_saw_it)
+    second = client.post(f"/sittings/{sitting.id}/start", data={"declaration": "y"})
+    assert in_start["calls"] == 2  # refused by the database once, then resumed
+    assert second.status_code == 302 and second.headers["Location"] == f"/attempts/{first.id}"
+    assert db.scalars(select(Attempt.id).where(Attempt.sitting_id == sitting.id)).all() == [first.id]
+    claims = db.scalars(select(AttemptEvent.payload).where(AttemptEvent.attempt_id == first.id,
+                                                           AttemptEvent.kind == "device_claimed")).all()
+    assert len(claims) == 2 and claims[1]["device_id"].startswith("start-")

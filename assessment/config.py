@@ -133,6 +133,9 @@ DEFAULTS: dict[str, Any] = {
     # Ended sign-ins (the list at /account/sessions: device and IP address) go this long after they end, as
     # the security-monitoring records of sign-in attempts would (docs/privacy.md).
     "RETENTION_ENDED_SIGN_INS_DAYS": 90,
+    # The key an attempt's player seals its browser queues with goes this long after the attempt ended, so
+    # that whatever a browser still holds of that exam can no longer be opened by anyone (docs/exam-player.md).
+    "RETENTION_ENDED_ATTEMPT_STORAGE_KEYS_DAYS": 7,
     # Exam evidence, results, certificates, appeals, applications and register decisions (append-only): the
     # years the register keeps them. No code deletes them; erasure explains that they are kept for this long.
     "RETENTION_EVIDENCE_YEARS": 6,

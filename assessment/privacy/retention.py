@@ -1,5 +1,6 @@
 """The retention sweep: deletes what has passed its period among the data that may be deleted
-(password reset links, sent e-mail and its .eml copies, read notifications, ended sign-ins). Every period is a
+(password reset links, sent e-mail and its .eml copies, read notifications, ended sign-ins, the browser
+storage keys of ended attempts). Every period is a
 setting (``RETENTION_*`` in ``assessment/config.py``); docs/privacy.md lists each, with the code that
 enforces it. Invigilation media have their own purge (``cop invigilation purge``); append-only
 evidence is never deleted here."""
@@ -9,10 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from assessment.accounts.models import PasswordResetToken, SignIn
+from assessment.delivery.models import AttemptEvent, AttemptStorageKey
+from assessment.delivery.rules import EventKind
 from core import audit
 from core.mail import MailMessage
 from core.notifications import Notification
@@ -25,13 +28,15 @@ class RetentionPeriods:
     sent_mail_days: int
     read_notifications_days: int
     ended_sign_ins_days: int
+    ended_attempt_storage_keys_days: int
 
     @classmethod
     def from_config(cls, config: dict) -> RetentionPeriods:
         return cls(password_reset_hours_after_expiry=int(config["RETENTION_PASSWORD_RESET_HOURS_AFTER_EXPIRY"]),
                    sent_mail_days=int(config["RETENTION_SENT_MAIL_DAYS"]),
                    read_notifications_days=int(config["RETENTION_READ_NOTIFICATIONS_DAYS"]),
-                   ended_sign_ins_days=int(config["RETENTION_ENDED_SIGN_INS_DAYS"]))
+                   ended_sign_ins_days=int(config["RETENTION_ENDED_SIGN_INS_DAYS"]),
+                   ended_attempt_storage_keys_days=int(config["RETENTION_ENDED_ATTEMPT_STORAGE_KEYS_DAYS"]))
 
 
 @dataclass(frozen=True)
@@ -41,13 +46,15 @@ class SweepReport:
     mail_files: int
     read_notifications: int
     ended_sign_ins: int
+    storage_keys: int
     dry_run: bool
 
     def line(self) -> str:
         verb = "would delete" if self.dry_run else "deleted"
         return (f"Retention sweep {verb} {self.password_reset_links} expired password reset link(s), "
                 f"{self.sent_mail} sent e-mail(s), {self.mail_files} .eml file(s), "
-                f"{self.read_notifications} read notification(s) and {self.ended_sign_ins} ended sign-in(s).")
+                f"{self.read_notifications} read notification(s), {self.ended_sign_ins} ended sign-in(s) and "
+                f"{self.storage_keys} browser storage key(s) of ended attempts.")
 
 
 def sweep(session: Session, *, actor: Actor, periods: RetentionPeriods, mail_folder: Path | None,
@@ -63,6 +70,12 @@ def sweep(session: Session, *, actor: Actor, periods: RetentionPeriods, mail_fol
         # cookie lapsed long ago (accounts/policy.py's limits are hours).
         SignIn: func.coalesce(SignIn.ended_at, SignIn.last_seen_at)
         < now - dt.timedelta(days=periods.ended_sign_ins_days),
+        # Only an attempt that has ended (submitted, ended by time or by staff, voided): an open one's
+        # player still needs its key to open what it queued.
+        AttemptStorageKey: exists().where(
+            AttemptEvent.attempt_id == AttemptStorageKey.attempt_id,
+            AttemptEvent.kind.in_([EventKind.SUBMITTED, EventKind.AUTO_SUBMITTED, EventKind.VOIDED]),
+            AttemptEvent.occurred_at < now - dt.timedelta(days=periods.ended_attempt_storage_keys_days)),
     }
     counts = {}
     for model, condition in conditions.items():
@@ -79,11 +92,11 @@ def sweep(session: Session, *, actor: Actor, periods: RetentionPeriods, mail_fol
                 if not dry_run:
                     path.unlink(missing_ok=True)
     report = SweepReport(counts[PasswordResetToken], counts[MailMessage], files, counts[Notification],
-                         counts[SignIn], dry_run)
+                         counts[SignIn], counts[AttemptStorageKey], dry_run)
     if not dry_run and (files or any(counts.values())):
         audit.record(session, actor=actor, action="privacy.retention_sweep", target_type="retention", now=now,
                      after={"password_reset_links": report.password_reset_links, "sent_mail": report.sent_mail,
                             "mail_files": report.mail_files, "read_notifications": report.read_notifications,
-                            "ended_sign_ins": report.ended_sign_ins})
+                            "ended_sign_ins": report.ended_sign_ins, "storage_keys": report.storage_keys})
     session.flush()
     return report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -74,7 +75,8 @@ def test_the_sweep_deletes_only_what_has_passed_its_period_and_is_audited(app, d
     periods = RetentionPeriods.from_config(app.config)
     counted = sweep(db, actor=SYSTEM, periods=periods, mail_folder=folder, now=NOW, dry_run=True)
     assert counted.line() == ("Retention sweep would delete 1 expired password reset link(s), 1 sent e-mail(s), "
-                              "1 .eml file(s), 1 read notification(s) and 0 ended sign-in(s).")
+                              "1 .eml file(s), 1 read notification(s), 0 ended sign-in(s) and 0 browser storage key(s) "
+                              "of ended attempts.")
     assert old.exists() and db.scalar(select(AuditEntry).where(AuditEntry.action == "privacy.retention_sweep")) is None
     done = sweep(db, actor=SYSTEM, periods=periods, mail_folder=folder, now=NOW)
     assert done.line().startswith("Retention sweep deleted 1 expired password reset link(s), 1 sent e-mail(s)")
@@ -85,9 +87,43 @@ def test_the_sweep_deletes_only_what_has_passed_its_period_and_is_audited(app, d
     assert db.scalar(select(AuditEntry).where(AuditEntry.action == "privacy.retention_sweep")) is not None
     again = sweep(db, actor=SYSTEM, periods=periods, mail_folder=folder, now=NOW)
     assert again.line() == ("Retention sweep deleted 0 expired password reset link(s), 0 sent e-mail(s), "
-                            "0 .eml file(s), 0 read notification(s) and 0 ended sign-in(s).")
+                            "0 .eml file(s), 0 read notification(s), 0 ended sign-in(s) and 0 browser storage key(s) "
+                            "of ended attempts.")
 
 
 def test_the_sweep_command(runner):
     result = runner.invoke(args=["privacy", "sweep", "--dry-run"])
     assert result.exit_code == 0 and result.output.startswith("Retention sweep would delete 0 expired")
+
+
+def test_the_sweep_deletes_the_browser_storage_key_of_an_attempt_only_a_period_after_it_ended(app, db, login_as,
+                                                                                              framework):
+    """The key opens what a player left in a browser. An open attempt's player still needs it; a
+    week after the attempt ended, nobody should be able to open those leftovers."""
+    from assessment.delivery import services as delivery
+    from assessment.delivery.models import AttemptStorageKey
+    from tests.assessment.delivery.player_data import make_exam
+
+    periods = RetentionPeriods.from_config(app.config)
+    assert periods.ended_attempt_storage_keys_days == 7
+    day = dt.timedelta(days=1)
+    attempts = {}
+    for name, ended_days_ago in (("long ended", 8), ("just ended", 6), ("open", None)):
+        person = login_as(Role.CANDIDATE)
+        ends = NOW - ended_days_ago * day if ended_days_ago is not None else NOW
+        started = ends - dt.timedelta(minutes=30)  # within the hour the exam allows
+        sitting, _ = make_exam(db, candidate=person, now=started)
+        attempt = delivery.start_attempt(db, actor=person.actor, sitting_id=sitting.id, device_id="d", now=started)
+        delivery.storage_key_for(db, person.actor, attempt.id, started)
+        if ended_days_ago is not None:
+            delivery.submit_attempt(db, actor=person.actor, attempt_id=attempt.id, now=ends)
+        attempts[name] = attempt.id
+    db.flush()
+    counted = sweep(db, actor=SYSTEM, periods=periods, mail_folder=None, now=NOW, dry_run=True)
+    assert counted.storage_keys == 1 and counted.line().endswith("and 1 browser storage key(s) of ended attempts.")
+    done = sweep(db, actor=SYSTEM, periods=periods, mail_folder=None, now=NOW)
+    assert done.storage_keys == 1
+    kept = set(db.scalars(select(AttemptStorageKey.attempt_id)))
+    assert kept == {attempts["just ended"], attempts["open"]}
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "privacy.retention_sweep")).one()
+    assert json.loads(entry.after_summary)["storage_keys"] == 1

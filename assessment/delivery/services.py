@@ -12,7 +12,7 @@ import random
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, and_, bindparam, func, insert, literal_column, null, select, text, union_all
+from sqlalchemy import Integer, and_, bindparam, func, insert, literal_column, null, select, text, true, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -150,27 +150,41 @@ def _fold(session: Session, attempt: Attempt, steps, events, now: dt.datetime) -
                                slot_numbers=slot_numbers(session, attempt.id), steps=steps, events=events, now=now)
 
 
-def _evidence_now_statement():
+def _evidence_now_statement(*, lateral: bool):
     """Built once: the statement of :func:`_evidence_now`, with ``attempt_id`` bound at execution
-    (building and hashing a three-part union on every request cost more than running it)."""
+    (building and hashing a three-part union on every request cost more than running it).
+
+    Each slot's latest step is found from the slot, through the index on (attempt, slot, seq): one
+    short probe a slot, however many steps the attempt has. (Grouping the attempt's steps by slot read
+    every step on every save: 1.5 ms of PostgreSQL's time at 500 steps, growing all sitting.) On
+    PostgreSQL a ``LATERAL`` subquery with ``LIMIT 1`` makes the probe the only plan there is; with a
+    correlated ``max`` instead, its planner sometimes hashed all of the attempt's steps. SQLite has no
+    ``LATERAL`` and always probes for the correlated ``max``."""
     attempt_id = bindparam("attempt_id", type_=Integer)
     names = ("src", "n", "slot", "payload", "label", "at", "device")
 
     def part(*columns):
         return select(*(column.label(name) for column, name in zip(columns, names)))
 
-    # Each slot's latest step found from the slot, through the index on (attempt, slot, seq): one
-    # short probe a slot, however many steps the attempt has. (Grouping the attempt's steps by slot
-    # read every step on every save: 1.5 ms of the database's time at 500 steps, growing all sitting.)
-    earlier = aliased(ResponseStep)
-    latest = (select(func.max(earlier.seq))
-              .where(earlier.attempt_id == AttemptSlot.attempt_id, earlier.slot == AttemptSlot.slot)
-              .scalar_subquery())
-    steps = part(literal_column("0"), ResponseStep.seq, ResponseStep.slot, ResponseStep.payload,
-                 ResponseStep.client_step_id, ResponseStep.created_at, ResponseStep.device_id) \
-        .select_from(AttemptSlot) \
-        .join(ResponseStep, and_(ResponseStep.attempt_id == AttemptSlot.attempt_id, ResponseStep.seq == latest)) \
-        .where(AttemptSlot.attempt_id == attempt_id)
+    if lateral:
+        latest = (select(ResponseStep.seq, ResponseStep.slot, ResponseStep.payload, ResponseStep.client_step_id,
+                         ResponseStep.created_at, ResponseStep.device_id)
+                  .where(ResponseStep.attempt_id == AttemptSlot.attempt_id, ResponseStep.slot == AttemptSlot.slot)
+                  .order_by(ResponseStep.seq.desc()).limit(1).lateral("latest"))
+        steps = part(literal_column("0"), latest.c.seq, latest.c.slot, latest.c.payload, latest.c.client_step_id,
+                     latest.c.created_at, latest.c.device_id) \
+            .select_from(AttemptSlot).join(latest, true()).where(AttemptSlot.attempt_id == attempt_id)
+    else:
+        earlier = aliased(ResponseStep)
+        latest_seq = (select(func.max(earlier.seq))
+                      .where(earlier.attempt_id == AttemptSlot.attempt_id, earlier.slot == AttemptSlot.slot)
+                      .scalar_subquery())
+        steps = part(literal_column("0"), ResponseStep.seq, ResponseStep.slot, ResponseStep.payload,
+                     ResponseStep.client_step_id, ResponseStep.created_at, ResponseStep.device_id) \
+            .select_from(AttemptSlot) \
+            .join(ResponseStep, and_(ResponseStep.attempt_id == AttemptSlot.attempt_id,
+                                     ResponseStep.seq == latest_seq)) \
+            .where(AttemptSlot.attempt_id == attempt_id)
     events = part(literal_column("1"), AttemptEvent.id, null(), AttemptEvent.payload, AttemptEvent.kind,
                   AttemptEvent.occurred_at, null()).where(AttemptEvent.attempt_id == attempt_id)
     slots = part(literal_column("2"), AttemptSlot.slot, null(), null(), null(), null(), null()) \
@@ -179,7 +193,13 @@ def _evidence_now_statement():
     return select(both).order_by(both.c.src, both.c.n)
 
 
-_EVIDENCE_NOW = _evidence_now_statement()
+_EVIDENCE_NOW = _evidence_now_statement(lateral=False)
+_EVIDENCE_NOW_LATERAL = _evidence_now_statement(lateral=True)
+
+
+def evidence_now_statement(dialect_name: str):
+    """The state read for a database: ``LATERAL`` on PostgreSQL, the correlated form elsewhere."""
+    return _EVIDENCE_NOW_LATERAL if dialect_name == "postgresql" else _EVIDENCE_NOW
 
 
 def _evidence_now(session: Session, attempt_id: int) -> tuple[list[replay.Step], list[replay.Event], list[int]]:
@@ -189,7 +209,8 @@ def _evidence_now(session: Session, attempt_id: int) -> tuple[list[replay.Step],
     # Core on the session's connection: the ORM's execution cost a save more than the rows did. The
     # flush is what its autoflush did: an event added earlier in the request is part of "now".
     session.flush()
-    rows = session.connection().execute(_EVIDENCE_NOW, {"attempt_id": attempt_id}).all()
+    connection = session.connection()
+    rows = connection.execute(evidence_now_statement(connection.dialect.name), {"attempt_id": attempt_id}).all()
     found_steps, found_events, numbers = [], [], []
     for src, n, slot, payload, label, at, device in rows:
         if src == 0:

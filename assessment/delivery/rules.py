@@ -32,6 +32,11 @@ class EventKind(enum.StrEnum):
     VOIDED = "voided"
 
 
+# The events after which an attempt takes nothing more: a submission (by the candidate, or by staff
+# ending it), the clock running out, a void.
+ENDING_KINDS = (EventKind.SUBMITTED, EventKind.AUTO_SUBMITTED, EventKind.VOIDED)
+
+
 @dataclass(frozen=True)
 class Window:
     booking_opens_at: dt.datetime

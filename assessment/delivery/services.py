@@ -24,7 +24,8 @@ from assessment.delivery import replay
 from assessment.delivery.evidence import fold_attempts
 from assessment.delivery.models import (AdjustmentRequest, Attempt, AttemptEvent, AttemptSlot, AttemptStorageKey,
                                         Booking, ResponseStep, Sitting)
-from assessment.delivery.rules import AdjustmentStatus, Window, allowed_duration_s, can_start, receipt_code
+from assessment.delivery.rules import (ENDING_KINDS, AdjustmentStatus, Window, allowed_duration_s, can_start,
+                                       receipt_code)
 from item_bank import item_types
 
 
@@ -601,7 +602,7 @@ def close_overdue(session: Session, *, now: dt.datetime) -> list[int]:
     so the audit trail shows when it closed (its state was already derived as timed out). Grouped
     queries fold every open attempt at once (``evidence.fold_attempts``), and the closing events go
     in one batch: as many statements for a thousand open attempts as for one."""
-    ended = select(AttemptEvent.attempt_id).where(AttemptEvent.kind.in_(["submitted", "auto_submitted", "voided"]))
+    ended = select(AttemptEvent.attempt_id).where(AttemptEvent.kind.in_(ENDING_KINDS))
     still_open = select(Attempt.id).where(Attempt.id.not_in(ended))
     attempts = list(session.scalars(select(Attempt).where(Attempt.id.in_(still_open)).order_by(Attempt.id)))
     folded = fold_attempts(session, attempts, still_open, now)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from assessment.accounts.models import PasswordResetToken, SignIn
 from assessment.delivery.models import AttemptEvent, AttemptStorageKey
-from assessment.delivery.rules import EventKind
+from assessment.delivery.rules import ENDING_KINDS
 from core import audit
 from core.mail import MailMessage
 from core.notifications import Notification
@@ -74,7 +74,7 @@ def sweep(session: Session, *, actor: Actor, periods: RetentionPeriods, mail_fol
         # player still needs its key to open what it queued.
         AttemptStorageKey: exists().where(
             AttemptEvent.attempt_id == AttemptStorageKey.attempt_id,
-            AttemptEvent.kind.in_([EventKind.SUBMITTED, EventKind.AUTO_SUBMITTED, EventKind.VOIDED]),
+            AttemptEvent.kind.in_(ENDING_KINDS),
             AttemptEvent.occurred_at < now - dt.timedelta(days=periods.ended_attempt_storage_keys_days)),
     }
     counts = {}

@@ -9,16 +9,25 @@ export PORT
 
 .PHONY: run test install install-test assets migrate demo serve bench clean sbom dependencies
 
+# Python 3.11's venv brings setuptools 65, which has published advisories (CVE-2024-6345 among them);
+# nothing here needs it at run time, but what is installed is kept current (ASVS V14.2.1).
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --upgrade pip setuptools
+
+# Packages the project no longer uses but that would clash with what replaced them: the main
+# OpenCV wheel and the contrib build both install cv2, so a venv made before the switch to contrib
+# must lose the old one first.
+REPLACED = opencv-python-headless
 
 # Re-install only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip uninstall --quiet --yes $(REPLACED) 2>/dev/null || true
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip uninstall --quiet --yes $(REPLACED) 2>/dev/null || true
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 

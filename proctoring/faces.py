@@ -82,9 +82,14 @@ class FrameReading:
 
 @lru_cache(maxsize=None)
 def _cascade(name: str) -> cv2.CascadeClassifier:
+    # From OpenCV 5.0 only the contrib build has the cascades. Without them say so; never count
+    # zero faces, which the policy would read as a candidate who left.
+    missing = RuntimeError(f"OpenCV's {name} is missing (install opencv-contrib-python-headless 5.x)")
+    if not hasattr(cv2, "CascadeClassifier"):
+        raise missing
     cascade = cv2.CascadeClassifier(cv2.data.haarcascades + name)
-    if cascade.empty():  # opencv-python 5.x wheels ship no cascades: say so, do not count zero faces
-        raise RuntimeError(f"OpenCV's {name} is missing (install opencv-python-headless 4.x)")
+    if cascade.empty():
+        raise missing
     return cascade
 
 

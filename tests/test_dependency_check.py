@@ -113,3 +113,35 @@ def test_npm_outdated_is_read(check):
     [item] = check.parse_npm_outdated(output, {"axe-core"})
     assert (item.name, item.installed, item.latest, item.declared, item.major_behind) == \
         ("axe-core", "4.14.1", "4.15.0", True, False)
+
+
+def test_a_component_another_package_keeps_below_its_newest_release_names_that_package(check):
+    # The shapes of requirement metadata on the build machine on 6 December 2026.
+    requirements = {
+        "sympy": ["mpmath<1.4,>=1.1.0"],
+        "scipy": ['mpmath; extra == "test"'],             # only an extra: not in force
+        "botocore": ["python-dateutil (<3.0.0,>=2.1)", "jmespath<2.0.0,>=0.7.1"],
+        "arrow": ["python-dateutil>=2.7.0"],              # admits the newest: holds nothing back
+        "schemathesis": ["jsonschema-rs<0.61.0,>=0.60.1"],
+        "broken": ["not a requirement ((("],
+    }
+    outdated = check.held_back([
+        check.Outdated("mpmath", "1.3.0", "1.4.1", declared=False),
+        check.Outdated("python-dateutil", "2.9.0.post0", "4.0.0", declared=False),
+        check.Outdated("jsonschema_rs", "0.60.3", "0.61.2", declared=True),
+        check.Outdated("setuptools", "65.5.0", "84.2.1", declared=False),
+    ], requirements)
+    assert [o.held_back_by for o in outdated] == [
+        ("sympy (mpmath<1.4,>=1.1.0)",), ("botocore (python-dateutil<3.0.0,>=2.1)",),
+        ("schemathesis (jsonschema_rs<0.61.0,>=0.60.1)",), ()]
+    lines, _ = check.report(sorted(outdated, key=lambda o: not o.declared), [check.AuditResult("pip-audit", checked=4)])
+    assert ("WARNING: jsonschema_rs 0.60.3 is behind (newest 0.61.2); declared by the project; "
+            "held back by schemathesis (jsonschema_rs<0.61.0,>=0.60.1).") in lines
+    assert ("Out of date, brought in by other packages: mpmath 1.3.0 → 1.4.1 (held back by sympy (mpmath<1.4,>=1.1.0)), "
+            "python-dateutil 2.9.0.post0 → 4.0.0 (held back by botocore (python-dateutil<3.0.0,>=2.1)), "
+            "setuptools 65.5.0 → 84.2.1.") in lines
+
+
+def test_the_installed_requirements_are_read_from_the_environment(check):
+    requirements = {check.normalise(name): strings for name, strings in check.installed_requirements().items()}
+    assert any(text.startswith("packaging") for text in requirements["pip-audit"])

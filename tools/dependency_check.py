@@ -8,7 +8,9 @@ advisory services (``pip-audit``, ``npm audit``). The outcome:
 
 * a component with a known vulnerability: listed, and the exit status is 1, so the build stops;
 * a component behind its newest release: a warning (the declared dependencies first, and whether
-  the gap is a major version), exit 0 — updating is a change to make with the tests, not in CI;
+  the gap is a major version), exit 0 — updating is a change to make with the tests, not in CI.
+  A component that another installed package's requirements keep below its newest release says
+  which, so nobody tries an update pip would refuse;
 * an advisory service that cannot be reached, or a component it does not know: said plainly, with
   how many were checked. "Nothing found" is never printed when nothing was looked up.
 
@@ -23,8 +25,12 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from importlib import metadata
 from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import InvalidVersion, Version
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +55,7 @@ class Outdated:
     installed: str
     latest: str
     declared: bool
+    held_back_by: tuple[str, ...] = ()  # "sympy (mpmath<1.4,>=1.1.0)": what rules the newest release out
 
     @property
     def major_behind(self) -> bool:
@@ -82,6 +89,39 @@ def parse_npm_outdated(output: str, declared: set[str]) -> list[Outdated]:
     rows = json.loads(output or "{}")
     return sorted(Outdated(name, row.get("current", "?"), row.get("latest", "?"), normalise(name) in declared)
                   for name, row in rows.items())
+
+
+def held_back(outdated: list[Outdated], requirements: dict[str, list[str]]) -> list[Outdated]:
+    """Each out-of-date component with the installed packages whose own requirements exclude its newest
+    release. ``requirements`` maps a package to its requirement strings as its metadata gives them;
+    a requirement only an extra asks for is not in force and holds nothing back."""
+    by_name: dict[str, list[tuple[str, Requirement]]] = {}
+    for package, strings in requirements.items():
+        for text in strings:
+            try:
+                requirement = Requirement(text)
+            except InvalidRequirement:
+                continue
+            if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+                continue
+            by_name.setdefault(normalise(requirement.name), []).append((package, requirement))
+    result = []
+    for item in outdated:
+        try:
+            newest = Version(item.latest)
+        except InvalidVersion:
+            result.append(item)
+            continue
+        holders = tuple(sorted(f"{package} ({item.name}{requirement.specifier})"
+                               for package, requirement in by_name.get(normalise(item.name), [])
+                               if not requirement.specifier.contains(newest, prereleases=True)))
+        result.append(replace(item, held_back_by=holders))
+    return result
+
+
+def installed_requirements() -> dict[str, list[str]]:
+    """Every installed distribution's requirements, from its metadata."""
+    return {dist.metadata["Name"]: list(dist.requires or []) for dist in metadata.distributions()}
 
 
 def parse_pip_audit(output: str) -> AuditResult:
@@ -134,11 +174,15 @@ def report(outdated: list[Outdated], audits: list[AuditResult]) -> tuple[list[st
         lines.append(f"VULNERABLE: {vulnerability.name} {vulnerability.version}: {vulnerability.advisory}{fixed}")
     declared = [o for o in outdated if o.declared]
     others = [o for o in outdated if not o.declared]
+    def holders(item: Outdated, before: str, after: str) -> str:
+        return f"{before}held back by {', '.join(item.held_back_by)}{after}" if item.held_back_by else ""
+
     for item in declared:
         gap = "a major version behind" if item.major_behind else "behind"
-        lines.append(f"WARNING: {item.name} {item.installed} is {gap} (newest {item.latest}); declared by the project.")
+        lines.append(f"WARNING: {item.name} {item.installed} is {gap} (newest {item.latest}); "
+                     f"declared by the project{holders(item, '; ', '')}.")
     if others:
-        names = ", ".join(f"{o.name} {o.installed} → {o.latest}" for o in others)
+        names = ", ".join(f"{o.name} {o.installed} → {o.latest}{holders(o, ' (', ')')}" for o in others)
         lines.append(f"Out of date, brought in by other packages: {names}.")
     if not outdated:
         lines.append("Every installed component is at its newest release on the index.")
@@ -171,7 +215,7 @@ def main() -> int:
 
     status, out, err = _run([python, "-m", "pip", "list", "--outdated", "--format", "json", "--disable-pip-version-check"])
     if status == 0:
-        outdated += parse_pip_outdated(out, declared)
+        outdated += held_back(parse_pip_outdated(out, declared), installed_requirements())
     else:
         print(f"WARNING: pip could not list out-of-date components: {err.strip().splitlines()[-1:]}")
 

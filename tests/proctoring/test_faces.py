@@ -105,3 +105,19 @@ def test_the_payload_keeps_counts_not_pixels(astronaut):
     assert payload["faces"] == 1 and payload["readable"] is True and payload["detector"] == faces.DETECTOR_VERSION
     assert set(payload) == {"readable", "faces", "brightness", "contrast", "is_dark", "is_uniform", "width",
                             "height", "boxes", "problem", "detector"}
+
+
+@pytest.mark.parametrize("break_opencv", ["no cascade files", "no CascadeClassifier"])
+def test_without_the_cascades_reading_a_frame_fails_loudly_and_never_counts_zero_faces(
+        astronaut, monkeypatch, tmp_path, break_opencv):
+    # The main opencv-python 5.x wheel has neither; counting zero faces would read as absence.
+    if break_opencv == "no cascade files":
+        monkeypatch.setattr(faces.cv2.data, "haarcascades", str(tmp_path) + "/")
+    else:
+        monkeypatch.delattr(faces.cv2, "CascadeClassifier")
+    faces._cascade.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="install opencv-contrib-python-headless"):
+            read_frame(encode_jpeg(astronaut))
+    finally:
+        faces._cascade.cache_clear()

@@ -223,6 +223,9 @@ def _register_error_handlers(app: Flask) -> None:
             refused(error.http_status)
         if _wants_json():
             body = {"error": error.message}
+            code = getattr(error, "code", None)  # a word the client acts on, where the error has one
+            if code:
+                body["code"] = code
             problems = getattr(error, "problems", None)
             if problems:
                 body["fields"] = {p.field: p.message for p in problems}

@@ -82,11 +82,15 @@ def get_attempt_for(session: Session, actor: Actor, attempt_id: int) -> Attempt:
 def storage_key_for(session: Session, actor: Actor, attempt_id: int, now: dt.datetime) -> str:
     """The key the exam player encrypts what it keeps in the browser with, for the attempt's own
     candidate only (anyone else's attempt is 'not found', like every other player call). Made on
-    first use: two windows asking at once both get the one that was stored first."""
+    first use: two windows asking at once both get the one that was stored first. Never made for an
+    attempt that has ended: its key may have been deleted by the retention sweep, and a new one would
+    open nothing a browser still holds."""
     attempt = get_attempt_for(session, actor, attempt_id)
     stored = session.get(AttemptStorageKey, attempt.id)
     if stored is not None:
         return stored.key
+    if not view_of(session, attempt, now).state.is_open:
+        raise AttemptEnded("This exam has ended, so the player has nothing more to keep on this device.")
     try:
         # A savepoint, so that losing the race to another request undoes only this insert.
         with session.begin_nested():

@@ -170,6 +170,8 @@ INVIGILATION = "/api/v1/invigilation/attempts/{attempt_id}"
 PROVOKED_ELSEWHERE: dict[tuple[str, int], str] = {
     (f"GET {ATTEMPT}/attachments/{{attachment_id}}", 200): DELIVERY + "test_attachments_of_the_attempt_only",
     (f"GET {ATTEMPT}/attachments/{{attachment_id}}", 409): HERE + "test_a_paused_attempt_withholds_its_documents_409",
+    (f"GET {ATTEMPT}/storage-key", 409):
+        "tests/assessment/delivery/test_storage_key.py::test_an_ended_attempt_keeps_its_key_but_never_gets_a_new_one",
     (f"POST {ATTEMPT}/break", 200): DELIVERY + "test_a_rest_break_stops_the_clock",
     (f"POST {ATTEMPT}/break", 409): DELIVERY + "test_a_rest_break_stops_the_clock",
     (f"POST {ATTEMPT}/break", 422): DELIVERY + "test_bad_claims_and_breaks_are_422",

@@ -9,7 +9,7 @@ import json
 import zipfile
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core.errors import NotFound
 from core.roles import Role
@@ -85,6 +85,22 @@ def test_the_service_refuses_anyone_but_the_attempts_candidate(db, exam, make_us
         with pytest.raises(NotFound):
             services.storage_key_for(db, make_user(*roles).actor, exam.id, clock.now())
     assert db.scalars(select(AttemptStorageKey)).all() == []
+
+
+def test_an_ended_attempt_keeps_its_key_but_never_gets_a_new_one(client, db, candidate, exam, clock):
+    key = client.get(url(exam)).get_json()["key"]
+    services.submit_attempt(db, actor=candidate.actor, attempt_id=exam.id, now=clock.now())
+    db.commit()
+    # An open page may still need it to clear what it kept, until the retention sweep deletes it.
+    assert client.get(url(exam)).get_json()["key"] == key
+    db.execute(delete(AttemptStorageKey).where(AttemptStorageKey.attempt_id == exam.id))
+    db.commit()
+    refused = client.get(url(exam))
+    assert refused.status_code == 409 and refused.get_json()["code"] == "attempt_ended"
+    assert "key" not in refused.get_json()
+    assert db.scalars(select(AttemptStorageKey)).all() == []
+    with pytest.raises(services.AttemptEnded):
+        services.storage_key_for(db, candidate.actor, exam.id, clock.now())
 
 
 def test_a_subject_access_export_does_not_include_the_key(app, db, client, candidate, exam, clock):

@@ -40,6 +40,8 @@ class LogKind(enum.StrEnum):
     NETWORK_ONLINE = "network_online"
     CAMERA_ENDED = "camera_ended"
     PAGE_CLOSING = "page_closing"                # pagehide/unload: the candidate left the page
+    STORED_UNREADABLE = "stored_unreadable"      # the page found sealed records on this device it could
+                                                 # not open (damaged or altered); data: queue
     # The server's own analysis of what arrived
     FACES_COUNTED = "faces_counted"              # payload: snapshot_event_id, faces, brightness, ...
     # People during the attempt (actor set)
@@ -58,7 +60,7 @@ TELEMETRY_KINDS = frozenset({
     LogKind.SNAPSHOT, LogKind.RECORDING_CHUNK, LogKind.HEARTBEAT, LogKind.TAB_HIDDEN, LogKind.TAB_VISIBLE,
     LogKind.WINDOW_BLUR, LogKind.WINDOW_FOCUS, LogKind.FULLSCREEN_EXIT, LogKind.COPY, LogKind.CUT, LogKind.PASTE,
     LogKind.PRINT, LogKind.CONTEXT_MENU, LogKind.DEVTOOLS_OPEN, LogKind.SECOND_SCREEN, LogKind.NETWORK_OFFLINE,
-    LogKind.NETWORK_ONLINE, LogKind.CAMERA_ENDED, LogKind.PAGE_CLOSING})
+    LogKind.NETWORK_ONLINE, LogKind.CAMERA_ENDED, LogKind.PAGE_CLOSING, LogKind.STORED_UNREADABLE})
 """What the player may send (the ingest API refuses any other kind from a browser)."""
 
 MEDIA_KINDS = frozenset({LogKind.CHECKIN_PHOTO, LogKind.CHECKIN_ID_PHOTO, LogKind.CHECKIN_ROOM_SCAN,

@@ -314,6 +314,11 @@ def _log_entry(row: LogRecord, *, tab_back: dict[int, dt.datetime], snapshots: d
         return Entry(row.at, "connection", kind.value, "The browser was back online", **common)
     if kind is LogKind.PAGE_CLOSING:
         return Entry(row.at, "connection", kind.value, "The exam page was closed or left", **common)
+    if kind is LogKind.STORED_UNREADABLE:
+        what = "snapshots" if payload.get("queue") == "snapshots" else "events"
+        return Entry(row.at, "browser", kind.value, "Unsent invigilation records on this device could not be opened",
+                     detail=f"Kept on the device but not readable ({what}): damaged, or altered outside the exam "
+                            "page. What they held is not in this log.", **common)
     if kind is LogKind.MESSAGE_SENT:
         return Entry(row.at, "messages", kind.value, "Message to the candidate", detail=str(payload.get("text", "")),
                      **common)

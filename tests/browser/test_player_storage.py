@@ -134,10 +134,7 @@ def test_a_readable_queue_from_an_earlier_version_is_sent_after_a_reload_and_res
 def test_a_sealed_queue_that_cannot_be_opened_is_kept_and_reported(page, live):
     sitting_id, attempt_id, name = answered_once(page, live)
 
-    # A queue sealed with some other key (damaged, or tampered with): this page cannot read it.
-    iv = os.urandom(12)
-    data = AESGCM(AESGCM.generate_key(bit_length=256)).encrypt(iv, b'[{"id": "s-lost"}]', name.encode())
-    foreign = json.dumps({"sealed": 1, "iv": base64.b64encode(iv).decode(), "data": base64.b64encode(data).decode()})
+    foreign = foreign_sealed(name, b'[{"id": "s-lost"}]')
     page.evaluate("([name, text]) => localStorage.setItem(name, text)", [name, foreign])
     page.reload()
     storage_settled(page)
@@ -157,6 +154,57 @@ def test_a_sealed_queue_that_cannot_be_opened_is_kept_and_reported(page, live):
     expect(status(page)).to_have_text(SAVED)
     assert answers_in(live.app, sitting_id)[1][1] == "C"
     assert json.loads(stored_text(page, f"{name}.unreadable")) == [foreign]
+
+
+def foreign_sealed(name: str, plain: bytes) -> str:
+    """A queue sealed with some other key (damaged, or tampered with): the page cannot read it."""
+    iv = os.urandom(12)
+    data = AESGCM(AESGCM.generate_key(bit_length=256)).encrypt(iv, plain, name.encode())
+    return json.dumps({"sealed": 1, "iv": base64.b64encode(iv).decode(), "data": base64.b64encode(data).decode()})
+
+
+def test_invigilation_records_that_cannot_be_opened_are_kept_and_told_to_the_log(camera_page, page, live):
+    from tests.browser.test_invigilation_telemetry import log_rows, wait_for_rows
+
+    attempt_id, email = invigilated_attempt_in(live)
+    reviewer, page = page, camera_page
+    sign_in(page, email)
+    page.goto(f"/attempts/{attempt_id}")
+    expect(page.get_by_role("heading", name="Question 1 of 3")).to_be_visible()
+    # Leave the player first (its last write lands as it closes), then put a queue the page cannot
+    # open where its unsent events are kept, as damage or a hand edit would leave it.
+    page.goto("/")
+    name = f"cop.invigilation.events.{attempt_id}"
+    foreign = foreign_sealed(name, b'[{"id": "v-hidden", "kind": "tab_hidden", "at": "2026-12-06T10:00:00Z"}]')
+    page.evaluate("([name, text]) => localStorage.setItem(name, text)", [name, foreign])
+
+    page.goto(f"/attempts/{attempt_id}")
+    storage_settled(page)
+    [row] = wait_for_rows(page, live, attempt_id, "stored_unreadable", 1)
+    assert row[-1] == {"queue": "events"}  # the payload
+    assert json.loads(stored_text(page, f"{name}.unreadable")) == [foreign]  # kept, byte for byte
+    assert log_rows(live, attempt_id, "tab_hidden") == []  # what it held is not made up
+    # Answering carries on, and the page's own queue is sealed again under the real key.
+    page.get_by_label("Visit the client at home", exact=True).check()
+    expect(status(page)).to_have_text(SAVED)
+    nothing_readable(page)
+    page.reload()
+    storage_settled(page)
+    page.wait_for_timeout(2500)  # a send cycle: a second report would have gone by now
+    assert len(log_rows(live, attempt_id, "stored_unreadable")) == 1  # told once, not at every load
+
+    # The invigilator's timeline says so, in words.
+    sign_in(reviewer, "invigilator@example.org")
+    reviewer.goto(f"/invigilation/attempts/{attempt_id}/timeline")
+    told = reviewer.get_by_role("heading", name="Unsent invigilation records on this device could not be opened")
+    expect(told).to_be_visible()
+    expect(reviewer.locator(".review-timeline__entry").filter(has=told)).to_contain_text(
+        "Kept on the device but not readable (events)")
+    told.scroll_into_view_if_needed()
+    reviewer.checked("timeline-unreadable")
+    reviewer.set_viewport_size({"width": 320, "height": 800})
+    told.scroll_into_view_if_needed()
+    reviewer.checked("timeline-unreadable-320")
 
 
 def test_without_webcrypto_nothing_is_stored_and_the_player_says_so(page, live):

@@ -10,7 +10,8 @@
 // sealed with the attempt's key (vault.js; AES-GCM, a fresh IV per write, the key in memory only).
 // The queues in memory are the source of truth while the page lives; each change writes a sealed
 // copy. Queues stored readable by an earlier version are read once and rewritten sealed. A sealed
-// copy that cannot be opened is moved aside (`….unreadable`), never deleted, until the attempt ends.
+// copy that cannot be opened is moved aside (`….unreadable`), never deleted, until the attempt ends,
+// and a `stored_unreadable` event tells the invigilation log.
 // Without a key (no WebCrypto, or the key could not be fetched) nothing is read or written: the
 // queues live in memory only, and whatever is stored waits, sealed, for a page that has the key.
 import { HttpError, SignedOut, request } from './api.js';
@@ -48,11 +49,17 @@ class Queue {
     let storage = null;
     try { storage = window.localStorage; } catch (_) { storage = null; }
     if (key && storage) {
-      const stored = await Promise.all([this.eventsKey, this.snapshotsKey].map(async (name) => {
+      const unreadable = [];
+      const queues = [[this.eventsKey, 'events'], [this.snapshotsKey, 'snapshots']];
+      const stored = await Promise.all(queues.map(async ([name, queue]) => {
         let text = null;
         try { text = storage.getItem(name); } catch (_) { return []; }
         const found = await unseal(key, name, text);
-        if (found.kind === 'unreadable') { this.keepAside(storage, name, text); return []; }
+        if (found.kind === 'unreadable') {
+          this.keepAside(storage, name, text);
+          unreadable.push(queue);
+          return [];
+        }
         return found.kind === 'none' || !Array.isArray(found.value) ? [] : found.value;
       }));
       const drop = () => { this.slots = null; }; // storage full or off: the memory copy still goes
@@ -60,6 +67,9 @@ class Queue {
                      snapshots: new SealedSlot(storage, this.snapshotsKey, key, drop) };
       this.events = stored[0].concat(this.events);
       this.snapshots = stored[1].concat(this.snapshots);
+      // The invigilator learns that records were kept here and could not be read (damaged, or
+      // altered by hand); the ciphertext itself stays aside on the device.
+      unreadable.forEach((queue) => this.add('stored_unreadable', { queue }));
       this.persist(true);
     }
     this.opened = true;

@@ -133,6 +133,15 @@ def test_an_acknowledgement_names_the_message():
     assert entries[1].detail == "The message of 23 November 2026, 10:01:00."
 
 
+@pytest.mark.parametrize(("queue", "named"), [("events", "(events)"), ("snapshots", "(snapshots)"),
+                                              ("anything else", "(events)")])
+def test_records_the_page_could_not_open_are_shown_as_such(queue, named):
+    [entry] = tl.build_timeline(log=[tl.LogRecord(1, 1, "stored_unreadable", at(5), payload={"queue": queue})])
+    assert entry.category == "browser" and entry.anchor == "log-1"
+    assert entry.title == "Unsent invigilation records on this device could not be opened"
+    assert named in entry.detail and "not in this log" in entry.detail
+
+
 _KINDS = ["heartbeat", "tab_hidden", "tab_visible", "snapshot", "faces_counted", "message_sent", "copy",
           "network_offline", "checkin_approved", "evidence_viewed"]
 

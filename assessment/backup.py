@@ -15,7 +15,8 @@ The database is copied first and the folders after it: files are named by their 
 only ever added (or purged), so every file the copied database refers to is still there when the
 folders are read. Restoring checks every hash first, refuses a backup from a newer schema than this
 code knows and a non-empty database unless told to overwrite, then restores and re-verifies the
-audit chain and every invigilation log chain.
+audit chain and every invigilation log chain. Last it checks that the evidence keys in place open
+the restored files (the keys are never in the archive: they come back from the secrets store).
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ import subprocess
 import tarfile
 import tempfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
@@ -40,6 +42,7 @@ from sqlalchemy.schema import CreateSchema, DropSchema
 
 from core import audit, migrations
 from core.errors import Conflict, ValidationFailed
+from core.sealed import SealCheck, Sealer
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -70,21 +73,36 @@ class RestoreReport:
     audit_problem: str | None
     invigilation_logs: int
     invigilation_problems: list[str] = field(default_factory=list)
+    seals: SealCheck | None = None  # whether the evidence keys here open the restored files
 
     @property
     def ok(self) -> bool:
+        """The hash chains verify (the seals are reported apart: keys come from the secrets store)."""
         return self.audit_problem is None and not self.invigilation_problems
 
 
 # --- Where things are ---------------------------------------------------------------------------
 
+UPLOADS, MEDIA = "uploads", "invigilation-media"
+
+
 def media_folders(config: dict, instance_path: str | Path) -> list[MediaFolder]:
     """Every local folder of files the app writes that a restore needs back."""
-    folders = [MediaFolder("uploads", Path(config.get("UPLOAD_FOLDER") or Path(instance_path) / "uploads"))]
+    folders = [MediaFolder(UPLOADS, Path(config.get("UPLOAD_FOLDER") or Path(instance_path) / "uploads"))]
     if (config.get("INVIGILATION_MEDIA_BACKEND") or "local") == "local":
-        folders.append(MediaFolder("invigilation-media", Path(config.get("INVIGILATION_MEDIA_FOLDER")
-                                                              or Path(instance_path) / "invigilation-media")))
+        folders.append(MediaFolder(MEDIA, Path(config.get("INVIGILATION_MEDIA_FOLDER")
+                                               or Path(instance_path) / "invigilation-media")))
     return folders
+
+
+def stored_files(folders: list[MediaFolder]) -> Iterator[tuple[Path, str]]:
+    """Every file in the folders with the name it is sealed under: an upload's own name (the SHA-256
+    of its content, ``core.sealed``), an invigilation medium's key, its path in the media folder
+    (``proctoring.media``)."""
+    for folder in folders:
+        for path in sorted(folder.path.rglob("*")) if folder.path.is_dir() else []:
+            if path.is_file() and not path.name.startswith("."):
+                yield path, path.relative_to(folder.path).as_posix() if folder.name == MEDIA else path.name
 
 
 def database_kind(url: str) -> str:
@@ -401,7 +419,7 @@ def verify_chains(session) -> tuple[int, str | None, int, list[str]]:
 
 
 def restore_backup(engine: Engine, url: str, folders: list[MediaFolder], archive_path: Path, *,
-                   overwrite: bool, session_factory) -> RestoreReport:
+                   overwrite: bool, session_factory, sealer: Sealer) -> RestoreReport:
     kind = database_kind(url)
     if kind == "sqlite" and not _sqlite_path(url).parent.is_dir():
         raise BackupError(f"There is no folder {_sqlite_path(url).parent} for the database to be restored into.")
@@ -425,4 +443,4 @@ def restore_backup(engine: Engine, url: str, folders: list[MediaFolder], archive
         audit_rows, audit_problem, logs, problems = verify_chains(session)
     finally:
         session.close()
-    return RestoreReport(manifest, files, audit_rows, audit_problem, logs, problems)
+    return RestoreReport(manifest, files, audit_rows, audit_problem, logs, problems, sealer.check(stored_files(folders)))

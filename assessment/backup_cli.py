@@ -12,12 +12,28 @@ from core import audit, db
 from core.cli import one_line_errors
 from core.clock import utcnow
 from core.roles import SYSTEM
+from core.sealed import SealCheck, sealer_of
 
 backup_cli = AppGroup("backup", help="Backups of the database and the stored files (docs/operations.md).")
 
 
 def _folders() -> list[backup.MediaFolder]:
     return backup.media_folders(current_app.config, current_app.instance_path)
+
+
+def say_seals(check: SealCheck, key_folder: str) -> None:
+    """One line when the evidence keys here open the stored files; otherwise each problem and a
+    failing exit, since evidence that cannot be opened is as good as lost until the keys are found."""
+    if check.ok:
+        keys = ", ".join(map(str, check.keys)) or "none needed"
+        click.echo(f"Evidence files open: {check.sealed} of {check.files} stored files are sealed "
+                   f"(evidence keys: {keys}), and each key here opens them.")
+        return
+    for problem in check.problems:
+        click.echo(f"  {problem}", err=True)
+    raise click.ClickException(f"Sealed evidence does not open with the evidence keys in {key_folder}: put back "
+                               "the keys from the secrets store (docs/operations.md, Evidence keys), then run "
+                               "`cop evidence check`.")
 
 
 @backup_cli.command("create")
@@ -52,7 +68,8 @@ def backup_restore(path, yes):
     """Check PATH's hashes, restore the database and files, then verify the audit and invigilation chains."""
     state = db.state()
     report = backup.restore_backup(state.engine, current_app.config["DATABASE_URL"], _folders(), path,
-                                   overwrite=yes, session_factory=state.session_factory)
+                                   overwrite=yes, session_factory=state.session_factory,
+                                   sealer=sealer_of(current_app.config))
     manifest = report.manifest
     click.echo(f"Restored the backup of {manifest['created_at']} (revision {manifest['schema_revision']}, "
                f"{sum(manifest['row_counts'].values())} rows) and {report.files_restored} files.")
@@ -66,6 +83,7 @@ def backup_restore(path, yes):
         db.session().commit()
         click.echo(f"Audit log intact: {report.audit_rows} rows verified; {report.invigilation_logs} invigilation "
                    f"log{'' if report.invigilation_logs == 1 else 's'} intact.")
+        say_seals(report.seals, current_app.config["EVIDENCE_KEY_FOLDER"])
         return
     for problem in filter(None, [report.audit_problem, *report.invigilation_problems]):
         click.echo(f"  {problem}", err=True)

@@ -165,6 +165,18 @@ def evidence_rotate_key():
     click.echo(f"Evidence key {number} now seals new uploads.")
 
 
+@evidence_cli.command("check")
+@one_line_errors
+def evidence_check():
+    """Check that the evidence keys here open the sealed files in the local upload and media folders."""
+    from assessment.backup import media_folders, stored_files
+    from assessment.backup_cli import say_seals
+
+    config = current_app.config
+    say_seals(sealer_of(config).check(stored_files(media_folders(config, current_app.instance_path))),
+              config["EVIDENCE_KEY_FOLDER"])
+
+
 @evidence_cli.command("seal-existing")
 @one_line_errors
 def evidence_seal_existing():

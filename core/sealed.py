@@ -22,6 +22,8 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -37,6 +39,20 @@ _HEADER = len(MAGIC) + 4 + _NONCE_BYTES
 
 class SealBroken(Exception):
     """A sealed file that does not open: its key is missing, or it was altered or renamed."""
+
+
+@dataclass(frozen=True)
+class SealCheck:
+    """What ``Sealer.check`` found: files looked at, how many were sealed, with which keys, and the
+    problems (a key that is not here, a key that does not open what names it)."""
+    files: int
+    sealed: int
+    keys: tuple[int, ...]
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
 
 
 class Sealer:
@@ -108,6 +124,34 @@ class Sealer:
             Path(handle.name).unlink(missing_ok=True)
             raise
         return True
+
+    def check(self, files: Iterable[tuple[Path, str]]) -> SealCheck:
+        """Whether these keys open these files: ``files`` gives each file with the name it was sealed
+        under. Every sealed file's key must be here, and the first file of each key must open with it,
+        which proves the key is the one that sealed (a key file of the right number but other bytes
+        opens nothing). Only headers are read beyond that first file, so a whole media store is
+        checked in seconds; a single damaged file is found when it is opened."""
+        count = sealed = 0
+        first: dict[int, tuple[Path, str]] = {}
+        users: dict[int, int] = {}
+        for path, name in files:
+            count += 1
+            with path.open("rb") as handle:
+                header = handle.read(len(MAGIC) + 4)
+            if not header.startswith(MAGIC) or len(header) < len(MAGIC) + 4:
+                continue  # stored before sealing began: read as it is
+            sealed += 1
+            number = int.from_bytes(header[len(MAGIC):], "big")
+            first.setdefault(number, (path, name))
+            users[number] = users.get(number, 0) + 1
+        problems = []
+        for number, (path, name) in sorted(first.items()):
+            try:
+                self.open(path.read_bytes(), name)
+            except SealBroken as error:
+                problems.append(f"{users[number]} file{'' if users[number] == 1 else 's'} sealed with evidence key "
+                                f"{number}: {error}")
+        return SealCheck(count, sealed, tuple(sorted(first)), tuple(problems))
 
     def read(self, path: Path) -> bytes | None:
         """The plain content of the file at ``path``, or None when there is no such file."""

@@ -5,8 +5,10 @@ tampered audit row caught by the chain check after the restore."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
+import shutil
 import tarfile
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from assessment.app import create_app
 from assessment.models import metadata
 from core import append_only, audit, migrations
 from core.roles import SYSTEM, Role
+from core.sealed import sealer_of
 from tests.cop_testing import own_schema, postgres_schema_url, reset_postgres_schema
 
 NOW = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.timezone.utc)
@@ -30,14 +33,14 @@ class Site:
 
     opened: list[Site] = []
 
-    def __init__(self, url: str, root: Path):
+    def __init__(self, url: str, root: Path, **settings):
         Site.opened.append(self)
         self.url, self.root = url, root
         self.uploads, self.media = root / "uploads", root / "invigilation-media"
         root.mkdir(parents=True, exist_ok=True)
         self.app = create_app({"TESTING": True, "DATABASE_URL": url, "UPLOAD_FOLDER": str(self.uploads),
                                "INVIGILATION_MEDIA_FOLDER": str(self.media), "PASSWORD_HASH_PROFILE": "fast",
-                               "SECRET_KEY": "test-secret"})
+                               "SECRET_KEY": "test-secret", **settings})
 
     @property
     def engine(self):
@@ -110,9 +113,16 @@ def _fill(site: Site) -> None:
         log.append(session, invigilation_id=invigilation.id, kind="consent_given", now=NOW)
         log.append(session, invigilation_id=invigilation.id, kind="checkin_photo", now=NOW, media_key=stored.key,
                    media_sha256=stored.sha256, media_type=stored.content_type, media_size=stored.size)
+        # And as the app stores them now: sealed with the evidence keys.
+        sealed = store_media(site.app.extensions["cop.media"], invigilation_id=invigilation.id,
+                             data=b"\xff\xd8\xff" + bytes(range(256)) * 2, content_type="image/jpeg", extension="jpg")
+        log.append(session, invigilation_id=invigilation.id, kind="snapshot", now=NOW, media_key=sealed.key,
+                   media_sha256=sealed.sha256, media_type=sealed.content_type, media_size=sealed.size)
         session.commit()
     (site.uploads / "ab").mkdir(parents=True, exist_ok=True)
     (site.uploads / "ab" / "evidence.pdf").write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 8)
+    letter = b"%PDF-1.4\n a letter from a consultant"
+    sealer_of(site.app.config).store(site.uploads / "adjustments" / hashlib.sha256(letter).hexdigest(), letter)
 
 
 def _all_rows(engine) -> dict[str, list[tuple]]:
@@ -174,10 +184,11 @@ def test_round_trip_restores_every_row_and_file_and_verifies_the_chains(backend,
     with tarfile.open(archive, "r:gz") as opened:
         manifest = json.load(opened.extractfile("manifest.json"))
     assert manifest["database"] == backend and manifest["schema_revision"] == migrations.head_revision(source.engine)
-    assert manifest["row_counts"]["users"] == 2 and manifest["row_counts"]["invigilation_events"] == 2
+    assert manifest["row_counts"]["users"] == 2 and manifest["row_counts"]["invigilation_events"] == 3
     assert manifest["audit_chain_head"]["id"] == rows["audit_entries"][-1][0]
     assert set(manifest["members"]) == {"database/cop.sqlite3" if backend == "sqlite" else "database/cop.dump",
-                                        "uploads/ab/evidence.pdf", *(f"invigilation-media/{k}" for k in media)}
+                                        *(f"uploads/{k}" for k in uploads), *(f"invigilation-media/{k}" for k in media)}
+    assert len(uploads) == 2 and len(media) == 2
     assert archive.stat().st_mode & 0o077 == 0  # personal data: readable by its owner only
     with source.engine.connect() as connection:  # the audit log says when the backup was taken, and which file
         recorded = connection.execute(text("SELECT target_id, after_summary FROM audit_entries "
@@ -188,12 +199,35 @@ def test_round_trip_restores_every_row_and_file_and_verifies_the_chains(backend,
     result = target.cop("backup", "restore", str(archive))
     assert result.exit_code == 0, result.output
     assert "Audit log intact: 3 rows verified; 1 invigilation log intact." in result.output
+    assert "Evidence files open: 2 of 4 stored files are sealed (evidence keys: 1), and each key here opens them." \
+        in result.output
     assert _restored(target.engine, rows)
     assert sum(len(table) for table in rows.values()) > 10
     assert _files(target.uploads) == uploads and _files(target.media) == media and media
     with target.engine.connect() as connection:  # the evidence guard came back with the tables
         assert append_only.installed_triggers(connection).get("audit_entries")
     assert "Audit log intact" in target.cop("audit", "verify").output
+    target.close()
+
+
+def test_a_restore_without_the_evidence_keys_says_the_sealed_files_do_not_open_until_they_are_back(
+        backend, backed_up, tmp_path):
+    rows, _uploads, _media, archive, source = backed_up
+    keys = tmp_path / "keys-of-the-new-instance"
+    target = Site(_restore_target(backend, tmp_path, source.url), tmp_path / "restored",
+                  EVIDENCE_KEY_FOLDER=str(keys))
+    result = target.cop("backup", "restore", str(archive))
+    assert result.exit_code == 1
+    assert f"2 files sealed with evidence key 1: the evidence key 1 is not in {keys}" in result.output
+    assert result.output.rstrip().endswith("then run `cop evidence check`.")
+    assert _restored(target.engine, rows)  # the data is back, and its restore recorded; only the keys are missing
+    refused = target.cop("evidence", "check")
+    assert refused.exit_code == 1 and "evidence key 1 is not in" in refused.output
+
+    shutil.copytree(source.app.config["EVIDENCE_KEY_FOLDER"], keys, dirs_exist_ok=True)  # from the secrets store
+    checked = target.cop("evidence", "check")
+    assert checked.exit_code == 0, checked.output
+    assert checked.output.startswith("Evidence files open: 2 of 4 stored files are sealed")
     target.close()
 
 

@@ -112,3 +112,32 @@ def test_a_file_stored_before_sealing_began_is_read_as_it_is_and_can_be_sealed(s
 
 def test_a_missing_file_reads_as_none(sealer, tmp_path):
     assert sealer.read(tmp_path / NAME) is None
+
+
+def test_the_check_reads_headers_opens_one_file_per_key_and_names_what_does_not_open(sealer, tmp_path):
+    def stored(name: str, data: bytes):
+        path = tmp_path / "files" / name
+        path.parent.mkdir(exist_ok=True)
+        sealer.store(path, data)
+        return path, name
+
+    files = [stored("a", b"first"), stored("b", b"second")]
+    sealer.rotate()
+    files += [stored("c", b"third")]
+    plain = tmp_path / "files" / "old"
+    plain.write_bytes(b"stored before sealing began")
+    files.append((plain, "old"))
+    check = sealer.check(files)
+    assert (check.files, check.sealed, check.keys, check.ok) == (4, 3, (1, 2), True)
+
+    # The keys of another instance: the same numbers, other bytes. Each key's first file fails.
+    elsewhere = Sealer(tmp_path / "other-keys")
+    elsewhere.rotate(), elsewhere.rotate()
+    wrong = elsewhere.check(files)
+    assert wrong.keys == (1, 2) and len(wrong.problems) == 2
+    assert wrong.problems[0].startswith("2 files sealed with evidence key 1: a does not open with key 1")
+    # No keys at all: each key is named as missing.
+    missing = Sealer(tmp_path / "no-keys").check(files)
+    assert missing.problems == (f"2 files sealed with evidence key 1: the evidence key 1 is not in {tmp_path / 'no-keys'}",
+                                f"1 file sealed with evidence key 2: the evidence key 2 is not in {tmp_path / 'no-keys'}")
+    assert Sealer(tmp_path / "no-keys").check([]) == sealer.check([])  # nothing stored: nothing to open

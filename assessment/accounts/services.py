@@ -142,6 +142,11 @@ def register_candidate(session: Session, *, email: str, full_name: str, password
     email_key = normalise_email(email)
     _take_turns(session, email_key, client_address, now)
     if not _request_allowed(session, "sign_up", email_key, client_address, now):
+        # Audited (and so alerted, core/alerts) like a refused password reset; the caller commits
+        # this row before answering 429, since nothing else of the request is kept.
+        audit.record(session, actor=Actor(None, email_key), action="account.sign_up_refused_rate_limited",
+                     target_type="account", target_id=_account_ref(email_key), now=now, client_address=client_address)
+        session.flush()
         raise RateLimited(SIGN_UP_LIMITED)
     session.add(AccountRequest(kind="sign_up", email=email_key, client_address=client_address, requested_at=now))
     _check_new_account(session, email_key, full_name, password).raise_if_any()

@@ -37,6 +37,7 @@ def register():
         except ValidationFailed as error:
             add_problems(form, error)
         except services.RateLimited as error:
+            db.session().commit()  # the refusal's audit row, which raises the alert
             form.form_errors.append(error.message)
             return render_template("accounts/register.html", form=form), 429
         else:

@@ -20,6 +20,7 @@ class AlertKind(StrEnum):
     PASSWORD_SPRAYING = "password_spraying"
     SIGN_IN_THROTTLED = "sign_in_throttled"
     PASSWORD_RESET_THROTTLED = "password_reset_throttled"
+    SIGN_UP_THROTTLED = "sign_up_throttled"
     REFUSAL_BURST = "refusal_burst"
     RECOVERY_CODE_USED = "recovery_code_used"
     SECOND_FACTOR_RESET = "second_factor_reset"
@@ -35,6 +36,7 @@ TITLES = {
     AlertKind.PASSWORD_SPRAYING: "Failed sign-ins to many accounts from one address",
     AlertKind.SIGN_IN_THROTTLED: "Sign-in throttling refused a try",
     AlertKind.PASSWORD_RESET_THROTTLED: "Password reset requests refused by the rate limit",
+    AlertKind.SIGN_UP_THROTTLED: "Account requests refused by the rate limit",
     AlertKind.REFUSAL_BURST: "A burst of refused requests",
     AlertKind.RECOVERY_CODE_USED: "A recovery code was used to sign in",
     AlertKind.SECOND_FACTOR_RESET: "Two-factor sign-in was reset by an administrator",
@@ -47,6 +49,7 @@ AUDIT_ACTIONS = {
     "account.locked": AlertKind.ACCOUNT_LOCKED,
     "login.refused_throttled": AlertKind.SIGN_IN_THROTTLED,
     "password.reset_refused_rate_limited": AlertKind.PASSWORD_RESET_THROTTLED,
+    "account.sign_up_refused_rate_limited": AlertKind.SIGN_UP_THROTTLED,
     "two_factor.recovery_code_used": AlertKind.RECOVERY_CODE_USED,
     "two_factor.reset": AlertKind.SECOND_FACTOR_RESET,
 }

@@ -41,9 +41,11 @@ FIELD = re.compile(r"<(?:input|select|textarea|button)\b[^>]*?\bname=\"([^\"]+)\
 MAY_GROW_ON_REFUSAL = {"login_attempts", "throttle_locks", "alert_counters", "security_alerts", "alert_webhooks",
                        "mail_messages"}
 # Re-authentication and the current password on the change-password page are checked as a sign-in is:
-# a wrong one counts towards the lock-out and is audited like a refused sign-in.
+# a wrong one counts towards the lock-out and is audited like a refused sign-in. A sign-up refused by
+# the rate limit is audited too, so that it raises an alert.
 MAY_GROW_ON_REFUSAL_AT = {"accounts.login": {"audit_entries"}, "accounts.reauthenticate": {"audit_entries"},
-                          "credentials.change_password": {"audit_entries"}, "sign_ins.end": {"audit_entries"}}
+                          "credentials.change_password": {"audit_entries"}, "sign_ins.end": {"audit_entries"},
+                          "accounts.register": {"audit_entries"}}
 
 HUGE = 10**40
 values = st.one_of(

@@ -129,6 +129,14 @@ def test_sign_ups_are_limited_per_address(app, db, clock):
     refused = sign_up(app.test_client(), "one-more@example.org")
     assert refused.status_code == 429 and "Too many accounts" in refused.get_data(as_text=True)
     assert db.scalar(select(User).where(User.email == "one-more@example.org")) is None
+    # Audited, so that the operator hears of it (docs/operations.md, alerts).
+    from core.alerts.models import SecurityAlert
+    from core.audit import AuditEntry
+
+    refusal = db.scalars(select(AuditEntry).where(AuditEntry.action == "account.sign_up_refused_rate_limited")).one()
+    assert refusal.target_id == "one-more@example.org" and refusal.client_address == "192.0.2.1"
+    alert = db.scalars(select(SecurityAlert).where(SecurityAlert.kind == "sign_up_throttled")).one()
+    assert alert.subject == "account one-more@example.org"
     clock.advance(hours=1, minutes=1)
     assert sign_up(app.test_client(), "one-more@example.org").status_code == 200
 

@@ -4,8 +4,9 @@ client process per share of the candidates. Each process records samples ``[t, m
 acknowledged with ``written: true``, and reports its own CPU time so the generator's cost is known.
 
 The requests follow the exam player (static/js/player): sign in, the start page and its form, the
-player page (its CSRF meta tag), claim this window's device id, load the exam, then saves with
-``seen_seq`` taken from each acknowledgement's ``last_seq``, and a state poll now and then.
+player page (its CSRF meta tag), the claim of this window's device id that answers with the exam
+(and beside it the storage key), then saves with ``seen_seq`` taken from each acknowledgement's
+``last_seq``, and a state poll now and then.
 """
 from __future__ import annotations
 
@@ -137,13 +138,14 @@ class Candidate:
         player, _ = await self.call("player_page", "GET", f"/attempts/{self.attempt_id}")
         self.token = CSRF_META.search(player).group(1)
 
-    async def load_exam(self, claim: bool) -> None:
-        """The player's first load: claim this window (a started attempt belongs to the start form's
-        device until then), then the state and content."""
-        if claim:
-            await self.call("claim", "POST", self.api("/claim"), json={"device_id": self.device},
-                            headers={"X-CSRFToken": self.token})
-        state, _ = await self.call("exam_load", "GET", self.api(), params={"device_id": self.device})
+    async def load_exam(self) -> None:
+        """The player's first load, as the player makes it: the claim of this window that answers
+        with the state and content (a started attempt belongs to the start form's device until then),
+        and beside it the storage key."""
+        (state, _), _ = await asyncio.gather(
+            self.call("exam_load", "POST", self.api("/claim"), json={"device_id": self.device, "with_exam": True},
+                      headers={"X-CSRFToken": self.token}),
+            self.call("storage_key", "GET", self.api("/storage-key")))
         if state.get("read_only"):  # the claim (or the set-up's device id) did not make this window the active one
             self.rec.error("exam_load: read-only")
         # "A"–"D" answers fit single best answer items only; other slots would be a 422.
@@ -234,7 +236,7 @@ async def _sitting(rec, connector, route, entry, arrive_at, stop_at, gap, rng, h
         person = Candidate(client, route, rec, email, attempt_id, device)
         try:
             await person.sign_in()
-            await person.load_exam(claim=False)  # set-up started the attempt on this very device id
+            await person.load_exam()
         except Refused:
             return
         beating = (asyncio.create_task(_heartbeats(rec, person, stop_at, heartbeat_every, random.Random(rng.random())))
@@ -268,7 +270,7 @@ async def _storm(rec, connector, route, entry, arrive_at, sitting_id) -> None:
             await person.sign_in()
             pressed = rec.now()
             await person.start(sitting_id)
-            await person.load_exam(claim=True)
+            await person.load_exam()
             rec.sample("start_to_exam", pressed, True)  # what the candidate waits for after pressing Start
         except Refused:
             pass
@@ -286,7 +288,7 @@ async def _closed(job, rec, connector, plan, routes, barrier) -> None:
         async def ready(person):
             try:
                 await person.sign_in()
-                await person.load_exam(claim=False)
+                await person.load_exam()
                 return person
             except Refused:
                 return None

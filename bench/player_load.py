@@ -332,7 +332,7 @@ def main() -> None:
         url, attempts = prepare(Path(workdir))
         env = {"COP_DATABASE_URL": url, "COP_SECRET_KEY": SECRET, "COP_PASSWORD_HASH_PROFILE": "fast",
                "COP_LOGIN_THROTTLE": "0"}
-        server = Http2Server(env, Path(workdir)) if args.http2 else Server("assessment.wsgi:app", env)
+        server = Http2Server(env, Path(workdir)) if args.http2 else Server("assessment.wsgi:app", env, workers=2, threads=8)
         try:
             results = run(server.url, attempts, scenarios, args.runs)
         finally:

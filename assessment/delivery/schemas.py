@@ -101,6 +101,7 @@ class SaveInSchema(_In):
 
 class ClaimInSchema(_In):
     device_id = fields.String(required=True, validate=ID)
+    with_exam = fields.Boolean(load_default=False, truthy={True}, falsy={False})  # answer with the exam load, not the state alone
 
 
 class BreakInSchema(_In):

@@ -485,11 +485,13 @@ const SHORTCUT_KEYS = { KeyN: 1, KeyP: 1, KeyF: 1, KeyT: 1, KeyR: 1 };
 async function load() {
   for (let failures = 0; ; failures += 1) {
     try {
-      await api.claim(deviceId);
-      const data = await api.load(deviceId);
-      // The key the outbox is sealed with: asked for on every load, held in memory only.
-      const key = cryptoAvailable() ? await importKey((await api.storageKey()).key) : null;
-      return { data, key };
+      // The key the outbox is sealed with: asked for on every load, held in memory only. It does
+      // not depend on the claim, so both travel at once: on a slow link each round trip is a
+      // latency the candidate waits through before the first question.
+      const keyed = cryptoAvailable() ? api.storageKey().then((body) => importKey(body.key)) : Promise.resolve(null);
+      keyed.catch(() => {}); // awaited below; this only stops a failure being reported as unhandled
+      const data = await api.claimAndLoad(deviceId);
+      return { data, key: await keyed };
     } catch (error) {
       if (error instanceof HttpError && error.status !== 409 && error.status < 500) {
         alertMessage(error.message);

@@ -120,6 +120,27 @@ def test_another_window_takes_over_and_this_one_becomes_read_only(client, db, ex
     assert save(client, exam, step="c-1", device="tab-two").status_code == 200
 
 
+def test_a_claim_with_exam_answers_what_the_exam_load_answers_for_the_claiming_window(client, db, exam, clock,
+                                                                                      make_user):
+    save(client, exam, answer="C", step="c-1")
+    claimed = client.post(url(exam, "/claim"), json={"device_id": "tab-two", "with_exam": True})
+    assert claimed.status_code == 200 and claimed.headers["Cache-Control"] == "no-store"
+    loaded = client.get(url(exam, "?device_id=tab-two")).get_json()
+    body = claimed.get_json()
+    assert body == loaded  # the same clock too: the test's clock does not move between the two
+    assert body["read_only"] is False and body["content_withheld"] is False and body["last_seq"] == 1
+    assert [i["slot"] for i in body["items"]] == [s.slot for s in exam.slots]
+    assert staff_fields_in(body) == []
+    assert events(db, exam).count("device_claimed") == 2  # the claim itself is recorded as before
+    # A stopped clock withholds the paper here as on the exam load.
+    services.pause(db, actor=make_user(Role.ADMIN).actor, attempt_id=exam.id, reason="Fire alarm", now=clock.now())
+    db.commit()
+    paused = client.post(url(exam, "/claim"), json={"device_id": "tab-three", "with_exam": True}).get_json()
+    assert paused["content_withheld"] is True and "items" not in paused and paused["read_only"] is False
+    # Without the flag the answer is the state alone, as it always was.
+    assert "items" not in client.post(url(exam, "/claim"), json={"device_id": "tab-two"}).get_json()
+
+
 def test_a_paused_attempt_refuses_saves(client, db, exam, clock, make_user):
     admin = make_user(Role.ADMIN)
     services.pause(db, actor=admin.actor, attempt_id=exam.id, reason="Fire alarm", now=clock.now())
@@ -200,6 +221,7 @@ def test_bad_input_is_422_with_field_messages(client, db, exam, body, field):
 
 def test_bad_claims_and_breaks_are_422(client, exam):
     assert client.post(url(exam, "/claim"), json={}).status_code == 422
+    assert "with_exam" in client.post(url(exam, "/claim"), json={"device_id": "t", "with_exam": "yes"}).get_json()["fields"]
     assert client.post(url(exam, "/claim"), data="not json").status_code == 415  # no type: not read at all
     assert client.post(url(exam, "/claim"), data="not json", content_type="application/json").get_json()["fields"] \
         == {"body": "Send a JSON object"}

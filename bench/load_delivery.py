@@ -16,8 +16,8 @@ Scenarios (``--scenario``, or ``all`` for each in turn):
   bench/ceiling_app.py (a minimal upsert endpoint) in the same run. ``ratio`` = our saves/s over its.
 - ``storm``: the start storm. Candidates are booked but not started; each arrives at a uniformly random
   moment within ``--storm-window`` seconds, signs in, opens the start page, sends its form with the
-  declaration, opens the player page, claims its window's device id with the exam in the answer (the
-  storage key beside it). Each stage is
+  declaration, opens the player page, claims its window's device id with the exam and the storage
+  key in the answer. Each stage is
   reported on its own; the headline percentiles are the exam load's.
 - ``scaleout``: the paced sitting (with ``--scaleout-gap`` between saves, 5–10 s: more steps per attempt)
   against two or more app instances on one database: even candidates alternate instance on every

@@ -5,7 +5,7 @@ acknowledged with ``written: true``, and reports its own CPU time so the generat
 
 The requests follow the exam player (static/js/player): sign in, the start page and its form, the
 player page (its CSRF meta tag), the claim of this window's device id that answers with the exam
-(and beside it the storage key), then saves with ``seen_seq`` taken from each acknowledgement's
+and the storage key, then saves with ``seen_seq`` taken from each acknowledgement's
 ``last_seq``, and a state poll now and then.
 """
 from __future__ import annotations
@@ -139,13 +139,12 @@ class Candidate:
         self.token = CSRF_META.search(player).group(1)
 
     async def load_exam(self) -> None:
-        """The player's first load, as the player makes it: the claim of this window that answers
-        with the state and content (a started attempt belongs to the start form's device until then),
-        and beside it the storage key."""
-        (state, _), _ = await asyncio.gather(
-            self.call("exam_load", "POST", self.api("/claim"), json={"device_id": self.device, "with_exam": True},
-                      headers={"X-CSRFToken": self.token}),
-            self.call("storage_key", "GET", self.api("/storage-key")))
+        """The player's first load, as the player makes it: one claim of this window that answers
+        with the state, the content and the storage key (a started attempt belongs to the start
+        form's device until then)."""
+        state, _ = await self.call("exam_load", "POST", self.api("/claim"),
+                                   json={"device_id": self.device, "with_exam": True},
+                                   headers={"X-CSRFToken": self.token})
         if state.get("read_only"):  # the claim (or the set-up's device id) did not make this window the active one
             self.rec.error("exam_load: read-only")
         # "A"–"D" answers fit single best answer items only; other slots would be a 422.

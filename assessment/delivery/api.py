@@ -125,16 +125,20 @@ def storage_key(attempt_id: int):
 @roles_required(Role.CANDIDATE)
 def claim(attempt_id: int):
     """This window takes the attempt over; any other becomes read-only (recorded). The answer is the
-    window's state or, with ``with_exam``, what the exam load answers: the player opens with one
-    round trip instead of two, which is 150 ms and more on a slow link."""
+    window's state or, with ``with_exam``, what the exam load answers and the storage key: the player
+    opens with one request instead of three, each 150 ms and more on a slow link, and a start storm
+    costs the server a third fewer requests."""
     session = db.session()
     found = candidate.own_attempt(session, current_actor(), attempt_id)
     data = load(ClaimInSchema(), request.get_json(silent=True))
     now = utcnow()
     services.claim_device(session, actor=current_actor(), attempt_id=found.id, device_id=data["device_id"], now=now)
+    # What GET /storage-key answers (null where that refuses: an ended attempt whose key is gone),
+    # so that opening the player is one request.
+    key = services.storage_key_if_any(session, found, now) if data["with_exam"] else None
     session.commit()
     if data["with_exam"]:
-        return jsonify(_attempt_body(session, found, now, data["device_id"]))
+        return jsonify({**_attempt_body(session, found, now, data["device_id"]), "storage_key": key})
     return jsonify(_state(found, now, data["device_id"]))
 
 

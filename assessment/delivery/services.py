@@ -85,12 +85,20 @@ def storage_key_for(session: Session, actor: Actor, attempt_id: int, now: dt.dat
     first use: two windows asking at once both get the one that was stored first. Never made for an
     attempt that has ended: its key may have been deleted by the retention sweep, and a new one would
     open nothing a browser still holds."""
-    attempt = get_attempt_for(session, actor, attempt_id)
+    key = storage_key_if_any(session, get_attempt_for(session, actor, attempt_id), now)
+    if key is None:
+        raise AttemptEnded("This exam has ended, so the player has nothing more to keep on this device.")
+    return key
+
+
+def storage_key_if_any(session: Session, attempt: Attempt, now: dt.datetime) -> str | None:
+    """``storage_key_for`` for an attempt already found for its candidate, with None where that
+    refuses (an ended attempt whose key is gone)."""
     stored = session.get(AttemptStorageKey, attempt.id)
     if stored is not None:
         return stored.key
     if not view_of(session, attempt, now).state.is_open:
-        raise AttemptEnded("This exam has ended, so the player has nothing more to keep on this device.")
+        return None
     try:
         # A savepoint, so that losing the race to another request undoes only this insert.
         with session.begin_nested():
@@ -290,12 +298,19 @@ def start_attempt(session: Session, *, actor: Actor, sitting_id: int, device_id:
         raise Conflict(vetoes[0])
     if not sitting.papers:
         raise Conflict("This sitting has no exam paper yet.")
-    from item_bank.models import ExamPaper  # read-only use of a lower layer's table
+    from item_bank.models import ExamPaperEntry, ItemVersion  # read-only use of a lower layer's tables
 
     rng = rng or random.Random(secrets.randbits(64))
-    paper = session.get(ExamPaper, rng.choice(sitting.papers).exam_paper_id)
+    paper_id = rng.choice(sitting.papers).exam_paper_id
+    # The paper's questions in order, in one statement: loading the paper's object graph (entries,
+    # case studies, questions, their mappings and attachments) cost a start a quarter of its time.
+    questions = session.execute(
+        select(ExamPaperEntry.case_study_version_id, ItemVersion.id, ItemVersion.content, ItemVersion.max_mark)
+        .join(ItemVersion, ItemVersion.case_study_version_id == ExamPaperEntry.case_study_version_id)
+        .where(ExamPaperEntry.exam_paper_id == paper_id)
+        .order_by(ExamPaperEntry.position, ItemVersion.position)).all()
     adjustments = approved_adjustments(session, actor.user_id)
-    attempt = Attempt(sitting_id=sitting.id, candidate_id=actor.user_id, exam_paper_id=paper.id, started_at=now,
+    attempt = Attempt(sitting_id=sitting.id, candidate_id=actor.user_id, exam_paper_id=paper_id, started_at=now,
                       attempt_no=existing.attempt_no + 1 if existing is not None else 1,
                       is_practice=sitting.is_practice,
                       duration_s=sitting.duration_s,
@@ -305,21 +320,20 @@ def start_attempt(session: Session, *, actor: Actor, sitting_id: int, device_id:
                                    "screen_reader": adjustments.uses_screen_reader} if adjustments else {})
     session.add(attempt)
     session.flush()
-    number = 0
-    for entry in paper.entries:
-        for item_version in entry.case_study_version.item_versions:
-            number += 1
-            attempt.slots.append(AttemptSlot(
-                slot=number, case_study_version_id=entry.case_study_version_id, item_version_id=item_version.id,
-                option_order=item_types.shuffled_option_order(item_version.content, rng),
-                max_mark=item_version.max_mark))
-    session.flush()
+    # One multi-row insert, not sixteen objects for the unit of work: ``attempt.slots`` loads them
+    # when asked for.
+    if questions:
+        session.execute(insert(AttemptSlot), [
+            {"attempt_id": attempt.id, "slot": number, "case_study_version_id": case_study_version_id,
+             "item_version_id": item_version_id, "option_order": item_types.shuffled_option_order(content, rng),
+             "max_mark": max_mark}
+            for number, (case_study_version_id, item_version_id, content, max_mark) in enumerate(questions, start=1)])
     _event(session, attempt, "started", now, actor_id=actor.user_id,
-           payload={"exam_paper_id": paper.id, "extra_time_pct": attempt.extra_time_pct,
+           payload={"exam_paper_id": paper_id, "extra_time_pct": attempt.extra_time_pct,
                     "attempt_no": attempt.attempt_no})
     _event(session, attempt, "device_claimed", now, actor_id=actor.user_id, payload={"device_id": device_id})
     audit.record(session, actor=actor, action="attempt.started", target_type="attempt", target_id=attempt.id,
-                 after={"sitting": sitting.id, "paper": paper.id, "attempt_no": attempt.attempt_no}, now=now)
+                 after={"sitting": sitting.id, "paper": paper_id, "attempt_no": attempt.attempt_no}, now=now)
     return attempt
 
 

@@ -69,9 +69,8 @@ export function makeApi(base) {
     load: (deviceId) => request('GET', withDevice(base, deviceId)),
     state: (deviceId) => request('GET', withDevice(`${base}/state`, deviceId)),
     claim: (deviceId) => request('POST', `${base}/claim`, { device_id: deviceId }),
-    // Claims and answers what load() answers: the page opens with one round trip, not two.
+    // Claims, and answers what load() answers with the storage key: the page opens with one request.
     claimAndLoad: (deviceId) => request('POST', `${base}/claim`, { device_id: deviceId, with_exam: true }),
-    storageKey: () => request('GET', `${base}/storage-key`),
     save: (body) => request('POST', `${base}/responses`, body),
     submit: () => request('POST', `${base}/submit`, {}),
     restBreak: (action) => request('POST', `${base}/break`, { action }),

@@ -485,13 +485,13 @@ const SHORTCUT_KEYS = { KeyN: 1, KeyP: 1, KeyF: 1, KeyT: 1, KeyR: 1 };
 async function load() {
   for (let failures = 0; ; failures += 1) {
     try {
-      // The key the outbox is sealed with: asked for on every load, held in memory only. It does
-      // not depend on the claim, so both travel at once: on a slow link each round trip is a
-      // latency the candidate waits through before the first question.
-      const keyed = cryptoAvailable() ? api.storageKey().then((body) => importKey(body.key)) : Promise.resolve(null);
-      keyed.catch(() => {}); // awaited below; this only stops a failure being reported as unhandled
+      // One request: on a slow link each round trip is a latency the candidate waits through before
+      // the first question. It brings the key the outbox is sealed with (asked for on every load,
+      // held in memory only; none for an exam that has ended and whose key is gone).
       const data = await api.claimAndLoad(deviceId);
-      return { data, key: await keyed };
+      const key = cryptoAvailable() && data.storage_key ? await importKey(data.storage_key) : null;
+      delete data.storage_key;
+      return { data, key };
     } catch (error) {
       if (error instanceof HttpError && error.status !== 409 && error.status < 500) {
         alertMessage(error.message);

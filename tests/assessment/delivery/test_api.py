@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.errors import NotFound
 from core.roles import SYSTEM, Role
 from assessment.delivery import services
-from assessment.delivery.models import AttemptEvent, ResponseStep
+from assessment.delivery.models import AttemptEvent, AttemptStorageKey, ResponseStep
 from tests.assessment.delivery.player_data import PDF, SECRET, make_exam, staff_fields_in
 
 DEVICE = "tab-one"
@@ -127,6 +127,8 @@ def test_a_claim_with_exam_answers_what_the_exam_load_answers_for_the_claiming_w
     assert claimed.status_code == 200 and claimed.headers["Cache-Control"] == "no-store"
     loaded = client.get(url(exam, "?device_id=tab-two")).get_json()
     body = claimed.get_json()
+    key = body.pop("storage_key")
+    assert key == client.get(url(exam, "/storage-key")).get_json()["key"] and len(key) == 43  # made on first use
     assert body == loaded  # the same clock too: the test's clock does not move between the two
     assert body["read_only"] is False and body["content_withheld"] is False and body["last_seq"] == 1
     assert [i["slot"] for i in body["items"]] == [s.slot for s in exam.slots]
@@ -137,8 +139,19 @@ def test_a_claim_with_exam_answers_what_the_exam_load_answers_for_the_claiming_w
     db.commit()
     paused = client.post(url(exam, "/claim"), json={"device_id": "tab-three", "with_exam": True}).get_json()
     assert paused["content_withheld"] is True and "items" not in paused and paused["read_only"] is False
+    assert paused["storage_key"] == key
     # Without the flag the answer is the state alone, as it always was.
-    assert "items" not in client.post(url(exam, "/claim"), json={"device_id": "tab-two"}).get_json()
+    alone = client.post(url(exam, "/claim"), json={"device_id": "tab-two"}).get_json()
+    assert "items" not in alone and "storage_key" not in alone
+
+
+def test_a_claim_with_exam_of_an_ended_attempt_whose_key_is_gone_brings_no_key_and_makes_none(client, db, exam,
+                                                                                          clock):
+    clock.advance(hours=1, seconds=1)  # out of time, and the key was never made
+    body = client.post(url(exam, "/claim"), json={"device_id": DEVICE, "with_exam": True}).get_json()
+    assert body["state"] == "timed_out" and body["storage_key"] is None
+    assert db.get(AttemptStorageKey, exam.id) is None
+    assert client.get(url(exam, "/storage-key")).get_json()["code"] == "attempt_ended"  # as before
 
 
 def test_a_paused_attempt_refuses_saves(client, db, exam, clock, make_user):

@@ -208,3 +208,29 @@ def test_the_state_read_finds_each_slots_latest_step_without_reading_every_step(
         plan = " | ".join(row[-1] for row in db.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}"))
         assert "ix_response_steps_attempt_id_slot_seq (attempt_id=? AND slot=?)" in plan, plan
         assert "SCAN response_steps" not in plan, plan
+
+
+def test_a_start_reads_the_papers_questions_in_one_statement_and_inserts_its_slots_in_one(db, clock, login_as,
+                                                                                         framework, statements):
+    """The start storm: every candidate starts within a minute, so a start does not load the paper's
+    object graph (case studies, questions, mappings, attachments) or flush one object a slot."""
+    first = _exam_for(db, clock, login_as(Role.CANDIDATE))
+    statements.clear()
+    second = _second_attempt(db, clock, login_as, first)
+    assert len([s for s in statements if s.startswith("INSERT INTO attempt_slots")]) == 1
+    touching_questions = [s for s in statements if "item_versions" in s]
+    assert len(touching_questions) == 1 and "exam_paper_entries" in touching_questions[0]
+    assert not any(table in s for s in statements for table in ("item_mappings", "attachments", "FROM exam_papers"))
+    db.expire_all()
+    assert [(s.slot, s.case_study_version_id, s.item_version_id, s.max_mark) for s in second.slots] \
+        == [(s.slot, s.case_study_version_id, s.item_version_id, s.max_mark) for s in first.slots]
+    assert len(second.slots) == 5 and any(s.option_order for s in second.slots)
+
+
+def test_a_page_loads_the_signed_in_person_with_their_roles_in_one_statement(client, db, clock, login_as, framework,
+                                                                             statements):
+    attempt = _exam_for(db, clock, login_as(Role.CANDIDATE))
+    statements.clear()
+    assert client.get(f"/api/v1/attempts/{attempt.id}/state?device_id={DEVICE}").status_code == 200
+    people = [s for s in statements if "FROM users" in s or "role_grants" in s]
+    assert len(people) == 1 and "role_grants" in people[0] and "sign_ins" in people[0]

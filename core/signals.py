@@ -14,6 +14,11 @@ import side effects. Each is sent with the request's database session as the sen
   deletion (a retention job also asks ``assessment.results.appeals.queries.evidence_holds``).
   ``outcome`` is the panel's (``dismissed``, ``upheld_remark``, ``upheld_void_resit``) or
   ``withdrawn`` when the candidate withdrew; marking hears ``upheld_remark`` and asks for a re-mark.
+- ``save_carries_events(session, actor=…, attempt_id=…, events=…, now=…)``: an autosave that was
+  acknowledged carried the player's queued invigilation events (heartbeats, browser events) so that
+  they need no request of their own. Sent inside a savepoint of the save's transaction, before its
+  commit; the receiver (invigilation's ingest) returns the answer the player reads for them
+  (``{"acknowledged": [ids], …}`` or ``{"acknowledged": [], "refused": {…}}``) and never fails the save.
 """
 from blinker import Namespace
 
@@ -25,3 +30,4 @@ attempt_submitted = _signals.signal("attempt-submitted")
 results_released = _signals.signal("results-released")
 appeal_opened = _signals.signal("appeal-opened")
 appeal_closed = _signals.signal("appeal-closed")
+save_carries_events = _signals.signal("save-carries-events")

@@ -13,9 +13,9 @@ Documented in ``docs/exam-player.md``.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, send_file, url_for
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from core import db
+from core import db, signals
 from core.uploads import download_name
 from core.clock import utcnow
 from core.errors import Conflict, DomainError, NotFound
@@ -152,6 +152,38 @@ def _save(data: dict, attempt_id: int, now):
 ACK = AckSchema()
 SAVE_IN = SaveInSchema()
 
+EVENTS_NOT_TAKEN = {"acknowledged": [], "refused": {
+    "code": "not_taken", "error": "These events were not recorded with the save: send them on their own."}}
+
+
+def _carry_events(session, attempt_id: int, events: list[dict] | None, now) -> dict | None:
+    """What becomes of the invigilation events an acknowledged save carried (None: it carried none):
+    heartbeats ride on saves, so an invigilated candidate makes about half the requests. Invigilation
+    takes them (``core.signals.save_carries_events``) inside a savepoint, so nothing that befalls them
+    — refused, or raced by the same ids sent on their own — touches the save; the player sends any
+    not acknowledged on their own, where they get their ordinary answer."""
+    if not events:
+        return None
+    savepoint = session.begin_nested()
+    try:
+        answers = [answer for _receiver, answer in signals.save_carries_events.send(
+            session, actor=current_actor(), attempt_id=attempt_id, events=events, now=now) if answer is not None]
+    except SQLAlchemyError:
+        answers = []
+    answer = answers[0] if answers else EVENTS_NOT_TAKEN
+    if answer.get("refused"):
+        savepoint.rollback()  # a refusal writes nothing, whatever the receiver had begun
+    else:
+        savepoint.commit()
+    return answer
+
+
+def _acknowledged(ack, carried: dict | None):
+    body = ACK.dump(ack)
+    if carried is not None:
+        body["events"] = carried
+    return jsonify(body)
+
 
 def _save_fast(claim: tuple[int, int, str | None], attempt_id: int):
     """The ordinary autosave, every few seconds from every candidate: the cookie's claim confirmed
@@ -165,42 +197,47 @@ def _save_fast(claim: tuple[int, int, str | None], attempt_id: int):
     except DomainError:
         return None  # the ordinary path gives the 422 (or 404 first, for someone else's attempt)
     session = db.session()
+    now = utcnow()
     try:
         ack = services.save_response_fast(session, claim=claim, claim_holds=claim_holds, attempt_id=attempt_id,
                                           slot=data["slot"], payload=data["payload"], seen_seq=data["seen_seq"],
                                           client_step_id=data["client_step_id"], device_id=data["device_id"],
-                                          now=utcnow())
+                                          now=now)
         if ack is None:
             return None
+        carried = _carry_events(session, attempt_id, data.get("events"), now)
         session.commit()
     except IntegrityError:
         session.rollback()  # a retry raced its first delivery: the ordinary path answers it as a retry
         return None
-    return jsonify(ACK.dump(ack))
+    return _acknowledged(ack, carried)
 
 
 @bp.post("/<int:attempt_id>/responses")
 @roles_required(Role.CANDIDATE, fast_path=_save_fast)
 def save_response(attempt_id: int):
-    """Save one slot's whole state. A retry with the same ``client_step_id`` is answered with the
-    stored acknowledgement and writes nothing."""
+    """Save one slot's whole state, with any invigilation ``events`` riding on it
+    (:func:`_carry_events`). A retry with the same ``client_step_id`` is answered with the stored
+    acknowledgement and writes nothing."""
     session = db.session()
     found = candidate.own_attempt(session, current_actor(), attempt_id)
-    data = load(SaveInSchema(), request.get_json(silent=True))
+    data = load(SAVE_IN, request.get_json(silent=True))
     now = utcnow()
     try:
         try:
             ack = _save(data, found.id, now)
+            carried = _carry_events(session, found.id, data.get("events"), now)
             session.commit()
         except IntegrityError:
             # Two deliveries of the same save raced (a retry while the first was still running): the
             # other one won, so this one is now a retry and gets the stored acknowledgement.
             session.rollback()
             ack = _save(data, found.id, now)
+            carried = _carry_events(session, found.id, data.get("events"), now)
             session.commit()
     except Conflict as error:
         return _refused(error, found, now, data["device_id"])
-    return jsonify(ACK.dump(ack))
+    return _acknowledged(ack, carried)
 
 
 @bp.post("/<int:attempt_id>/submit")

@@ -18,6 +18,7 @@ from item_bank.item_types import MAX_WRITTEN_CHARS, unsafe_text
 
 MAX_TEXT = MAX_WRITTEN_CHARS  # characters in one written answer (the item types' hard cap)
 ID = validate.Length(min=1, max=64)
+MAX_CARRIED_EVENTS = 100  # the player sends at most 50 at once; invigilation applies its own limit
 
 
 class _In(Schema):
@@ -97,6 +98,11 @@ class SaveInSchema(_In):
     seen_seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
     client_step_id = fields.String(required=True, validate=ID)
     device_id = fields.String(required=True, validate=ID)
+    # The player's queued invigilation events riding on this save (heartbeats mostly), so they need
+    # no request of their own. Only the envelope is checked here; each event is invigilation's to
+    # judge, and a refusal of them never refuses the save (``api._carry_events``).
+    events = fields.List(fields.Dict(), validate=validate.Length(
+        min=1, max=MAX_CARRIED_EVENTS, error=f"Send 1 to {MAX_CARRIED_EVENTS} events with a save"))
 
 
 class ClaimInSchema(_In):

@@ -40,11 +40,16 @@ def _no_store(response):
     return response
 
 
-def _answer(acknowledged: list[str]):
+def answer_body(acknowledged: list[str]) -> dict:
+    """What an ingest answers: the ids stored (now or before) and the intervals the player keeps."""
     config = current_app.config
-    return jsonify({"acknowledged": acknowledged,
-                    "settings": {"snapshot_interval_s": config["INVIGILATION_SNAPSHOT_INTERVAL_S"],
-                                 "heartbeat_interval_s": config["INVIGILATION_HEARTBEAT_INTERVAL_S"]}})
+    return {"acknowledged": acknowledged,
+            "settings": {"snapshot_interval_s": config["INVIGILATION_SNAPSHOT_INTERVAL_S"],
+                         "heartbeat_interval_s": config["INVIGILATION_HEARTBEAT_INTERVAL_S"]}}
+
+
+def _answer(acknowledged: list[str]):
+    return jsonify(answer_body(acknowledged))
 
 
 def _once_more_if_raced(write, target):
@@ -60,13 +65,19 @@ def _once_more_if_raced(write, target):
         return write(services.target_for(session, current_actor(), attempt_id, utcnow()))
 
 
-def _refused(error: Conflict):
-    """409 (or 429) with the ``code`` the player acts on; a rate refusal says when to try again."""
+def refusal_body(error: Conflict) -> dict:
+    """The ``error`` and the ``code`` the player acts on; a rate refusal says when to try again."""
     body = {"error": error.message, "code": getattr(error, "code", "conflict")}
     retry_after = getattr(error, "retry_after_s", None)
     if retry_after is not None:
         body["retry_after_s"] = retry_after
-    response = jsonify(body)
+    return body
+
+
+def _refused(error: Conflict):
+    """409 (or 429) with :func:`refusal_body`."""
+    response = jsonify(refusal_body(error))
+    retry_after = getattr(error, "retry_after_s", None)
     response.status_code = error.http_status
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)

@@ -24,8 +24,10 @@ Scenarios (``--scenario``, or ``all`` for each in turn):
   request, odd ones move to another instance for good halfway through the measured window.
 
 With ``--heartbeats`` (paced and scaleout) the sitting requires invigilation, every candidate has an
-approved check-in, and each also posts a heartbeat (an events batch) every ``--heartbeat-interval``
-seconds; the heartbeats acknowledged are counted against the rows stored.
+approved check-in, and each also makes a heartbeat every ``--heartbeat-interval`` seconds. As in the
+player, a heartbeat waits up to half an interval for the candidate's next save to carry it, then goes
+in an events batch of its own (``--heartbeats-apart``: always on its own at once, as before heartbeats
+rode on saves). The heartbeats acknowledged are counted against the rows stored.
 
 Every run ends with the stored check: each save acknowledged with ``written: true`` must be in
 ``response_steps`` exactly once under its acknowledged seq, and each attempt's seqs must run 1..n in
@@ -375,7 +377,7 @@ def run(args, backend: str, scenario: str, n: int) -> dict:
                      "stop_at": window[1], "switch_at": (window[0] + window[1]) / 2, "gap": gap,
                      "duration": args.closed_duration, "timeout": args.timeout, "seed": 1000 + k,
                      "connections": args.client_connections, "heartbeats": heartbeats,
-                     "heartbeat_gap": args.heartbeat_interval}
+                     "heartbeat_gap": args.heartbeat_interval, "heartbeats_ride": not args.heartbeats_apart}
                     for k, indexes in enumerate(split(plan, args.client_processes))]
 
         servers = app_servers(url, instances, args)
@@ -430,9 +432,13 @@ def run(args, backend: str, scenario: str, n: int) -> dict:
         result["offered_saves_per_s"] = round(len(plan) / (sum(gap) / 2), 1)
     if heartbeats:
         beats = [row for row in load_check.in_window(samples.get("heartbeat", []), *window) if row[2]]
+        # Requests of their own (riding, only the heartbeats no save carried in time).
         result["heartbeats_per_s"] = round(len(beats) / span, 1)
+        result["heartbeats_ride"] = not args.heartbeats_apart
         acknowledged_beats = sum(share.get("heartbeats_acknowledged", 0) for share in shares)
-        result["heartbeat_check"] = {"acknowledged": acknowledged_beats, "stored": beats_stored}
+        carried_beats = sum(share.get("heartbeats_carried", 0) for share in shares)
+        result["heartbeat_check"] = {"acknowledged": acknowledged_beats, "carried_by_saves": carried_beats,
+                                     "stored": beats_stored}
     if scenario == "storm":
         result["storm_window_s"] = args.storm_window
     if ceiling is not None:
@@ -458,7 +464,8 @@ def human(result: dict) -> str:
         lines.append(f"  saves {result['saves']} ({result['saves_per_s']}/s)  p50 {result['p50_ms']} ms  "
                      f"p95 {result['p95_ms']} ms  p99 {result['p99_ms']} ms")
     if result.get("heartbeats"):
-        lines.append(f"  heartbeats {result['heartbeats_per_s']}/s  {result['stages'].get('heartbeat')}  "
+        lines.append(f"  heartbeat requests of their own {result['heartbeats_per_s']}/s  "
+                     f"{result['stages'].get('heartbeat')}  "
                      f"{result['heartbeat_check']}")
     if "ratio" in result:
         lines.append(f"  ceiling {result['ceiling']['requests_per_s']}/s  p50 {result['ceiling']['p50_ms']} ms  "
@@ -489,6 +496,8 @@ def main() -> None:
     parser.add_argument("--heartbeats", action="store_true",
                         help="paced and scaleout: an invigilated sitting, each candidate also posting a heartbeat")
     parser.add_argument("--heartbeat-interval", type=float, default=15.0, help="seconds between heartbeats")
+    parser.add_argument("--heartbeats-apart", action="store_true",
+                        help="each heartbeat in a request of its own at once (before heartbeats rode on saves)")
     parser.add_argument("--instances", type=int, default=1, help="app instances (the scale-out uses at least 2)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per instance")
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")

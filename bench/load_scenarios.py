@@ -34,6 +34,7 @@ class Recorder:
         self.acks: dict[int, list] = defaultdict(list)
         self.per_instance: Counter = Counter()  # requests sent to each app instance (base URL)
         self.heartbeats_acknowledged = 0
+        self.heartbeats_carried = 0  # of those, acknowledged inside a save's answer
         self.timeout = aiohttp.ClientTimeout(total=30)
         self.cpu_at_start = 0.0
 
@@ -90,6 +91,8 @@ class Candidate:
         self.counter = 0
         self.answers: dict[int, str | None] = {}
         self.beats = 0
+        self.queued: list[dict] = []  # heartbeats not yet acknowledged
+        self.carrying = False  # a save is carrying them: nothing sends them alone meanwhile (as the player)
 
     def url(self, path: str) -> str:
         base = self.route.base(self.rec.now())
@@ -167,6 +170,17 @@ class Candidate:
         answer = rng.choice([option for option in "ABCD" if option != self.answers.get(slot)])
         body = {"slot": slot, "payload": {"answer": answer, "flagged": False, "struck": []},
                 "client_step_id": step_id, "device_id": self.device}
+        riders = [] if self.carrying else list(self.queued)  # queued heartbeats ride on the save, as the player's do
+        if riders:
+            body["events"] = riders
+            self.carrying = True
+        try:
+            await self._save(body, slot, answer, step_id)
+        finally:
+            if riders:
+                self.carrying = False
+
+    async def _save(self, body: dict, slot: int, answer: str, step_id: str) -> None:
         for _ in range(2):
             sent = self.rec.now()
             try:
@@ -179,6 +193,7 @@ class Candidate:
                 return
             self.rec.sample("save", sent, status == 200)
             if status == 200:
+                self._acknowledged((reply.get("events") or {}).get("acknowledged", []), carried=True)
                 self.answers[slot] = answer
                 if reply.get("written"):
                     self.rec.acks[self.attempt_id].append([step_id, reply["seq"]])
@@ -190,15 +205,28 @@ class Candidate:
                 return
             self.seen = reply["state"]["last_seq"]
 
-    async def heartbeat(self) -> None:
-        """One events batch with a heartbeat, as the invigilation module of the player sends it."""
+    def queue_heartbeat(self) -> None:
+        """A heartbeat, queued as the invigilation module of the player queues it."""
         self.beats += 1
         at = datetime.datetime.now(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
-        event = {"id": f"hb-{self.device}-{self.beats}", "kind": "heartbeat", "at": at,
-                 "data": {"camera": "on", "online": True, "queued": 0}}
+        self.queued.append({"id": f"hb-{self.device}-{self.beats}", "kind": "heartbeat", "at": at,
+                            "data": {"camera": "on", "online": True, "queued": len(self.queued)}})
+
+    def _acknowledged(self, ids: list[str], *, carried: bool) -> None:
+        done = set(ids)
+        before = len(self.queued)
+        self.queued = [event for event in self.queued if event["id"] not in done]
+        self.rec.heartbeats_acknowledged += before - len(self.queued)
+        if carried:
+            self.rec.heartbeats_carried += before - len(self.queued)
+
+    async def send_heartbeats(self) -> None:
+        """What is queued, in an events batch of its own (as the player sends heartbeats no save carried)."""
+        if not self.queued or self.carrying:
+            return
         answer, _ = await self.call("heartbeat", "POST", f"/api/v1/invigilation/attempts/{self.attempt_id}/events",
-                                    json={"events": [event]}, headers={"X-CSRFToken": self.token})
-        self.rec.heartbeats_acknowledged += len(answer.get("acknowledged", []))
+                                    json={"events": list(self.queued)}, headers={"X-CSRFToken": self.token})
+        self._acknowledged(answer.get("acknowledged", []), carried=False)
 
     async def submit(self) -> None:
         await self.call("submit", "POST", self.api("/submit"), json={}, headers={"X-CSRFToken": self.token})
@@ -216,17 +244,24 @@ async def _sleep_until(rec: Recorder, at: float) -> None:
         await asyncio.sleep(delay)
 
 
-async def _heartbeats(rec, person: Candidate, stop_at: float, interval: float, rng: random.Random) -> None:
+async def _heartbeats(rec, person: Candidate, stop_at: float, interval: float, rng: random.Random,
+                      ride: bool) -> None:
+    """A heartbeat every ``interval``. Riding (the player's way since heartbeats ride on saves): it
+    waits up to half an interval for a save to carry it, then goes on its own; apart: at once."""
     await asyncio.sleep(rng.uniform(0, interval))  # candidates' timers are not in step
     while rec.now() < stop_at:
+        person.queue_heartbeat()
+        wait = interval / 2 if ride else 0.0
+        await asyncio.sleep(wait)
         try:
-            await person.heartbeat()
+            await person.send_heartbeats()
         except Refused:
             pass
-        await asyncio.sleep(interval)
+        await asyncio.sleep(interval - wait)
 
 
-async def _sitting(rec, connector, route, entry, arrive_at, stop_at, gap, rng, heartbeat_every=0.0) -> None:
+async def _sitting(rec, connector, route, entry, arrive_at, stop_at, gap, rng, heartbeat_every=0.0,
+                   ride=True) -> None:
     """Paced and scale-out: arrive, sign in, load, then a save every ``gap`` seconds (uniform) with a
     state poll every fifth action, and submit at the end."""
     email, attempt_id, device = entry
@@ -238,8 +273,8 @@ async def _sitting(rec, connector, route, entry, arrive_at, stop_at, gap, rng, h
             await person.load_exam()
         except Refused:
             return
-        beating = (asyncio.create_task(_heartbeats(rec, person, stop_at, heartbeat_every, random.Random(rng.random())))
-                   if heartbeat_every else None)
+        beating = (asyncio.create_task(_heartbeats(rec, person, stop_at, heartbeat_every, random.Random(rng.random()),
+                                                   ride)) if heartbeat_every else None)
         actions = 0
         while True:
             await asyncio.sleep(rng.uniform(*gap))
@@ -359,7 +394,7 @@ async def _run(job, barrier) -> Recorder:
             else:
                 beat = job["heartbeat_gap"] if job["heartbeats"] else 0.0
                 await asyncio.gather(*(_sitting(rec, connector, route, entry, at, job["stop_at"], job["gap"],
-                                                random.Random(rng.random()), beat)
+                                                random.Random(rng.random()), beat, job["heartbeats_ride"])
                                        for entry, route, at in zip(job["plan"], routes, arrivals)))
     finally:
         await connector.close()
@@ -379,4 +414,5 @@ def client_process(job: dict, barrier, results) -> None:
                  "acks": {str(k): v for k, v in rec.acks.items()},
                      "per_instance": dict(rec.per_instance),
                      "heartbeats_acknowledged": rec.heartbeats_acknowledged,
+                     "heartbeats_carried": rec.heartbeats_carried,
                  "cpu_s": rec.cpu_s, "wall_s": rec.wall_s})

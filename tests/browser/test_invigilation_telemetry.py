@@ -206,3 +206,49 @@ def test_no_camera_is_an_event_not_an_error_and_leaving_for_review_is_said(page,
     expect(page.locator("#invigilation-status")).to_contain_text("Camera off")
     ended = wait_for_rows(page, live, attempt_id, "camera_ended", 2)
     assert len(ended) == 2  # one from the questions page, one from the review page
+
+
+def test_heartbeats_ride_on_autosaves_and_reach_the_log_once(page, live, monkeypatch):
+    """A candidate who is answering sends heartbeats inside the autosave's request, not in one of
+    their own: a save's body carries them, they reach the log once, and no events request of the
+    page's own carries them too."""
+    import json
+
+    monkeypatch.setitem(live.app.config, "INVIGILATION_HEARTBEAT_INTERVAL_S", 3)
+    attempt_id, email = invigilated_attempt_in(live)
+    sent: dict[str, list] = {"saves": [], "events": []}
+
+    def note(request):
+        if request.method != "POST" or not request.post_data:
+            return
+        if request.url.endswith("/responses"):
+            sent["saves"].append(json.loads(request.post_data))
+        elif request.url.endswith("/events"):
+            sent["events"].append(json.loads(request.post_data))
+
+    page.on("request", note)
+    sign_in(page, email)
+    page.goto(f"/attempts/{attempt_id}")
+    expect(page.get_by_role("heading", name="Question 1 of 3")).to_be_visible()
+
+    def carried_beats():
+        return [e["id"] for body in sent["saves"] for e in body.get("events", []) if e["kind"] == "heartbeat"]
+
+    # The candidate changes an answer about once a second; heartbeats come every 3 s and wait up to
+    # 1.5 s for a save, so one soon rides along (the deadline only bounds a failure).
+    options = ["Visit the client at home", "Write to the solicitor"]
+    deadline = time.monotonic() + WAIT_S
+    turn = 0
+    while not carried_beats() and time.monotonic() < deadline:
+        page.get_by_label(options[turn % 2], exact=True).check()
+        expect(page.locator("#save-status")).to_have_text("All answers saved")
+        page.wait_for_timeout(1000)
+        turn += 1
+    riders = carried_beats()
+    assert riders, "no save carried a heartbeat"
+    stored = [row[0] for row in wait_for_rows(page, live, attempt_id, "heartbeat", 1)]
+    for beat in riders:
+        assert stored.count(beat) == 1
+    sent_alone = {e["id"] for body in sent["events"] for e in body["events"]}
+    assert not sent_alone.intersection(riders)
+    expect(page.locator("#player-alert")).to_be_hidden()

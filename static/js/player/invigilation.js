@@ -1,6 +1,8 @@
 // Remote invigilation in the player (loaded by main.js only for an invigilated attempt): webcam
 // snapshots, browser events and heartbeats, queued in memory and in localStorage and sent in
-// batches to /api/v1/invigilation/attempts/<id>/… with backoff. Nothing here ever blocks answering:
+// batches to /api/v1/invigilation/attempts/<id>/… with backoff. In the player the queued events also
+// ride on autosaves (sync.js asks take() before each save), so a candidate who is answering makes
+// about half the requests; heartbeats alone wait up to half an interval for a save to carry them. Nothing here ever blocks answering:
 // a refused or missing camera is recorded as an event and said in the indicator, never a dialog.
 // Everything stops when the attempt ends (main.js dispatches `cop:attempt-ended`; the server's 409
 // says the same). Documented in docs/invigilation-telemetry.md.
@@ -154,7 +156,8 @@ export class Invigilation {
     this.settings = { snapshot_interval_s: Number(root.dataset.snapshotIntervalS) || 30,
                       heartbeat_interval_s: Number(root.dataset.heartbeatIntervalS) || 15 };
     this.stopped = false;
-    this.sending = false;
+    this.sending = false;       // a batch is on its way, on its own or riding on a save
+    this.ridesOnSaves = false;  // the player's autosave carries queued events (main.js says so)
     this.backoffUntil = 0;
     this.failures = 0;
     this.stream = null;
@@ -352,13 +355,46 @@ export class Invigilation {
     return false;
   }
 
+  // --- riding on saves --------------------------------------------------------------------------
+
+  // Only heartbeats are queued and the oldest is younger than half an interval: the next autosave
+  // will probably carry them, so they wait rather than cost a request of their own. The server
+  // judges gaps by when heartbeats arrive, so the wait is bounded well inside its three intervals.
+  waitingForASave() {
+    const { events } = this.queue;
+    if (!this.ridesOnSaves || !events.length || !events.every((e) => e.kind === 'heartbeat')) return false;
+    return Date.now() - Date.parse(events[0].at) < this.settings.heartbeat_interval_s * 500;
+  }
+
+  // The events the next save carries, or null; until carried() nothing else sends them.
+  take() {
+    if (this.stopped || !this.queue.opened || this.sending || Date.now() < this.backoffUntil) return null;
+    if (!this.queue.events.length) return null;
+    this.sending = true;
+    return this.queue.events.slice(0, MAX_BATCH);
+  }
+
+  // The save that carried `batch` has its answer (`answer` is the acknowledgement's `events`), or
+  // failed (null). What was not acknowledged stays queued and goes with a later save or on its own,
+  // where a refusal gets its ordinary handling (409 stops, 422 drops).
+  carried(batch, answer) {
+    this.sending = false;
+    if (answer && Array.isArray(answer.acknowledged) && answer.acknowledged.length) {
+      this.queue.acknowledge(answer.acknowledged);
+      this.applySettings(answer.settings);
+      this.failures = 0;
+    }
+    const refused = answer && answer.refused;
+    if (refused && refused.retry_after_s) this.backoffUntil = Date.now() + refused.retry_after_s * 1000;
+  }
+
   async send() {
     if (!this.queue.opened || this.sending || Date.now() < this.backoffUntil) return;
     if (!this.queue.events.length && !this.queue.snapshots.length) return;
     this.sending = true;
     try {
       while (!this.stopped || this.queue.events.length) {
-        if (this.queue.events.length) {
+        if (this.queue.events.length && !this.waitingForASave()) {
           if (!(await this.sendEvents())) break;
         } else if (this.queue.snapshots.length && !this.stopped) {
           if (!(await this.sendSnapshot(this.queue.snapshots[0]))) break;

@@ -515,7 +515,11 @@ async function boot() {
   // What an earlier page left unsent is read back (and unsealed) before anything is sent.
   await outbox.open(key);
   if (root.dataset.invigilationUrl) { // an invigilated attempt: camera, browser events, heartbeats
-    import('./invigilation.js').then((module) => module.start(root, key)).catch(() => {});
+    import('./invigilation.js').then((module) => {
+      const invigilation = module.start(root, key);
+      invigilation.ridesOnSaves = true; // queued events ride on autosaves (sync.js)
+      if (sync) sync.rider = invigilation;
+    }).catch(() => {});
   }
   prefs = new Prefs(root.dataset.userId, data.preferences);
   prefs.apply();

@@ -6,8 +6,10 @@ import { HttpError, NetworkError, SignedOut } from './api.js';
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000, 30000];
 
 export class Sync {
-  constructor({ api, outbox, deviceId, seq, onAck, onStale, onRefused, onStatus, onDropped }) {
-    Object.assign(this, { api, outbox, deviceId, seq, onAck, onStale, onRefused, onStatus, onDropped });
+  // `rider` (optional, set when invigilation starts): take() gives events for the next save to carry
+  // and carried(events, answer) hears what became of them (answer null: the save failed).
+  constructor({ api, outbox, deviceId, seq, onAck, onStale, onRefused, onStatus, onDropped, rider = null }) {
+    Object.assign(this, { api, outbox, deviceId, seq, onAck, onStale, onRefused, onStatus, onDropped, rider });
     this.running = false;
     this.stopped = false;
     this.timer = null;
@@ -72,9 +74,16 @@ export class Sync {
         if (wait > 0) { this.report(); clearTimeout(this.timer); this.timer = setTimeout(() => this.pump(), wait); return; }
         this.outbox.markSent(entry.id);
         this.report();
+        const riders = this.rider ? this.rider.take() : null;
+        const body = { slot: entry.slot, payload: entry.payload, seen_seq: this.seq, client_step_id: entry.id,
+                       device_id: this.deviceId };
         try {
-          const ack = await this.api.save({ slot: entry.slot, payload: entry.payload, seen_seq: this.seq,
-                                            client_step_id: entry.id, device_id: this.deviceId });
+          let ack = null;
+          try {
+            ack = await this.api.save(riders ? { ...body, events: riders } : body);
+          } finally {
+            if (riders) this.rider.carried(riders, ack && ack.events ? ack.events : null);
+          }
           this.outbox.remove(entry.id);
           this.failures = 0;
           this.retryAt = 0;

@@ -93,6 +93,7 @@ class Candidate:
         self.beats = 0
         self.queued: list[dict] = []  # heartbeats not yet acknowledged
         self.carrying = False  # a save is carrying them: nothing sends them alone meanwhile (as the player)
+        self.ride = True  # saves carry queued heartbeats
 
     def url(self, path: str) -> str:
         base = self.route.base(self.rec.now())
@@ -170,7 +171,8 @@ class Candidate:
         answer = rng.choice([option for option in "ABCD" if option != self.answers.get(slot)])
         body = {"slot": slot, "payload": {"answer": answer, "flagged": False, "struck": []},
                 "client_step_id": step_id, "device_id": self.device}
-        riders = [] if self.carrying else list(self.queued)  # queued heartbeats ride on the save, as the player's do
+        # Queued heartbeats ride on the save, as the player's do (not with --heartbeats-apart).
+        riders = list(self.queued) if self.ride and not self.carrying else []
         if riders:
             body["events"] = riders
             self.carrying = True
@@ -268,6 +270,7 @@ async def _sitting(rec, connector, route, entry, arrive_at, stop_at, gap, rng, h
     await _sleep_until(rec, arrive_at)
     async with _session(rec, connector) as client:
         person = Candidate(client, route, rec, email, attempt_id, device)
+        person.ride = ride
         try:
             await person.sign_in()
             await person.load_exam()

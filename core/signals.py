@@ -16,8 +16,8 @@ import side effects. Each is sent with the request's database session as the sen
   ``withdrawn`` when the candidate withdrew; marking hears ``upheld_remark`` and asks for a re-mark.
 - ``save_carries_events(session, actor=…, attempt_id=…, events=…, now=…)``: an autosave that was
   acknowledged carried the player's queued invigilation events (heartbeats, browser events) so that
-  they need no request of their own. Sent inside a savepoint of the save's transaction, before its
-  commit; the receiver (invigilation's ingest) returns the answer the player reads for them
+  they need no request of their own. Sent after the save's commit, in a transaction of its own (the
+  caller commits, or rolls back a refusal); the receiver (invigilation's ingest) returns the answer the player reads for them
   (``{"acknowledged": [ids], …}`` or ``{"acknowledged": [], "refused": {…}}``) and never fails the save.
 """
 from blinker import Namespace

@@ -158,23 +158,26 @@ EVENTS_NOT_TAKEN = {"acknowledged": [], "refused": {
 
 def _carry_events(session, attempt_id: int, events: list[dict] | None, now) -> dict | None:
     """What becomes of the invigilation events an acknowledged save carried (None: it carried none):
-    heartbeats ride on saves, so an invigilated candidate makes about half the requests. Invigilation
-    takes them (``core.signals.save_carries_events``) inside a savepoint, so nothing that befalls them
-    — refused, or raced by the same ids sent on their own — touches the save; the player sends any
-    not acknowledged on their own, where they get their ordinary answer."""
+    heartbeats ride on saves, so an invigilated candidate makes about half the requests. Called after
+    the save's commit, in a transaction of its own, exactly as a request of their own would be:
+    invigilation takes them (``core.signals.save_carries_events``) and nothing that befalls them —
+    refused, or raced by the same ids sent on their own — touches the save. (Inside the save's
+    transaction the attempt's row lock was held while waiting for the invigilation's, and a batch sent
+    on its own, holding that and inserting rows that refer to the attempt, deadlocked with it.) The
+    player sends any not acknowledged on their own, where they get their ordinary answer."""
     if not events:
         return None
-    savepoint = session.begin_nested()
     try:
         answers = [answer for _receiver, answer in signals.save_carries_events.send(
             session, actor=current_actor(), attempt_id=attempt_id, events=events, now=now) if answer is not None]
+        answer = answers[0] if answers else EVENTS_NOT_TAKEN
+        if answer.get("refused"):
+            session.rollback()  # a refusal writes nothing, whatever the receiver had begun
+        else:
+            session.commit()
     except SQLAlchemyError:
-        answers = []
-    answer = answers[0] if answers else EVENTS_NOT_TAKEN
-    if answer.get("refused"):
-        savepoint.rollback()  # a refusal writes nothing, whatever the receiver had begun
-    else:
-        savepoint.commit()
+        session.rollback()
+        answer = EVENTS_NOT_TAKEN
     return answer
 
 
@@ -205,12 +208,11 @@ def _save_fast(claim: tuple[int, int, str | None], attempt_id: int):
                                           now=now)
         if ack is None:
             return None
-        carried = _carry_events(session, attempt_id, data.get("events"), now)
         session.commit()
     except IntegrityError:
         session.rollback()  # a retry raced its first delivery: the ordinary path answers it as a retry
         return None
-    return _acknowledged(ack, carried)
+    return _acknowledged(ack, _carry_events(session, attempt_id, data.get("events"), now))
 
 
 @bp.post("/<int:attempt_id>/responses")
@@ -226,18 +228,16 @@ def save_response(attempt_id: int):
     try:
         try:
             ack = _save(data, found.id, now)
-            carried = _carry_events(session, found.id, data.get("events"), now)
             session.commit()
         except IntegrityError:
             # Two deliveries of the same save raced (a retry while the first was still running): the
             # other one won, so this one is now a retry and gets the stored acknowledgement.
             session.rollback()
             ack = _save(data, found.id, now)
-            carried = _carry_events(session, found.id, data.get("events"), now)
             session.commit()
     except Conflict as error:
         return _refused(error, found, now, data["device_id"])
-    return _acknowledged(ack, carried)
+    return _acknowledged(ack, _carry_events(session, found.id, data.get("events"), now))
 
 
 @bp.post("/<int:attempt_id>/submit")

@@ -71,9 +71,10 @@ def _lock_attempt(session: Session, attempt_id: int) -> Attempt:
     return get_or_raise(session, Attempt, attempt_id)
 
 
-def get_attempt_for(session: Session, actor: Actor, attempt_id: int) -> Attempt:
-    """The candidate's own attempt; anyone else's is 'not found', so ids reveal nothing."""
-    attempt = session.get(Attempt, attempt_id)
+def get_attempt_for(session: Session, actor: Actor, attempt_id: int, *, options=()) -> Attempt:
+    """The candidate's own attempt; anyone else's is 'not found', so ids reveal nothing. ``options``
+    are loader options for the caller's needs."""
+    attempt = session.get(Attempt, attempt_id, options=options)
     if attempt is None or attempt.candidate_id != actor.user_id:
         raise NotFound("There is no such attempt.")
     return attempt

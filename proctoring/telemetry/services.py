@@ -26,14 +26,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import String, func, literal, null, select, union_all
+from sqlalchemy.orm import Session, defaultload
 
 from core.errors import Conflict, FieldProblem, ValidationFailed
 from core.roles import Actor, Role, require_role
 from core.uploads import JPEG, Inspected, UploadRefused, inspect_upload
 from assessment.delivery import services as delivery
-from assessment.delivery.models import Attempt, AttemptEvent
+from assessment.delivery.models import Attempt, AttemptEvent, Sitting
 from assessment.delivery.replay import Event, attempt_view
 from assessment.delivery.rules import allowed_duration_s
 from proctoring import log
@@ -100,7 +100,10 @@ class Target:
 def target_for(session: Session, actor: Actor, attempt_id: int, now: dt.datetime) -> Target:
     """The candidate's own attempt (anyone else's: not found) in a sitting that requires invigilation."""
     require_role(actor, Role.CANDIDATE)
-    attempt = delivery.get_attempt_for(session, actor, attempt_id)
+    # The sitting comes joined with the attempt; its papers (loaded with it by default) are not needed
+    # here, so they wait until something asks for them: one statement fewer on every batch.
+    attempt = delivery.get_attempt_for(session, actor, attempt_id,
+                                       options=(defaultload(Attempt.sitting).lazyload(Sitting.papers),))
     if not attempt.sitting.requires_invigilation:
         raise NotInvigilated("This exam is not invigilated, so the player sends nothing to record.")
     invigilation = log.invigilation_for(session, sitting_id=attempt.sitting_id, candidate_id=attempt.candidate_id,
@@ -126,11 +129,37 @@ def _stored_ids(session: Session, invigilation_id: int, client_ids: list[str]) -
         InvigilationEvent.invigilation_id == invigilation_id, InvigilationEvent.client_event_id.in_(client_ids))))
 
 
-def _check_rate(session: Session, target: Target, new: int, limits: Limits, now: dt.datetime) -> None:
-    since = now - RATE_WINDOW
-    recent = session.execute(select(func.count(), func.min(InvigilationEvent.received_at)).where(
-        InvigilationEvent.attempt_id == target.attempt.id, InvigilationEvent.received_at > since)).one()
-    count, oldest = recent
+def _recent(session: Session, target: Target, now: dt.datetime) -> tuple[int, dt.datetime | None]:
+    """How many rows the attempt received in the last minute, and the oldest of them."""
+    count, oldest = session.execute(_recent_statement(target, now)).one()[1:]
+    return count, oldest
+
+
+def _recent_statement(target: Target, now: dt.datetime):
+    return select(literal(None, String).label("id"), func.count().label("n"),
+                  func.min(InvigilationEvent.received_at).label("oldest")).where(
+        InvigilationEvent.attempt_id == target.attempt.id, InvigilationEvent.received_at > now - RATE_WINDOW)
+
+
+def _stored_ids_and_recent(session: Session, target: Target, client_ids: list[str],
+                           now: dt.datetime) -> tuple[set[str], tuple[int, dt.datetime | None]]:
+    """:func:`_stored_ids` and :func:`_recent` in one round trip, as a batch needs both: the count row
+    first (its id is null), then one row per id already in the log."""
+    stored = (select(InvigilationEvent.client_event_id, null(), null())
+              .where(InvigilationEvent.invigilation_id == target.invigilation.id,
+                     InvigilationEvent.client_event_id.in_(client_ids)))
+    ids, counted = set(), (0, None)
+    for client_id, count, oldest in session.execute(union_all(_recent_statement(target, now), stored)):
+        if client_id is None:
+            counted = (count, oldest)
+        else:
+            ids.add(client_id)
+    return ids, counted
+
+
+def _check_rate(session: Session, target: Target, new: int, limits: Limits, now: dt.datetime,
+                recent: tuple[int, dt.datetime | None] | None = None) -> None:
+    count, oldest = recent if recent is not None else _recent(session, target, now)
     if count + new > limits.max_events_per_minute:
         wait = RATE_WINDOW - (now - oldest) if oldest is not None else RATE_WINDOW
         retry = max(1, min(60, int(wait.total_seconds()) + 1))
@@ -159,7 +188,7 @@ def ingest_events(session: Session, *, target: Target, events: list[dict], limit
     ``schemas.BatchInSchema``) to ``target`` (from ``target_for``, which checked who may send);
     returns the acknowledged client ids in the batch's order."""
     order = list(dict.fromkeys(event["id"] for event in events))
-    stored = _stored_ids(session, target.invigilation.id, order)
+    stored, recent = _stored_ids_and_recent(session, target, order, now)
     fresh: dict[str, dict] = {}
     for event in events:
         if event["id"] not in stored and event["id"] not in fresh:
@@ -169,7 +198,7 @@ def ingest_events(session: Session, *, target: Target, events: list[dict], limit
     if len(fresh) > limits.max_batch_events:
         raise ValidationFailed("Too many events in one batch", [FieldProblem(
             "events", f"Send at most {limits.max_batch_events} events at once (this batch has {len(fresh)}).")])
-    _check_rate(session, target, len(fresh), limits, now)
+    _check_rate(session, target, len(fresh), limits, now, recent)
     mark = _after_end_mark(target, now)
     for event in sorted(fresh.values(), key=lambda e: e["at"]):
         occurred_at, clamp = _occurred(event["at"], now)

@@ -302,14 +302,15 @@ def test_a_retry_racing_the_first_delivery_is_answered_as_a_retry(db, client, in
     attempt = invigilated_attempt
     body = {"events": [event("r-1"), event("r-2", "window_blur")]}
     assert client.post(url(attempt), json=body).status_code == 200
-    real = services._stored_ids
+    real = services._stored_ids_and_recent
     calls = []
 
-    def missed_once(session, invigilation_id, client_ids):
+    def missed_once(session, target, client_ids, now):
         calls.append(client_ids)
-        return set() if len(calls) == 1 else real(session, invigilation_id, client_ids)
+        stored, recent = real(session, target, client_ids, now)
+        return (set(), recent) if len(calls) == 1 else (stored, recent)
 
-    monkeypatch.setattr(services, "_stored_ids", missed_once)
+    monkeypatch.setattr(services, "_stored_ids_and_recent", missed_once)
     again = client.post(url(attempt), json=body)
     assert again.status_code == 200 and again.get_json()["acknowledged"] == ["r-1", "r-2"]
     assert len(calls) == 2 and [r.client_event_id for r in rows(db, attempt)] == ["r-1", "r-2"]

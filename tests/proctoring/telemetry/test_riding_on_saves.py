@@ -13,6 +13,7 @@ from assessment.delivery.models import ResponseStep
 from proctoring.rules import LogKind
 from proctoring.telemetry import services as telemetry
 from tests.proctoring.telemetry.conftest import DEVICE
+from tests.assessment.delivery.test_hot_path import statements  # noqa: F401  (a fixture)
 from tests.proctoring.telemetry.test_ingest import event, rows, telemetry_count
 
 SETTINGS = {"snapshot_interval_s": 30, "heartbeat_interval_s": 15}
@@ -153,3 +154,23 @@ def test_a_database_error_while_taking_the_events_undoes_them_and_not_the_save(d
     answer = save(client, attempt := invigilated_attempt, events=[event("h-1")]).get_json()
     assert answer["written"] is True and answer["events"]["refused"]["code"] == "not_taken"
     assert telemetry_count(db, attempt) == 0 and stored_steps(db, attempt) == [(1, "c-1")]
+
+
+def test_a_batch_costs_eight_statements_alone_and_the_same_eight_after_a_save(db, client, invigilated_attempt,
+                                                                            statements):
+    """Alone: the person, the attempt (its sitting joined, its papers not loaded), the invigilation,
+    the attempt's life events, the ids already stored with the last minute's count (one union), the
+    invigilation locked, its head moved on, the row. Carried, after the save's three. SQLite takes
+    its write lock with one more (a no-op update) before the locked read."""
+    attempt = invigilated_attempt
+    client.post(f"/api/v1/invigilation/attempts/{attempt.id}/events", json={"events": [event("h-0")]})
+    extra = 1 if db.get_bind().dialect.name == "sqlite" else 0
+    statements.clear()
+    assert client.post(f"/api/v1/invigilation/attempts/{attempt.id}/events",
+                       json={"events": [event("h-1")]}).status_code == 200
+    assert len(statements) == 8 + extra, statements
+    assert statements[-1].startswith("INSERT INTO invigilation_events")
+    statements.clear()
+    assert save(client, attempt, events=[event("h-2")]).get_json()["events"]["acknowledged"] == ["h-2"]
+    assert len(statements) == 3 + 8 + extra, statements
+    assert statements[2].startswith("INSERT INTO response_steps")

@@ -12,6 +12,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from core.schemas import load as load_json
+from core.web import MAX_ID
 from assessment.delivery import replay
 from item_bank.exchange.schemas import CandidateItemSchema  # noqa: F401  (one schema, the item bank's)
 from item_bank.item_types import MAX_WRITTEN_CHARS, unsafe_text
@@ -93,9 +94,11 @@ class SaveInSchema(_In):
                 raise ValidationError({key: [message] for key, message in found.items()})
         return data
 
-    slot = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    # Bounded by what an integer column holds: a larger number names nothing, and sent to PostgreSQL
+    # (the fast path binds the slot into its first query) it would be an error, not a 422.
+    slot = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
     payload = fields.Nested(PayloadSchema, required=True)
-    seen_seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    seen_seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_ID))
     client_step_id = fields.String(required=True, validate=ID)
     device_id = fields.String(required=True, validate=ID)
     # The player's queued invigilation events riding on this save (heartbeats mostly), so they need

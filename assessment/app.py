@@ -54,11 +54,13 @@ def connect_signals() -> list:
     from scoring.marking.subscribers import remark_after_appeal
     from proctoring.checkin.subscribers import refuse_start_until_checked_in
     from proctoring.telemetry.subscribers import take_events_riding_on_a_save
+    from proctoring.live.subscribers import messages_for_a_save
 
     subscriptions = [(signals.attempt_starting, refuse_disabled_account),
                      (signals.appeal_closed, remark_after_appeal),
                      (signals.attempt_starting, refuse_start_until_checked_in),
-                     (signals.save_carries_events, take_events_riding_on_a_save)]
+                     (signals.save_carries_events, take_events_riding_on_a_save),
+                     (signals.save_asks_messages, messages_for_a_save)]
     for signal, receiver in subscriptions:
         signal.connect(receiver)
     return subscriptions

@@ -19,6 +19,11 @@ import side effects. Each is sent with the request's database session as the sen
   they need no request of their own. Sent after the save's commit, in a transaction of its own (the
   caller commits, or rolls back a refusal); the receiver (invigilation's ingest) returns the answer the player reads for them
   (``{"acknowledged": [ids], …}`` or ``{"acknowledged": [], "refused": {…}}``) and never fails the save.
+- ``save_asks_messages(session, attempt_id=…, candidate_id=…)``: an acknowledged autosave asked for
+  the invigilator's messages, so that the player need not poll for them while it is saving. Sent
+  after the save's commit (and after any events it carried); the save has already found the attempt
+  to be the candidate's. The receiver (live invigilation) returns the messages as the messages API
+  lists them, or none for a sitting that is not invigilated; it only reads.
 """
 from blinker import Namespace
 
@@ -31,3 +36,4 @@ results_released = _signals.signal("results-released")
 appeal_opened = _signals.signal("appeal-opened")
 appeal_closed = _signals.signal("appeal-closed")
 save_carries_events = _signals.signal("save-carries-events")
+save_asks_messages = _signals.signal("save-asks-messages")

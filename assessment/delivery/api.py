@@ -181,10 +181,31 @@ def _carry_events(session, attempt_id: int, events: list[dict] | None, now) -> d
     return answer
 
 
-def _acknowledged(ack, carried: dict | None):
+def _messages_asked(session, attempt_id: int, candidate_id: int) -> list[dict] | None:
+    """The invigilator's messages, when an acknowledged save asked for them (``core.signals.
+    save_asks_messages``), so that a candidate who is answering needs no poll of its own for them.
+    None — the player then polls as before — when nobody answered or the read failed: the save has
+    been acknowledged already and nothing here may refuse it."""
+    try:
+        answers = [answer for _receiver, answer in signals.save_asks_messages.send(
+            session, attempt_id=attempt_id, candidate_id=candidate_id) if answer is not None]
+    except SQLAlchemyError:
+        session.rollback()
+        return None
+    return answers[0] if answers else None
+
+
+def _acknowledged(session, ack, data: dict, attempt_id: int, candidate_id: int, now):
+    """The acknowledgement, with what rode on the save: the events it carried and the messages it
+    asked for, each taken after the save's commit."""
     body = ACK.dump(ack)
+    carried = _carry_events(session, attempt_id, data.get("events"), now)
     if carried is not None:
         body["events"] = carried
+    if data.get("messages"):
+        messages = _messages_asked(session, attempt_id, candidate_id)
+        if messages is not None:
+            body["messages"] = messages
     return jsonify(body)
 
 
@@ -212,14 +233,15 @@ def _save_fast(claim: tuple[int, int, str | None], attempt_id: int):
     except IntegrityError:
         session.rollback()  # a retry raced its first delivery: the ordinary path answers it as a retry
         return None
-    return _acknowledged(ack, _carry_events(session, attempt_id, data.get("events"), now))
+    return _acknowledged(session, ack, data, attempt_id, claim[0], now)
 
 
 @bp.post("/<int:attempt_id>/responses")
 @roles_required(Role.CANDIDATE, fast_path=_save_fast)
 def save_response(attempt_id: int):
     """Save one slot's whole state, with any invigilation ``events`` riding on it
-    (:func:`_carry_events`). A retry with the same ``client_step_id`` is answered with the stored
+    (:func:`_carry_events`) and, with ``messages``, the invigilator's messages in the answer
+    (:func:`_messages_asked`). A retry with the same ``client_step_id`` is answered with the stored
     acknowledgement and writes nothing."""
     session = db.session()
     found = candidate.own_attempt(session, current_actor(), attempt_id)
@@ -237,7 +259,7 @@ def save_response(attempt_id: int):
             session.commit()
     except Conflict as error:
         return _refused(error, found, now, data["device_id"])
-    return _acknowledged(ack, _carry_events(session, found.id, data.get("events"), now))
+    return _acknowledged(session, ack, data, found.id, found.candidate_id, now)
 
 
 @bp.post("/<int:attempt_id>/submit")

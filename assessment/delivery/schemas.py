@@ -106,11 +106,14 @@ class SaveInSchema(_In):
     # judge, and a refusal of them never refuses the save (``api._carry_events``).
     events = fields.List(fields.Dict(), validate=validate.Length(
         min=1, max=MAX_CARRIED_EVENTS, error=f"Send 1 to {MAX_CARRIED_EVENTS} events with a save"))
+    # True: answer with the invigilator's messages too, so the player need not poll for them while
+    # it is saving (``api._messages_asked``).
+    messages = StrictBoolean()
 
 
 class ClaimInSchema(_In):
     device_id = fields.String(required=True, validate=ID)
-    with_exam = fields.Boolean(load_default=False, truthy={True}, falsy={False})  # answer with the exam load, not the state alone
+    with_exam = StrictBoolean(load_default=False)  # answer with the exam load, not the state alone
 
 
 class BreakInSchema(_In):

@@ -20,11 +20,15 @@ def _no_store(response):
     return response
 
 
+def messages_body(found) -> list[dict]:
+    """The messages as the player reads them, from this API or riding on a save's acknowledgement."""
+    return [{"id": row.id, "text": row.payload.get("text", ""), "sent_at": row.received_at.isoformat(),
+             "acknowledged": acknowledged} for row, acknowledged in found]
+
+
 def _messages(attempt_id: int) -> dict:
-    found = services.candidate_messages(db.session(), actor=current_actor(), attempt_id=attempt_id)
-    return {"messages": [{"id": row.id, "text": row.payload.get("text", ""),
-                          "sent_at": row.received_at.isoformat(), "acknowledged": acknowledged}
-                         for row, acknowledged in found]}
+    return {"messages": messages_body(services.candidate_messages(db.session(), actor=current_actor(),
+                                                                  attempt_id=attempt_id))}
 
 
 @bp.get("/<int:attempt_id>/messages")

@@ -79,13 +79,27 @@ def candidate_messages(session: Session, *, actor: Actor, attempt_id: int) -> li
     """The messages sent to the candidate's own attempt, oldest first, each with whether it was acknowledged."""
     require_role(actor, Role.CANDIDATE)
     attempt = delivery.get_attempt_for(session, actor, attempt_id)
-    invigilation = log.invigilation_for(session, sitting_id=attempt.sitting_id, candidate_id=attempt.candidate_id,
-                                        now=attempt.started_at, create=False)
-    if invigilation is None:
-        return []
-    rows = log.rows(session, invigilation.id, kinds={LogKind.MESSAGE_SENT, LogKind.MESSAGE_ACKNOWLEDGED})
+    return messages_of(session, attempt_id=attempt.id, candidate_id=attempt.candidate_id)
+
+
+_MESSAGE_KINDS = sorted({LogKind.MESSAGE_SENT, LogKind.MESSAGE_ACKNOWLEDGED})
+
+
+def messages_of(session: Session, *, attempt_id: int, candidate_id: int) -> list[tuple[InvigilationEvent, bool]]:
+    """:func:`candidate_messages` for a caller that has already found the attempt to be this
+    candidate's (an acknowledged autosave asking for them): one statement, from the attempt through
+    the candidate's invigilation in its sitting to the log's message rows. Nothing for a sitting
+    that is not invigilated, or an attempt that is not the candidate's."""
+    rows = list(session.scalars(
+        select(InvigilationEvent)
+        .join(Invigilation, Invigilation.id == InvigilationEvent.invigilation_id)
+        .join(Attempt, (Attempt.sitting_id == Invigilation.sitting_id)
+              & (Attempt.candidate_id == Invigilation.candidate_id))
+        .where(Attempt.id == attempt_id, Attempt.candidate_id == candidate_id,
+               InvigilationEvent.kind.in_(_MESSAGE_KINDS))
+        .order_by(InvigilationEvent.seq)))
     acknowledged = {r.payload.get("message_event_id") for r in rows if r.kind == LogKind.MESSAGE_ACKNOWLEDGED}
-    return [(r, r.id in acknowledged) for r in rows if r.kind == LogKind.MESSAGE_SENT and r.attempt_id == attempt.id]
+    return [(r, r.id in acknowledged) for r in rows if r.kind == LogKind.MESSAGE_SENT and r.attempt_id == attempt_id]
 
 
 def acknowledge_message(session: Session, *, actor: Actor, attempt_id: int, message_event_id: int,

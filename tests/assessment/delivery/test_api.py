@@ -309,7 +309,8 @@ def test_the_openapi_document_describes_these_shapes():
                          (schemas.AckSchema, "DeliveryAck"), (schemas.StateSchema, "DeliveryState"),
                          (schemas.SlotStateSchema, "DeliverySlotState"), (schemas.CandidateItemSchema, "DeliveryItem"),
                          (schemas.CaseStudySchema, "DeliveryCaseStudy")):
-        # The acknowledgement's ``events`` (what became of events a save carried) is added beside it.
-        extra = {"events"} if name == "DeliveryAck" else set()
+        # The acknowledgement's ``events`` (what became of events a save carried) and ``messages`` (when
+        # the save asked for them) are added beside it.
+        extra = {"events", "messages"} if name == "DeliveryAck" else set()
         assert set(schema().fields) | extra == set(documented[name]["properties"]), name
     assert staff_fields_in(documented["DeliveryItem"]) == []

@@ -19,8 +19,9 @@ from tests.proctoring.telemetry.test_ingest import event, rows, telemetry_count
 SETTINGS = {"snapshot_interval_s": 30, "heartbeat_interval_s": 15}
 
 
-def save(client, attempt, *, events=None, step="c-1", seen=0, answer="B"):
-    body = {"slot": 1, "payload": {"answer": answer}, "seen_seq": seen, "client_step_id": step, "device_id": DEVICE}
+def save(client, attempt, *, events=None, step="c-1", seen=0, answer="B", **more):
+    body = {"slot": 1, "payload": {"answer": answer}, "seen_seq": seen, "client_step_id": step, "device_id": DEVICE,
+            **more}
     if events is not None:
         body["events"] = events
     return client.post(f"/api/v1/attempts/{attempt.id}/responses", json=body)

@@ -252,3 +252,55 @@ def test_heartbeats_ride_on_autosaves_and_reach_the_log_once(page, live, monkeyp
     sent_alone = {e["id"] for body in sent["events"] for e in body["events"]}
     assert not sent_alone.intersection(riders)
     expect(page.locator("#player-alert")).to_be_hidden()
+
+
+def test_a_message_arrives_with_an_autosave_and_the_poll_waits(page, live):
+    """A candidate who is answering asks for the invigilator's messages with their autosaves: a
+    message sent meanwhile is shown from a save's acknowledgement, and the messages API is polled
+    only once, when the page opens (a poll waits until 10 s pass without a look)."""
+    import json
+
+    from core.roles import Role
+    from proctoring.live import services as live_services
+    from tests.assessment.delivery.player_data import make_person
+
+    attempt_id, email = invigilated_attempt_in(live)
+    asked: list[dict] = []
+    polls: list[str] = []
+
+    def note(request):
+        if request.method == "POST" and request.url.endswith("/responses"):
+            asked.append(json.loads(request.post_data).get("messages", False))
+        elif request.method == "GET" and request.url.endswith("/messages"):
+            polls.append(request.url)
+
+    page.on("request", note)
+    sign_in(page, email)
+    page.goto(f"/attempts/{attempt_id}")
+    expect(page.get_by_role("heading", name="Question 1 of 3")).to_be_visible()
+    options = ["Visit the client at home", "Write to the solicitor"]
+
+    def answer(turn):
+        page.get_by_label(options[turn % 2], exact=True).check()
+        expect(page.locator("#save-status")).to_have_text("All answers saved")
+        page.wait_for_timeout(1000)
+
+    for turn in range(6):  # six saves a second apart: the first look (the page's poll) is old by then
+        answer(turn)
+    assert True in asked, "no autosave asked for the messages"
+    with live.app.app_context():
+        session = db.session()
+        invigilator = make_person(session, Role.INVIGILATOR, now=dt.datetime.now(dt.timezone.utc))
+        live_services.send_message(session, actor=invigilator.actor, attempt_id=attempt_id,
+                                   text="Please turn your camera towards your face.",
+                                   now=dt.datetime.now(dt.timezone.utc))
+        session.commit()
+    panel = page.locator(".player-message")
+    turn = 6
+    deadline = time.monotonic() + WAIT_S
+    while not panel.is_visible() and time.monotonic() < deadline:
+        answer(turn)
+        turn += 1
+    expect(page.locator("#player-message-text")).to_have_text("Please turn your camera towards your face.")
+    assert len(polls) == 1, polls  # the page's first look; every later one rode on a save
+    assert asked.count(True) < len(asked)  # saves ask when the last look is 5 s old, not every time

@@ -1,7 +1,7 @@
 // Remote invigilation in the player (loaded by main.js only for an invigilated attempt): webcam
 // snapshots, browser events and heartbeats, queued in memory and in localStorage and sent in
 // batches to /api/v1/invigilation/attempts/<id>/… with backoff. In the player the queued events also
-// ride on autosaves (sync.js asks take() before each save), so a candidate who is answering makes
+// ride on autosaves (sync.js asks ride() before each save), so a candidate who is answering makes
 // about half the requests; heartbeats alone wait up to half an interval for a save to carry them. Nothing here ever blocks answering:
 // a refused or missing camera is recorded as an event and said in the indicator, never a dialog.
 // Everything stops when the attempt ends (main.js dispatches `cop:attempt-ended`; the server's 409
@@ -366,19 +366,20 @@ export class Invigilation {
     return Date.now() - Date.parse(events[0].at) < this.settings.heartbeat_interval_s * 500;
   }
 
-  // The events the next save carries, or null; until carried() nothing else sends them.
-  take() {
+  // The events the next save carries ({ events }), or null; until rode() nothing else sends them.
+  ride() {
     if (this.stopped || !this.queue.opened || this.sending || Date.now() < this.backoffUntil) return null;
     if (!this.queue.events.length) return null;
     this.sending = true;
-    return this.queue.events.slice(0, MAX_BATCH);
+    return { events: this.queue.events.slice(0, MAX_BATCH) };
   }
 
-  // The save that carried `batch` has its answer (`answer` is the acknowledgement's `events`), or
-  // failed (null). What was not acknowledged stays queued and goes with a later save or on its own,
-  // where a refusal gets its ordinary handling (409 stops, 422 drops).
-  carried(batch, answer) {
+  // The save that carried them has its answer (the acknowledgement's `events` says what became of
+  // them), or failed (null). What was not acknowledged stays queued and goes with a later save or on
+  // its own, where a refusal gets its ordinary handling (409 stops, 422 drops).
+  rode(_fields, ack) {
     this.sending = false;
+    const answer = ack && ack.events ? ack.events : null;
     if (answer && Array.isArray(answer.acknowledged) && answer.acknowledged.length) {
       this.queue.acknowledge(answer.acknowledged);
       this.applySettings(answer.settings);

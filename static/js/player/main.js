@@ -40,6 +40,8 @@ let sync = null;
 let prefs = null;
 let timer = null;
 let pollTimer = null;
+// What rides on each autosave (sync.js): invigilation's queued events, a look for messages.
+const riders = [];
 
 // --- small helpers -----------------------------------------------------------------------------
 
@@ -518,7 +520,7 @@ async function boot() {
     import('./invigilation.js').then((module) => {
       const invigilation = module.start(root, key);
       invigilation.ridesOnSaves = true; // queued events ride on autosaves (sync.js)
-      if (sync) sync.rider = invigilation;
+      riders.push(invigilation);
     }).catch(() => {});
   }
   prefs = new Prefs(root.dataset.userId, data.preferences);
@@ -527,7 +529,7 @@ async function boot() {
   model.clockOffset = Date.parse(data.server_time) - Date.now();
   mergeSlots(data.slots);
   sync = new Sync({
-    api, outbox, deviceId, seq: data.last_seq, onStale, onRefused,
+    api, outbox, deviceId, seq: data.last_seq, onStale, onRefused, riders,
     onAck: (ack) => { if (ack.time_left_s !== undefined) timer.set(ack.time_left_s, true); },
     onStatus: setStatus,
     onDropped: () => announce('One change could not be saved. Check your answer to this question.'),
@@ -559,4 +561,6 @@ async function boot() {
 }
 
 boot();
-if (root.dataset.messagesUrl) import('./messages.js').then((m) => m.startMessages(root.dataset.messagesUrl, $('main-content')));
+if (root.dataset.messagesUrl) {
+  import('./messages.js').then((m) => riders.push(m.startMessages(root.dataset.messagesUrl, $('main-content')).rider));
+}

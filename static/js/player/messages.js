@@ -1,11 +1,15 @@
-// Messages from the invigilator during an invigilated attempt. Polled every 10 seconds from the
-// candidate messages API; the oldest unread message is shown in a panel at the top of the exam.
+// Messages from the invigilator during an invigilated attempt, looked for at least every 10 seconds:
+// an autosave asks for them (its acknowledgement lists them; sync.js carries `rider`) when the last
+// look is 5 seconds old, and the candidate messages API is polled only when 10 seconds have passed
+// with no look, so a candidate who is answering sends fewer requests and a message still shows
+// within 10 seconds. The oldest unread message is shown in a panel at the top of the exam.
 // The panel takes no focus by surprise (the candidate may be typing an answer), but its text goes
 // into an assertive live region so that a screen reader reads it at once. "I have read this" tells
 // the invigilator (their dashboard shows it) and shows the next unread message, if any.
 import { request } from './api.js';
 
 const POLL_MS = 10000;
+const ASK_AFTER_MS = POLL_MS / 2; // an autosave asks for them when the last look is this old
 
 export function startMessages(url, host) {
   const panel = document.createElement('section');
@@ -35,6 +39,7 @@ export function startMessages(url, host) {
 
   let shown = null;
   let timer = null;
+  let lastLook = 0; // when the messages were last read, by a poll or with a save
 
   function show(messages) {
     const unread = messages.filter((m) => !m.acknowledged);
@@ -51,12 +56,27 @@ export function startMessages(url, host) {
     alert.textContent = `Message from the invigilator: ${next.text}`;
   }
 
+  function looked(messages) {
+    lastLook = Date.now();
+    show(messages);
+  }
+
   async function poll() {
     try {
-      show((await request('GET', url)).messages);
+      looked((await request('GET', url)).messages);
     } catch (_) {
       // Offline or signed out for a moment: the player says so; the next round tries again.
     }
+  }
+
+  // Poll only when POLL_MS have passed since the last look; until then, wait for the rest of it.
+  function tick() {
+    const due = lastLook + POLL_MS - Date.now();
+    if (due > 0) {
+      timer = window.setTimeout(tick, due);
+      return;
+    }
+    poll().finally(() => { timer = window.setTimeout(tick, POLL_MS); });
   }
 
   button.addEventListener('click', async () => {
@@ -66,7 +86,7 @@ export function startMessages(url, host) {
     try {
       const body = await request('POST', `${url}/${id}/acknowledge`, {});
       const hadFocus = panel.contains(document.activeElement);
-      show(body.messages);
+      looked(body.messages);
       alert.textContent = '';
       if (panel.hidden && hadFocus) {
         // The button has gone: put focus back where the candidate was working (the question, or
@@ -82,7 +102,13 @@ export function startMessages(url, host) {
     }
   });
 
-  poll();
-  timer = window.setInterval(poll, POLL_MS);
-  return () => window.clearInterval(timer);
+  tick();
+  return {
+    stop: () => window.clearTimeout(timer),
+    // Rides on autosaves (sync.js): asks for the messages, and reads them from the acknowledgement.
+    rider: {
+      ride: () => (Date.now() - lastLook >= ASK_AFTER_MS ? { messages: true } : null),
+      rode: (_fields, ack) => { if (ack && Array.isArray(ack.messages)) looked(ack.messages); },
+    },
+  };
 }

@@ -6,10 +6,12 @@ import { HttpError, NetworkError, SignedOut } from './api.js';
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000, 30000];
 
 export class Sync {
-  // `rider` (optional, set when invigilation starts): take() gives events for the next save to carry
-  // and carried(events, answer) hears what became of them (answer null: the save failed).
-  constructor({ api, outbox, deviceId, seq, onAck, onStale, onRefused, onStatus, onDropped, rider = null }) {
-    Object.assign(this, { api, outbox, deviceId, seq, onAck, onStale, onRefused, onStatus, onDropped, rider });
+  // `riders` (main.js adds to it as invigilation and messages start): what rides on each save. A
+  // rider's ride() gives fields for the next save's body, or null (invigilation: queued events;
+  // messages: a request for them), and rode(fields, ack) hears the acknowledgement (null: the save
+  // failed), which answers for what rode on it.
+  constructor({ api, outbox, deviceId, seq, onAck, onStale, onRefused, onStatus, onDropped, riders = [] }) {
+    Object.assign(this, { api, outbox, deviceId, seq, onAck, onStale, onRefused, onStatus, onDropped, riders });
     this.running = false;
     this.stopped = false;
     this.timer = null;
@@ -74,15 +76,16 @@ export class Sync {
         if (wait > 0) { this.report(); clearTimeout(this.timer); this.timer = setTimeout(() => this.pump(), wait); return; }
         this.outbox.markSent(entry.id);
         this.report();
-        const riders = this.rider ? this.rider.take() : null;
+        const riding = this.riders.map((rider) => [rider, rider.ride()]).filter(([, fields]) => fields);
         const body = { slot: entry.slot, payload: entry.payload, seen_seq: this.seq, client_step_id: entry.id,
                        device_id: this.deviceId };
+        riding.forEach(([, fields]) => Object.assign(body, fields));
         try {
           let ack = null;
           try {
-            ack = await this.api.save(riders ? { ...body, events: riders } : body);
+            ack = await this.api.save(body);
           } finally {
-            if (riders) this.rider.carried(riders, ack && ack.events ? ack.events : null);
+            riding.forEach(([rider, fields]) => rider.rode(fields, ack));
           }
           this.outbox.remove(entry.id);
           this.failures = 0;

@@ -27,7 +27,10 @@ With ``--heartbeats`` (paced and scaleout) the sitting requires invigilation, ev
 approved check-in, and each also makes a heartbeat every ``--heartbeat-interval`` seconds. As in the
 player, a heartbeat waits up to half an interval for the candidate's next save to carry it, then goes
 in an events batch of its own (``--heartbeats-apart``: always on its own at once, as before heartbeats
-rode on saves). The heartbeats acknowledged are counted against the rows stored.
+rode on saves). The heartbeats acknowledged are counted against the rows stored. Each candidate also
+looks for the invigilator's messages as the player does: a poll when the page opens and whenever 10 s
+pass with no look, a save asking for them (``"messages": true``) when the last look is 5 s old; with
+``--heartbeats-apart``, saves never ask and the poll runs every 10 s, as before messages rode on saves.
 
 Every run ends with the stored check: each save acknowledged with ``written: true`` must be in
 ``response_steps`` exactly once under its acknowledged seq, and each attempt's seqs must run 1..n in
@@ -439,6 +442,9 @@ def run(args, backend: str, scenario: str, n: int) -> dict:
         carried_beats = sum(share.get("heartbeats_carried", 0) for share in shares)
         result["heartbeat_check"] = {"acknowledged": acknowledged_beats, "carried_by_saves": carried_beats,
                                      "stored": beats_stored}
+        polls = [row for row in load_check.in_window(samples.get("messages", []), *window) if row[2]]
+        result["message_polls_per_s"] = round(len(polls) / span, 1)  # requests of their own
+        result["message_looks_with_saves"] = sum(share.get("messages_with_saves", 0) for share in shares)
     if scenario == "storm":
         result["storm_window_s"] = args.storm_window
     if ceiling is not None:
@@ -467,6 +473,8 @@ def human(result: dict) -> str:
         lines.append(f"  heartbeat requests of their own {result['heartbeats_per_s']}/s  "
                      f"{result['stages'].get('heartbeat')}  "
                      f"{result['heartbeat_check']}")
+        lines.append(f"  message polls {result['message_polls_per_s']}/s  {result['stages'].get('messages')}  "
+                     f"looks answered by saves {result['message_looks_with_saves']}")
     if "ratio" in result:
         lines.append(f"  ceiling {result['ceiling']['requests_per_s']}/s  p50 {result['ceiling']['p50_ms']} ms  "
                      f"p99 {result['ceiling']['p99_ms']} ms  ratio {result['ratio']}  "

@@ -24,6 +24,7 @@ import aiohttp
 PASSWORD = "bench password for candidates"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+MESSAGE_POLL_S = 10.0  # static/js/player/messages.js: a look for the invigilator's messages at least this often
 
 
 class Recorder:
@@ -35,6 +36,7 @@ class Recorder:
         self.per_instance: Counter = Counter()  # requests sent to each app instance (base URL)
         self.heartbeats_acknowledged = 0
         self.heartbeats_carried = 0  # of those, acknowledged inside a save's answer
+        self.messages_with_saves = 0  # looks for the invigilator's messages answered by a save
         self.timeout = aiohttp.ClientTimeout(total=30)
         self.cpu_at_start = 0.0
 
@@ -93,7 +95,9 @@ class Candidate:
         self.beats = 0
         self.queued: list[dict] = []  # heartbeats not yet acknowledged
         self.carrying = False  # a save is carrying them: nothing sends them alone meanwhile (as the player)
-        self.ride = True  # saves carry queued heartbeats
+        self.ride = True  # saves carry queued heartbeats and ask for messages
+        self.looks = False  # invigilated: the player looks for the invigilator's messages
+        self.last_look = 0.0  # when it last did (by a poll, or with a save)
 
     def url(self, path: str) -> str:
         base = self.route.base(self.rec.now())
@@ -176,6 +180,9 @@ class Candidate:
         if riders:
             body["events"] = riders
             self.carrying = True
+        # And the save asks for the messages when the last look is half a poll's interval old.
+        if self.looks and self.ride and self.rec.now() - self.last_look >= MESSAGE_POLL_S / 2:
+            body["messages"] = True
         try:
             await self._save(body, slot, answer, step_id)
         finally:
@@ -196,6 +203,9 @@ class Candidate:
             self.rec.sample("save", sent, status == 200)
             if status == 200:
                 self._acknowledged((reply.get("events") or {}).get("acknowledged", []), carried=True)
+                if isinstance(reply.get("messages"), list):
+                    self.last_look = self.rec.now()
+                    self.rec.messages_with_saves += 1
                 self.answers[slot] = answer
                 if reply.get("written"):
                     self.rec.acks[self.attempt_id].append([step_id, reply["seq"]])
@@ -230,6 +240,10 @@ class Candidate:
                                     json={"events": list(self.queued)}, headers={"X-CSRFToken": self.token})
         self._acknowledged(answer.get("acknowledged", []), carried=False)
 
+    async def poll_messages(self) -> None:
+        await self.call("messages", "GET", f"/api/v1/invigilation/attempts/{self.attempt_id}/messages")
+        self.last_look = self.rec.now()
+
     async def submit(self) -> None:
         await self.call("submit", "POST", self.api("/submit"), json={}, headers={"X-CSRFToken": self.token})
 
@@ -262,6 +276,20 @@ async def _heartbeats(rec, person: Candidate, stop_at: float, interval: float, r
         await asyncio.sleep(interval - wait)
 
 
+async def _message_looks(rec, person: Candidate, stop_at: float) -> None:
+    """The player's look for the invigilator's messages: a poll when the page opens, then whenever
+    ``MESSAGE_POLL_S`` pass with no look (riding, a save's answer is a look; apart, every interval)."""
+    while rec.now() < stop_at:
+        due = person.last_look + MESSAGE_POLL_S - rec.now() if person.last_look else 0.0
+        if due > 0:
+            await asyncio.sleep(min(due, stop_at - rec.now()) + 0.001)
+            continue
+        try:
+            await person.poll_messages()
+        except Refused:
+            person.last_look = rec.now()  # as the player: the next round tries again
+
+
 async def _sitting(rec, connector, route, entry, arrive_at, stop_at, gap, rng, heartbeat_every=0.0,
                    ride=True) -> None:
     """Paced and scale-out: arrive, sign in, load, then a save every ``gap`` seconds (uniform) with a
@@ -271,6 +299,7 @@ async def _sitting(rec, connector, route, entry, arrive_at, stop_at, gap, rng, h
     async with _session(rec, connector) as client:
         person = Candidate(client, route, rec, email, attempt_id, device)
         person.ride = ride
+        person.looks = bool(heartbeat_every)
         try:
             await person.sign_in()
             await person.load_exam()
@@ -278,6 +307,7 @@ async def _sitting(rec, connector, route, entry, arrive_at, stop_at, gap, rng, h
             return
         beating = (asyncio.create_task(_heartbeats(rec, person, stop_at, heartbeat_every, random.Random(rng.random()),
                                                    ride)) if heartbeat_every else None)
+        looking = asyncio.create_task(_message_looks(rec, person, stop_at)) if heartbeat_every else None
         actions = 0
         while True:
             await asyncio.sleep(rng.uniform(*gap))
@@ -290,8 +320,9 @@ async def _sitting(rec, connector, route, entry, arrive_at, stop_at, gap, rng, h
                 except Refused:
                     pass
             await person.save(rng)
-        if beating:
-            await beating
+        for task in (beating, looking):
+            if task:
+                await task
         try:
             await person.submit()
         except Refused:
@@ -418,4 +449,5 @@ def client_process(job: dict, barrier, results) -> None:
                      "per_instance": dict(rec.per_instance),
                      "heartbeats_acknowledged": rec.heartbeats_acknowledged,
                      "heartbeats_carried": rec.heartbeats_carried,
+                     "messages_with_saves": rec.messages_with_saves,
                  "cpu_s": rec.cpu_s, "wall_s": rec.wall_s})

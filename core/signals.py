@@ -17,8 +17,9 @@ import side effects. Each is sent with the request's database session as the sen
 - ``save_carries_events(session, actor=…, attempt_id=…, events=…, now=…)``: an autosave that was
   acknowledged carried the player's queued invigilation events (heartbeats, browser events) so that
   they need no request of their own. Sent after the save's commit, in a transaction of its own (the
-  caller commits, or rolls back a refusal); the receiver (invigilation's ingest) returns the answer the player reads for them
-  (``{"acknowledged": [ids], …}`` or ``{"acknowledged": [], "refused": {…}}``) and never fails the save.
+  caller commits, or rolls back a refusal); the receiver (invigilation's ingest) returns the answer
+  the player reads for them (``{"acknowledged": [ids], …}`` or ``{"acknowledged": [], "refused":
+  {…}}``) and never fails the save.
 - ``save_asks_messages(session, attempt_id=…, candidate_id=…)``: an acknowledged autosave asked for
   the invigilator's messages, so that the player need not poll for them while it is saving. Sent
   after the save's commit (and after any events it carried); the save has already found the attempt

@@ -76,11 +76,11 @@ def refusal_body(error: Conflict) -> dict:
 
 def _refused(error: Conflict):
     """409 (or 429) with :func:`refusal_body`."""
-    response = jsonify(refusal_body(error))
-    retry_after = getattr(error, "retry_after_s", None)
+    body = refusal_body(error)
+    response = jsonify(body)
     response.status_code = error.http_status
-    if retry_after is not None:
-        response.headers["Retry-After"] = str(retry_after)
+    if "retry_after_s" in body:
+        response.headers["Retry-After"] = str(body["retry_after_s"])
     return response
 
 

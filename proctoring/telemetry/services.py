@@ -131,8 +131,8 @@ def _stored_ids(session: Session, invigilation_id: int, client_ids: list[str]) -
 
 def _recent(session: Session, target: Target, now: dt.datetime) -> tuple[int, dt.datetime | None]:
     """How many rows the attempt received in the last minute, and the oldest of them."""
-    count, oldest = session.execute(_recent_statement(target, now)).one()[1:]
-    return count, oldest
+    row = session.execute(_recent_statement(target, now)).one()
+    return row.n, row.oldest
 
 
 def _recent_statement(target: Target, now: dt.datetime):

@@ -365,6 +365,24 @@ def test_a_pause_a_rest_break_and_the_end_of_time(page, live):
     page.checked("timed-out-receipt")
 
 
+def test_a_candidate_who_is_answering_makes_no_state_poll(page, live):
+    """Each acknowledged save says what the 30-second state poll would, so the poll waits its whole
+    interval again from the last one: 34 s of answering, a change every 2 s, and no state poll."""
+    sitting_id, email = exam_in(live, items=SHORT)
+    sign_in(page, email)
+    polls: list[str] = []
+    page.on("request", lambda request: polls.append(request.url) if request.method == "GET"
+            and re.search(r"/api/v1/attempts/\d+/state", request.url) else None)
+    start_exam(page, sitting_id)
+    options = ["Visit the client at home", "Write to the solicitor"]
+    for turn in range(17):
+        page.get_by_label(options[turn % 2], exact=True).check()
+        expect(status(page)).to_have_text(SAVED)
+        page.wait_for_timeout(2000)
+    assert polls == []
+    assert answers_in(live.app, sitting_id)[1][1] == "B"  # the last change, "Visit the client at home"
+
+
 # --- a break or a pause leaves nothing of the paper readable ------------------------------------------
 
 PAPER_TEXTS = ["Rehabilitation Code", "What should the case manager do", "Visit the client at home",

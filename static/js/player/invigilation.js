@@ -2,8 +2,9 @@
 // snapshots, browser events and heartbeats, queued in memory and in localStorage and sent in
 // batches to /api/v1/invigilation/attempts/<id>/… with backoff. In the player the queued events also
 // ride on autosaves (sync.js asks ride() before each save), so a candidate who is answering makes
-// about half the requests; heartbeats alone wait up to half an interval for a save to carry them. Nothing here ever blocks answering:
-// a refused or missing camera is recorded as an event and said in the indicator, never a dialog.
+// about half the requests; heartbeats alone wait up to half an interval for a save to carry them.
+// Nothing here ever blocks answering: a refused or missing camera is recorded as an event and said
+// in the indicator, never a dialog.
 // Everything stops when the attempt ends (main.js dispatches `cop:attempt-ended`; the server's 409
 // says the same). Documented in docs/invigilation-telemetry.md.
 //

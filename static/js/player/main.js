@@ -530,7 +530,13 @@ async function boot() {
   mergeSlots(data.slots);
   sync = new Sync({
     api, outbox, deviceId, seq: data.last_seq, onStale, onRefused, riders,
-    onAck: (ack) => { if (ack.time_left_s !== undefined) timer.set(ack.time_left_s, true); },
+    onAck: (ack) => {
+      if (ack.time_left_s !== undefined) timer.set(ack.time_left_s, true);
+      // An acknowledged save says what a state poll would (the exam goes on, this window writes, the
+      // time left), so the poll waits its whole interval again from here: a candidate who is
+      // answering makes none, and a pause still shows within POLL_MS of the server's last word.
+      if (model.mode === 'active') schedulePoll();
+    },
     onStatus: setStatus,
     onDropped: () => announce('One change could not be saved. Check your answer to this question.'),
   });

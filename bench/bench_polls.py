@@ -1,5 +1,6 @@
 """What a sitting's reads cost the server, for the arithmetic of docs/deployment.md: the player's state
-poll (every 30 s), its message poll (every 10 s in an invigilated sitting), the exam's content (once
+poll (every 30 s), its message poll (every 10 s in an invigilated sitting), an autosave alone and one
+that asks for the messages (a look riding on the save instead of a poll), the exam's content (once
 per candidate, and on a reload), and the live dashboard's query for one invigilator's 25 candidates
 (every 2 s for each open stream). In-process (the Flask test client, one request at a time, so the
 figures are the server's own cost: no queueing, no network, no gunicorn), on SQLite and PostgreSQL:
@@ -154,12 +155,37 @@ def run(backend: str, n: int, repeats: int, minutes: int, workdir: Path) -> dict
             db.session().rollback()
         return 200
 
+    seen = {attempt_id: 0 for _client, attempt_id, _device in candidates}
+    flagged = {attempt_id: False for _client, attempt_id, _device in candidates}
+
+    def save(asks: bool):
+        """An autosave (the flag of the first question toggled, so each one writes a step), and with
+        ``asks`` one that asks for the invigilator's messages, as the player's does when its last look
+        is 5 s old: the difference is what a look costs riding on a save instead of a poll."""
+        def call(index: int) -> int:
+            client, attempt_id, device = candidates[index % n]
+            flagged[attempt_id] = not flagged[attempt_id]
+            body = {"slot": 1, "payload": {"answer": None, "flagged": flagged[attempt_id], "struck": []},
+                    "seen_seq": seen[attempt_id], "client_step_id": f"b-{attempt_id}-{seen[attempt_id] + 1}",
+                    "device_id": device}
+            if asks:
+                body["messages"] = True
+            response = client.post(f"/api/v1/attempts/{attempt_id}/responses", json=body)
+            if response.status_code == 200:
+                answer = response.get_json()
+                assert answer["written"] and ("messages" in answer) == asks, answer
+                seen[attempt_id] = answer["last_seq"]
+            return response.status_code
+        return call
+
     for warm in (get(lambda a, d: f"/api/v1/attempts/{a}/state?device_id={d}"),
-                 get(lambda a, d: f"/api/v1/invigilation/attempts/{a}/messages")):
+                 get(lambda a, d: f"/api/v1/invigilation/attempts/{a}/messages"), save(False), save(True)):
         warm(0)
     figures = {
         "state poll": timed(get(lambda a, d: f"/api/v1/attempts/{a}/state?device_id={d}"), repeats),
         "message poll": timed(get(lambda a, d: f"/api/v1/invigilation/attempts/{a}/messages"), repeats),
+        "save": timed(save(False), repeats),
+        "save asking for messages": timed(save(True), repeats),
         "exam content": timed(get(lambda a, d: f"/api/v1/attempts/{a}?device_id={d}"), max(n, repeats // 4)),
         f"dashboard query ({n} cards)": timed(dashboard_query, max(10, repeats // 10)),
         f"dashboard page ({n} cards)": timed(lambda _i: staff.get(

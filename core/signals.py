@@ -20,11 +20,12 @@ import side effects. Each is sent with the request's database session as the sen
   caller commits, or rolls back a refusal); the receiver (invigilation's ingest) returns the answer
   the player reads for them (``{"acknowledged": [ids], …}`` or ``{"acknowledged": [], "refused":
   {…}}``) and never fails the save.
-- ``save_asks_messages(session, attempt_id=…, candidate_id=…)``: an acknowledged autosave asked for
-  the invigilator's messages, so that the player need not poll for them while it is saving. Sent
-  after the save's commit (and after any events it carried); the save has already found the attempt
-  to be the candidate's. The receiver (live invigilation) returns the messages as the messages API
-  lists them, or none for a sitting that is not invigilated; it only reads.
+- ``save_asks_messages(session, attempt_id=…, candidate_id=…)``: an autosave asked for the
+  invigilator's messages, so that the player need not poll for them while it is saving. Sent inside
+  the save's transaction once the step is written, just before the commit; the save has already
+  found the attempt to be the candidate's. The receiver (live invigilation) returns the messages as
+  the messages API lists them, or none for a sitting that is not invigilated; it only reads, and an
+  error in it fails the save's request whole, as an error in the save would.
 """
 from blinker import Namespace
 

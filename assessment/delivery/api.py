@@ -142,10 +142,12 @@ def claim(attempt_id: int):
     return jsonify(_state(found, now, data["device_id"]))
 
 
-def _save(data: dict, attempt_id: int, now):
-    return services.save_response(db.session(), actor=current_actor(), attempt_id=attempt_id, slot=data["slot"],
-                                  payload=data["payload"], seen_seq=data["seen_seq"],
-                                  client_step_id=data["client_step_id"], device_id=data["device_id"], now=now)
+def _save(data: dict, attempt_id: int, candidate_id: int, now):
+    """The ordinary path's save and, if it asked, the messages (:func:`_messages_asked`)."""
+    ack = services.save_response(db.session(), actor=current_actor(), attempt_id=attempt_id, slot=data["slot"],
+                                 payload=data["payload"], seen_seq=data["seen_seq"],
+                                 client_step_id=data["client_step_id"], device_id=data["device_id"], now=now)
+    return ack, _messages_asked(db.session(), data, attempt_id, candidate_id)
 
 
 # Stateless: one instance of each serves every request (building a schema costs more than using it).
@@ -181,31 +183,31 @@ def _carry_events(session, attempt_id: int, events: list[dict] | None, now) -> d
     return answer
 
 
-def _messages_asked(session, attempt_id: int, candidate_id: int) -> list[dict] | None:
-    """The invigilator's messages, when an acknowledged save asked for them (``core.signals.
-    save_asks_messages``), so that a candidate who is answering needs no poll of its own for them.
-    None — the player then polls as before — when nobody answered or the read failed: the save has
-    been acknowledged already and nothing here may refuse it."""
-    try:
-        answers = [answer for _receiver, answer in signals.save_asks_messages.send(
-            session, attempt_id=attempt_id, candidate_id=candidate_id) if answer is not None]
-    except SQLAlchemyError:
-        session.rollback()
+def _messages_asked(session, data: dict, attempt_id: int, candidate_id: int) -> list[dict] | None:
+    """The invigilator's messages when the save asked for them (``core.signals.save_asks_messages``),
+    so that a candidate who is answering needs no poll of its own for them; None when it did not ask
+    or nobody answered. Read inside the save's transaction, just before its commit: a read takes no
+    lock and waits for none, and there it costs the save one statement, where a transaction of its
+    own after the commit cost three round trips more (BEGIN, the read, ROLLBACK) and half what the
+    poll it replaces costs (docs/performance.md). A database error here fails the request as one in
+    the save itself would: rolled back whole, nothing stored or acknowledged, and the player's outbox
+    sends the save again."""
+    if not data.get("messages"):
         return None
+    answers = [answer for _receiver, answer in signals.save_asks_messages.send(
+        session, attempt_id=attempt_id, candidate_id=candidate_id) if answer is not None]
     return answers[0] if answers else None
 
 
-def _acknowledged(session, ack, data: dict, attempt_id: int, candidate_id: int, now):
-    """The acknowledgement, with what rode on the save: the events it carried and the messages it
-    asked for, each taken after the save's commit."""
+def _acknowledged(session, ack, data: dict, attempt_id: int, messages: list[dict] | None, now):
+    """The acknowledgement, with what rode on the save: the messages it asked for (read before its
+    commit) and the events it carried (taken after it)."""
     body = ACK.dump(ack)
     carried = _carry_events(session, attempt_id, data.get("events"), now)
     if carried is not None:
         body["events"] = carried
-    if data.get("messages"):
-        messages = _messages_asked(session, attempt_id, candidate_id)
-        if messages is not None:
-            body["messages"] = messages
+    if messages is not None:
+        body["messages"] = messages
     return jsonify(body)
 
 
@@ -229,11 +231,12 @@ def _save_fast(claim: tuple[int, int, str | None], attempt_id: int):
                                           now=now)
         if ack is None:
             return None
+        messages = _messages_asked(session, data, attempt_id, claim[0])
         session.commit()
     except IntegrityError:
         session.rollback()  # a retry raced its first delivery: the ordinary path answers it as a retry
         return None
-    return _acknowledged(session, ack, data, attempt_id, claim[0], now)
+    return _acknowledged(session, ack, data, attempt_id, messages, now)
 
 
 @bp.post("/<int:attempt_id>/responses")
@@ -249,17 +252,17 @@ def save_response(attempt_id: int):
     now = utcnow()
     try:
         try:
-            ack = _save(data, found.id, now)
+            ack, messages = _save(data, found.id, found.candidate_id, now)
             session.commit()
         except IntegrityError:
             # Two deliveries of the same save raced (a retry while the first was still running): the
             # other one won, so this one is now a retry and gets the stored acknowledgement.
             session.rollback()
-            ack = _save(data, found.id, now)
+            ack, messages = _save(data, found.id, found.candidate_id, now)
             session.commit()
     except Conflict as error:
         return _refused(error, found, now, data["device_id"])
-    return _acknowledged(session, ack, data, found.id, found.candidate_id, now)
+    return _acknowledged(session, ack, data, found.id, messages, now)
 
 
 @bp.post("/<int:attempt_id>/submit")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -75,35 +75,39 @@ def send_message(session: Session, *, actor: Actor, attempt_id: int, text: str, 
     return row
 
 
-def candidate_messages(session: Session, *, actor: Actor, attempt_id: int) -> list[tuple[InvigilationEvent, bool]]:
+def candidate_messages(session: Session, *, actor: Actor, attempt_id: int) -> list[tuple[Row, bool]]:
     """The messages sent to the candidate's own attempt, oldest first, each with whether it was acknowledged."""
     require_role(actor, Role.CANDIDATE)
     attempt = delivery.get_attempt_for(session, actor, attempt_id)
     return messages_of(session, attempt_id=attempt.id, candidate_id=attempt.candidate_id)
 
 
-_MESSAGE_KINDS = sorted({LogKind.MESSAGE_SENT, LogKind.MESSAGE_ACKNOWLEDGED})
+# Built once: a save that asks for the messages (every few seconds from every candidate who is
+# answering) runs it straight on the session's connection, without the ORM's statement building and
+# entity loading. The rows have the columns the messages API and an acknowledgement read.
+_MESSAGES_OF = (
+    select(InvigilationEvent.id, InvigilationEvent.invigilation_id, InvigilationEvent.kind, InvigilationEvent.payload,
+           InvigilationEvent.received_at, InvigilationEvent.attempt_id)
+    .join(Invigilation, Invigilation.id == InvigilationEvent.invigilation_id)
+    .join(Attempt, (Attempt.sitting_id == Invigilation.sitting_id)
+          & (Attempt.candidate_id == Invigilation.candidate_id))
+    .where(Attempt.id == bindparam("attempt_id"), Attempt.candidate_id == bindparam("candidate_id"),
+           InvigilationEvent.kind.in_(sorted({LogKind.MESSAGE_SENT, LogKind.MESSAGE_ACKNOWLEDGED})))
+    .order_by(InvigilationEvent.seq))
 
 
-def messages_of(session: Session, *, attempt_id: int, candidate_id: int) -> list[tuple[InvigilationEvent, bool]]:
+def messages_of(session: Session, *, attempt_id: int, candidate_id: int) -> list[tuple[Row, bool]]:
     """:func:`candidate_messages` for a caller that has already found the attempt to be this
     candidate's (an acknowledged autosave asking for them): one statement, from the attempt through
     the candidate's invigilation in its sitting to the log's message rows. Nothing for a sitting
     that is not invigilated, or an attempt that is not the candidate's."""
-    rows = list(session.scalars(
-        select(InvigilationEvent)
-        .join(Invigilation, Invigilation.id == InvigilationEvent.invigilation_id)
-        .join(Attempt, (Attempt.sitting_id == Invigilation.sitting_id)
-              & (Attempt.candidate_id == Invigilation.candidate_id))
-        .where(Attempt.id == attempt_id, Attempt.candidate_id == candidate_id,
-               InvigilationEvent.kind.in_(_MESSAGE_KINDS))
-        .order_by(InvigilationEvent.seq)))
+    rows = session.connection().execute(_MESSAGES_OF, {"attempt_id": attempt_id, "candidate_id": candidate_id}).all()
     acknowledged = {r.payload.get("message_event_id") for r in rows if r.kind == LogKind.MESSAGE_ACKNOWLEDGED}
     return [(r, r.id in acknowledged) for r in rows if r.kind == LogKind.MESSAGE_SENT and r.attempt_id == attempt_id]
 
 
 def acknowledge_message(session: Session, *, actor: Actor, attempt_id: int, message_event_id: int,
-                        now: dt.datetime) -> InvigilationEvent:
+                        now: dt.datetime) -> InvigilationEvent | Row:
     """The candidate has read a message ("I have read this"). Saying so twice writes nothing more."""
     for row, acknowledged in candidate_messages(session, actor=actor, attempt_id=attempt_id):
         if row.id == message_event_id:

@@ -1,6 +1,6 @@
 """The invigilator's messages answered with an autosave (``POST /api/v1/attempts/<id>/responses``
 with ``"messages": true``): the same list as the messages API, on both of the save's paths, read
-after the save's commit in one statement, and never able to refuse or undo the save that asked."""
+inside the save's transaction in one statement, and a refused save answers none."""
 from __future__ import annotations
 
 import pytest
@@ -11,9 +11,10 @@ from core.roles import Role
 from assessment.delivery import services as delivery
 from proctoring.live import services
 from proctoring.live.subscribers import messages_for_a_save
+from proctoring.rules import LogKind
 from tests.assessment.delivery.test_hot_path import statements  # noqa: F401  (a fixture)
 from tests.proctoring.telemetry.conftest import DEVICE, invigilated_attempt  # noqa: F401  (a fixture)
-from tests.proctoring.telemetry.test_ingest import event
+from tests.proctoring.telemetry.test_ingest import event, rows
 from tests.proctoring.telemetry.test_riding_on_saves import path, save, stored_steps  # noqa: F401  (path: a fixture)
 
 
@@ -109,9 +110,10 @@ def test_asking_in_the_wrong_shape_is_422_and_writes_nothing(db, client, invigil
     assert stored_steps(db, attempt) == []
 
 
-def test_a_database_error_while_reading_them_leaves_them_out_and_the_save_stands(db, client, clock, make_user,
-                                                                                invigilated_attempt, monkeypatch,
-                                                                                path):
+def test_a_database_error_while_reading_them_fails_the_save_whole(db, client, clock, make_user, invigilated_attempt,
+                                                                   monkeypatch, path):
+    """The read is inside the save's transaction: an error there is the save's, so nothing is stored
+    or acknowledged, and the player's outbox sends the save again."""
     attempt = invigilated_attempt
     send(db, make_user, attempt, clock, "Please face the camera")
 
@@ -119,15 +121,17 @@ def test_a_database_error_while_reading_them_leaves_them_out_and_the_save_stands
         raise OperationalError("SELECT … FROM invigilation_events", {}, Exception("connection lost"))
 
     monkeypatch.setattr(services, "messages_of", unreadable)
-    response = ask(client, attempt)
-    assert response.status_code == 200
-    answer = response.get_json()
-    assert answer["written"] is True and "messages" not in answer  # the player polls for them instead
-    assert stored_steps(db, attempt) == [(1, "c-1")]
+    response = ask(client, attempt, events=[event("h-1")])
+    assert response.status_code == 503 and "written" not in response.get_json()
+    assert stored_steps(db, attempt) == [] and rows(db, attempt, [LogKind.HEARTBEAT]) == []
+    monkeypatch.undo()
+    again = ask(client, attempt, events=[event("h-1")]).get_json()  # the outbox's resend
+    assert again["written"] is True and len(again["messages"]) == 1 and again["events"]["acknowledged"] == ["h-1"]
 
 
 def test_asking_costs_the_fast_save_one_statement(db, client, clock, make_user, invigilated_attempt, statements):
-    """The save's three, then the messages in one; with heartbeats riding too, their eight between."""
+    """The save's three, then the messages in one before the commit; with heartbeats riding too, their
+    eight after it."""
     attempt = invigilated_attempt
     send(db, make_user, attempt, clock, "Please face the camera")
     save(client, attempt, step="c-0")

@@ -98,7 +98,7 @@ _MESSAGES_OF = (
 
 def messages_of(session: Session, *, attempt_id: int, candidate_id: int) -> list[tuple[Row, bool]]:
     """:func:`candidate_messages` for a caller that has already found the attempt to be this
-    candidate's (an acknowledged autosave asking for them): one statement, from the attempt through
+    candidate's (an autosave asking for them): one statement, from the attempt through
     the candidate's invigilation in its sitting to the log's message rows. Nothing for a sitting
     that is not invigilated, or an attempt that is not the candidate's."""
     rows = session.connection().execute(_MESSAGES_OF, {"attempt_id": attempt_id, "candidate_id": candidate_id}).all()

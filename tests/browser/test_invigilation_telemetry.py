@@ -304,3 +304,40 @@ def test_a_message_arrives_with_an_autosave_and_the_poll_waits(page, live):
     expect(page.locator("#player-message-text")).to_have_text("Please turn your camera towards your face.")
     assert len(polls) == 1, polls  # the page's first look; every later one rode on a save
     assert asked.count(True) < len(asked)  # saves ask when the last look is 5 s old, not every time
+
+
+def test_a_message_reaches_the_candidate_on_the_review_page(page, live):
+    """The review page is watched as the questions are (a candidate may stay on it for minutes), so
+    the invigilator's messages reach it too: shown, announced, acknowledged by the keyboard alone."""
+    from core.roles import Role
+    from proctoring.live import services as live_services
+    from tests.assessment.delivery.player_data import make_person
+
+    attempt_id, email = invigilated_attempt_in(live)
+    sign_in(page, email)
+    with live.app.app_context():
+        session = db.session()
+        invigilator = make_person(session, Role.INVIGILATOR, now=dt.datetime.now(dt.timezone.utc))
+        live_services.send_message(session, actor=invigilator.actor, attempt_id=attempt_id,
+                                   text="Please stay in view of the camera.", now=dt.datetime.now(dt.timezone.utc))
+        session.commit()
+    page.goto(f"/attempts/{attempt_id}/review")
+    expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
+    expect(page.locator("#player-message-text")).to_have_text("Please stay in view of the camera.")
+    expect(page.get_by_role("alert").filter(has_text="Message from the invigilator:")).to_have_count(1)
+    page.checked("review-message")
+    page.get_by_role("button", name="I have read this").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".player-message")).to_be_hidden()
+    expect(page.locator("#main-content")).to_be_focused()  # where the candidate was, not lost on the body
+    with live.app.app_context():
+        found = live_services.messages_of(db.session(), attempt_id=attempt_id,
+                                          candidate_id=_candidate_id(live, email))
+    assert [acknowledged for _row, acknowledged in found] == [True]
+
+
+def _candidate_id(live, email):
+    from assessment.accounts.models import User
+
+    with live.app.app_context():
+        return db.session().scalar(select(User.id).where(User.email == email))

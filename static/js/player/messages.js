@@ -82,15 +82,17 @@ export function startMessages(url, host) {
   button.addEventListener('click', async () => {
     if (shown === null) return;
     const id = shown;
+    // Asked before the button is disabled: a disabled button loses the focus, so asking after the
+    // request would always find it gone and leave a keyboard user's focus on the page's body.
+    const hadFocus = panel.contains(document.activeElement);
     button.disabled = true;
     try {
       const body = await request('POST', `${url}/${id}/acknowledge`, {});
-      const hadFocus = panel.contains(document.activeElement);
       looked(body.messages);
       alert.textContent = '';
       if (panel.hidden && hadFocus) {
         // The button has gone: put focus back where the candidate was working (the question, or
-        // the page's main area while the paper is hidden).
+        // the page's main area while the paper is hidden, and on the review page).
         const question = document.getElementById('question-heading');
         const visible = question && question.offsetParent !== null;
         (visible ? question : host).focus();

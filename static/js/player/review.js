@@ -15,7 +15,12 @@ if (waiting) {
   notice.focus();
 }
 
-// An invigilated attempt is watched here too: the candidate may stay on this page for minutes.
+// An invigilated attempt is watched here too, and the invigilator's messages reach it: the candidate
+// may stay on this page for minutes. (Nothing rides on a save here: this page sends none.)
 if (page.dataset.invigilationUrl) {
   import('./invigilation.js').then((module) => module.start(page)).catch(() => {});
+}
+if (page.dataset.messagesUrl) {
+  import('./messages.js').then((module) => module.startMessages(page.dataset.messagesUrl,
+                                                                document.getElementById('main-content')));
 }

@@ -230,8 +230,8 @@ def test_the_player_loads_messages_only_for_an_invigilated_sitting(db, client, f
     sitting, candidate, attempt = started_attempt(db, now=NOW)
     with client.session_transaction() as flask_session:
         flask_session["_user_id"] = candidate.get_id()
-    assert f'data-messages-url="/api/v1/invigilation/attempts/{attempt.id}/messages"' in \
-        client.get(f"/attempts/{attempt.id}").text
+    for page in (f"/attempts/{attempt.id}", f"/attempts/{attempt.id}/review"):  # the review page too
+        assert f'data-messages-url="/api/v1/invigilation/attempts/{attempt.id}/messages"' in client.get(page).text
     plain, other = make_exam(db, items=SHORT, now=NOW)
     plain_attempt = delivery.start_attempt(db, actor=other.actor, sitting_id=plain.id, device_id="d", now=NOW)
     with client.session_transaction() as flask_session:

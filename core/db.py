@@ -14,6 +14,7 @@ from typing import TypeVar
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -123,3 +124,63 @@ def _close_session(_exc: BaseException | None) -> None:
     db_session = g.pop("cop_db_session", None)
     if db_session is not None:
         db_session.close()
+
+
+class DriverStatement:
+    """A Core statement compiled once per dialect and run straight on the request's DBAPI connection,
+    for the few statements every candidate sends every few seconds (the autosave's, the state read).
+
+    SQLAlchemy's execution of an already compiled and cached statement (its execution context, the
+    result object, its row processing) cost a save about a tenth of its CPU (docs/performance.md,
+    issue 13's sixth pass). This keeps what matters of it — the dialect's SQL, each column type's
+    bind and result conversions (UTC times, JSON), SQLAlchemy's exceptions — and leaves the rest. It
+    runs inside the SQLAlchemy ``Connection``'s transaction, so the session's commit and rollback
+    cover it; ``before_cursor_execute`` listeners still see each statement (the engine's ``echo``
+    logging does not); a lost connection is invalidated as SQLAlchemy would. Not for statements with
+    expanding or post-compile parameters other than literals fixed when the statement is built
+    (those are rendered into the SQL)."""
+
+    def __init__(self, statement) -> None:
+        self.statement = statement
+        self._by_dialect: dict[str, tuple] = {}
+
+    def _compiled(self, dialect) -> tuple:
+        found = self._by_dialect.get(dialect.name)
+        if found is None:
+            compiled = self.statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+            binds = {key: bind.type.dialect_impl(dialect).bind_processor(dialect)
+                     for key, bind in compiled.binds.items()}
+            positions = tuple(compiled.positiontup) if compiled.positional else None
+            columns = getattr(self.statement, "selected_columns", None)
+            results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
+                            for column in columns) if columns is not None else ()
+            found = self._by_dialect[dialect.name] = (compiled, compiled.string, binds, positions, results)
+        return found
+
+    def rows(self, connection, parameters: dict) -> list[tuple]:
+        """Every row, each a tuple in the statement's column order (types converted)."""
+        compiled, sql, binds, positions, results = self._compiled(connection.dialect)
+        values = compiled.construct_params(parameters)
+        for key, process in binds.items():
+            if process is not None and values.get(key) is not None:
+                values[key] = process(values[key])
+        bound = tuple(values[key] for key in positions) if positions is not None else values
+        dbapi_connection = connection.connection.dbapi_connection
+        for listener in connection.dispatch.before_cursor_execute:
+            sql, bound = listener(connection, None, sql, bound, None, False) or (sql, bound)
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(sql, bound)
+            fetched = cursor.fetchall() if cursor.description is not None else []
+        except connection.dialect.loaded_dbapi.Error as error:
+            invalidated = connection.dialect.is_disconnect(error, dbapi_connection, cursor)
+            if invalidated:
+                connection.invalidate(error)
+            raise DBAPIError.instance(sql, bound, error, connection.dialect.loaded_dbapi.Error,
+                                      connection_invalidated=invalidated, dialect=connection.dialect) from error
+        finally:
+            cursor.close()
+        if not any(results):
+            return [tuple(row) for row in fetched]
+        return [tuple(value if process is None or value is None else process(value)
+                      for value, process in zip(row, results)) for row in fetched]

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from core import audit, signals
-from core.db import get_or_raise
+from core.db import DriverStatement, get_or_raise
 from core.errors import Conflict, DomainError, FieldProblem, Forbidden, NotFound, ValidationFailed
 from core.roles import Actor, Role, require_role
 from assessment.delivery import replay
@@ -207,24 +207,30 @@ def _evidence_now_statement(*, lateral: bool):
     return select(both).order_by(both.c.src, both.c.n)
 
 
-_EVIDENCE_NOW = _evidence_now_statement(lateral=False)
-_EVIDENCE_NOW_LATERAL = _evidence_now_statement(lateral=True)
+_EVIDENCE_NOW = DriverStatement(_evidence_now_statement(lateral=False))
+_EVIDENCE_NOW_LATERAL = DriverStatement(_evidence_now_statement(lateral=True))
+
+
+def _evidence_now_driven(dialect_name: str) -> DriverStatement:
+    """The state read for a database: ``LATERAL`` on PostgreSQL, the correlated form elsewhere."""
+    return _EVIDENCE_NOW_LATERAL if dialect_name == "postgresql" else _EVIDENCE_NOW
 
 
 def evidence_now_statement(dialect_name: str):
-    """The state read for a database: ``LATERAL`` on PostgreSQL, the correlated form elsewhere."""
-    return _EVIDENCE_NOW_LATERAL if dialect_name == "postgresql" else _EVIDENCE_NOW
+    """The state read's Core statement for a database (its plan is tested)."""
+    return _evidence_now_driven(dialect_name).statement
 
 
 def _evidence_now(session: Session, attempt_id: int) -> tuple[list[replay.Step], list[replay.Event], list[int]]:
     """What the state *now* folds: each slot's latest step, every event and the slot numbers, in one
     round trip (three queries joined by UNION ALL, told apart by ``src``). The state is read on every
     request a candidate makes, so its round trips are the hot path's."""
-    # Core on the session's connection: the ORM's execution cost a save more than the rows did. The
-    # flush is what its autoflush did: an event added earlier in the request is part of "now".
+    # Straight on the driver (core.db.DriverStatement): the ORM's execution, then SQLAlchemy's, cost a
+    # save more than the rows did. The flush is what the ORM's autoflush did: an event added earlier in
+    # the request is part of "now".
     session.flush()
     connection = session.connection()
-    rows = connection.execute(evidence_now_statement(connection.dialect.name), {"attempt_id": attempt_id}).all()
+    rows = _evidence_now_driven(connection.dialect.name).rows(connection, {"attempt_id": attempt_id})
     found_steps, found_events, numbers = [], [], []
     for src, n, slot, payload, label, at, device in rows:
         if src == 0:
@@ -432,11 +438,16 @@ def _save_fast_read(claim_holds):
                  .where(Attempt.id == bindparam("attempt_id", type_=Integer),
                         Attempt.candidate_id == bindparam("claim_user_id", type_=Integer))
                  .with_for_update(of=Attempt))
-    _SAVE_FAST_READS[id(claim_holds)] = (claim_holds, statement)
-    return statement
+    driven = DriverStatement(statement)
+    _SAVE_FAST_READS[id(claim_holds)] = (claim_holds, driven)
+    return driven
 
 
-_INSERT_STEP = insert(ResponseStep)
+# The step's insert, every value a bind parameter typed as its column (the driver gets what the
+# column's type makes of it: JSON, a UTC time).
+_INSERT_STEP = DriverStatement(insert(ResponseStep).values({
+    column.key: bindparam(column.key, type_=column.type)
+    for column in ResponseStep.__table__.columns if column.key != "id"}))
 
 
 def save_response_fast(session: Session, *, claim: tuple[int, int, str | None], claim_holds, attempt_id: int,
@@ -453,22 +464,26 @@ def save_response_fast(session: Session, *, claim: tuple[int, int, str | None], 
     which answers (and records) exactly as it always has. Same rules, same evidence: the sequence is
     handed out under the row lock, a retry is answered from the stored step, a save equal to the
     slot's state writes nothing."""
-    # Core on the session's connection, skipping the ORM's execution (and its autoflush: the fast path
-    # runs first in its request, so nothing is pending).
+    # Straight on the driver, in the session's transaction (core.db.DriverStatement), skipping the ORM
+    # and SQLAlchemy's execution (and the autoflush: the fast path runs first in its request, so nothing
+    # is pending).
     connection = session.connection()
-    row = connection.execute(_save_fast_read(claim_holds), {
+    rows = _save_fast_read(claim_holds).rows(connection, {
         "attempt_id": attempt_id, "client_step_id": client_step_id, "slot": slot, "claim_user_id": claim[0],
-        "claim_version": claim[1], "claim_sign_in": claim[2], "claim_role": Role.CANDIDATE}).first()
-    if row is None or not row.claim_holds:
+        "claim_version": claim[1], "claim_sign_in": claim[2], "claim_role": Role.CANDIDATE})
+    if not rows:
         return None
-    allowed_s = allowed_duration_s(row.duration_s, row.extra_time_pct)
-    if row.retry_seq is not None:  # a retry of a save we already acknowledged
-        view, _steps = _fold_now(row.started_at, allowed_s, session, attempt_id, now)
-        return Ack(row.retry_seq, row.retry_slot, False, view)
-    if row.content is None or item_types.validate_answer(row.content, payload.get("answer")) \
-            or item_types.validate_struck(row.content, payload.get("struck")):
+    started_at, duration_s, extra_time_pct, holds, retry_seq, retry_slot, content = rows[0]
+    if not holds:
         return None
-    view, _steps = _fold_now(row.started_at, allowed_s, session, attempt_id, now)
+    allowed_s = allowed_duration_s(duration_s, extra_time_pct)
+    if retry_seq is not None:  # a retry of a save we already acknowledged
+        view, _steps = _fold_now(started_at, allowed_s, session, attempt_id, now)
+        return Ack(retry_seq, retry_slot, False, view)
+    if content is None or item_types.validate_answer(content, payload.get("answer")) \
+            or item_types.validate_struck(content, payload.get("struck")):
+        return None
+    view, _steps = _fold_now(started_at, allowed_s, session, attempt_id, now)
     if view.state != replay.AttemptState.IN_PROGRESS or device_id != view.active_device:
         return None
     current = view.slots[slot]
@@ -478,8 +493,8 @@ def save_response_fast(session: Session, *, claim: tuple[int, int, str | None], 
     if seen_seq != view.last_seq:
         return None
     seq = view.last_seq + 1
-    connection.execute(_INSERT_STEP, {"attempt_id": attempt_id, "seq": seq, "slot": slot, "payload": payload,
-                                      "client_step_id": client_step_id, "device_id": device_id, "created_at": now})
+    _INSERT_STEP.rows(connection, {"attempt_id": attempt_id, "seq": seq, "slot": slot, "payload": payload,
+                                   "client_step_id": client_step_id, "device_id": device_id, "created_at": now})
     return Ack(seq, slot, True, replay.with_step(view, replay.Step(seq, slot, payload, client_step_id, now,
                                                                      device_id)))
 

@@ -445,6 +445,7 @@ def run(args, backend: str, scenario: str, n: int) -> dict:
         polls = [row for row in load_check.in_window(samples.get("messages", []), *window) if row[2]]
         result["message_polls_per_s"] = round(len(polls) / span, 1)  # requests of their own
         result["message_looks_with_saves"] = sum(share.get("messages_with_saves", 0) for share in shares)
+        result["message_looks_with_heartbeats"] = sum(share.get("messages_with_heartbeats", 0) for share in shares)
     if scenario == "storm":
         result["storm_window_s"] = args.storm_window
     if ceiling is not None:
@@ -474,7 +475,8 @@ def human(result: dict) -> str:
                      f"{result['stages'].get('heartbeat')}  "
                      f"{result['heartbeat_check']}")
         lines.append(f"  message polls {result['message_polls_per_s']}/s  {result['stages'].get('messages')}  "
-                     f"looks answered by saves {result['message_looks_with_saves']}")
+                     f"looks answered by saves {result['message_looks_with_saves']}, "
+                     f"by heartbeats {result['message_looks_with_heartbeats']}")
     if "ratio" in result:
         lines.append(f"  ceiling {result['ceiling']['requests_per_s']}/s  p50 {result['ceiling']['p50_ms']} ms  "
                      f"p99 {result['ceiling']['p99_ms']} ms  ratio {result['ratio']}  "

@@ -37,6 +37,7 @@ class Recorder:
         self.heartbeats_acknowledged = 0
         self.heartbeats_carried = 0  # of those, acknowledged inside a save's answer
         self.messages_with_saves = 0  # looks for the invigilator's messages answered by a save
+        self.messages_with_heartbeats = 0  # … and by a batch of heartbeats sent on its own
         self.timeout = aiohttp.ClientTimeout(total=30)
         self.cpu_at_start = 0.0
 
@@ -95,7 +96,7 @@ class Candidate:
         self.beats = 0
         self.queued: list[dict] = []  # heartbeats not yet acknowledged
         self.carrying = False  # a save is carrying them: nothing sends them alone meanwhile (as the player)
-        self.ride = True  # saves carry queued heartbeats and ask for messages
+        self.ride = True  # saves carry queued heartbeats; saves and heartbeats ask for messages
         self.looks = False  # invigilated: the player looks for the invigilator's messages
         self.last_look = 0.0  # when it last did (by a poll, or with a save)
 
@@ -181,7 +182,7 @@ class Candidate:
             body["events"] = riders
             self.carrying = True
         # And the save asks for the messages when the last look is half a poll's interval old.
-        if self.looks and self.ride and self.rec.now() - self.last_look >= MESSAGE_POLL_S / 2:
+        if self.asks_messages():
             body["messages"] = True
         try:
             await self._save(body, slot, answer, step_id)
@@ -232,13 +233,25 @@ class Candidate:
         if carried:
             self.rec.heartbeats_carried += before - len(self.queued)
 
+    def asks_messages(self) -> bool:
+        """As the player: a save or a batch of heartbeats asks for the messages when the last look is
+        half a poll's interval old."""
+        return self.looks and self.ride and self.rec.now() - self.last_look >= MESSAGE_POLL_S / 2
+
     async def send_heartbeats(self) -> None:
-        """What is queued, in an events batch of its own (as the player sends heartbeats no save carried)."""
+        """What is queued, in an events batch of its own (as the player sends heartbeats no save carried),
+        asking for the messages as a save would."""
         if not self.queued or self.carrying:
             return
+        body = {"events": list(self.queued)}
+        if self.asks_messages():
+            body["messages"] = True
         answer, _ = await self.call("heartbeat", "POST", f"/api/v1/invigilation/attempts/{self.attempt_id}/events",
-                                    json={"events": list(self.queued)}, headers={"X-CSRFToken": self.token})
+                                    json=body, headers={"X-CSRFToken": self.token})
         self._acknowledged(answer.get("acknowledged", []), carried=False)
+        if isinstance(answer.get("messages"), list):
+            self.last_look = self.rec.now()
+            self.rec.messages_with_heartbeats += 1
 
     async def poll_messages(self) -> None:
         await self.call("messages", "GET", f"/api/v1/invigilation/attempts/{self.attempt_id}/messages")
@@ -450,4 +463,5 @@ def client_process(job: dict, barrier, results) -> None:
                      "heartbeats_acknowledged": rec.heartbeats_acknowledged,
                      "heartbeats_carried": rec.heartbeats_carried,
                      "messages_with_saves": rec.messages_with_saves,
+                     "messages_with_heartbeats": rec.messages_with_heartbeats,
                  "cpu_s": rec.cpu_s, "wall_s": rec.wall_s})

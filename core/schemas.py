@@ -5,9 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
 
 from core.errors import FieldProblem, ValidationFailed
+
+class StrictBoolean(fields.Boolean):
+    """true or false only (not "yes", 1 or "on")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError("Give true or false.")
+        return value
+
 
 UNSTORABLE = "contains a character that cannot be stored (a null character or an unpaired surrogate)"
 

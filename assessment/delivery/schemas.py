@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
-from core.schemas import load as load_json
+from core.schemas import StrictBoolean, load as load_json
 from core.web import MAX_ID
 from assessment.delivery import replay
 from item_bank.exchange.schemas import CandidateItemSchema  # noqa: F401  (one schema, the item bank's)
@@ -47,15 +47,6 @@ class AnswerField(fields.Field):
             return value
         raise ValidationError("Give the answer as an option id, a list of option ids, a mapping of "
                               "stem ids to option ids, a text, or null.")
-
-
-class StrictBoolean(fields.Boolean):
-    """true or false only (not "yes", 1 or "on")."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise ValidationError("Give true or false.")
-        return value
 
 
 class PayloadSchema(_In):

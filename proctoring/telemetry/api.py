@@ -4,7 +4,9 @@ attempt only (anyone else's is 404, staff 403, signed out 401 JSON), the CSRF to
 ``X-CSRFToken`` header, ``Cache-Control: no-store``.
 
 - ``POST …/events`` ``{"events": [{"id", "kind", "at", "data"}]}`` → ``{"acknowledged": [ids],
-  "settings": {"snapshot_interval_s", "heartbeat_interval_s"}}``.
+  "settings": {"snapshot_interval_s", "heartbeat_interval_s"}}``; with ``"messages": true`` the answer
+  also has ``messages``, as ``GET …/messages`` lists them (the player's heartbeats sent on their own
+  look for messages, so its message poll can wait).
 - ``POST …/snapshots`` a raw ``image/jpeg`` body with ``X-Client-Event-Id`` and ``X-Captured-At``
   (ISO 8601) headers → the same answer.
 
@@ -27,6 +29,8 @@ from core.errors import Conflict, FieldProblem, ValidationFailed
 from core.roles import Role
 from core.schemas import load
 from core.web import accepts_body, current_actor, roles_required
+from proctoring.live import services as live
+from proctoring.live.api import messages_body
 from proctoring.media import MediaUnavailable
 from proctoring.telemetry import services
 from proctoring.telemetry.schemas import CLIENT_ID, BatchInSchema
@@ -87,19 +91,29 @@ def _refused(error: Conflict):
 @bp.post("/<int:attempt_id>/events")
 @roles_required(Role.CANDIDATE)
 def events(attempt_id: int):
+    """A batch of events; with ``messages``, the invigilator's messages in the answer too. They are read
+    in the batch's transaction, just before its commit, as an autosave that asks reads them (a read
+    takes no lock; a database error fails the batch whole, and the player sends it again)."""
     session = db.session()
     now = utcnow()
     try:
         target = services.target_for(session, current_actor(), attempt_id, now)  # 404 before the body is read
-        data = load(BatchInSchema(), request.get_json(silent=True), "The events are not valid")
+        data = load(BATCH_IN, request.get_json(silent=True), "The events are not valid")
         limits = services.Limits.from_config(current_app.config)
         acknowledged = _once_more_if_raced(lambda t: services.ingest_events(
             session, target=t, events=data["events"], limits=limits, now=now), target)
     except Conflict as error:
         session.rollback()
         return _refused(error)
+    body = answer_body(acknowledged)
+    if data["messages"]:
+        body["messages"] = messages_body(live.messages_of(session, attempt_id=target.attempt.id,
+                                                          candidate_id=target.attempt.candidate_id))
     session.commit()
-    return _answer(acknowledged)
+    return jsonify(body)
+
+
+BATCH_IN = BatchInSchema()  # stateless: one instance serves every request
 
 
 _CAPTURED_AT = fields.AwareDateTime(format="iso")

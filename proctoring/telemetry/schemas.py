@@ -6,6 +6,7 @@ import json
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
+from core.schemas import StrictBoolean
 from proctoring.rules import MEDIA_KINDS, TELEMETRY_KINDS
 
 EVENT_KINDS = sorted(str(kind) for kind in TELEMETRY_KINDS - MEDIA_KINDS)
@@ -43,3 +44,6 @@ class EventInSchema(_In):
 class BatchInSchema(_In):
     events = fields.List(fields.Nested(EventInSchema), required=True,
                          validate=validate.Length(min=1, error="Send at least one event"))
+    # True: answer with the invigilator's messages too, so that a player sending heartbeats on their
+    # own need not poll for the messages as well (``api.events``).
+    messages = StrictBoolean(load_default=False)

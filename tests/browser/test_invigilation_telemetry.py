@@ -336,6 +336,44 @@ def test_a_message_reaches_the_candidate_on_the_review_page(page, live):
     assert [acknowledged for _row, acknowledged in found] == [True]
 
 
+def test_on_the_review_page_a_message_arrives_with_a_heartbeat_and_the_poll_waits(page, live, monkeypatch):
+    """The review page sends no saves, so its heartbeats (sent on their own) ask for the messages when
+    the last look is 5 s old: a message sent meanwhile is shown from a heartbeat's answer, and the
+    messages API is polled only once, when the page opens."""
+    import json
+
+    from core.roles import Role
+    from proctoring.live import services as live_services
+    from tests.assessment.delivery.player_data import make_person
+
+    monkeypatch.setitem(live.app.config, "INVIGILATION_HEARTBEAT_INTERVAL_S", 3)
+    attempt_id, email = invigilated_attempt_in(live)
+    asked: list[bool] = []
+    polls: list[str] = []
+
+    def note(request):
+        if request.method == "POST" and request.url.endswith("/events"):
+            asked.append(json.loads(request.post_data).get("messages", False))
+        elif request.method == "GET" and request.url.endswith("/messages"):
+            polls.append(request.url)
+
+    page.on("request", note)
+    sign_in(page, email)
+    with page.expect_response(lambda response: response.url.endswith("/messages")):
+        page.goto(f"/attempts/{attempt_id}/review")  # the page's first look, answered before any message
+    expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
+    with live.app.app_context():
+        session = db.session()
+        invigilator = make_person(session, Role.INVIGILATOR, now=dt.datetime.now(dt.timezone.utc))
+        live_services.send_message(session, actor=invigilator.actor, attempt_id=attempt_id,
+                                   text="Please keep your face in view.", now=dt.datetime.now(dt.timezone.utc))
+        session.commit()
+    expect(page.locator("#player-message-text")).to_have_text("Please keep your face in view.", timeout=WAIT_S * 1000)
+    assert True in asked, asked
+    assert asked.count(True) < len(asked)  # a batch asks when the last look is 5 s old, not every time
+    assert len(polls) == 1, polls  # the page's first look; the next rode on a heartbeat
+
+
 def _candidate_id(live, email):
     from assessment.accounts.models import User
 

@@ -159,6 +159,10 @@ export class Invigilation {
     this.stopped = false;
     this.sending = false;       // a batch is on its way, on its own or riding on a save
     this.ridesOnSaves = false;  // the player's autosave carries queued events (main.js says so)
+    // What rides on a batch of events sent on its own, as on an autosave (sync.js): each rider's
+    // ride() gives fields for the body, or null, and rode(fields, answer) gets the answer (null if
+    // the request failed). The page that starts messages puts their look here.
+    this.riders = [];
     this.backoffUntil = 0;
     this.failures = 0;
     this.stream = null;
@@ -319,8 +323,16 @@ export class Invigilation {
   async sendEvents() {
     const batch = this.queue.events.slice(0, MAX_BATCH);
     if (!batch.length) return true;
+    const riding = this.riders.map((rider) => [rider, rider.ride()]).filter(([, fields]) => fields);
+    const body = { events: batch };
+    riding.forEach(([, fields]) => Object.assign(body, fields));
     try {
-      const answer = await request('POST', `${this.base}/events`, { events: batch });
+      let answer = null;
+      try {
+        answer = await request('POST', `${this.base}/events`, body);
+      } finally {
+        riding.forEach(([rider, fields]) => rider.rode(fields, answer));
+      }
       this.queue.acknowledge(answer.acknowledged || []);
       this.applySettings(answer.settings);
       this.failures = 0;

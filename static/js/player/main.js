@@ -42,6 +42,9 @@ let timer = null;
 let pollTimer = null;
 // What rides on each autosave (sync.js): invigilation's queued events, a look for messages.
 const riders = [];
+// What rides on invigilation's batches sent on their own (heartbeats while the candidate reads): the
+// look for messages, so the message poll waits then too.
+const batchRiders = [];
 
 // --- small helpers -----------------------------------------------------------------------------
 
@@ -520,6 +523,7 @@ async function boot() {
     import('./invigilation.js').then((module) => {
       const invigilation = module.start(root, key);
       invigilation.ridesOnSaves = true; // queued events ride on autosaves (sync.js)
+      invigilation.riders = batchRiders;
       riders.push(invigilation);
     }).catch(() => {});
   }
@@ -568,5 +572,9 @@ async function boot() {
 
 boot();
 if (root.dataset.messagesUrl) {
-  import('./messages.js').then((m) => riders.push(m.startMessages(root.dataset.messagesUrl, $('main-content')).rider));
+  import('./messages.js').then((m) => {
+    const { rider } = m.startMessages(root.dataset.messagesUrl, $('main-content'));
+    riders.push(rider);
+    batchRiders.push(rider);
+  });
 }

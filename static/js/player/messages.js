@@ -1,11 +1,11 @@
 // Messages from the invigilator during an invigilated attempt, looked for at least every 10 seconds:
-// an autosave asks for them (its acknowledgement lists them; sync.js carries `rider`) when the last
-// look is 5 seconds old, and the candidate messages API is polled only when 10 seconds have passed
-// with no look, so a candidate who is answering sends fewer requests and a message still shows
-// within 10 seconds. The oldest unread message is shown in a panel at the top of the exam.
-// The panel takes no focus by surprise (the candidate may be typing an answer), but its text goes
-// into an assertive live region so that a screen reader reads it at once. "I have read this" tells
-// the invigilator (their dashboard shows it) and shows the next unread message, if any.
+// an autosave or a batch of heartbeats asks for them (the answer lists them; sync.js and
+// invigilation.js carry `rider`) when the last look is 5 seconds old, and the candidate messages API
+// is polled only when 10 seconds have passed with no look, so a candidate sends fewer requests and a
+// message still shows within 10 seconds. The oldest unread message is shown in a panel at the top of
+// the exam. The panel takes no focus by surprise (the candidate may be typing an answer), but its
+// text goes into an assertive live region so that a screen reader reads it at once. "I have read
+// this" tells the invigilator (their dashboard shows it) and shows the next unread message, if any.
 import { request } from './api.js';
 
 const POLL_MS = 10000;
@@ -38,8 +38,7 @@ export function startMessages(url, host) {
   host.prepend(panel);
 
   let shown = null;
-  let timer = null;
-  let lastLook = 0; // when the messages were last read, by a poll or with a save
+  let lastLook = 0; // when the messages were last read, by a poll or with a save or heartbeats
 
   function show(messages) {
     const unread = messages.filter((m) => !m.acknowledged);
@@ -73,10 +72,10 @@ export function startMessages(url, host) {
   function tick() {
     const due = lastLook + POLL_MS - Date.now();
     if (due > 0) {
-      timer = window.setTimeout(tick, due);
+      window.setTimeout(tick, due);
       return;
     }
-    poll().finally(() => { timer = window.setTimeout(tick, POLL_MS); });
+    poll().finally(() => { window.setTimeout(tick, POLL_MS); });
   }
 
   button.addEventListener('click', async () => {
@@ -106,8 +105,8 @@ export function startMessages(url, host) {
 
   tick();
   return {
-    stop: () => window.clearTimeout(timer),
-    // Rides on autosaves (sync.js): asks for the messages, and reads them from the acknowledgement.
+    // Rides on autosaves (sync.js) and on batches of events (invigilation.js): asks for the messages,
+    // and reads them from the answer.
     rider: {
       ride: () => (Date.now() - lastLook >= ASK_AFTER_MS ? { messages: true } : null),
       rode: (_fields, ack) => { if (ack && Array.isArray(ack.messages)) looked(ack.messages); },

@@ -16,11 +16,13 @@ if (waiting) {
 }
 
 // An invigilated attempt is watched here too, and the invigilator's messages reach it: the candidate
-// may stay on this page for minutes. (Nothing rides on a save here: this page sends none.)
+// may stay on this page for minutes. This page sends no saves, so the look for messages rides on the
+// heartbeats instead (invigilation.js, `riders`).
+const batchRiders = [];
 if (page.dataset.invigilationUrl) {
-  import('./invigilation.js').then((module) => module.start(page)).catch(() => {});
+  import('./invigilation.js').then((module) => { module.start(page).riders = batchRiders; }).catch(() => {});
 }
 if (page.dataset.messagesUrl) {
-  import('./messages.js').then((module) => module.startMessages(page.dataset.messagesUrl,
-                                                                document.getElementById('main-content')));
+  import('./messages.js').then((module) => batchRiders.push(
+    module.startMessages(page.dataset.messagesUrl, document.getElementById('main-content')).rider));
 }

@@ -254,27 +254,44 @@ def test_heartbeats_ride_on_autosaves_and_reach_the_log_once(page, live, monkeyp
     expect(page.locator("#player-alert")).to_be_hidden()
 
 
-def test_a_message_arrives_with_an_autosave_and_the_poll_waits(page, live):
-    """A candidate who is answering asks for the invigilator's messages with their autosaves: a
-    message sent meanwhile is shown from a save's acknowledgement, and the messages API is polled
-    only once, when the page opens (a poll waits until 10 s pass without a look)."""
+def _looks_noted(page, asking_path: str) -> tuple[list[bool], list[str]]:
+    """From now on, whether each POST to ``asking_path`` (the saves or the batches of events) asked
+    for the messages, and every poll of the messages API."""
     import json
 
-    from core.roles import Role
-    from proctoring.live import services as live_services
-    from tests.assessment.delivery.player_data import make_person
-
-    attempt_id, email = invigilated_attempt_in(live)
-    asked: list[dict] = []
+    asked: list[bool] = []
     polls: list[str] = []
 
     def note(request):
-        if request.method == "POST" and request.url.endswith("/responses"):
+        if request.method == "POST" and request.url.endswith(asking_path):
             asked.append(json.loads(request.post_data).get("messages", False))
         elif request.method == "GET" and request.url.endswith("/messages"):
             polls.append(request.url)
 
     page.on("request", note)
+    return asked, polls
+
+
+def _message_sent(live, attempt_id: int, text: str) -> None:
+    """An invigilator sends ``text`` to the attempt, through the service."""
+    from core.roles import Role
+    from proctoring.live import services as live_services
+    from tests.assessment.delivery.player_data import make_person
+
+    with live.app.app_context():
+        session = db.session()
+        invigilator = make_person(session, Role.INVIGILATOR, now=dt.datetime.now(dt.timezone.utc))
+        live_services.send_message(session, actor=invigilator.actor, attempt_id=attempt_id, text=text,
+                                   now=dt.datetime.now(dt.timezone.utc))
+        session.commit()
+
+
+def test_a_message_arrives_with_an_autosave_and_the_poll_waits(page, live):
+    """A candidate who is answering asks for the invigilator's messages with their autosaves: a
+    message sent meanwhile is shown from a save's acknowledgement, and the messages API is polled
+    only once, when the page opens (a poll waits until 10 s pass without a look)."""
+    attempt_id, email = invigilated_attempt_in(live)
+    asked, polls = _looks_noted(page, "/responses")
     sign_in(page, email)
     page.goto(f"/attempts/{attempt_id}")
     expect(page.get_by_role("heading", name="Question 1 of 3")).to_be_visible()
@@ -288,13 +305,7 @@ def test_a_message_arrives_with_an_autosave_and_the_poll_waits(page, live):
     for turn in range(6):  # six saves a second apart: the first look (the page's poll) is old by then
         answer(turn)
     assert True in asked, "no autosave asked for the messages"
-    with live.app.app_context():
-        session = db.session()
-        invigilator = make_person(session, Role.INVIGILATOR, now=dt.datetime.now(dt.timezone.utc))
-        live_services.send_message(session, actor=invigilator.actor, attempt_id=attempt_id,
-                                   text="Please turn your camera towards your face.",
-                                   now=dt.datetime.now(dt.timezone.utc))
-        session.commit()
+    _message_sent(live, attempt_id, "Please turn your camera towards your face.")
     panel = page.locator(".player-message")
     turn = 6
     deadline = time.monotonic() + WAIT_S
@@ -309,18 +320,11 @@ def test_a_message_arrives_with_an_autosave_and_the_poll_waits(page, live):
 def test_a_message_reaches_the_candidate_on_the_review_page(page, live):
     """The review page is watched as the questions are (a candidate may stay on it for minutes), so
     the invigilator's messages reach it too: shown, announced, acknowledged by the keyboard alone."""
-    from core.roles import Role
     from proctoring.live import services as live_services
-    from tests.assessment.delivery.player_data import make_person
 
     attempt_id, email = invigilated_attempt_in(live)
     sign_in(page, email)
-    with live.app.app_context():
-        session = db.session()
-        invigilator = make_person(session, Role.INVIGILATOR, now=dt.datetime.now(dt.timezone.utc))
-        live_services.send_message(session, actor=invigilator.actor, attempt_id=attempt_id,
-                                   text="Please stay in view of the camera.", now=dt.datetime.now(dt.timezone.utc))
-        session.commit()
+    _message_sent(live, attempt_id, "Please stay in view of the camera.")
     page.goto(f"/attempts/{attempt_id}/review")
     expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
     expect(page.locator("#player-message-text")).to_have_text("Please stay in view of the camera.")
@@ -340,34 +344,14 @@ def test_on_the_review_page_a_message_arrives_with_a_heartbeat_and_the_poll_wait
     """The review page sends no saves, so its heartbeats (sent on their own) ask for the messages when
     the last look is 5 s old: a message sent meanwhile is shown from a heartbeat's answer, and the
     messages API is polled only once, when the page opens."""
-    import json
-
-    from core.roles import Role
-    from proctoring.live import services as live_services
-    from tests.assessment.delivery.player_data import make_person
-
     monkeypatch.setitem(live.app.config, "INVIGILATION_HEARTBEAT_INTERVAL_S", 3)
     attempt_id, email = invigilated_attempt_in(live)
-    asked: list[bool] = []
-    polls: list[str] = []
-
-    def note(request):
-        if request.method == "POST" and request.url.endswith("/events"):
-            asked.append(json.loads(request.post_data).get("messages", False))
-        elif request.method == "GET" and request.url.endswith("/messages"):
-            polls.append(request.url)
-
-    page.on("request", note)
+    asked, polls = _looks_noted(page, "/events")
     sign_in(page, email)
     with page.expect_response(lambda response: response.url.endswith("/messages")):
         page.goto(f"/attempts/{attempt_id}/review")  # the page's first look, answered before any message
     expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
-    with live.app.app_context():
-        session = db.session()
-        invigilator = make_person(session, Role.INVIGILATOR, now=dt.datetime.now(dt.timezone.utc))
-        live_services.send_message(session, actor=invigilator.actor, attempt_id=attempt_id,
-                                   text="Please keep your face in view.", now=dt.datetime.now(dt.timezone.utc))
-        session.commit()
+    _message_sent(live, attempt_id, "Please keep your face in view.")
     expect(page.locator("#player-message-text")).to_have_text("Please keep your face in view.", timeout=WAIT_S * 1000)
     assert True in asked, asked
     assert asked.count(True) < len(asked)  # a batch asks when the last look is 5 s old, not every time

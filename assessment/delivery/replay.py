@@ -111,6 +111,30 @@ def latest_per_slot(steps: Iterable[Step]) -> list[Step]:
     return sorted(latest.values(), key=lambda s: s.seq)
 
 
+def latest_for_save(slot: int, steps: Iterable[Step]) -> list[Step]:
+    """What an autosave folds of the steps: the saved slot's last step and the attempt's last step
+    (one step when they are the same), in ``seq`` order; ``services`` reads the same two rows in SQL.
+    :func:`view_for_save` folds them."""
+    steps = list(steps)
+    chosen = {}
+    for candidates in ([s for s in steps if s.slot == slot], steps):
+        if candidates:
+            last = max(candidates, key=lambda s: s.seq)
+            chosen[last.seq] = last
+    return [chosen[seq] for seq in sorted(chosen)]
+
+
+def view_for_save(*, started_at: dt.datetime, allowed_s: int, slot: int, steps: Sequence[Step],
+                  events: Sequence[Event], now: dt.datetime) -> AttemptView:
+    """The view an autosave needs, folded from :func:`latest_for_save`'s steps: its state, deadline,
+    time left, device and ``last_seq`` are the full fold's, and its ``slots`` hold the saved slot only
+    (the other slots were not read). A save touches one slot and answers with the attempt's state,
+    so reading every slot's answer on every save was work for nothing, growing with the paper."""
+    view = attempt_view(started_at=started_at, allowed_s=allowed_s, slot_numbers=[slot, *(s.slot for s in steps)],
+                        steps=steps, events=events, now=now)
+    return replace(view, slots={slot: view.slots[slot]})
+
+
 def attempt_view(*, started_at: dt.datetime, allowed_s: int, slot_numbers: Iterable[int], steps: Sequence[Step],
                  events: Sequence[Event], now: dt.datetime) -> AttemptView:
     """Fold the evidence up to ``now``. ``allowed_s`` is the duration with extra time."""

@@ -54,6 +54,9 @@ class Paused(Conflict):
 
 @dataclass(frozen=True)
 class Ack:
+    """A save's acknowledgement. ``view`` is the attempt's state after it; on the fast path its
+    ``slots`` hold the saved slot only (``replay.view_for_save``), which is all an acknowledgement
+    tells."""
     seq: int
     slot: int
     written: bool
@@ -240,6 +243,51 @@ def _evidence_now(session: Session, attempt_id: int) -> tuple[list[replay.Step],
         else:
             numbers.append(n)
     return found_steps, found_events, numbers
+
+
+def _save_state_statement():
+    """Built once: what an autosave folds (``replay.latest_for_save``) — the saved slot's last step
+    and the attempt's last step, each one probe of an index ((attempt, slot, seq) and (attempt, seq))
+    however long the paper — and every event, in one round trip. ``attempt_id`` and ``slot`` are bound
+    at execution. The limits are literal, so that a prepared statement's generic plan is still a
+    probe."""
+    attempt_id = bindparam("attempt_id", type_=Integer)
+    step_columns = (ResponseStep.seq.label("n"), ResponseStep.slot, ResponseStep.payload,
+                    ResponseStep.client_step_id.label("label"), ResponseStep.created_at.label("at"),
+                    ResponseStep.device_id.label("device"))
+
+    def last_step(*where):
+        found = (select(*step_columns).where(ResponseStep.attempt_id == attempt_id, *where)
+                 .order_by(ResponseStep.seq.desc()).limit(literal_column("1")).subquery())
+        return select(literal_column("0").label("src"), *found.c)
+
+    events = select(literal_column("1"), AttemptEvent.id, null(), AttemptEvent.payload, AttemptEvent.kind,
+                    AttemptEvent.occurred_at, null()).where(AttemptEvent.attempt_id == attempt_id)
+    both = union_all(last_step(ResponseStep.slot == bindparam("slot", type_=Integer)), last_step(), events).subquery()
+    return select(both).order_by(both.c.src, both.c.n)
+
+
+_SAVE_STATE = DriverStatement(_save_state_statement())
+
+
+def save_state_statement():
+    """The save's state read's Core statement (its plan is tested)."""
+    return _SAVE_STATE.statement
+
+
+def _fold_for_save(attempt_started_at: dt.datetime, allowed_s: int, session: Session, attempt_id: int, slot: int,
+                   now: dt.datetime) -> replay.AttemptView:
+    """The state a save needs (``replay.view_for_save``: the attempt's state and the saved slot's),
+    read under the attempt's row lock, straight on the driver as :func:`_evidence_now` is."""
+    steps, events = {}, []
+    for src, n, step_slot, payload, label, at, device in _SAVE_STATE.rows(
+            session.connection(), {"attempt_id": attempt_id, "slot": slot}):
+        if src == 0:
+            steps[n] = replay.Step(n, step_slot, payload, label, at, device)
+        else:
+            events.append(replay.Event(label, at, payload or {}))
+    return replay.view_for_save(started_at=attempt_started_at, allowed_s=allowed_s, slot=slot,
+                                steps=[steps[n] for n in sorted(steps)], events=events, now=now)
 
 
 def _fold_now(attempt_started_at: dt.datetime, allowed_s: int, session: Session, attempt_id: int,
@@ -455,8 +503,8 @@ def save_response_fast(session: Session, *, claim: tuple[int, int, str | None], 
                        now: dt.datetime) -> Ack | None:
     """The autosave's ordinary case in three statements: lock the attempt and read, in the same query,
     whether the signed-in person's ``claim`` (user id, session version, sign-in token digest) still
-    holds with the candidate role, whether this step is a retry and the slot's item; the state now
-    (:func:`_evidence_now`); the insert. Core statements, no objects loaded; the caller commits.
+    holds with the candidate role, whether this step is a retry and the slot's item; the state the
+    save needs (:func:`_fold_for_save`: the slot's last step, the attempt's, the events); the insert. Core statements, no objects loaded; the caller commits.
 
     Returns None for anything out of the ordinary — a claim that no longer holds, not this
     candidate's attempt, no such slot, an answer that does not fit, a stale sequence, a paused or ended
@@ -478,12 +526,12 @@ def save_response_fast(session: Session, *, claim: tuple[int, int, str | None], 
         return None
     allowed_s = allowed_duration_s(duration_s, extra_time_pct)
     if retry_seq is not None:  # a retry of a save we already acknowledged
-        view, _steps = _fold_now(started_at, allowed_s, session, attempt_id, now)
-        return Ack(retry_seq, retry_slot, False, view)
+        return Ack(retry_seq, retry_slot, False, _fold_for_save(started_at, allowed_s, session, attempt_id,
+                                                                retry_slot, now))
     if content is None or item_types.validate_answer(content, payload.get("answer")) \
             or item_types.validate_struck(content, payload.get("struck")):
         return None
-    view, _steps = _fold_now(started_at, allowed_s, session, attempt_id, now)
+    view = _fold_for_save(started_at, allowed_s, session, attempt_id, slot, now)
     if view.state != replay.AttemptState.IN_PROGRESS or device_id != view.active_device:
         return None
     current = view.slots[slot]

@@ -52,7 +52,8 @@ def test_an_ordinary_save_is_three_statements_and_a_retry_two(client, db, clock,
     statements.clear()
     assert _save(client, attempt, step="c-1").status_code == 200
     # The attempt locked, with whether the cookie's claim holds, whether the step is a retry and the
-    # slot's item; the state now (steps, events, slots in one union); the step.
+    # slot's item; the state it needs (the slot's last step, the attempt's, the events, in one union);
+    # the step.
     assert len(statements) == 3, statements
     assert "FOR UPDATE" in statements[0] or db.get_bind().dialect.name == "sqlite"
     assert "users" in statements[0] and "role_grants" in statements[0]
@@ -208,6 +209,37 @@ def test_the_state_read_finds_each_slots_latest_step_without_reading_every_step(
         plan = " | ".join(row[-1] for row in db.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}"))
         assert "ix_response_steps_attempt_id_slot_seq (attempt_id=? AND slot=?)" in plan, plan
         assert "SCAN response_steps" not in plan, plan
+
+
+def test_a_save_reads_two_steps_whatever_the_paper_and_its_history(client, db, clock, login_as, framework):
+    """A save folds the saved slot's last step and the attempt's last step (replay.latest_for_save),
+    each one probe of an index: its read does not grow with the paper's questions or the steps saved."""
+    attempt = _exam_for(db, clock, login_as(Role.CANDIDATE))
+    slots = sorted(db.scalars(select(AttemptSlot.slot).where(AttemptSlot.attempt_id == attempt.id)))
+    steps = [{"attempt_id": attempt.id, "seq": seq, "slot": slots[seq % len(slots)],
+              "payload": {"answer": "ABCD"[seq % 4]}, "client_step_id": f"s-{seq}", "device_id": DEVICE,
+              "created_at": clock.now()} for seq in range(1, 601)]
+    db.execute(insert(ResponseStep), steps)
+    db.flush()
+    flagged = {"slot": slots[0], "payload": {"answer": "B", "flagged": True}, "seen_seq": 600,
+               "client_step_id": "c-601", "device_id": DEVICE}
+    for written in (True, False):  # the save, then its retry
+        answer = client.post(f"/api/v1/attempts/{attempt.id}/responses", json=flagged)
+        assert answer.status_code == 200, answer.get_json()
+        assert (answer.get_json()["written"], answer.get_json()["seq"], answer.get_json()["last_seq"]) \
+            == (written, 601, 601)
+    params = {"attempt_id": attempt.id, "slot": slots[0]}
+    if db.get_bind().dialect.name == "postgresql":
+        other = _second_attempt(db, clock, login_as, attempt)
+        db.execute(text("INSERT INTO response_steps (attempt_id, seq, slot, payload, client_step_id, device_id, "
+                        "created_at) SELECT :other, g, 1 + g % 5, CAST('{}' AS json), 'o-' || g, 'x', now() "
+                        "FROM generate_series(1, 20000) AS g"), {"other": other.id})
+        db.execute(text("ANALYZE response_steps"))
+        assert _plan_rows_read_from(db, "response_steps", services.save_state_statement(), params) == 2
+    else:
+        statement = _literal(db, services.save_state_statement(), params)
+        plan = " | ".join(row[-1] for row in db.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}"))
+        assert "SCAN response_steps" not in plan and plan.count("USING") >= 2, plan
 
 
 def test_a_start_reads_the_papers_questions_in_one_statement_and_inserts_its_slots_in_one(db, clock, login_as,

@@ -6,6 +6,7 @@ can be recognised; a late re-delivery of it after a newer save is answered 409 (
 state), never with a false "saved". Duplicates are therefore drawn from saves that were written.
 """
 import datetime as dt
+from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -103,3 +104,51 @@ def test_the_fast_fold_equals_the_full_fold_for_any_history(history, later):
         assert replay.with_step(fast, step) == _full_and_fast(steps, events, now)[0]
     full, fast = _full_and_fast(steps, events, now + dt.timedelta(seconds=later))
     assert fast == full
+
+
+def _for_save(steps, events, now, slot, allowed_s=900):
+    return replay.view_for_save(started_at=T0, allowed_s=allowed_s, slot=slot,
+                                steps=replay.latest_for_save(slot, steps), events=events, now=now)
+
+
+def _restricted(view, slot):
+    return replace(view, slots={slot: view.slots[slot]})
+
+
+@settings(max_examples=400, deadline=None)
+@given(history=HISTORY, later=st.integers(0, 4000))
+def test_a_saves_two_steps_fold_to_the_full_folds_state_for_any_history(history, later):
+    """The autosave reads only the saved slot's last step and the attempt's last step
+    (``replay.latest_for_save``). At every moment and for every slot, folding those two gives the
+    full fold's state, deadline, time left, device and last sequence and the slot's own state; and
+    after a save, that view with the step applied equals the fold after it."""
+    now = T0
+    steps: list[replay.Step] = []
+    events: list[replay.Event] = []
+    for index, (wait, kind, slot, answer, seconds) in enumerate(history):
+        now += dt.timedelta(seconds=wait)
+        full = _full_and_fast(steps, events, now)[0]
+        for each in (1, 2, 3):
+            assert _for_save(steps, events, now, each) == _restricted(full, each)
+        if kind != "save":
+            payload = {"seconds": seconds} if kind == "time_extended" else {"device_id": f"d{slot}"}
+            events.append(replay.Event(kind, now, payload))
+            continue
+        if full.state != replay.AttemptState.IN_PROGRESS:
+            continue
+        before = _for_save(steps, events, now, slot)
+        step = replay.Step(full.last_seq + 1, slot, {"answer": answer, "flagged": bool(index % 2)}, f"c{index}", now)
+        steps.append(step)
+        assert replay.with_step(before, step) == _restricted(_full_and_fast(steps, events, now)[0], slot)
+    for each in (1, 2, 3):
+        assert _for_save(steps, events, now + dt.timedelta(seconds=later), each) == \
+            _restricted(_full_and_fast(steps, events, now + dt.timedelta(seconds=later))[0], each)
+
+
+def test_a_save_reads_the_slots_last_step_and_the_attempts_one_row_when_they_are_the_same():
+    at = T0
+    steps = [replay.Step(1, 1, {}, "a", at), replay.Step(2, 2, {}, "b", at), replay.Step(3, 1, {}, "c", at)]
+    assert [s.seq for s in replay.latest_for_save(1, steps)] == [3]
+    assert [s.seq for s in replay.latest_for_save(2, steps)] == [2, 3]
+    assert [s.seq for s in replay.latest_for_save(3, steps)] == [3]
+    assert replay.latest_for_save(1, []) == []

@@ -148,8 +148,10 @@ class DriverStatement:
         found = self._by_dialect.get(dialect.name)
         if found is None:
             compiled = self.statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-            binds = {key: bind.type.dialect_impl(dialect).bind_processor(dialect)
-                     for key, bind in compiled.binds.items()}
+            # Only the parameters whose type converts (JSON, UTC times): the rest go as they are.
+            processors = ((key, bind.type.dialect_impl(dialect).bind_processor(dialect))
+                          for key, bind in compiled.binds.items())
+            binds = {key: process for key, process in processors if process is not None}
             positions = tuple(compiled.positiontup) if compiled.positional else None
             columns = getattr(self.statement, "selected_columns", None)
             results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -162,7 +164,7 @@ class DriverStatement:
         compiled, sql, binds, positions, results = self._compiled(connection.dialect)
         values = compiled.construct_params(parameters)
         for key, process in binds.items():
-            if process is not None and values.get(key) is not None:
+            if values.get(key) is not None:
                 values[key] = process(values[key])
         bound = tuple(values[key] for key in positions) if positions is not None else values
         dbapi_connection = connection.connection.dbapi_connection

@@ -101,8 +101,22 @@ def _content_cache() -> candidate.ExamContentCache:
     return cache
 
 
+def _state_fast(claim: tuple[int, int, str | None], attempt_id: int):
+    """The state poll, every candidate's page every few seconds: the cookie's claim confirmed inside
+    ``services.state_fast``'s first query. None hands the request to :func:`state`."""
+    claim_holds = claim_holds_clause()
+    if claim_holds is None:
+        return None
+    now = utcnow()
+    found = services.state_fast(db.session(), claim=claim, claim_holds=claim_holds, attempt_id=attempt_id, now=now)
+    if found is None:
+        return None
+    view, saved_at = found
+    return jsonify(dump_state(view, now=now, device_id=_device_arg(), saved_at=saved_at))
+
+
 @bp.get("/<int:attempt_id>/state")
-@roles_required(Role.CANDIDATE)
+@roles_required(Role.CANDIDATE, fast_path=_state_fast)
 def state(attempt_id: int):
     """The state alone (no content): what the player polls."""
     found = candidate.own_attempt(db.session(), current_actor(), attempt_id)

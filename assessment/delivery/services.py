@@ -307,7 +307,12 @@ def view_and_saved_times(session: Session, attempt: Attempt,
                          now: dt.datetime) -> tuple[replay.AttemptView, dict[int, dt.datetime | None]]:
     """The attempt as it stands now, and when each slot's current state was saved (None: never) —
     from the same one read, for the player's state (a page that kept unsent edits compares them)."""
-    view, steps = _fold_now(attempt.started_at, _allowed_s(attempt), session, attempt.id, now)
+    return _view_and_saved_times(attempt.started_at, _allowed_s(attempt), session, attempt.id, now)
+
+
+def _view_and_saved_times(started_at: dt.datetime, allowed_s: int, session: Session, attempt_id: int,
+                          now: dt.datetime) -> tuple[replay.AttemptView, dict[int, dt.datetime | None]]:
+    view, steps = _fold_now(started_at, allowed_s, session, attempt_id, now)
     at_seq = {step.seq: step.at for step in steps}
     return view, {number: at_seq.get(state.seq) for number, state in view.slots.items()}
 
@@ -460,35 +465,68 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, slot: int,
                                                                           now, device_id)))
 
 
-_SAVE_FAST_READS: dict[int, object] = {}
+_FAST_READS: dict[tuple[str, int], tuple] = {}
+
+
+def _built_for(claim_holds, name: str, build) -> DriverStatement:
+    """``build(claim_holds)``, built once per clause (``claim_holds``: accounts' clause, see
+    ``core.web.CLAIM_HOLDS``) and kept: building and hashing a statement cost more than running it."""
+    built = _FAST_READS.get((name, id(claim_holds)))
+    if built is None or built[0] is not claim_holds:
+        built = _FAST_READS[(name, id(claim_holds))] = (claim_holds, DriverStatement(build(claim_holds)))
+    return built[1]
+
+
+def _claim_parameters(claim: tuple[int, int, str | None]) -> dict:
+    """The bound parameters of the claim clause, for a candidate."""
+    return {"claim_user_id": claim[0], "claim_version": claim[1], "claim_sign_in": claim[2],
+            "claim_role": Role.CANDIDATE}
+
+
+def _own_clock(claim_holds):
+    """The attempt's clock (start, duration, extra time) and whether the person's claim holds; only
+    the claimed person's own attempt is a row. ``attempt_id`` and the claim are bound at execution."""
+    return (select(Attempt.started_at, Attempt.duration_s, Attempt.extra_time_pct, claim_holds.label("claim_holds"))
+            .where(Attempt.id == bindparam("attempt_id", type_=Integer),
+                   Attempt.candidate_id == bindparam("claim_user_id", type_=Integer)))
+
+
+def state_fast(session: Session, *, claim: tuple[int, int, str | None], claim_holds, attempt_id: int,
+               now: dt.datetime) -> tuple[replay.AttemptView, dict[int, dt.datetime | None]] | None:
+    """The player's state poll's ordinary case in two statements, no objects loaded: the attempt's
+    clock with whether the signed-in person's ``claim`` still holds with the candidate role, then what
+    :func:`view_and_saved_times` answers. None (nothing read that matters) for anyone else's attempt or
+    a claim that no longer holds: the caller then runs the ordinary path, which answers as it always
+    has (404, 401)."""
+    rows = _built_for(claim_holds, "own clock", _own_clock).rows(
+        session.connection(), {"attempt_id": attempt_id, **_claim_parameters(claim)})
+    if not rows or not rows[0][3]:
+        return None
+    started_at, duration_s, extra_time_pct, _holds = rows[0]
+    return _view_and_saved_times(started_at, allowed_duration_s(duration_s, extra_time_pct), session, attempt_id,
+                                 now)
 
 
 def _save_fast_read(claim_holds):
-    """Lock the attempt and read, in the same round trip, whether the person's claim holds
-    (``claim_holds``: accounts' clause, see ``core.web.CLAIM_HOLDS``), whether the step is a retry and
-    the slot's item. Built once per clause and kept (building and hashing it cost more than running
-    it); ``attempt_id``, ``client_step_id``, ``slot`` and the claim's parameters are bound at execution.
-    Only the claimed person's own attempt is locked: anyone else's reads as no row at all."""
-    built = _SAVE_FAST_READS.get(id(claim_holds))
-    if built is not None and built[0] is claim_holds:
-        return built[1]
+    """Lock the attempt and read, in the same round trip, whether the person's claim holds, whether the
+    step is a retry and the slot's item (:func:`_built_for`); ``attempt_id``, ``client_step_id``,
+    ``slot`` and the claim's parameters are bound at execution. Only the claimed person's own attempt
+    is locked: anyone else's reads as no row at all."""
+    return _built_for(claim_holds, "save", _save_read)
+
+
+def _save_read(claim_holds):
     from item_bank.models import ItemVersion  # read-only use of a lower layer's table
 
     retry = (select(ResponseStep.seq).where(ResponseStep.attempt_id == Attempt.id,
                                             ResponseStep.client_step_id == bindparam("client_step_id")))
     content = (select(ItemVersion.content).join(AttemptSlot, AttemptSlot.item_version_id == ItemVersion.id)
                .where(AttemptSlot.attempt_id == Attempt.id, AttemptSlot.slot == bindparam("slot", type_=Integer)))
-    statement = (select(Attempt.started_at, Attempt.duration_s, Attempt.extra_time_pct,
-                        claim_holds.label("claim_holds"),
-                        retry.scalar_subquery().label("retry_seq"),
-                        retry.with_only_columns(ResponseStep.slot).scalar_subquery().label("retry_slot"),
-                        content.scalar_subquery().label("content"))
-                 .where(Attempt.id == bindparam("attempt_id", type_=Integer),
-                        Attempt.candidate_id == bindparam("claim_user_id", type_=Integer))
-                 .with_for_update(of=Attempt))
-    driven = DriverStatement(statement)
-    _SAVE_FAST_READS[id(claim_holds)] = (claim_holds, driven)
-    return driven
+    return (_own_clock(claim_holds)
+            .add_columns(retry.scalar_subquery().label("retry_seq"),
+                         retry.with_only_columns(ResponseStep.slot).scalar_subquery().label("retry_slot"),
+                         content.scalar_subquery().label("content"))
+            .with_for_update(of=Attempt))
 
 
 # The step's insert, every value a bind parameter typed as its column (the driver gets what the
@@ -517,8 +555,7 @@ def save_response_fast(session: Session, *, claim: tuple[int, int, str | None], 
     # is pending).
     connection = session.connection()
     rows = _save_fast_read(claim_holds).rows(connection, {
-        "attempt_id": attempt_id, "client_step_id": client_step_id, "slot": slot, "claim_user_id": claim[0],
-        "claim_version": claim[1], "claim_sign_in": claim[2], "claim_role": Role.CANDIDATE})
+        "attempt_id": attempt_id, "client_step_id": client_step_id, "slot": slot, **_claim_parameters(claim)})
     if not rows:
         return None
     started_at, duration_s, extra_time_pct, holds, retry_seq, retry_slot, content = rows[0]

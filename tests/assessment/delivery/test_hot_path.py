@@ -90,6 +90,66 @@ def test_the_fast_path_answers_every_save_as_the_ordinary_path(app, client, db, 
     assert fast == ordinary
 
 
+def _state(client, attempt, device=DEVICE):
+    response = client.get(f"/api/v1/attempts/{attempt.id}/state?device_id={device}")
+    return response.status_code, response.get_json()
+
+
+def _state_script(client, db, clock, make_user, attempt) -> list[tuple[int, dict]]:
+    """The state poll through each state an attempt passes: answered, another window, paused by
+    staff, resumed with extra time, timed out; then someone else's attempt."""
+    answers = [_state(client, attempt)]
+    assert _save(client, attempt, step="s-1").status_code == 200
+    clock.advance(minutes=3)
+    answers += [_state(client, attempt), _state(client, attempt, device="tab-two")]
+    invigilator = make_user(Role.INVIGILATOR)
+    services.pause(db, actor=invigilator.actor, attempt_id=attempt.id, reason="Noise", now=clock.now())
+    clock.advance(minutes=2)
+    answers.append(_state(client, attempt))
+    services.resume(db, actor=invigilator.actor, attempt_id=attempt.id, now=clock.now())
+    services.extend_time(db, actor=invigilator.actor, attempt_id=attempt.id, seconds=600, reason="Internet",
+                         now=clock.now())
+    db.flush()
+    answers.append(_state(client, attempt))
+    clock.advance(minutes=80)
+    answers.append(_state(client, attempt))
+    clock.advance(minutes=-85)  # back to where the script began, for the next attempt
+    return answers
+
+
+def test_the_state_poll_is_two_statements_and_answers_as_the_ordinary_path(app, client, db, clock, login_as,
+                                                                           make_user, framework, statements):
+    attempt = _exam_for(db, clock, login_as(Role.CANDIDATE))
+    statements.clear()
+    assert _state(client, attempt)[0] == 200
+    # The attempt's clock with whether the cookie's claim holds; the state (steps, events, slots).
+    assert len(statements) == 2, statements
+    assert "users" in statements[0] and "role_grants" in statements[0] and "FOR UPDATE" not in statements[0]
+    fast = _state_script(client, db, clock, make_user, attempt)
+    app.extensions.pop(CLAIM_HOLDS)  # no way to confirm a claim: every poll takes the ordinary path
+    ordinary = _state_script(client, db, clock, make_user, _exam_for(db, clock, login_as(Role.CANDIDATE)))
+    assert [body["state"] for _status, body in fast] == \
+        ["in_progress", "in_progress", "in_progress", "paused", "in_progress", "timed_out"]
+    assert [body["read_only"] for _status, body in fast][1:3] == [False, True]
+    assert fast == ordinary
+
+
+def test_the_state_poll_refuses_a_stale_sign_in_a_disabled_account_staff_and_someone_elses_attempt(
+        client, db, clock, login_as, framework):
+    candidate = login_as(Role.CANDIDATE)
+    attempt = _exam_for(db, clock, candidate)
+    db.execute(update(User).where(User.id == candidate.id).values(session_version=User.session_version + 1))
+    db.flush()
+    assert _state(client, attempt)[0] == 401
+    login_as(Role.EXAMINER)
+    assert _state(client, attempt)[0] == 403
+    other = login_as(Role.CANDIDATE)
+    assert _state(client, attempt)[0] == 404
+    db.execute(update(User).where(User.id == other.id).values(is_enabled=False))
+    db.flush()
+    assert _state(client, attempt)[0] == 401
+
+
 def test_the_fast_path_refuses_a_stale_sign_in_a_disabled_account_staff_and_someone_elses_attempt(
         client, db, clock, login_as, framework):
     candidate = login_as(Role.CANDIDATE)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from core.errors import NotFound
+from core.roles import Role
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -137,8 +138,8 @@ class DriverStatement:
     runs inside the SQLAlchemy ``Connection``'s transaction, so the session's commit and rollback
     cover it; ``before_cursor_execute`` listeners still see each statement (the engine's ``echo``
     logging does not); a lost connection is invalidated as SQLAlchemy would. Not for statements with
-    expanding or post-compile parameters other than literals fixed when the statement is built
-    (those are rendered into the SQL)."""
+    expanding or post-compile parameters (``in_`` over a list): rendering them needs every parameter's
+    value at compile time, so bind an IN list's items one by one (``literal``) instead."""
 
     def __init__(self, statement) -> None:
         self.statement = statement
@@ -186,3 +187,22 @@ class DriverStatement:
             return [tuple(row) for row in fetched]
         return [tuple(value if process is None or value is None else process(value)
                       for value, process in zip(row, results)) for row in fetched]
+
+
+def claim_parameters(claim: tuple[int, int, str | None], role: Role) -> dict:
+    """The bind parameters of the ``core.web.CLAIM_HOLDS`` clause for ``claim``
+    (``core.web.signed_in_claim``) and the role the route needs."""
+    return {"claim_user_id": claim[0], "claim_version": claim[1], "claim_sign_in": claim[2], "claim_role": role}
+
+
+_BUILT_FOR_CLAIM: dict[tuple[str, int], tuple] = {}
+
+
+def built_for_claim(claim_holds, name: str, build) -> DriverStatement:
+    """A fast path's statement, ``build(claim_holds)``, built once per installed claim clause
+    (``core.web.CLAIM_HOLDS``) and kept (building and hashing a statement cost more than running it),
+    to run on the driver."""
+    built = _BUILT_FOR_CLAIM.get((name, id(claim_holds)))
+    if built is None or built[0] is not claim_holds:
+        built = _BUILT_FOR_CLAIM[(name, id(claim_holds))] = (claim_holds, DriverStatement(build(claim_holds)))
+    return built[1]

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from core import audit, signals
-from core.db import DriverStatement, get_or_raise
+from core.db import DriverStatement, built_for_claim, claim_parameters, get_or_raise
 from core.errors import Conflict, DomainError, FieldProblem, Forbidden, NotFound, ValidationFailed
 from core.roles import Actor, Role, require_role
 from assessment.delivery import replay
@@ -465,24 +465,6 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, slot: int,
                                                                           now, device_id)))
 
 
-_FAST_READS: dict[tuple[str, int], tuple] = {}
-
-
-def _built_for(claim_holds, name: str, build) -> DriverStatement:
-    """``build(claim_holds)``, built once per clause (``claim_holds``: accounts' clause, see
-    ``core.web.CLAIM_HOLDS``) and kept: building and hashing a statement cost more than running it."""
-    built = _FAST_READS.get((name, id(claim_holds)))
-    if built is None or built[0] is not claim_holds:
-        built = _FAST_READS[(name, id(claim_holds))] = (claim_holds, DriverStatement(build(claim_holds)))
-    return built[1]
-
-
-def _claim_parameters(claim: tuple[int, int, str | None]) -> dict:
-    """The bound parameters of the claim clause, for a candidate."""
-    return {"claim_user_id": claim[0], "claim_version": claim[1], "claim_sign_in": claim[2],
-            "claim_role": Role.CANDIDATE}
-
-
 def _own_clock(claim_holds):
     """The attempt's clock (start, duration, extra time) and whether the person's claim holds; only
     the claimed person's own attempt is a row. ``attempt_id`` and the claim are bound at execution."""
@@ -498,8 +480,8 @@ def state_fast(session: Session, *, claim: tuple[int, int, str | None], claim_ho
     :func:`view_and_saved_times` answers. None (nothing read that matters) for anyone else's attempt or
     a claim that no longer holds: the caller then runs the ordinary path, which answers as it always
     has (404, 401)."""
-    rows = _built_for(claim_holds, "own clock", _own_clock).rows(
-        session.connection(), {"attempt_id": attempt_id, **_claim_parameters(claim)})
+    rows = built_for_claim(claim_holds, "own clock", _own_clock).rows(
+        session.connection(), {"attempt_id": attempt_id, **claim_parameters(claim, Role.CANDIDATE)})
     if not rows or not rows[0][3]:
         return None
     started_at, duration_s, extra_time_pct, _holds = rows[0]
@@ -509,10 +491,10 @@ def state_fast(session: Session, *, claim: tuple[int, int, str | None], claim_ho
 
 def _save_fast_read(claim_holds):
     """Lock the attempt and read, in the same round trip, whether the person's claim holds, whether the
-    step is a retry and the slot's item (:func:`_built_for`); ``attempt_id``, ``client_step_id``,
+    step is a retry and the slot's item (built once: ``core.web.built_for_claim``); ``attempt_id``, ``client_step_id``,
     ``slot`` and the claim's parameters are bound at execution. Only the claimed person's own attempt
     is locked: anyone else's reads as no row at all."""
-    return _built_for(claim_holds, "save", _save_read)
+    return built_for_claim(claim_holds, "save", _save_read)
 
 
 def _save_read(claim_holds):
@@ -555,7 +537,7 @@ def save_response_fast(session: Session, *, claim: tuple[int, int, str | None], 
     # is pending).
     connection = session.connection()
     rows = _save_fast_read(claim_holds).rows(connection, {
-        "attempt_id": attempt_id, "client_step_id": client_step_id, "slot": slot, **_claim_parameters(claim)})
+        "attempt_id": attempt_id, "client_step_id": client_step_id, "slot": slot, **claim_parameters(claim, Role.CANDIDATE)})
     if not rows:
         return None
     started_at, duration_s, extra_time_pct, holds, retry_seq, retry_slot, content = rows[0]

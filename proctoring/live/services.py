@@ -7,12 +7,13 @@ audit entry too); the clock itself is moved only by delivery's services (``pause
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Integer, bindparam, literal, select
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.db import get_or_raise
+from core.db import DriverStatement, built_for_claim, claim_parameters, get_or_raise
 from core.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
 from core.roles import Actor, Role, require_role
 from assessment.accounts.models import User
@@ -75,39 +76,90 @@ def send_message(session: Session, *, actor: Actor, attempt_id: int, text: str, 
     return row
 
 
-def candidate_messages(session: Session, *, actor: Actor, attempt_id: int) -> list[tuple[Row, bool]]:
+def candidate_messages(session: Session, *, actor: Actor, attempt_id: int) -> list[tuple[Message, bool]]:
     """The messages sent to the candidate's own attempt, oldest first, each with whether it was acknowledged."""
     require_role(actor, Role.CANDIDATE)
     attempt = delivery.get_attempt_for(session, actor, attempt_id)
     return messages_of(session, attempt_id=attempt.id, candidate_id=attempt.candidate_id)
 
 
-# Built once: a save that asks for the messages (every few seconds from every candidate who is
-# answering) runs it straight on the session's connection, without the ORM's statement building and
-# entity loading. The rows have the columns the messages API and an acknowledgement read.
-_MESSAGES_OF = (
-    select(InvigilationEvent.id, InvigilationEvent.invigilation_id, InvigilationEvent.kind, InvigilationEvent.payload,
-           InvigilationEvent.received_at, InvigilationEvent.attempt_id)
+class Message(NamedTuple):
+    """A row of the invigilation log that the candidate's side of messages reads."""
+    id: int
+    invigilation_id: int
+    kind: LogKind
+    payload: dict
+    received_at: dt.datetime
+    attempt_id: int | None
+
+
+_MESSAGE_COLUMNS = (InvigilationEvent.id, InvigilationEvent.invigilation_id, InvigilationEvent.kind,
+                    InvigilationEvent.payload, InvigilationEvent.received_at, InvigilationEvent.attempt_id)
+# Each a bound value, not one expanding list: a statement run on the driver is compiled once, before
+# its parameters are known.
+_MESSAGE_KINDS = [literal(kind, type_=InvigilationEvent.kind.type)
+                  for kind in sorted({LogKind.MESSAGE_SENT, LogKind.MESSAGE_ACKNOWLEDGED})]
+
+# Built once and run on the driver (core.db.DriverStatement): a save or a heartbeat that asks for the
+# messages (every few seconds from every candidate who is answering) pays for the rows, not for the
+# ORM's or SQLAlchemy's execution.
+_MESSAGES_OF = DriverStatement(
+    select(*_MESSAGE_COLUMNS)
     .join(Invigilation, Invigilation.id == InvigilationEvent.invigilation_id)
     .join(Attempt, (Attempt.sitting_id == Invigilation.sitting_id)
           & (Attempt.candidate_id == Invigilation.candidate_id))
-    .where(Attempt.id == bindparam("attempt_id"), Attempt.candidate_id == bindparam("candidate_id"),
-           InvigilationEvent.kind.in_(sorted({LogKind.MESSAGE_SENT, LogKind.MESSAGE_ACKNOWLEDGED})))
+    .where(Attempt.id == bindparam("attempt_id", type_=Integer),
+           Attempt.candidate_id == bindparam("candidate_id", type_=Integer),
+           InvigilationEvent.kind.in_(_MESSAGE_KINDS))
     .order_by(InvigilationEvent.seq))
 
 
-def messages_of(session: Session, *, attempt_id: int, candidate_id: int) -> list[tuple[Row, bool]]:
+def _sent_and_acknowledged(rows, attempt_id: int) -> list[tuple[Message, bool]]:
+    """The messages sent to the attempt, each with whether the candidate has acknowledged it."""
+    found = [Message(*row) for row in rows]
+    acknowledged = {m.payload.get("message_event_id") for m in found if m.kind == LogKind.MESSAGE_ACKNOWLEDGED}
+    return [(m, m.id in acknowledged) for m in found if m.kind == LogKind.MESSAGE_SENT and m.attempt_id == attempt_id]
+
+
+def messages_of(session: Session, *, attempt_id: int, candidate_id: int) -> list[tuple[Message, bool]]:
     """:func:`candidate_messages` for a caller that has already found the attempt to be this
     candidate's (an autosave asking for them): one statement, from the attempt through
     the candidate's invigilation in its sitting to the log's message rows. Nothing for a sitting
     that is not invigilated, or an attempt that is not the candidate's."""
-    rows = session.connection().execute(_MESSAGES_OF, {"attempt_id": attempt_id, "candidate_id": candidate_id}).all()
-    acknowledged = {r.payload.get("message_event_id") for r in rows if r.kind == LogKind.MESSAGE_ACKNOWLEDGED}
-    return [(r, r.id in acknowledged) for r in rows if r.kind == LogKind.MESSAGE_SENT and r.attempt_id == attempt_id]
+    rows = _MESSAGES_OF.rows(session.connection(), {"attempt_id": attempt_id, "candidate_id": candidate_id})
+    return _sent_and_acknowledged(rows, attempt_id)
+
+
+def _own_messages(claim_holds):
+    """The claimed person's own attempt (no row for anyone else's) with whether their claim holds,
+    joined to its message rows (none: one row of NULLs beside the claim)."""
+    own = (select(Attempt.sitting_id, Attempt.candidate_id, claim_holds.label("claim_holds"))
+           .where(Attempt.id == bindparam("attempt_id", type_=Integer),
+                  Attempt.candidate_id == bindparam("claim_user_id", type_=Integer))
+           .subquery("own"))
+    return (select(own.c.claim_holds, *_MESSAGE_COLUMNS).select_from(own)
+            .outerjoin(Invigilation, (Invigilation.sitting_id == own.c.sitting_id)
+                       & (Invigilation.candidate_id == own.c.candidate_id))
+            .outerjoin(InvigilationEvent, (InvigilationEvent.invigilation_id == Invigilation.id)
+                       & InvigilationEvent.kind.in_(_MESSAGE_KINDS))
+            .order_by(InvigilationEvent.seq))
+
+
+def messages_fast(session: Session, *, claim: tuple[int, int, str | None], claim_holds,
+                  attempt_id: int) -> list[tuple[Message, bool]] | None:
+    """:func:`candidate_messages` for the player's poll in one statement, no person or attempt loaded:
+    the cookie's ``claim`` is confirmed, with the candidate role, in the same query
+    (``core.web.CLAIM_HOLDS``). None for anyone else's attempt or a claim that no longer holds: the
+    caller then runs the ordinary path, which answers as it always has (404, 401, 403)."""
+    rows = built_for_claim(claim_holds, "own messages", _own_messages).rows(
+        session.connection(), {"attempt_id": attempt_id, **claim_parameters(claim, Role.CANDIDATE)})
+    if not rows or not rows[0][0]:
+        return None
+    return _sent_and_acknowledged([row[1:] for row in rows if row[1] is not None], attempt_id)
 
 
 def acknowledge_message(session: Session, *, actor: Actor, attempt_id: int, message_event_id: int,
-                        now: dt.datetime) -> InvigilationEvent | Row:
+                        now: dt.datetime) -> InvigilationEvent | Message:
     """The candidate has read a message ("I have read this"). Saying so twice writes nothing more."""
     for row, acknowledged in candidate_messages(session, actor=actor, attempt_id=attempt_id):
         if row.id == message_event_id:

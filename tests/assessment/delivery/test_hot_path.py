@@ -235,17 +235,33 @@ def _plan_rows_read_from(db, table: str, statement, params) -> int:
     return walk(plan[0]["Plan"])
 
 
-def test_the_state_read_finds_each_slots_latest_step_without_reading_every_step(db, clock, login_as, framework):
-    """Every save reads the state; a long sitting has hundreds of steps an attempt. The read goes to
-    each slot's latest step through the (attempt, slot, seq) index, so its cost does not grow with
-    the steps already saved (it grouped them all before: issue 13)."""
-    attempt = _exam_for(db, clock, login_as(Role.CANDIDATE))
+def _six_hundred_steps(db, clock, attempt) -> tuple[list[int], list[dict]]:
+    """A long sitting's steps for ``attempt``, spread over its slots."""
     slots = sorted(db.scalars(select(AttemptSlot.slot).where(AttemptSlot.attempt_id == attempt.id)))
     steps = [{"attempt_id": attempt.id, "seq": seq, "slot": slots[seq % len(slots)],
               "payload": {"answer": "ABCD"[seq % 4]}, "client_step_id": f"s-{seq}", "device_id": DEVICE,
               "created_at": clock.now()} for seq in range(1, 601)]
     db.execute(insert(ResponseStep), steps)
     db.flush()
+    return slots, steps
+
+
+def _a_sittings_table(db, clock, login_as, attempt) -> None:
+    """PostgreSQL: ``attempt``'s steps made a small part of the table (beside another attempt's
+    20,000) and the table analysed, so the planner sees what it would see on the day."""
+    other = _second_attempt(db, clock, login_as, attempt)
+    db.execute(text("INSERT INTO response_steps (attempt_id, seq, slot, payload, client_step_id, device_id, "
+                    "created_at) SELECT :other, g, 1 + g % 5, CAST('{}' AS json), 'o-' || g, 'x', now() "
+                    "FROM generate_series(1, 20000) AS g"), {"other": other.id})
+    db.execute(text("ANALYZE response_steps"))
+
+
+def test_the_state_read_finds_each_slots_latest_step_without_reading_every_step(db, clock, login_as, framework):
+    """Every save reads the state; a long sitting has hundreds of steps an attempt. The read goes to
+    each slot's latest step through the (attempt, slot, seq) index, so its cost does not grow with
+    the steps already saved (it grouped them all before: issue 13)."""
+    attempt = _exam_for(db, clock, login_as(Role.CANDIDATE))
+    slots, steps = _six_hundred_steps(db, clock, attempt)
     found, _events, numbers = services._evidence_now(db, attempt.id)
     latest = {}
     for step in steps:
@@ -254,13 +270,7 @@ def test_the_state_read_finds_each_slots_latest_step_without_reading_every_step(
     assert [(s.seq, s.slot, s.payload) for s in found] == sorted(
         (s["seq"], s["slot"], s["payload"]) for s in latest.values())
     if db.get_bind().dialect.name == "postgresql":
-        # A sitting's table: this attempt's steps are a small part of it (here, beside another
-        # attempt's 20,000), so the planner sees what it would see on the day.
-        other = _second_attempt(db, clock, login_as, attempt)
-        db.execute(text("INSERT INTO response_steps (attempt_id, seq, slot, payload, client_step_id, device_id, "
-                        "created_at) SELECT :other, g, 1 + g % 5, CAST('{}' AS json), 'o-' || g, 'x', now() "
-                        "FROM generate_series(1, 20000) AS g"), {"other": other.id})
-        db.execute(text("ANALYZE response_steps"))
+        _a_sittings_table(db, clock, login_as, attempt)
         statement = services.evidence_now_statement("postgresql")
         read = _plan_rows_read_from(db, "response_steps", statement, {"attempt_id": attempt.id})
         assert read <= 2 * len(slots), read  # at most a probe or two a slot, never the attempt's steps
@@ -275,12 +285,7 @@ def test_a_save_reads_two_steps_whatever_the_paper_and_its_history(client, db, c
     """A save folds the saved slot's last step and the attempt's last step (replay.latest_for_save),
     each one probe of an index: its read does not grow with the paper's questions or the steps saved."""
     attempt = _exam_for(db, clock, login_as(Role.CANDIDATE))
-    slots = sorted(db.scalars(select(AttemptSlot.slot).where(AttemptSlot.attempt_id == attempt.id)))
-    steps = [{"attempt_id": attempt.id, "seq": seq, "slot": slots[seq % len(slots)],
-              "payload": {"answer": "ABCD"[seq % 4]}, "client_step_id": f"s-{seq}", "device_id": DEVICE,
-              "created_at": clock.now()} for seq in range(1, 601)]
-    db.execute(insert(ResponseStep), steps)
-    db.flush()
+    slots, _steps = _six_hundred_steps(db, clock, attempt)
     flagged = {"slot": slots[0], "payload": {"answer": "B", "flagged": True}, "seen_seq": 600,
                "client_step_id": "c-601", "device_id": DEVICE}
     for written in (True, False):  # the save, then its retry
@@ -290,11 +295,7 @@ def test_a_save_reads_two_steps_whatever_the_paper_and_its_history(client, db, c
             == (written, 601, 601)
     params = {"attempt_id": attempt.id, "slot": slots[0]}
     if db.get_bind().dialect.name == "postgresql":
-        other = _second_attempt(db, clock, login_as, attempt)
-        db.execute(text("INSERT INTO response_steps (attempt_id, seq, slot, payload, client_step_id, device_id, "
-                        "created_at) SELECT :other, g, 1 + g % 5, CAST('{}' AS json), 'o-' || g, 'x', now() "
-                        "FROM generate_series(1, 20000) AS g"), {"other": other.id})
-        db.execute(text("ANALYZE response_steps"))
+        _a_sittings_table(db, clock, login_as, attempt)
         assert _plan_rows_read_from(db, "response_steps", services.save_state_statement(), params) == 2
     else:
         statement = _literal(db, services.save_state_statement(), params)

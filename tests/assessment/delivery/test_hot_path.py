@@ -134,36 +134,29 @@ def test_the_state_poll_is_two_statements_and_answers_as_the_ordinary_path(app, 
     assert fast == ordinary
 
 
-def test_the_state_poll_refuses_a_stale_sign_in_a_disabled_account_staff_and_someone_elses_attempt(
-        client, db, clock, login_as, framework):
+def _save_status(client, attempt) -> int:
+    return _save(client, attempt).status_code
+
+
+def _state_status(client, attempt) -> int:
+    return _state(client, attempt)[0]
+
+
+@pytest.mark.parametrize("answer_to", [_save_status, _state_status], ids=["save", "state poll"])
+def test_the_fast_paths_refuse_a_stale_sign_in_a_disabled_account_staff_and_someone_elses_attempt(
+        client, db, clock, login_as, framework, answer_to):
     candidate = login_as(Role.CANDIDATE)
     attempt = _exam_for(db, clock, candidate)
     db.execute(update(User).where(User.id == candidate.id).values(session_version=User.session_version + 1))
     db.flush()
-    assert _state(client, attempt)[0] == 401
+    assert answer_to(client, attempt) == 401  # signed out elsewhere since this cookie was made
     login_as(Role.EXAMINER)
-    assert _state(client, attempt)[0] == 403
+    assert answer_to(client, attempt) == 403
     other = login_as(Role.CANDIDATE)
-    assert _state(client, attempt)[0] == 404
+    assert answer_to(client, attempt) == 404  # someone else's attempt is not found
     db.execute(update(User).where(User.id == other.id).values(is_enabled=False))
     db.flush()
-    assert _state(client, attempt)[0] == 401
-
-
-def test_the_fast_path_refuses_a_stale_sign_in_a_disabled_account_staff_and_someone_elses_attempt(
-        client, db, clock, login_as, framework):
-    candidate = login_as(Role.CANDIDATE)
-    attempt = _exam_for(db, clock, candidate)
-    db.execute(update(User).where(User.id == candidate.id).values(session_version=User.session_version + 1))
-    db.flush()
-    assert _save(client, attempt).status_code == 401  # signed out elsewhere since this cookie was made
-    login_as(Role.EXAMINER)
-    assert _save(client, attempt).status_code == 403
-    other = login_as(Role.CANDIDATE)
-    assert _save(client, attempt).status_code == 404  # someone else's attempt is not found
-    db.execute(update(User).where(User.id == other.id).values(is_enabled=False))
-    db.flush()
-    assert _save(client, attempt).status_code == 401
+    assert answer_to(client, attempt) == 401
     assert db.scalars(select(ResponseStep).where(ResponseStep.attempt_id == attempt.id)).all() == []
 
 

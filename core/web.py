@@ -120,7 +120,6 @@ def claim_holds_clause():
     return current_app.extensions.get(CLAIM_HOLDS)
 
 
-
 def roles_required(*roles: Role, fast_path=None):
     """Route guard: anonymous → the login page (or 401 JSON under ``/api/``); signed in without one
     of ``roles`` → 403.

@@ -491,9 +491,9 @@ def state_fast(session: Session, *, claim: tuple[int, int, str | None], claim_ho
 
 def _save_fast_read(claim_holds):
     """Lock the attempt and read, in the same round trip, whether the person's claim holds, whether the
-    step is a retry and the slot's item (built once: ``core.web.built_for_claim``); ``attempt_id``, ``client_step_id``,
-    ``slot`` and the claim's parameters are bound at execution. Only the claimed person's own attempt
-    is locked: anyone else's reads as no row at all."""
+    step is a retry and the slot's item (built once: ``core.db.built_for_claim``); ``attempt_id``,
+    ``client_step_id``, ``slot`` and the claim's parameters are bound at execution. Only the claimed
+    person's own attempt is locked: anyone else's reads as no row at all."""
     return built_for_claim(claim_holds, "save", _save_read)
 
 
@@ -524,7 +524,8 @@ def save_response_fast(session: Session, *, claim: tuple[int, int, str | None], 
     """The autosave's ordinary case in three statements: lock the attempt and read, in the same query,
     whether the signed-in person's ``claim`` (user id, session version, sign-in token digest) still
     holds with the candidate role, whether this step is a retry and the slot's item; the state the
-    save needs (:func:`_fold_for_save`: the slot's last step, the attempt's, the events); the insert. Core statements, no objects loaded; the caller commits.
+    save needs (:func:`_fold_for_save`: the slot's last step, the attempt's, the events); the insert.
+    Core statements, no objects loaded; the caller commits.
 
     Returns None for anything out of the ordinary — a claim that no longer holds, not this
     candidate's attempt, no such slot, an answer that does not fit, a stale sequence, a paused or ended
@@ -537,7 +538,8 @@ def save_response_fast(session: Session, *, claim: tuple[int, int, str | None], 
     # is pending).
     connection = session.connection()
     rows = _save_fast_read(claim_holds).rows(connection, {
-        "attempt_id": attempt_id, "client_step_id": client_step_id, "slot": slot, **claim_parameters(claim, Role.CANDIDATE)})
+        "attempt_id": attempt_id, "client_step_id": client_step_id, "slot": slot,
+        **claim_parameters(claim, Role.CANDIDATE)})
     if not rows:
         return None
     started_at, duration_s, extra_time_pct, holds, retry_seq, retry_slot, content = rows[0]

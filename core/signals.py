@@ -14,8 +14,8 @@ import side effects. Each is sent with the request's database session as the sen
   deletion (a retention job also asks ``assessment.results.appeals.queries.evidence_holds``).
   ``outcome`` is the panel's (``dismissed``, ``upheld_remark``, ``upheld_void_resit``) or
   ``withdrawn`` when the candidate withdrew; marking hears ``upheld_remark`` and asks for a re-mark.
-- ``save_carries_events(session, actor=…, attempt_id=…, events=…, now=…)``: an autosave that was
-  acknowledged carried the player's queued invigilation events (heartbeats, browser events) so that
+- ``save_carries_events(session, candidate_id=…, attempt_id=…, events=…, now=…)``: an autosave that was
+  acknowledged (so the attempt is the signed-in candidate's) carried the player's queued invigilation events (heartbeats, browser events) so that
   they need no request of their own. Sent after the save's commit, in a transaction of its own (the
   caller commits, or rolls back a refusal); the receiver (invigilation's ingest) returns the answer
   the player reads for them (``{"acknowledged": [ids], …}`` or ``{"acknowledged": [], "refused":

@@ -27,27 +27,53 @@ def _utc_iso(when: dt.datetime) -> str:
     return when.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
-def entry_digest(row: InvigilationEvent, previous_hash: str) -> str:
-    """The hash of one row's content chained to the previous row's hash."""
-    content = {
-        "invigilation_id": row.invigilation_id,
-        "seq": row.seq,
-        "kind": str(row.kind),
-        "client_event_id": row.client_event_id,
-        "occurred_at": _utc_iso(row.occurred_at),
-        "received_at": _utc_iso(row.received_at),
-        "attempt_id": row.attempt_id,
-        "actor_id": row.actor_id,
-        "payload": row.payload or {},
-        "reason": row.reason or "",
-        "media_key": row.media_key,
-        "media_sha256": row.media_sha256,
-        "media_type": row.media_type,
-        "media_size": row.media_size,
-        "previous_hash": previous_hash,
-    }
+_CHAINED = ("invigilation_id", "seq", "kind", "client_event_id", "occurred_at", "received_at", "attempt_id",
+            "actor_id", "payload", "reason", "media_key", "media_sha256", "media_type", "media_size")
+"""A row's columns that its hash covers (with ``previous_hash``)."""
+
+
+def digest_of(values: dict[str, Any], previous_hash: str) -> str:
+    """The hash of one row's content (``values``, keyed by column) chained to the previous row's hash."""
+    content = {name: values.get(name) for name in _CHAINED}
+    content.update(kind=str(values["kind"]), occurred_at=_utc_iso(values["occurred_at"]),
+                   received_at=_utc_iso(values["received_at"]), payload=values.get("payload") or {},
+                   reason=values.get("reason") or "", previous_hash=previous_hash)
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def entry_digest(row: InvigilationEvent, previous_hash: str) -> str:
+    """The hash of one stored row's content chained to the previous row's hash."""
+    return digest_of({name: getattr(row, name) for name in _CHAINED}, previous_hash)
+
+
+def new_entry(*, invigilation_id: int, kind: LogKind | str, now: dt.datetime, occurred_at: dt.datetime | None = None,
+              attempt_id: int | None = None, actor_id: int | None = None, payload: dict[str, Any] | None = None,
+              reason: str = "", client_event_id: str | None = None, media_key: str | None = None,
+              media_sha256: str | None = None, media_type: str | None = None,
+              media_size: int | None = None) -> dict[str, Any]:
+    """One row's values before it is chained (:func:`chained` gives its place and hashes). ``now`` is
+    the server's time (the row's ``received_at``); ``occurred_at`` defaults to it."""
+    if now.tzinfo is None or (occurred_at is not None and occurred_at.tzinfo is None):
+        raise ValueError("naive datetime given to the invigilation log; use an aware datetime")
+    return {"invigilation_id": invigilation_id, "kind": LogKind(kind), "client_event_id": client_event_id,
+            "occurred_at": (occurred_at or now).astimezone(dt.timezone.utc),
+            "received_at": now.astimezone(dt.timezone.utc), "attempt_id": attempt_id, "actor_id": actor_id,
+            "payload": payload or {}, "reason": reason, "media_key": media_key, "media_sha256": media_sha256,
+            "media_type": media_type, "media_size": media_size}
+
+
+def chained(head: tuple[int, str], entries: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], tuple[int, str]]:
+    """``entries`` (from :func:`new_entry`) in order after the chain's ``head`` (its next ``seq`` and
+    last hash), each with its ``seq``, ``previous_hash`` and ``entry_hash``; and the head after them."""
+    seq, previous = head
+    rows = []
+    for entry in entries:
+        row = {**entry, "seq": seq, "previous_hash": previous}
+        row["entry_hash"] = previous = digest_of(row, previous)
+        rows.append(row)
+        seq += 1
+    return rows, (seq, previous)
 
 
 def invigilation_for(session: Session, *, sitting_id: int, candidate_id: int, now: dt.datetime,
@@ -81,26 +107,15 @@ def _locked(session: Session, invigilation_id: int) -> Invigilation:
     return invigilation
 
 
-def append(session: Session, *, invigilation_id: int, kind: LogKind | str, now: dt.datetime,
-           occurred_at: dt.datetime | None = None, attempt_id: int | None = None, actor_id: int | None = None,
-           payload: dict[str, Any] | None = None, reason: str = "", client_event_id: str | None = None,
-           media_key: str | None = None, media_sha256: str | None = None, media_type: str | None = None,
-           media_size: int | None = None) -> InvigilationEvent:
-    """Append one row to the invigilation's chain and flush. ``now`` is the server's time (the row's
-    ``received_at``); ``occurred_at`` defaults to it. Idempotency on ``client_event_id`` is the
-    caller's (the unique constraint is the last line of defence)."""
-    if now.tzinfo is None or (occurred_at is not None and occurred_at.tzinfo is None):
-        raise ValueError("naive datetime given to the invigilation log; use an aware datetime")
+def append(session: Session, *, invigilation_id: int, now: dt.datetime, **entry: Any) -> InvigilationEvent:
+    """Append one row to the invigilation's chain and flush; ``now`` and ``entry`` are
+    :func:`new_entry`'s (the server's time is the row's ``received_at``). Idempotency on
+    ``client_event_id`` is the caller's (the unique constraint is the last line of defence)."""
+    values = new_entry(invigilation_id=invigilation_id, now=now, **entry)
     invigilation = _locked(session, invigilation_id)
-    row = InvigilationEvent(
-        invigilation_id=invigilation.id, seq=invigilation.next_seq, kind=LogKind(kind),
-        client_event_id=client_event_id, occurred_at=(occurred_at or now).astimezone(dt.timezone.utc),
-        received_at=now.astimezone(dt.timezone.utc), attempt_id=attempt_id, actor_id=actor_id,
-        payload=payload or {}, reason=reason, media_key=media_key, media_sha256=media_sha256,
-        media_type=media_type, media_size=media_size, previous_hash=invigilation.last_hash)
-    row.entry_hash = entry_digest(row, row.previous_hash)
-    invigilation.next_seq += 1
-    invigilation.last_hash = row.entry_hash
+    (row_values,), (invigilation.next_seq, invigilation.last_hash) = chained(
+        (invigilation.next_seq, invigilation.last_hash), [values])
+    row = InvigilationEvent(**row_values)
     session.add(row)
     session.flush()
     return row

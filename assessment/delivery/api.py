@@ -172,7 +172,7 @@ EVENTS_NOT_TAKEN = {"acknowledged": [], "refused": {
     "code": "not_taken", "error": "These events were not recorded with the save: send them on their own."}}
 
 
-def _carry_events(session, attempt_id: int, events: list[dict] | None, now) -> dict | None:
+def _carry_events(session, attempt_id: int, candidate_id: int, events: list[dict] | None, now) -> dict | None:
     """What becomes of the invigilation events an acknowledged save carried (None: it carried none):
     heartbeats ride on saves, so an invigilated candidate makes about half the requests. Called after
     the save's commit, in a transaction of its own, exactly as a request of their own would be:
@@ -185,7 +185,8 @@ def _carry_events(session, attempt_id: int, events: list[dict] | None, now) -> d
         return None
     try:
         answers = [answer for _receiver, answer in signals.save_carries_events.send(
-            session, actor=current_actor(), attempt_id=attempt_id, events=events, now=now) if answer is not None]
+            session, candidate_id=candidate_id, attempt_id=attempt_id, events=events, now=now)
+            if answer is not None]
         answer = answers[0] if answers else EVENTS_NOT_TAKEN
         if answer.get("refused"):
             session.rollback()  # a refusal writes nothing, whatever the receiver had begun
@@ -213,11 +214,11 @@ def _messages_asked(session, data: dict, attempt_id: int, candidate_id: int) -> 
     return answers[0] if answers else None
 
 
-def _acknowledged(session, ack, data: dict, attempt_id: int, messages: list[dict] | None, now):
+def _acknowledged(session, ack, data: dict, attempt_id: int, candidate_id: int, messages: list[dict] | None, now):
     """The acknowledgement, with what rode on the save: the messages it asked for (read before its
     commit) and the events it carried (taken after it)."""
     body = ACK.dump(ack)
-    carried = _carry_events(session, attempt_id, data.get("events"), now)
+    carried = _carry_events(session, attempt_id, candidate_id, data.get("events"), now)
     if carried is not None:
         body["events"] = carried
     if messages is not None:
@@ -250,7 +251,7 @@ def _save_fast(claim: tuple[int, int, str | None], attempt_id: int):
     except IntegrityError:
         session.rollback()  # a retry raced its first delivery: the ordinary path answers it as a retry
         return None
-    return _acknowledged(session, ack, data, attempt_id, messages, now)
+    return _acknowledged(session, ack, data, attempt_id, claim[0], messages, now)
 
 
 @bp.post("/<int:attempt_id>/responses")
@@ -276,7 +277,7 @@ def save_response(attempt_id: int):
             session.commit()
     except Conflict as error:
         return _refused(error, found, now, data["device_id"])
-    return _acknowledged(session, ack, data, found.id, messages, now)
+    return _acknowledged(session, ack, data, found.id, found.candidate_id, messages, now)
 
 
 @bp.post("/<int:attempt_id>/submit")

@@ -77,8 +77,13 @@ def _lock_attempt(session: Session, attempt_id: int) -> Attempt:
 def get_attempt_for(session: Session, actor: Actor, attempt_id: int, *, options=()) -> Attempt:
     """The candidate's own attempt; anyone else's is 'not found', so ids reveal nothing. ``options``
     are loader options for the caller's needs."""
+    return get_attempt_of(session, actor.user_id, attempt_id, options=options)
+
+
+def get_attempt_of(session: Session, candidate_id: int | None, attempt_id: int, *, options=()) -> Attempt:
+    """:func:`get_attempt_for` for a caller that already knows who the signed-in candidate is."""
     attempt = session.get(Attempt, attempt_id, options=options)
-    if attempt is None or attempt.candidate_id != actor.user_id:
+    if attempt is None or attempt.candidate_id != candidate_id:
         raise NotFound("There is no such attempt.")
     return attempt
 
@@ -465,12 +470,19 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, slot: int,
                                                                           now, device_id)))
 
 
-def _own_clock(claim_holds):
-    """The attempt's clock (start, duration, extra time) and whether the person's claim holds; only
-    the claimed person's own attempt is a row. ``attempt_id`` and the claim are bound at execution."""
-    return (select(Attempt.started_at, Attempt.duration_s, Attempt.extra_time_pct, claim_holds.label("claim_holds"))
+def claimed_own_attempt(claim_holds, *columns):
+    """A select of ``columns`` and, last, whether the person's claim holds (``claim_holds``, the
+    ``core.web.CLAIM_HOLDS`` clause), from the claimed person's own attempt only: anyone else's is no
+    row. ``attempt_id`` and the claim are bound at execution. The first query of every candidate's
+    fast path, here and in invigilation."""
+    return (select(*columns, claim_holds.label("claim_holds"))
             .where(Attempt.id == bindparam("attempt_id", type_=Integer),
                    Attempt.candidate_id == bindparam("claim_user_id", type_=Integer)))
+
+
+def _own_clock(claim_holds):
+    """The attempt's clock (start, duration, extra time) and whether the person's claim holds."""
+    return claimed_own_attempt(claim_holds, Attempt.started_at, Attempt.duration_s, Attempt.extra_time_pct)
 
 
 def state_fast(session: Session, *, claim: tuple[int, int, str | None], claim_holds, attempt_id: int,

@@ -133,10 +133,7 @@ def messages_of(session: Session, *, attempt_id: int, candidate_id: int) -> list
 def _own_messages(claim_holds):
     """The claimed person's own attempt (no row for anyone else's) with whether their claim holds,
     joined to its message rows (none: one row of NULLs beside the claim)."""
-    own = (select(Attempt.sitting_id, Attempt.candidate_id, claim_holds.label("claim_holds"))
-           .where(Attempt.id == bindparam("attempt_id", type_=Integer),
-                  Attempt.candidate_id == bindparam("claim_user_id", type_=Integer))
-           .subquery("own"))
+    own = delivery.claimed_own_attempt(claim_holds, Attempt.sitting_id, Attempt.candidate_id).subquery("own")
     return (select(own.c.claim_holds, *_MESSAGE_COLUMNS).select_from(own)
             .outerjoin(Invigilation, (Invigilation.sitting_id == own.c.sitting_id)
                        & (Invigilation.candidate_id == own.c.candidate_id))

@@ -46,10 +46,19 @@ def telemetry_count(db, attempt):
                      .where(InvigilationEvent.attempt_id == attempt.id))
 
 
+@pytest.fixture(params=["fast", "ordinary"])
+def ingest_path(request, monkeypatch):
+    """Each events test runs on the batch's fast path and on its ordinary one (as when there is no
+    clause to confirm the cookie's claim with): the same answers, the same rows, the same refusals."""
+    if request.param == "ordinary":
+        monkeypatch.setattr("proctoring.telemetry.api.claim_holds_clause", lambda: None)
+    return request.param
+
+
 # --- events --------------------------------------------------------------------------------------
 
 
-def test_a_batch_is_appended_to_the_chain_with_both_times_and_acknowledged(app, db, client, clock,
+def test_a_batch_is_appended_to_the_chain_with_both_times_and_acknowledged(ingest_path, app, db, client, clock,
                                                                            invigilated_attempt):
     attempt = invigilated_attempt
     clock.advance(seconds=30)
@@ -74,7 +83,7 @@ def test_a_batch_is_appended_to_the_chain_with_both_times_and_acknowledged(app, 
     assert log.verify(db, invigilation.id).ok
 
 
-def test_a_retried_batch_gets_the_same_answer_and_writes_nothing_new(db, client, invigilated_attempt):
+def test_a_retried_batch_gets_the_same_answer_and_writes_nothing_new(ingest_path, db, client, invigilated_attempt):
     attempt = invigilated_attempt
     body = {"events": [event("e-1"), event("e-2", "window_blur"), event("e-1")]}  # e-1 twice in one batch
     first = client.post(url(attempt), json=body)
@@ -105,7 +114,7 @@ def test_a_retried_batch_gets_the_same_answer_and_writes_nothing_new(db, client,
     ({"events": "e-1"}, "events"),
     ({}, "events"),
 ])
-def test_a_batch_of_the_wrong_shape_is_refused_naming_the_field_and_nothing_is_written(db, client, body, field,
+def test_a_batch_of_the_wrong_shape_is_refused_naming_the_field_and_nothing_is_written(ingest_path, db, client, body, field,
                                                                                        invigilated_attempt):
     attempt = invigilated_attempt
     good = event("e-ok")
@@ -118,7 +127,7 @@ def test_a_batch_of_the_wrong_shape_is_refused_naming_the_field_and_nothing_is_w
     assert telemetry_count(db, attempt) == 0  # not even the good event beside it
 
 
-def test_a_batch_over_the_configured_size_is_refused_whole(app, db, client, invigilated_attempt):
+def test_a_batch_over_the_configured_size_is_refused_whole(ingest_path, app, db, client, invigilated_attempt):
     app.config["INVIGILATION_MAX_BATCH_EVENTS"] = 3
     attempt = invigilated_attempt
     response = client.post(url(attempt), json={"events": [event(f"e-{i}") for i in range(4)]})
@@ -127,7 +136,7 @@ def test_a_batch_over_the_configured_size_is_refused_whole(app, db, client, invi
     assert client.post(url(attempt), json={"events": [event(f"e-{i}") for i in range(3)]}).status_code == 200
 
 
-def test_a_client_clock_a_day_out_is_clamped_to_the_servers_and_its_own_time_kept(db, client, clock,
+def test_a_client_clock_a_day_out_is_clamped_to_the_servers_and_its_own_time_kept(ingest_path, db, client, clock,
                                                                                   invigilated_attempt):
     attempt = invigilated_attempt
     response = client.post(url(attempt), json={"events": [event("e-1", at="2026-11-25T10:00:00Z"),
@@ -140,7 +149,7 @@ def test_a_client_clock_a_day_out_is_clamped_to_the_servers_and_its_own_time_kep
     assert near.occurred_at == dt.datetime(2026, 11, 22, 10, 30, tzinfo=dt.timezone.utc) and near.payload == {}
 
 
-def test_more_than_the_rate_a_minute_is_refused_with_retry_after_and_nothing_written(app, db, client, clock,
+def test_more_than_the_rate_a_minute_is_refused_with_retry_after_and_nothing_written(ingest_path, app, db, client, clock,
                                                                                      invigilated_attempt):
     app.config["INVIGILATION_MAX_EVENTS_PER_MINUTE"] = 5
     attempt = invigilated_attempt
@@ -159,7 +168,7 @@ def test_more_than_the_rate_a_minute_is_refused_with_retry_after_and_nothing_wri
     assert telemetry_count(db, attempt) == 8
 
 
-def test_after_submission_events_are_recorded_as_such_for_a_grace_then_refused(db, client, clock,
+def test_after_submission_events_are_recorded_as_such_for_a_grace_then_refused(ingest_path, db, client, clock,
                                                                                invigilated_attempt):
     attempt = invigilated_attempt
     candidate = attempt.candidate_id
@@ -182,7 +191,7 @@ def test_after_submission_events_are_recorded_as_such_for_a_grace_then_refused(d
     assert client.post(url(attempt), json={"events": [event("c-1", "page_closing")]}).status_code == 200
 
 
-def test_a_timed_out_attempt_counts_its_end_from_the_deadline(db, client, clock, invigilated_attempt):
+def test_a_timed_out_attempt_counts_its_end_from_the_deadline(ingest_path, db, client, clock, invigilated_attempt):
     attempt = invigilated_attempt
     clock.advance(seconds=attempt.duration_s + 60)
     assert client.post(url(attempt), json={"events": [event("t-1")]}).status_code == 200
@@ -194,7 +203,7 @@ def test_a_timed_out_attempt_counts_its_end_from_the_deadline(db, client, clock,
 # --- who may send ------------------------------------------------------------------------------
 
 
-def test_only_the_candidate_whose_attempt_it_is_may_send(app, db, invigilated_attempt, make_user):
+def test_only_the_candidate_whose_attempt_it_is_may_send(ingest_path, app, db, invigilated_attempt, make_user):
     attempt = invigilated_attempt
     body = {"events": [event("e-1")]}
     for roles, expected in (((Role.CANDIDATE,), 404), ((Role.INVIGILATOR,), 403), ((Role.ADMIN,), 403)):
@@ -210,7 +219,7 @@ def test_only_the_candidate_whose_attempt_it_is_may_send(app, db, invigilated_at
     assert telemetry_count(db, attempt) == 0
 
 
-def test_an_attempt_that_is_not_invigilated_records_nothing(db, client, clock, framework, login_as, make_user):
+def test_an_attempt_that_is_not_invigilated_records_nothing(ingest_path, db, client, clock, framework, login_as, make_user):
     from tests.assessment.delivery.player_data import SHORT, make_exam
 
     candidate = login_as(Role.CANDIDATE)
@@ -281,7 +290,7 @@ def test_a_snapshot_too_large_wrongly_typed_or_without_its_headers_is_refused(ap
     assert telemetry_count(db, attempt) == 0
 
 
-def test_two_candidates_logs_are_separate(db, client, clock, framework, invigilated_attempt, make_user):
+def test_two_candidates_logs_are_separate(ingest_path, db, client, clock, framework, invigilated_attempt, make_user):
     attempt = invigilated_attempt
     send_snapshot(client, attempt, jpeg())
     client.post(url(attempt), json={"events": [event("e-1")]})
@@ -311,6 +320,8 @@ def test_a_retry_racing_the_first_delivery_is_answered_as_a_retry(db, client, in
         return (set(), recent) if len(calls) == 1 else (stored, recent)
 
     monkeypatch.setattr(services, "_stored_ids_and_recent", missed_once)
+    # The ordinary path's race: the fast path reads under the chain's lock, so it cannot miss them.
+    monkeypatch.setattr("proctoring.telemetry.api.claim_holds_clause", lambda: None)
     again = client.post(url(attempt), json=body)
     assert again.status_code == 200 and again.get_json()["acknowledged"] == ["r-1", "r-2"]
     assert len(calls) == 2 and [r.client_event_id for r in rows(db, attempt)] == ["r-1", "r-2"]

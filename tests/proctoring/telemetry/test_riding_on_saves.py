@@ -141,37 +141,49 @@ def test_an_envelope_of_the_wrong_shape_is_422_and_writes_nothing(db, client, in
     assert telemetry_count(db, attempt) == 0 and stored_steps(db, attempt) == []
 
 
+@pytest.mark.parametrize("ingest", ["ingest_events_fast", "ingest_events"])
 def test_a_database_error_while_taking_the_events_undoes_them_and_not_the_save(db, client, invigilated_attempt,
-                                                                               monkeypatch, path):
-    """As when the same ids, sent on their own at the same moment, win the race to the unique key."""
-    real = telemetry.ingest_events
+                                                                               monkeypatch, path, ingest):
+    """As when the same ids, sent on their own at the same moment, win the race to the unique key: on
+    the ingest's fast path and on its ordinary one."""
+    real = getattr(telemetry, ingest)
 
     def written_then_raced(session, **kwargs):
         real(session, **kwargs)
         session.flush()
         raise IntegrityError("INSERT INTO invigilation_events …", {}, Exception("duplicate key"))
 
-    monkeypatch.setattr(telemetry, "ingest_events", written_then_raced)
+    if ingest == "ingest_events":
+        monkeypatch.setattr(telemetry, "ingest_events_fast", lambda *_args, **_kwargs: None)
+    monkeypatch.setattr(telemetry, ingest, written_then_raced)
     answer = save(client, attempt := invigilated_attempt, events=[event("h-1")]).get_json()
     assert answer["written"] is True and answer["events"]["refused"]["code"] == "not_taken"
     assert telemetry_count(db, attempt) == 0 and stored_steps(db, attempt) == [(1, "c-1")]
 
 
-def test_a_batch_costs_eight_statements_alone_and_the_same_eight_after_a_save(db, client, invigilated_attempt,
-                                                                            statements):
-    """Alone: the person, the attempt (its sitting joined, its papers not loaded), the invigilation,
-    the attempt's life events, the ids already stored with the last minute's count (one union), the
-    invigilation locked, its head moved on, the row. Carried, after the save's three. SQLite takes
-    its write lock with one more (a no-op update) before the locked read."""
+def test_a_batch_costs_four_statements_alone_and_the_same_four_after_a_save(db, client, invigilated_attempt,
+                                                                          statements, monkeypatch):
+    """Alone, on the fast path: the invigilation's head locked, with who may send and the attempt's
+    clock; the attempt's life events, the ids already stored and the last minute's count (one union);
+    the row; the head moved on. Carried, the same four after the save's three. SQLite takes its write
+    lock with one more (a no-op update) first. The ordinary path (no clause to confirm a claim with)
+    costs eight: the person, the attempt, the invigilation, the life events, the union, the lock, the
+    row, the head."""
     attempt = invigilated_attempt
     client.post(f"/api/v1/invigilation/attempts/{attempt.id}/events", json={"events": [event("h-0")]})
     extra = 1 if db.get_bind().dialect.name == "sqlite" else 0
     statements.clear()
     assert client.post(f"/api/v1/invigilation/attempts/{attempt.id}/events",
                        json={"events": [event("h-1")]}).status_code == 200
-    assert len(statements) == 8 + extra, statements
-    assert statements[-1].startswith("INSERT INTO invigilation_events")
+    assert len(statements) == 4 + extra, statements
+    assert statements[-2].startswith("INSERT INTO invigilation_events")
+    assert statements[-1].startswith("UPDATE invigilations")
     statements.clear()
     assert save(client, attempt, events=[event("h-2")]).get_json()["events"]["acknowledged"] == ["h-2"]
-    assert len(statements) == 3 + 8 + extra, statements
+    assert len(statements) == 3 + 4 + extra, statements
     assert statements[2].startswith("INSERT INTO response_steps")
+    monkeypatch.setattr("proctoring.telemetry.api.claim_holds_clause", lambda: None)
+    statements.clear()
+    assert client.post(f"/api/v1/invigilation/attempts/{attempt.id}/events",
+                       json={"events": [event("h-3")]}).status_code == 200
+    assert len(statements) == 8 + extra, statements

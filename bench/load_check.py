@@ -105,3 +105,32 @@ def stored_check(acks: Mapping[int, Sequence[tuple[str, int]]],
         unacknowledged += len(set(stored_seq) - {step_id for step_id, _ in acknowledged})
     return {"acknowledged_missing": missing, "duplicated": duplicated, "out_of_order": out_of_order,
             "seq_gaps": gaps, "stored_unacknowledged": unacknowledged, "attempts": len(set(by_attempt) | set(acks))}
+
+
+def timeline(saves: Iterable[Sequence], marks: Sequence[Sequence[float]], cores: int) -> list[dict]:
+    """The run second by second, or by whatever step the ``marks`` were taken at, to tell a slow
+    moment of the machine from one of the app. ``marks`` are ``(t, app_cpu_s, database_cpu_s,
+    machine_busy_ticks, machine_steal_ticks, machine_ticks)`` read every few seconds (the first at
+    the start). For each interval between two marks: the saves sent in it and acknowledged (``[t,
+    ms, ok]`` rows), their p50 and p99, the app's and the database's CPU (100 = one core), how busy
+    the whole machine was and how much time a hypervisor stole (100 = every core)."""
+    rows = sorted(saves)
+    out, k = [], 0
+    for before, after in zip(marks, marks[1:]):
+        t0, t1 = before[0], after[0]
+        while k < len(rows) and rows[k][0] < t0:
+            k += 1
+        within = []
+        while k < len(rows) and rows[k][0] < t1:
+            if rows[k][2]:
+                within.append(rows[k][1])
+            k += 1
+        span, ticks = (t1 - t0) or 1e-9, (after[5] - before[5]) or 1e-9
+        figures = summarise(within)
+        out.append({"t": round(t0, 1), "saves": len(within), "p50_ms": figures["p50_ms"], "p99_ms": figures["p99_ms"],
+                    "app_cpu_pct": round(100 * max(0.0, after[1] - before[1]) / span, 1),
+                    "database_cpu_pct": round(100 * max(0.0, after[2] - before[2]) / span, 1),
+                    "machine_busy_pct": round(100 * (after[3] - before[3]) / ticks, 1),
+                    "steal_pct": round(100 * (after[4] - before[4]) / ticks, 1),
+                    "cores": cores})
+    return out

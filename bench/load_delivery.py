@@ -35,7 +35,10 @@ pass with no look, a save asking for them (``"messages": true``) when the last l
 Every run ends with the stored check: each save acknowledged with ``written: true`` must be in
 ``response_steps`` exactly once under its acknowledged seq, and each attempt's seqs must run 1..n in
 the order they were acknowledged. With ``--json`` each run prints one JSON object on stdout (progress
-goes to stderr); results are also written to bench/results/ (ignored by git).
+goes to stderr); results are also written to bench/results/ (ignored by git). ``--timeline 5`` adds
+the run in 5-second intervals (saves sent and acknowledged, their p50 and p99, and the CPU of the app,
+of PostgreSQL and of the whole machine, with any time stolen by a hypervisor), to tell a slow moment
+of the machine from one of the app.
 
 Setup is not timed: accounts, a paper from the demo bank and a booked sitting are written in bulk,
 and (except for the storm) attempts are started through the real service. On PostgreSQL everything
@@ -53,6 +56,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -203,6 +207,54 @@ def process_cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return own + sum(process_cpu_seconds(int(child)) for child in children)
+
+
+def database_cpu_seconds() -> float:
+    """User + system CPU of every PostgreSQL process on this machine (the server and its backends)."""
+    total = 0.0
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() != "postgres":
+                continue
+            fields = (comm.parent / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return total
+
+
+def machine_ticks() -> tuple[int, int, int]:
+    """The whole machine's busy, stolen and total CPU ticks so far (/proc/stat, every core)."""
+    user, nice, system, idle, iowait, irq, softirq, steal = (
+        int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9])
+    total = user + nice + system + idle + iowait + irq + softirq + steal
+    return total - idle - iowait - steal, steal, total
+
+
+class Marks(threading.Thread):
+    """Every ``step`` seconds from the start, the CPU so far of the app, the database and the whole
+    machine (``load_check.timeline`` makes intervals of them)."""
+
+    def __init__(self, servers: list, step: float) -> None:
+        super().__init__(daemon=True)
+        self.servers, self.step, self.marks = servers, step, []
+        self.halt = threading.Event()
+        self.started = time.monotonic()
+
+    def mark(self) -> None:
+        self.marks.append((time.monotonic() - self.started, sum(s.cpu_seconds() for s in self.servers),
+                           database_cpu_seconds(), *machine_ticks()))
+
+    def run(self) -> None:
+        self.started = time.monotonic()
+        self.mark()
+        while not self.halt.wait(self.step - (time.monotonic() - self.started) % self.step):
+            self.mark()
+
+    def stop(self) -> list:
+        self.halt.set()
+        self.join(timeout=30)
+        return self.marks
 
 
 class Server:
@@ -385,12 +437,20 @@ def run(args, backend: str, scenario: str, n: int) -> dict:
 
         servers = app_servers(url, instances, args)
         bases = [server.url for server in servers]
+        marks = Marks(servers, args.timeline) if args.timeline else None
         try:
             cpu_at_start = []
-            shares, wall_s = run_clients(jobs_for(scenario, bases),
-                                         on_start=lambda: cpu_at_start.append(sum(s.cpu_seconds() for s in servers)))
+
+            def on_start():
+                cpu_at_start.append(sum(s.cpu_seconds() for s in servers))
+                if marks is not None:
+                    marks.start()
+
+            shares, wall_s = run_clients(jobs_for(scenario, bases), on_start=on_start)
             app_cpu_pct = round(100 * (sum(s.cpu_seconds() for s in servers) - cpu_at_start[0]) / wall_s, 1)
         finally:
+            if marks is not None:
+                marks.stop()
             for server in servers:
                 server.stop()
         merged = load_check.merge_shares(shares)
@@ -448,6 +508,8 @@ def run(args, backend: str, scenario: str, n: int) -> dict:
         result["message_looks_with_heartbeats"] = sum(share.get("messages_with_heartbeats", 0) for share in shares)
     if scenario == "storm":
         result["storm_window_s"] = args.storm_window
+    if marks is not None:
+        result["timeline"] = load_check.timeline(samples.get("save", []), marks.marks, os.cpu_count() or 1)
     if ceiling is not None:
         done = [row for row in load_check.in_window(ceiling["samples"].get("ceiling", []), *window) if row[2]]
         result["ceiling_requests_per_s"] = round(len(done) / span, 1)
@@ -484,6 +546,11 @@ def human(result: dict) -> str:
     lines.append(f"  errors {result['errors'] or 'none'}")
     lines.append(f"  acknowledged {result['acknowledged']}  stored check {result['stored_check']}")
     lines.append(f"  generator {result['generator']}  app CPU {result['app_cpu_pct']} %")
+    if result.get("timeline"):
+        lines.append("       t  saves  p50 ms  p99 ms  app %  database %  machine %  stolen %")
+        lines += [f"  {row['t']:>6}  {row['saves']:>5}  {row['p50_ms'] or '-':>6}  {row['p99_ms'] or '-':>6}  "
+                  f"{row['app_cpu_pct']:>5}  {row['database_cpu_pct']:>10}  {row['machine_busy_pct']:>9}  "
+                  f"{row['steal_pct']:>8}" for row in result["timeline"]]
     return "\n".join(lines)
 
 
@@ -514,6 +581,9 @@ def main() -> None:
     parser.add_argument("--client-processes", type=int, default=1, help="load generator processes")
     parser.add_argument("--client-connections", type=int, default=1024, help="connection pool per client process")
     parser.add_argument("--timeout", type=float, default=30.0, help="client time limit per request (s)")
+    parser.add_argument("--timeline", type=float, default=0.0, metavar="SECONDS",
+                        help="also report the run in intervals of this many seconds: saves, p50/p99 and the CPU of "
+                             "the app, the database and the machine (load_check.timeline)")
     parser.add_argument("--json", action="store_true", help="one JSON object per run on stdout")
     args = parser.parse_args()
 

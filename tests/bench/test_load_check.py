@@ -97,3 +97,21 @@ def test_merging_shares_adds_errors_and_keeps_each_attempts_acknowledgement_orde
 def test_the_window_keeps_requests_sent_within_it(start, end, kept):
     rows = [[0.5, 1.0, True], [0.9, 1.0, False], [1.5, 1.0, True]]
     assert [row[0] for row in load_check.in_window(rows, start, end)] == kept
+
+
+def test_the_timeline_puts_each_save_in_the_interval_it_was_sent_in_with_the_cpu_of_that_interval():
+    saves = [[0.5, 10.0, True], [1.2, 30.0, True], [1.9, 50.0, True], [1.95, 70.0, False], [2.5, 5.0, True],
+             [9.0, 1.0, True]]
+    # t, app CPU s, database CPU s, machine busy ticks, stolen ticks, all ticks (2 cores, 100 a second)
+    marks = [(0.0, 0.0, 0.0, 0, 0, 0), (1.0, 0.5, 0.25, 100, 0, 200), (2.0, 1.5, 0.25, 200, 20, 400),
+             (3.0, 1.5, 0.2, 200, 20, 600)]
+    assert load_check.timeline(saves, marks, 2) == [
+        {"t": 0.0, "saves": 1, "p50_ms": 10.0, "p99_ms": 10.0, "app_cpu_pct": 50.0, "database_cpu_pct": 25.0,
+         "machine_busy_pct": 50.0, "steal_pct": 0.0, "cores": 2},
+        # the failed save is left out of the count and the percentiles
+        {"t": 1.0, "saves": 2, "p50_ms": 30.0, "p99_ms": 50.0, "app_cpu_pct": 100.0, "database_cpu_pct": 0.0,
+         "machine_busy_pct": 50.0, "steal_pct": 10.0, "cores": 2},
+        # a database process that ended takes its CPU with it: never a negative share
+        {"t": 2.0, "saves": 1, "p50_ms": 5.0, "p99_ms": 5.0, "app_cpu_pct": 0.0, "database_cpu_pct": 0.0,
+         "machine_busy_pct": 0.0, "steal_pct": 0.0, "cores": 2}]
+    assert load_check.timeline(saves, marks[:1], 2) == []

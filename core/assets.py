@@ -42,6 +42,8 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
+from core.web import VerifiedSessionCookies
+
 VERSION_ARG = "v"
 VERSION_HEX_DIGITS = 12
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -301,7 +303,7 @@ def static_module_preloads(filename: str) -> list[str]:
     return [url_for("static", filename=name) for name in _assets().module_preloads(filename)]
 
 
-class StaticFilesWithoutSession(SecureCookieSessionInterface):
+class StaticFilesWithoutSession(VerifiedSessionCookies):
     """A static file does not depend on who asks. Flask-Login reads the session after every request,
     which would add ``Vary: Cookie`` to a static file, and a browser then refetches a file it keeps
     for a year whenever the session cookie has changed since. So a static answer never saves the

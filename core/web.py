@@ -5,13 +5,17 @@ import functools
 import hashlib
 import io
 import re
+import threading
+import time
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from flask import Flask, Response, abort, current_app, jsonify, redirect, request, send_file, session, url_for
 from flask.json.provider import DefaultJSONProvider
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from itsdangerous import BadSignature
 from wtforms import DecimalField, IntegerField
 from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.routing import IntegerConverter
@@ -88,6 +92,56 @@ def signed_in_claim() -> tuple[int, int, str | None] | None:
         return None
     token = session.get(SIGN_IN_KEY)
     return int(user_id), int(version), sign_in_digest(token) if isinstance(token, str) and token else None
+
+
+class VerifiedSessionCookies(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the cookies this process has already verified kept (each
+    with when it was signed), so that a candidate's next autosave with the same cookie is not
+    verified and decoded again. Flask builds a serializer, derives its key, checks the HMAC and
+    decodes base64 and tagged JSON on every request: about a sixth of a served save's CPU
+    (docs/performance.md, "A ninth pass"). A candidate's cookie changes about once a minute (the
+    last-seen time), so most requests carry one already seen.
+
+    The same checks as Flask's: a cookie is trusted only if its signature was verified under the
+    keys the app has now (they are part of what is kept), and it is refused once older than the
+    session's lifetime, by itsdangerous's own arithmetic. Only sessions of plain values (text,
+    numbers, booleans) are kept, and each request gets its own copy, so nothing one request changes
+    can reach another. At most ``size`` cookies are kept; the oldest go first."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._verified: dict[tuple, tuple[dict, int]] = {}
+        self._lock = threading.Lock()
+
+    def open_session(self, app: Flask, request):
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value or not app.secret_key:
+            return super().open_session(app, request)
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()), value)
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        found = self._verified.get(key)
+        if found is None:
+            try:
+                data, signed_at = self.get_signing_serializer(app).loads(value, max_age=max_age,
+                                                                       return_timestamp=True)
+            except BadSignature:
+                return self.session_class()
+            found = (data, int(signed_at.timestamp()))
+            if all(isinstance(v, (str, int, float, bool, type(None))) for v in data.values()):
+                self._keep(key, found)
+        data, signed_at = found
+        age = int(time.time()) - signed_at  # as itsdangerous's TimestampSigner.unsign reckons it
+        if age > max_age or age < 0:
+            self._verified.pop(key, None)
+            return self.session_class()
+        return self.session_class(dict(data))
+
+    def _keep(self, key: tuple, found: tuple[dict, int]) -> None:
+        with self._lock:
+            if len(self._verified) >= self.size:
+                for oldest in list(self._verified)[: self.size // 10 or 1]:
+                    self._verified.pop(oldest, None)
+            self._verified[key] = found
 
 
 def log_safe(text: str, limit: int = 300) -> str:

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -187,6 +188,13 @@ class DriverStatement:
             return [tuple(row) for row in fetched]
         return [tuple(value if process is None or value is None else process(value)
                       for value, process in zip(row, results)) for row in fetched]
+
+
+def insert_on_conflict(session: Session, table):
+    """An INSERT into ``table`` (a table or a mapped class) in the session's database's own dialect,
+    so that it can say what a conflict does (``on_conflict_do_nothing``, ``on_conflict_do_update``):
+    PostgreSQL and SQLite spell it alike."""
+    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(table)
 
 
 def claim_parameters(claim: tuple[int, int, str | None], role: Role) -> dict:

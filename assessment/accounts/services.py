@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import Integer, String, bindparam, exists, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
 from core import audit
 from core.alerts import services as alerts
+from core.db import insert_on_conflict
 from core.web import sign_in_digest
 from core.errors import Conflict, DomainError, NotFound, Problems, ValidationFailed
 from core.roles import SYSTEM, Actor, Role, require_role
@@ -215,8 +215,7 @@ def _lock(session: Session, key: str, now: dt.datetime) -> None:
     locks the row on PostgreSQL and takes SQLite's write lock, so a second request for the same key
     waits here and then sees what the first one wrote."""
     table = ThrottleLock.__table__
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(table).values(key=key, touched_at=now)
+    session.execute(insert_on_conflict(session, table).values(key=key, touched_at=now)
                     .on_conflict_do_nothing(index_elements=["key"]))
     session.execute(update(table).where(table.c.key == key).values(touched_at=now))
 

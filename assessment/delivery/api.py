@@ -146,10 +146,12 @@ def claim(attempt_id: int):
     found = candidate.own_attempt(session, current_actor(), attempt_id)
     data = load(ClaimInSchema(), request.get_json(silent=True))
     now = utcnow()
-    services.claim_device(session, actor=current_actor(), attempt_id=found.id, device_id=data["device_id"], now=now)
+    before = services.claim_device(session, actor=current_actor(), attempt_id=found.id,
+                                   device_id=data["device_id"], now=now)
     # What GET /storage-key answers (null where that refuses: an ended attempt whose key is gone),
     # so that opening the player is one request.
-    key = services.storage_key_if_any(session, found, now) if data["with_exam"] else None
+    key = services.storage_key_if_any(session, found, now, is_open=before.state.is_open) \
+        if data["with_exam"] else None
     session.commit()
     if data["with_exam"]:
         return jsonify({**_attempt_body(session, found, now, data["device_id"]), "storage_key": key})

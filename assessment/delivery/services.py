@@ -13,11 +13,10 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, and_, bindparam, func, insert, literal_column, null, select, text, true, union_all
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from core import audit, signals
-from core.db import DriverStatement, built_for_claim, claim_parameters, get_or_raise
+from core.db import DriverStatement, built_for_claim, claim_parameters, get_or_raise, insert_on_conflict
 from core.errors import Conflict, DomainError, FieldProblem, Forbidden, NotFound, ValidationFailed
 from core.roles import Actor, Role, require_role
 from assessment.delivery import replay
@@ -100,20 +99,23 @@ def storage_key_for(session: Session, actor: Actor, attempt_id: int, now: dt.dat
     return key
 
 
-def storage_key_if_any(session: Session, attempt: Attempt, now: dt.datetime) -> str | None:
+def storage_key_if_any(session: Session, attempt: Attempt, now: dt.datetime, *,
+                       is_open: bool | None = None) -> str | None:
     """``storage_key_for`` for an attempt already found for its candidate, with None where that
-    refuses (an ended attempt whose key is gone)."""
+    refuses (an ended attempt whose key is gone). ``is_open``: whether the attempt is open, for a
+    caller that has just folded it (the claim), so that it is not folded again."""
     stored = session.get(AttemptStorageKey, attempt.id)
     if stored is not None:
         return stored.key
-    if not view_of(session, attempt, now).state.is_open:
+    if not (is_open if is_open is not None else view_of(session, attempt, now).state.is_open):
         return None
-    try:
-        # A savepoint, so that losing the race to another request undoes only this insert.
-        with session.begin_nested():
-            session.add(AttemptStorageKey(attempt_id=attempt.id, key=secrets.token_urlsafe(32), created_at=now))
-    except IntegrityError:
-        pass
+    # One statement whoever wins: two requests making the first key at once both get the stored one.
+    made = session.scalar(insert_on_conflict(session, AttemptStorageKey)
+                          .values(attempt_id=attempt.id, key=secrets.token_urlsafe(32), created_at=now)
+                          .on_conflict_do_nothing(index_elements=[AttemptStorageKey.attempt_id])
+                          .returning(AttemptStorageKey.key))
+    if made is not None:
+        return made
     return session.scalars(select(AttemptStorageKey.key).where(AttemptStorageKey.attempt_id == attempt.id)
                            .execution_options(populate_existing=True)).one()
 
@@ -402,13 +404,16 @@ def start_attempt(session: Session, *, actor: Actor, sitting_id: int, device_id:
     return attempt
 
 
-def claim_device(session: Session, *, actor: Actor, attempt_id: int, device_id: str, now: dt.datetime) -> None:
-    """This device (browser tab) now drives the attempt; any other becomes read-only. Recorded."""
+def claim_device(session: Session, *, actor: Actor, attempt_id: int, device_id: str,
+                 now: dt.datetime) -> replay.AttemptView:
+    """This device (browser tab) now drives the attempt; any other becomes read-only. Recorded.
+    Returns the attempt as it stood before the claim (whether it is open, which a claim never changes)."""
     attempt = get_attempt_for(session, actor, attempt_id)
     view = view_of(session, attempt, now)
     if view.state.is_open and view.active_device != device_id:
         _event(session, attempt, "device_claimed", now, actor_id=actor.user_id,
                payload={"device_id": device_id, "previous": view.active_device})
+    return view
 
 
 def _check_payload(session: Session, attempt_id: int, slot: int, payload: dict) -> None:

@@ -12,7 +12,6 @@ import urllib.request
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core import mail
@@ -20,6 +19,7 @@ from core.alerts import rules
 from core.alerts.models import AlertCounter, AlertWebhook, SecurityAlert
 from core.alerts.rules import AlertKind, AlertSettings
 from core.clock import london
+from core.db import insert_on_conflict
 from core.roles import Actor, Role, require_role
 
 
@@ -127,8 +127,8 @@ def _count(session: Session, *, kind: str, subject: str, window_start: dt.dateti
     """Add one to a counter and read it back in one statement (an upsert), so that two processes
     counting at once both count."""
     table = AlertCounter.__table__
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(kind=kind, subject=subject, window_start=window_start, count=1)
+    statement = insert_on_conflict(session, table).values(kind=kind, subject=subject, window_start=window_start,
+                                                          count=1)
     statement = statement.on_conflict_do_update(index_elements=["kind", "subject", "window_start"],
                                                 set_={"count": table.c.count + 1}).returning(table.c.count)
     count = session.execute(statement).scalar_one()

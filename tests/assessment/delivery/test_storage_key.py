@@ -16,6 +16,7 @@ from core.roles import Role
 from assessment.delivery import services
 from assessment.delivery.models import AttemptStorageKey
 from tests.assessment.delivery.player_data import SHORT, make_exam
+from tests.assessment.delivery.test_hot_path import statements  # noqa: F401  (a fixture)
 from core.sealed import sealer_of
 
 
@@ -117,3 +118,31 @@ def test_a_subject_access_export_does_not_include_the_key(app, db, client, candi
     assert delivery["attempt_storage_keys"] == [{"attempt_id": exam.id, "key": "(not included)",
                                                  "created_at": delivery["attempt_storage_keys"][0]["created_at"]}]
     assert not any(key in archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+
+
+def test_two_requests_making_the_first_key_at_once_both_get_the_one_stored(db, candidate, exam, clock, monkeypatch):
+    """The other request stored its key between this one's look and its insert: the insert does
+    nothing, and this one answers with the key that was stored, so both pages encrypt alike."""
+    db.add(AttemptStorageKey(attempt_id=exam.id, key="the-other-requests-key", created_at=clock.now()))
+    db.flush()
+    real_get = db.get
+    monkeypatch.setattr(db, "get", lambda model, ident, **kw: None if model is AttemptStorageKey
+                        else real_get(model, ident, **kw))
+    assert services.storage_key_if_any(db, exam, clock.now()) == "the-other-requests-key"
+    assert services.storage_key_for(db, candidate.actor, exam.id, clock.now()) == "the-other-requests-key"
+    assert db.scalars(select(AttemptStorageKey.key).where(AttemptStorageKey.attempt_id == exam.id)).all() == [
+        "the-other-requests-key"]
+
+
+def test_opening_the_player_folds_the_attempt_twice_and_makes_the_key_in_one_statement(client, db, candidate, exam,
+                                                                                      statements):
+    """The first claim with the exam: the claim's fold serves the key's "is it open?" too, and the key
+    is made with one insert that says what it stored (no savepoint, no read back)."""
+    statements.clear()
+    answer = client.post(f"/api/v1/attempts/{exam.id}/claim", json={"device_id": "window-2", "with_exam": True})
+    assert answer.status_code == 200 and answer.get_json()["storage_key"]
+    folds = [s for s in statements if "AS src" in s]
+    assert len(folds) == 2, statements
+    made = [s for s in statements if s.startswith("INSERT INTO attempt_storage_keys")]
+    assert len(made) == 1 and "ON CONFLICT" in made[0] and "RETURNING" in made[0]
+    assert not [s for s in statements if s.startswith("SELECT attempt_storage_keys.key")], statements

@@ -98,8 +98,8 @@ class VerifiedSessionCookies(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with the cookies this process has already verified kept (each
     with when it was signed), so that a candidate's next autosave with the same cookie is not
     verified and decoded again. Flask builds a serializer, derives its key, checks the HMAC and
-    decodes base64 and tagged JSON on every request: about a sixth of a served save's CPU
-    (docs/performance.md, "A ninth pass"). A candidate's cookie changes about once a minute (the
+    decodes base64 and tagged JSON on every request: 52 µs, where a kept cookie takes 4 (about 2 % of
+    a served save; docs/sessions.md). A candidate's cookie changes about once a minute (the
     last-seen time), so most requests carry one already seen.
 
     The same checks as Flask's: a cookie is trusted only if its signature was verified under the

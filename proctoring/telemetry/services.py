@@ -233,8 +233,8 @@ def ingest_events(session: Session, *, target: Target, events: list[dict], limit
 #
 # A heartbeat batch comes from every invigilated candidate every 15 s, on its own or riding on a
 # save. Its ordinary path loads the person, the attempt with its sitting and the invigilation as
-# objects, then appends through the ORM: about ten round trips and 8 ms of the app's CPU
-# (docs/performance.md). The fast path keeps the same rules and the same chain in four statements
+# objects, then appends through the ORM: about ten round trips and 5–8 ms of the app's CPU
+# (docs/performance.md, "A ninth pass"). The fast path keeps the same rules and the same chain in four statements
 # on the driver (core.db.DriverStatement), no object loaded: the chain's head, locked, with who may
 # send and the attempt's clock; the attempt's life events, the last minute's count and the ids already
 # stored, in one round trip; the rows; the head moved on.

@@ -17,6 +17,9 @@ from core.sealed import MAGIC, Sealer
 def test_seal_existing_finds_every_kind_of_evidence_and_rotate_key_is_audited(app, db, tmp_path, monkeypatch):
     upload = str(tmp_path)  # a folder of this test's own: other tests' files are not counted
     monkeypatch.setitem(app.config, "UPLOAD_FOLDER", upload)
+    # Keys of its own too: rotating the test process's keys left every later test in that process a
+    # second key (tests/assessment/test_backup.py counts them).
+    monkeypatch.setitem(app.config, "EVIDENCE_KEY_FOLDER", str(tmp_path / "evidence-keys"))
     paths = [adjustment_path(upload, "01" * 32), appeal_path(upload, "02" * 32), cpd_path(upload, "03" * 32),
              document_path(upload, "04" * 32)]
     assert sorted(Path(p).relative_to(upload).parts[0] for p in paths) == sorted(EVIDENCE_FOLDERS)

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_login import LoginManager
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -17,7 +17,7 @@ from core.clock import Clock, london
 from core.errors import DomainError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-csrf = CSRFProtect()
+csrf = web.KeptCsrfProtect()
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import io
 import re
 import threading
@@ -10,12 +11,14 @@ import time
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, Response, abort, current_app, jsonify, redirect, request, send_file, session, url_for
+from flask import Flask, Response, abort, current_app, g, jsonify, redirect, request, send_file, session, url_for
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from itsdangerous import BadSignature
+from flask_wtf.csrf import CSRFProtect, same_origin
+from flask_wtf.csrf import logger as csrf_logger
+from itsdangerous import BadData, BadSignature, SignatureExpired, URLSafeTimedSerializer
 from wtforms import DecimalField, IntegerField
 from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.routing import IntegerConverter
@@ -94,6 +97,43 @@ def signed_in_claim() -> tuple[int, int, str | None] | None:
     return int(user_id), int(version), sign_in_digest(token) if isinstance(token, str) and token else None
 
 
+class KeptVerifications:
+    """What this process has already verified (a signed cookie, a signed token), each kept with what
+    it carried and when it was signed, so that what a client sends again and again is not verified
+    again. At most ``size`` are kept; the oldest tenth go when it is full. Every read and change takes
+    the lock, so nothing relies on a dict operation being atomic."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: dict[tuple, tuple[Any, int]] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def get(self, key: tuple) -> tuple[Any, int] | None:
+        with self._lock:
+            return self._kept.get(key)
+
+    def keep(self, key: tuple, found: tuple[Any, int]) -> None:
+        with self._lock:
+            if len(self._kept) >= self.size:
+                for oldest in list(self._kept)[: self.size // 10 or 1]:
+                    del self._kept[oldest]
+            self._kept[key] = found
+
+    def drop(self, key: tuple) -> None:
+        with self._lock:
+            self._kept.pop(key, None)
+
+
+def signed_age_s(signed_at: int) -> int:
+    """Seconds since ``signed_at`` (a Unix time), as itsdangerous's ``TimestampSigner.unsign`` reckons
+    it: a kept signature is refused exactly when a fresh verification would be (older than the limit,
+    or signed in the future)."""
+    return int(time.time()) - signed_at
+
+
 class VerifiedSessionCookies(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with the cookies this process has already verified kept (each
     with when it was signed), so that a candidate's next autosave with the same cookie is not
@@ -109,9 +149,7 @@ class VerifiedSessionCookies(SecureCookieSessionInterface):
     can reach another. At most ``size`` cookies are kept; the oldest go first."""
 
     def __init__(self, size: int = 20_000) -> None:
-        self.size = size
-        self._verified: dict[tuple, tuple[dict, int]] = {}
-        self._lock = threading.Lock()
+        self.verified = KeptVerifications(size)
 
     def open_session(self, app: Flask, request):
         value = request.cookies.get(self.get_cookie_name(app))
@@ -119,7 +157,7 @@ class VerifiedSessionCookies(SecureCookieSessionInterface):
             return super().open_session(app, request)
         key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()), value)
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        found = self._verified.get(key)
+        found = self.verified.get(key)
         if found is None:
             try:
                 data, signed_at = self.get_signing_serializer(app).loads(value, max_age=max_age,
@@ -128,20 +166,96 @@ class VerifiedSessionCookies(SecureCookieSessionInterface):
                 return self.session_class()
             found = (data, int(signed_at.timestamp()))
             if all(isinstance(v, (str, int, float, bool, type(None))) for v in data.values()):
-                self._keep(key, found)
+                self.verified.keep(key, found)
         data, signed_at = found
-        age = int(time.time()) - signed_at  # as itsdangerous's TimestampSigner.unsign reckons it
+        age = signed_age_s(signed_at)
         if age > max_age or age < 0:
-            self._verified.pop(key, None)
+            self.verified.drop(key)
             return self.session_class()
         return self.session_class(dict(data))
 
-    def _keep(self, key: tuple, found: tuple[dict, int]) -> None:
-        with self._lock:
-            if len(self._verified) >= self.size:
-                for oldest in list(self._verified)[: self.size // 10 or 1]:
-                    self._verified.pop(oldest, None)
-            self._verified[key] = found
+
+_FORM_BODIES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
+
+
+class KeptCsrfProtect(CSRFProtect):
+    """Flask-WTF's CSRF protection, with the tokens this process has already verified kept. Every write
+    is checked; what differs is the cost. Flask-WTF builds a serializer, derives its key and checks a
+    timed HMAC on every write, and looks for the token in ``request.form``, which builds a form
+    parser even for a JSON body: together about 8 % of a served autosave (docs/performance.md). A
+    candidate's player sends the same signed token with every save of the sitting.
+
+    The same checks and the same reasons as ``flask_wtf.csrf.validate_csrf``: a token kept was
+    verified under the secret the app has now (it is part of what is kept), it is refused once older
+    than ``WTF_CSRF_TIME_LIMIT`` by itsdangerous's own arithmetic, and it must still match the token
+    in this request's session (a kept token says nothing about whose it is). A token that fails is
+    never kept. Exemptions, the methods checked and the HTTPS referrer check are Flask-WTF's."""
+
+    def __init__(self, app: Flask | None = None, size: int = 20_000) -> None:
+        self.verified = KeptVerifications(size)
+        super().__init__(app)
+
+    def protect(self, apply_exemptions: bool = False) -> None:
+        if apply_exemptions and (not request.endpoint or self._is_exempt()):
+            return
+        if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+            return
+        reason = self._invalid_because()
+        if reason:
+            csrf_logger.info(reason)
+            self._error_response(reason)
+        if request.is_secure and current_app.config["WTF_CSRF_SSL_STRICT"]:
+            if not request.referrer:
+                self._error_response("The referrer header is missing.")
+            if not same_origin(request.referrer, f"https://{request.host}/"):
+                self._error_response("The referrer does not match the host.")
+        g.csrf_valid = True
+
+    def _invalid_because(self) -> str | None:
+        """Why this request's token is refused (Flask-WTF's words), or None."""
+        config = current_app.config
+        secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+        if not secret:
+            raise RuntimeError("A secret key is required to use CSRF.")
+        field = config["WTF_CSRF_FIELD_NAME"]
+        time_limit = config["WTF_CSRF_TIME_LIMIT"]
+        signed = self._get_csrf_token()
+        if not signed:
+            return "The CSRF token is missing."
+        if field not in session:
+            return "The CSRF session token is missing."
+        key = (secret, signed)
+        found = self.verified.get(key)
+        if found is None:
+            serializer = URLSafeTimedSerializer(secret, salt="wtf-csrf-token")
+            try:
+                token, signed_at = serializer.loads(signed, max_age=time_limit, return_timestamp=True)
+            except SignatureExpired:
+                return "The CSRF token has expired."
+            except BadData:
+                return "The CSRF token is invalid."
+            found = (token, int(signed_at.timestamp()))
+            if isinstance(token, str):
+                self.verified.keep(key, found)
+        token, signed_at = found
+        age = signed_age_s(signed_at)
+        if time_limit is not None and (age > time_limit or age < 0):
+            self.verified.drop(key)
+            return "The CSRF token has expired."
+        if not isinstance(token, str) or not hmac.compare_digest(session[field], token):
+            return "The CSRF tokens do not match."
+        return None
+
+    def _get_csrf_token(self) -> str | None:
+        # A body that is not a form has no form fields, so only the headers can hold the token: asking
+        # ``request.form`` would build a form parser to find nothing.
+        if request.mimetype in _FORM_BODIES:
+            return super()._get_csrf_token()
+        for header in current_app.config["WTF_CSRF_HEADERS"]:
+            token = request.headers.get(header)
+            if token:
+                return token
+        return None
 
 
 def log_safe(text: str, limit: int = 300) -> str:

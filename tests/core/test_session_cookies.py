@@ -100,7 +100,7 @@ def test_a_session_holding_more_than_plain_values_is_verified_afresh_and_never_s
 def test_at_most_size_cookies_are_kept(bare):
     for n in range(25):
         assert read(bare, cookie_for(bare, {"_user_id": f"{n}:1"})) == {"_user_id": f"{n}:1"}
-    assert 0 < len(bare.interface._verified) <= 10
+    assert 0 < len(bare.interface.verified) <= 10
 
 
 def test_the_app_uses_it_and_still_keeps_static_answers_free_of_cookies(app):

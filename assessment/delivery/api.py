@@ -24,7 +24,7 @@ from core.web import claim_holds_clause, current_actor, roles_required
 from assessment.delivery import candidate, services
 from assessment.delivery.replay import AttemptState
 from assessment.delivery.rules import allowed_duration_s
-from assessment.delivery.schemas import AckSchema, BreakInSchema, ClaimInSchema, SaveInSchema, dump_state, load
+from assessment.delivery.schemas import AckSchema, BreakInSchema, ClaimInSchema, SaveInSchema, dump_state, load, load_save
 
 bp = Blueprint("delivery_api", __name__, url_prefix="/api/v1/attempts")
 
@@ -236,7 +236,7 @@ def _save_fast(claim: tuple[int, int, str | None], attempt_id: int):
     if claim_holds is None:
         return None
     try:
-        data = load(SAVE_IN, request.get_json(silent=True))
+        data = load_save(SAVE_IN, request.get_json(silent=True))
     except DomainError:
         return None  # the ordinary path gives the 422 (or 404 first, for someone else's attempt)
     session = db.session()
@@ -265,7 +265,7 @@ def save_response(attempt_id: int):
     acknowledgement and writes nothing."""
     session = db.session()
     found = candidate.own_attempt(session, current_actor(), attempt_id)
-    data = load(SAVE_IN, request.get_json(silent=True))
+    data = load_save(SAVE_IN, request.get_json(silent=True))
     now = utcnow()
     try:
         try:

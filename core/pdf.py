@@ -16,9 +16,16 @@ def html_to_pdf(html: str, *, stylesheet: str = "") -> bytes:
     page names something outside itself (an image or stylesheet by URL)."""
     import warnings
 
+    from PIL import ImageFile
     from weasyprint import CSS, HTML
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+    # Importing WeasyPrint sets Pillow's process-wide ImageFile.LOAD_TRUNCATED_IMAGES to True
+    # (weasyprint/images.py), after which Pillow swallows every decoder error: each upload checked
+    # later in this process (core.uploads, webcam snapshots among them) would pass a picture whose
+    # data does not decode. Our pages embed no raster image, so WeasyPrint loses nothing by it. The
+    # import runs once a process, so this puts the flag back once and for good.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     fetcher = URLFetcher(allowed_protocols=["data"], fail_on_errors=True)
     styles = [CSS(string=stylesheet)] if stylesheet else []
     try:

@@ -26,3 +26,23 @@ def test_the_pdf_carries_the_text_the_title_and_the_tags():
 def test_nothing_outside_the_page_is_fetched():
     with pytest.raises(ValueError, match="http://example.org/logo.png"):
         html_to_pdf(PAGE.format(extra='<img src="http://example.org/logo.png" alt="Logo">'))
+
+
+def test_making_a_pdf_leaves_the_upload_check_refusing_pictures_that_do_not_decode():
+    """WeasyPrint, once imported, tells Pillow to swallow decoder errors for the whole process; a PDF
+    made first must not leave an upload check that passes a broken JPEG."""
+    from core.uploads import JPEG, UploadRefused, inspect_upload
+    from tests import uploads_data
+
+    html_to_pdf(PAGE.format(extra=""))
+    data = uploads_data.jpeg(64, 64)
+    frame = data.index(b"\xff\xc0")
+    frame_end = frame + 2 + int.from_bytes(data[frame + 2:frame + 4], "big")
+    scan = data.index(b"\xff\xda")
+    coded = scan + 2 + int.from_bytes(data[scan + 2:scan + 4], "big")
+    # Half the coded data, then a second frame header: the segment walk passes it, only the decode
+    # refuses it.
+    broken = data[:(coded + len(data) - 2) // 2] + data[frame:frame_end] + b"\xff\xd9"
+    with pytest.raises(UploadRefused) as refused:
+        inspect_upload(broken, {JPEG})
+    assert refused.value.reason == "damaged"

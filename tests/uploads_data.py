@@ -35,6 +35,24 @@ def jpeg(width: int = 16, height: int = 16, colour: tuple[int, int, int] = (200,
 
 
 @functools.cache
+def snapshot(progressive: bool = False, seed: int = 3) -> bytes:
+    """A webcam snapshot like the player's: 320×240, quality 60 (about 0.6 in the browser's terms), a
+    face-sized blob on a shaded, noisy background, so its scans carry as much coded data as a real one
+    (a flat colour would leave them nearly empty). The same bytes every time."""
+    import random
+
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    noise = Image.frombytes("L", (320, 240), rng.randbytes(320 * 240)).convert("RGB")
+    image = Image.blend(noise, Image.linear_gradient("L").resize((320, 240)).convert("RGB"), 0.7)
+    ImageDraw.Draw(image).ellipse((120, 60, 210, 180), fill=(190, 140, 110))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=60, progressive=progressive)
+    return out.getvalue()
+
+
+@functools.cache
 def pdf(text: str = "Supporting document", pages: int = 1) -> bytes:
     """A small PDF with ``text`` on each page."""
     return plain_pdf(text, pages)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import random
 import stat
 import struct
 import zipfile
@@ -15,8 +16,8 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
-from core.uploads import (JPEG, PDF, PNG, Inspected, ScanFailed, UploadRefused, content_type_of, download_name,
-                          inspect_upload, scan)
+from core.uploads import (JPEG, PDF, PNG, Inspected, ScanFailed, UploadRefused, _jpeg_segments, content_type_of,
+                          download_name, inspect_upload, scan)
 from tests import uploads_data
 
 ANY = {PDF, PNG, JPEG}
@@ -350,3 +351,136 @@ def test_a_jpeg_declaring_a_huge_frame_is_refused_before_decoding():
     data[frame + 5:frame + 9] = struct.pack(">HH", 60_000, 60_000)  # height, width
     error = refused(bytes(data))
     assert error.reason == "too_many_pixels" and "60,000 × 60,000" in str(error)
+
+
+# ------------------------------------------------------- a JPEG decoded at a smaller scale (snapshots)
+#
+# Webcam snapshots are checked with ``jpeg_scale=8``: libjpeg makes the pixels at an eighth of the
+# size, but still entropy-decodes every block of every scan. These tests hold it to refusing exactly
+# what the full decode refuses, with the same sentence, and keeping the same bytes.
+
+def _outcome(data: bytes, scale: int) -> tuple:
+    """What inspect_upload answers, in a form to compare: the bytes kept and what was learnt, or the refusal."""
+    try:
+        kept = inspect_upload(data, {JPEG}, name="the snapshot", max_pixels=2048 * 2048, jpeg_scale=scale)
+    except UploadRefused as error:
+        return ("refused", error.reason, error.message)
+    return ("kept", kept.data, kept.width, kept.height, kept.stripped)
+
+
+def _refused_by_the_full_decode(cleaned: bytes) -> bool:
+    """Pillow's check as it stood before any scale: ``verify()``, then every pixel of a fresh copy."""
+    try:
+        with Image.open(io.BytesIO(cleaned), formats=["JPEG"]) as image:
+            image.verify()
+        with Image.open(io.BytesIO(cleaned), formats=["JPEG"]) as image:
+            image.load()
+    except Exception:  # noqa: BLE001 - inspect_upload turns every failure of Pillow's into a refusal
+        return True
+    return False
+
+
+def _segments(data: bytes) -> list[tuple[int, int]]:
+    """(start, end) of every marker segment with a length (tables, frame and scan headers), in order."""
+    found, pos = [], 2
+    while (pos := data.find(b"\xff", pos)) >= 0 and pos + 3 < len(data):
+        marker = data[pos + 1]
+        if marker in (0x00, 0xFF, 0xD9) or 0xD0 <= marker <= 0xD7:
+            pos += 1
+            continue
+        end = pos + 2 + struct.unpack(">H", data[pos + 2:pos + 4])[0]
+        found.append((pos, end))
+        pos = end
+    return found
+
+
+def _damaged_copies(data: bytes, seed: int):
+    """(what was done, the copy): ``data`` damaged as a transfer, a disk or a hand could — cut short
+    anywhere in its coded data, cut short with an end marker put back, a bit flipped or a byte changed
+    in the coded data, a run of it lost or repeated, and every byte of every table, frame and scan
+    header changed."""
+    rng = random.Random(seed)
+    segments = _segments(data)
+    coded_from, coded_to = segments[[data[s + 1] for s, _e in segments].index(0xDA)][1], len(data) - 2
+    for cut in range(coded_from, coded_to, (coded_to - coded_from) // 20):
+        yield f"cut at {cut}", data[:cut]
+        yield f"cut at {cut}, end marker put back", data[:cut] + b"\xff\xd9"
+    for _ in range(60):
+        pos = rng.randrange(coded_from, coded_to)
+        yield f"bit flipped at {pos}", data[:pos] + bytes([data[pos] ^ 1 << rng.randrange(8)]) + data[pos + 1:]
+        yield f"byte changed at {pos}", data[:pos] + bytes([rng.randrange(256)]) + data[pos + 1:]
+    for _ in range(15):
+        pos, length = rng.randrange(coded_from, coded_to - 64), rng.randrange(1, 64)
+        yield f"{length} bytes lost at {pos}", data[:pos] + data[pos + length:]
+        yield f"{length} bytes repeated at {pos}", data[:pos + length] + data[pos:]
+    for start, end in segments:
+        for pos in range(start + 1, end):
+            value = (data[pos] ^ 0x01, data[pos] ^ 0x80, 0x00, 0xFF)[pos % 4]
+            yield f"header byte {pos} set to {value:#04x}", data[:pos] + bytes([value]) + data[pos + 1:]
+
+
+@pytest.mark.parametrize("progressive", [False, True], ids=["baseline", "progressive"])
+def test_a_jpeg_decoded_at_an_eighth_refuses_exactly_what_the_full_decode_refuses(progressive):
+    decoded_refusals = kept = 0
+    for n, (done, copy) in enumerate(_damaged_copies(uploads_data.snapshot(progressive=progressive), seed=7)):
+        full = _outcome(copy, 1)
+        assert _outcome(copy, 8) == full, done
+        if n % 5 == 0:  # the scales no caller uses yet, on a sample
+            assert _outcome(copy, 2) == full and _outcome(copy, 4) == full, done
+        kept += full[0] == "kept"
+        try:
+            cleaned, _dropped, size = _jpeg_segments(copy, "the snapshot")
+        except UploadRefused:
+            continue  # refused before any decode, at every scale alike
+        if copy[:3] != b"\xff\xd8\xff" or not size or size[0] * size[1] > 2048 * 2048:
+            continue  # refused as not a JPEG, or as too large, before any decode
+        # Past the segment walk only Pillow can refuse: the decode as it stood before says the same.
+        assert (full[0] == "refused") == _refused_by_the_full_decode(cleaned), done
+        decoded_refusals += full[0] == "refused"
+    # Not vacuous: many copies were refused by the decode itself, and many (damage libjpeg decodes past,
+    # as it always has) were kept.
+    assert decoded_refusals >= 50 and kept >= 50
+
+
+def test_a_snapshot_is_kept_byte_for_byte_as_at_full_scale_metadata_stripped():
+    for data in (uploads_data.snapshot(), uploads_data.snapshot(progressive=True)):
+        assert _outcome(data, 8) == _outcome(data, 1) == ("kept", data, 320, 240, ())
+        app1 = b"\xff\xe1" + struct.pack(">H", 2 + 22) + b"Exif\x00\x00" + b"GPS 51.5, -0.1 ..."[:16]
+        with_exif = data[:20] + app1 + data[20:]  # after the start of image and the JFIF segment
+        assert _outcome(with_exif, 8) == _outcome(with_exif, 1) == ("kept", data, 320, 240, ("APP1",))
+
+
+@pytest.mark.parametrize("progressive", [False, True], ids=["baseline", "progressive"])
+def test_a_snapshot_cut_short_in_the_middle_of_a_scan_is_refused_alike_at_any_scale(progressive):
+    data = uploads_data.snapshot(progressive=progressive)
+    cut = data[:len(data) * 2 // 3]
+    assert _outcome(cut, 8) == _outcome(cut, 1) == (
+        "refused", "damaged", "The snapshot is not a complete JPEG picture: it may be damaged or cut short. Save it "
+                              "again, or take the photo again, and upload the new copy")
+
+
+def test_a_second_frame_inside_a_scan_is_refused_by_the_decode_at_any_scale():
+    # The segment walk passes it (a scan, a frame header, the end): only decoding the scan finds the
+    # frame where the rest of the scan should be. The JPEG is opened once now, with no verify() (which
+    # checks nothing in a JPEG): the decode still runs, and refuses.
+    data = uploads_data.snapshot()
+    frame_start, frame_end = next((s, e) for s, e in _segments(data) if data[s + 1] == 0xC0)
+    copy = data[:len(data) // 2] + data[frame_start:frame_end] + b"\xff\xd9"
+    assert _jpeg_segments(copy, "the snapshot")[0] == copy
+    for scale in (1, 8):
+        assert _outcome(copy, scale)[:2] == ("refused", "damaged")
+
+
+def test_a_progressive_snapshot_with_an_impossible_later_scan_is_refused_at_any_scale():
+    data = bytearray(uploads_data.snapshot(progressive=True))
+    scans = [(s, e) for s, e in _segments(bytes(data)) if data[s + 1] == 0xDA]
+    start, end = scans[2]
+    data[end - 2] = 0  # the scan's last coefficient before its first (Se < Ss): libjpeg's "bad progression"
+    copy = bytes(data)
+    assert _jpeg_segments(copy, "the snapshot")[0] == copy
+    assert _outcome(copy, 8) == _outcome(copy, 1) and _outcome(copy, 1)[:2] == ("refused", "damaged")
+
+
+def test_only_libjpegs_own_scales_may_be_asked_for():
+    with pytest.raises(ValueError, match="jpeg_scale"):
+        inspect_upload(uploads_data.snapshot(), {JPEG}, jpeg_scale=3)

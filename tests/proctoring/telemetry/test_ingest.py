@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from core.roles import Role
+from core.uploads import JPEG, UploadRefused, inspect_upload
 from assessment.delivery import services as delivery
 from proctoring import log
 from proctoring.models import Invigilation, InvigilationEvent
 from proctoring.rules import LogKind
 from proctoring.telemetry.services import AFTER_END_GRACE_S
+from tests import uploads_data
 from tests.proctoring.telemetry.conftest import approve_checkin, jpeg
 
 
@@ -272,6 +274,54 @@ def test_what_is_not_a_decodable_jpeg_is_refused(db, client, invigilated_attempt
     response = send_snapshot(client, attempt, data)
     assert response.status_code == status and response.get_json()["fields"]["body"]
     assert telemetry_count(db, attempt) == 0
+
+
+def _damaged_snapshots() -> dict[str, bytes]:
+    """Snapshots like the player's, damaged: each was refused by the full decode, and must still be."""
+    plain, progressive = uploads_data.snapshot(), uploads_data.snapshot(progressive=True)
+    frame = plain.index(b"\xff\xc0")
+    frame_end = frame + 2 + int.from_bytes(plain[frame + 2:frame + 4], "big")
+    scans = [at for at in range(len(progressive) - 1) if progressive[at:at + 2] == b"\xff\xda"]
+    impossible = bytearray(progressive)
+    impossible[scans[2] + 1 + int.from_bytes(progressive[scans[2] + 2:scans[2] + 4], "big") - 1] = 0  # Se < Ss
+    return {
+        "cut in the middle of its scan": plain[:len(plain) * 2 // 3],
+        "progressive, cut in the middle of a later scan": progressive[:len(progressive) * 2 // 3],
+        "a second frame where the rest of its scan should be": plain[:len(plain) // 2] + plain[frame:frame_end]
+        + b"\xff\xd9",
+        "progressive, a later scan that cannot be": bytes(impossible),
+    }
+
+
+@pytest.mark.parametrize("damage", list(_damaged_snapshots()))
+def test_a_damaged_snapshot_is_refused_with_the_full_decodes_sentence_and_nothing_stored(app, db, client,
+                                                                                         invigilated_attempt, damage):
+    attempt = invigilated_attempt
+    data = _damaged_snapshots()[damage]
+    with pytest.raises(UploadRefused) as full:  # the check as every other upload still has it: every pixel
+        inspect_upload(data, {JPEG}, name="the snapshot")
+    response = send_snapshot(client, attempt, data)
+    assert response.status_code == 422
+    assert response.get_json()["fields"] == {"body": f"{full.value.message}."}
+    assert telemetry_count(db, attempt) == 0
+    digest = hashlib.sha256(data).hexdigest()
+    assert not list(app.extensions["cop.media"].inner.folder.rglob(f"{digest}.jpg"))
+
+
+def test_a_snapshot_like_the_players_is_stored_as_sent_and_one_with_metadata_without_it(app, db, client,
+                                                                                        invigilated_attempt):
+    attempt = invigilated_attempt
+    plain, progressive = uploads_data.snapshot(), uploads_data.snapshot(progressive=True)
+    app1 = b"\xff\xe1" + (2 + 16).to_bytes(2, "big") + b"Exif\x00\x00GPS 51.5 N"
+    with_exif = plain[:20] + app1 + plain[20:]  # after the start of image and the JFIF segment
+    for n, (sent, kept) in enumerate([(plain, plain), (progressive, progressive), (with_exif, plain)]):
+        response = send_snapshot(client, attempt, sent, id_=f"s-{n}", at=f"2026-11-23T10:00:{10 + n}Z")
+        assert response.status_code == 200
+        row = rows(db, attempt, [LogKind.SNAPSHOT])[-1]
+        assert row.payload == {"width": 320, "height": 240}
+        assert (row.media_sha256, row.media_size) == (hashlib.sha256(kept).hexdigest(), len(kept))
+        assert app.extensions["cop.media"].get(row.media_key) == kept
+    assert log.verify(db, row.invigilation_id).ok
 
 
 def test_a_snapshot_too_large_wrongly_typed_or_without_its_headers_is_refused(app, db, client, invigilated_attempt):

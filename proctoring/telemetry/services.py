@@ -309,28 +309,39 @@ _MOVE_HEAD = DriverStatement(
     .values(next_seq=bindparam("head_seq", type_=Integer), last_hash=bindparam("head_hash", type_=String)))
 
 
-def ingest_events_fast(session: Session, *, attempt_id: int, events: list[dict], limits: Limits,
-                       now: dt.datetime, claim: tuple[int, int, str | None] | None = None, claim_holds=None,
-                       candidate_id: int | None = None) -> list[str] | None:
-    """:func:`ingest_events` with who may send confirmed in its first query: the cookie's ``claim`` with
-    the candidate role (``claim_holds``, the installed clause), or ``candidate_id`` for a caller that
-    has already found the attempt to be theirs. Same rules, same chain, no object loaded; the caller
-    commits.
+def ingest_events_fast(session: Session, *, claim: tuple[int, int, str | None], claim_holds, attempt_id: int,
+                       events: list[dict], limits: Limits, now: dt.datetime) -> list[str] | None:
+    """:func:`ingest_events` for a batch sent on its own, with the cookie's ``claim`` confirmed with the
+    candidate role in its first query (``claim_holds``, the installed clause). Same rules, same chain,
+    no object loaded; the caller commits.
 
     Returns None for anything out of the ordinary — a claim that no longer holds, anyone else's
     attempt, a sitting not invigilated, a first batch (no invigilation yet), more than
     ``FAST_BATCH_IDS`` ids, a refusal — having written nothing: the caller then runs the ordinary
     path, which answers (and refuses) exactly as it always has."""
+    return _ingest_fast(session, built_for_claim(claim_holds, "invigilation head", _head_read),
+                        {"attempt_id": attempt_id, **claim_parameters(claim, Role.CANDIDATE)},
+                        attempt_id=attempt_id, events=events, limits=limits, now=now)
+
+
+def ingest_carried_events_fast(session: Session, *, candidate_id: int, attempt_id: int, events: list[dict],
+                               limits: Limits, now: dt.datetime) -> list[str] | None:
+    """:func:`ingest_events_fast` for the events a save carried: the save has just found the attempt to
+    be ``candidate_id``'s, so there is no claim to confirm. The same None for anything unusual."""
+    return _ingest_fast(session, _HEAD_OF_CANDIDATE, {"attempt_id": attempt_id, "claim_user_id": candidate_id},
+                        attempt_id=attempt_id, events=events, limits=limits, now=now)
+
+
+def _ingest_fast(session: Session, head_read: DriverStatement, owner: dict, *, attempt_id: int, events: list[dict],
+                 limits: Limits, now: dt.datetime) -> list[str] | None:
+    """Both fast paths: ``head_read`` bound with ``owner`` finds the chain head only for whoever may send."""
     order = list(dict.fromkeys(event["id"] for event in events))
     if len(order) > FAST_BATCH_IDS:
         return None
     connection = session.connection()
-    owner = ({"attempt_id": attempt_id, **claim_parameters(claim, Role.CANDIDATE)} if claim is not None
-             else {"attempt_id": attempt_id, "claim_user_id": candidate_id})
     if connection.dialect.name != "postgresql":
         _HOLD_HEAD_SQLITE.rows(connection, owner)
-    head = (built_for_claim(claim_holds, "invigilation head", _head_read) if claim is not None
-            else _HEAD_OF_CANDIDATE).rows(connection, owner)
+    head = head_read.rows(connection, owner)
     if not head or not head[0][-1]:
         return None
     started_at, duration_s, extra_time_pct, invigilation_id, next_seq, last_hash, _holds = head[0]

@@ -22,8 +22,8 @@ def take_events_riding_on_a_save(session: Session, *, candidate_id: int, attempt
     try:
         data = load(BATCH_IN, {"events": events}, "The events are not valid")
         limits = services.Limits.from_config(current_app.config)
-        acknowledged = services.ingest_events_fast(session, attempt_id=attempt_id, events=data["events"],
-                                                   limits=limits, now=now, candidate_id=candidate_id)
+        acknowledged = services.ingest_carried_events_fast(session, candidate_id=candidate_id, attempt_id=attempt_id,
+                                                           events=data["events"], limits=limits, now=now)
         if acknowledged is None:
             acknowledged = services.ingest_events(session, target=services.target_of(
                 session, candidate_id, attempt_id, now), events=data["events"], limits=limits, now=now)

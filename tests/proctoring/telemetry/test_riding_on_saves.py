@@ -141,7 +141,7 @@ def test_an_envelope_of_the_wrong_shape_is_422_and_writes_nothing(db, client, in
     assert telemetry_count(db, attempt) == 0 and stored_steps(db, attempt) == []
 
 
-@pytest.mark.parametrize("ingest", ["ingest_events_fast", "ingest_events"])
+@pytest.mark.parametrize("ingest", ["ingest_carried_events_fast", "ingest_events"])
 def test_a_database_error_while_taking_the_events_undoes_them_and_not_the_save(db, client, invigilated_attempt,
                                                                                monkeypatch, path, ingest):
     """As when the same ids, sent on their own at the same moment, win the race to the unique key: on
@@ -154,7 +154,7 @@ def test_a_database_error_while_taking_the_events_undoes_them_and_not_the_save(d
         raise IntegrityError("INSERT INTO invigilation_events …", {}, Exception("duplicate key"))
 
     if ingest == "ingest_events":
-        monkeypatch.setattr(telemetry, "ingest_events_fast", lambda *_args, **_kwargs: None)
+        monkeypatch.setattr(telemetry, "ingest_carried_events_fast", lambda *_args, **_kwargs: None)
     monkeypatch.setattr(telemetry, ingest, written_then_raced)
     answer = save(client, attempt := invigilated_attempt, events=[event("h-1")]).get_json()
     assert answer["written"] is True and answer["events"]["refused"]["code"] == "not_taken"

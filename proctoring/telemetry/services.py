@@ -39,7 +39,7 @@ from assessment.delivery.models import Attempt, AttemptEvent, Sitting
 from assessment.delivery.replay import Event, attempt_view
 from assessment.delivery.rules import allowed_duration_s
 from proctoring import log
-from proctoring.media import MediaStore, store_media
+from proctoring.media import MediaStore, MediaUnavailable, store_media
 from proctoring.models import Invigilation, InvigilationEvent
 from proctoring.rules import LogKind
 
@@ -334,10 +334,38 @@ def ingest_carried_events_fast(session: Session, *, candidate_id: int, attempt_i
 
 def _ingest_fast(session: Session, head_read: DriverStatement, owner: dict, *, attempt_id: int, events: list[dict],
                  limits: Limits, now: dt.datetime) -> list[str] | None:
-    """Both fast paths: ``head_read`` bound with ``owner`` finds the chain head only for whoever may send."""
+    """Both events fast paths: ``head_read`` bound with ``owner`` finds the chain head only for whoever may send."""
     order = list(dict.fromkeys(event["id"] for event in events))
     if len(order) > FAST_BATCH_IDS:
         return None
+    head = _fast_head(session, head_read, owner, attempt_id=attempt_id, ids=order, now=now)
+    if head is None:
+        return None
+    try:
+        entries = _new_entries(events, head.stored, head.recent, head.ended_at, limits, now)
+    except DomainError:
+        return None
+    _fast_append(session, head, attempt_id, entries, now)
+    return order
+
+
+@dataclass(frozen=True)
+class _FastHead:
+    """What a fast path read in its first two statements: the chain's head (locked), the attempt's end
+    if it ended, the last minute's rows (their count and the oldest's time) and which ids are stored."""
+
+    invigilation_id: int
+    next_seq: int
+    last_hash: str
+    ended_at: dt.datetime | None
+    recent: tuple[int, dt.datetime | None]
+    stored: set[str]
+
+
+def _fast_head(session: Session, head_read: DriverStatement, owner: dict, *, attempt_id: int, ids: list[str],
+               now: dt.datetime) -> _FastHead | None:
+    """The first two statements of every fast path (SQLite's write lock before them); None when whoever
+    ``owner`` names may not send to this attempt, or it has no invigilation yet."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         _HOLD_HEAD_SQLITE.rows(connection, owner)
@@ -346,9 +374,9 @@ def _ingest_fast(session: Session, head_read: DriverStatement, owner: dict, *, a
         return None
     started_at, duration_s, extra_time_pct, invigilation_id, next_seq, last_hash, _holds = head[0]
     life, recent, stored = [], (0, None), set()
-    for src, label, at, count, payload in _batch_read(len(order)).rows(connection, {
+    for src, label, at, count, payload in _batch_read(len(ids)).rows(connection, {
             "attempt_id": attempt_id, "invigilation_id": invigilation_id, "since": now - RATE_WINDOW,
-            **{f"id_{k}": client_id for k, client_id in enumerate(order)}}):
+            **{f"id_{k}": client_id for k, client_id in enumerate(ids)}}):
         if src == 0:
             recent = (count, at)
         elif src == 1:
@@ -356,17 +384,20 @@ def _ingest_fast(session: Session, head_read: DriverStatement, owner: dict, *, a
         else:
             stored.add(label)
     ended_at = _ended_from(started_at, allowed_duration_s(duration_s, extra_time_pct), life, now)
-    try:
-        entries = _new_entries(events, stored, recent, ended_at, limits, now)
-    except DomainError:
-        return None
-    rows, (head_seq, head_hash) = log.chained((next_seq, last_hash), [
-        log.new_entry(invigilation_id=invigilation_id, now=now, attempt_id=attempt_id, **entry) for entry in entries])
+    return _FastHead(invigilation_id, next_seq, last_hash, ended_at, recent, stored)
+
+
+def _fast_append(session: Session, head: _FastHead, attempt_id: int, entries: list[dict], now: dt.datetime) -> None:
+    """The rows after the head, chained as ``log.append`` chains them, and the head moved on."""
+    connection = session.connection()
+    rows, (head_seq, head_hash) = log.chained((head.next_seq, head.last_hash), [
+        log.new_entry(invigilation_id=head.invigilation_id, now=now, attempt_id=attempt_id, **entry)
+        for entry in entries])
     for row in rows:
         _INSERT_ENTRY.rows(connection, row)
     if rows:
-        _MOVE_HEAD.rows(connection, {"invigilation_id": invigilation_id, "head_seq": head_seq, "head_hash": head_hash})
-    return order
+        _MOVE_HEAD.rows(connection, {"invigilation_id": head.invigilation_id, "head_seq": head_seq,
+                                     "head_hash": head_hash})
 
 
 SNAPSHOT_DECODE_SCALE = 8
@@ -401,15 +432,54 @@ def ingest_snapshot(session: Session, *, target: Target, client_event_id: str, c
     writes nothing."""
     if _stored_ids(session, target.invigilation.id, [client_event_id]):
         return [client_event_id]
+    entry = _snapshot_entry(target.invigilation.id, client_event_id, captured_at, data, store,
+                            _recent(session, target, now), target.ended_at, limits, now)
+    log.append(session, invigilation_id=target.invigilation.id, now=now, attempt_id=target.attempt.id, **entry)
+    return [client_event_id]
+
+
+def _snapshot_entry(invigilation_id: int, client_event_id: str, captured_at: dt.datetime, data: bytes,
+                    store: MediaStore, recent: tuple[int, dt.datetime | None], ended_at: dt.datetime | None,
+                    limits: Limits, now: dt.datetime) -> dict:
+    """A new snapshot's row (``log.append``'s keywords but the invigilation, the attempt and ``now``),
+    its file put in the media store: the JPEG checked, the rate, the attempt's end. Raises the
+    refusals, and ``MediaUnavailable``, having written nothing."""
     snapshot = checked_jpeg(data, limits)
-    width, height, data = snapshot.width, snapshot.height, snapshot.data
-    _check_rate(_recent(session, target, now), 1, limits, now)
-    mark = _after_end_mark(target.ended_at, now)
+    _check_rate(recent, 1, limits, now)
+    mark = _after_end_mark(ended_at, now)
     occurred_at, clamp = _occurred(captured_at, now)
-    stored = store_media(store, invigilation_id=target.invigilation.id, data=data, content_type="image/jpeg",
+    stored = store_media(store, invigilation_id=invigilation_id, data=snapshot.data, content_type="image/jpeg",
                          extension="jpg")
-    log.append(session, invigilation_id=target.invigilation.id, kind=LogKind.SNAPSHOT, now=now,
-               occurred_at=occurred_at, attempt_id=target.attempt.id, client_event_id=client_event_id,
-               payload={"width": width, "height": height, **clamp, **mark}, media_key=stored.key,
-               media_sha256=stored.sha256, media_type=stored.content_type, media_size=stored.size)
+    return {"kind": LogKind.SNAPSHOT, "occurred_at": occurred_at, "client_event_id": client_event_id,
+            "payload": {"width": snapshot.width, "height": snapshot.height, **clamp, **mark},
+            "media_key": stored.key, "media_sha256": stored.sha256, "media_type": stored.content_type,
+            "media_size": stored.size}
+
+
+def ingest_snapshot_fast(session: Session, *, claim: tuple[int, int, str | None], claim_holds, attempt_id: int,
+                         client_event_id: str, captured_at: dt.datetime, data: bytes, store: MediaStore,
+                         limits: Limits, now: dt.datetime) -> list[str] | None:
+    """:func:`ingest_snapshot` with the cookie's ``claim`` confirmed with the candidate role in its first
+    query, as :func:`ingest_events_fast`: the same rules and the same chain in four statements (the
+    head locked with the claim and the attempt's clock; the life events, the rate count and whether
+    the id is stored; the row; the head moved on) and the file's write, no object loaded; the caller
+    commits. The file is written while the head is locked, which holds up only this candidate's own
+    telemetry, and only for a write the ordinary path makes too.
+
+    None for anything out of the ordinary — the events fast path's cases, a JPEG refused, the rate
+    reached, the attempt ended, the media store failing — having written no row (a file written
+    before a refusal cannot be: the store is the last step before the row): the ordinary path then
+    answers exactly as it always has (a failing store is tried once more there, and answered 503)."""
+    head = _fast_head(session, built_for_claim(claim_holds, "invigilation head", _head_read),
+                      {"attempt_id": attempt_id, **claim_parameters(claim, Role.CANDIDATE)},
+                      attempt_id=attempt_id, ids=[client_event_id], now=now)
+    if head is None:
+        return None
+    if client_event_id not in head.stored:
+        try:
+            entry = _snapshot_entry(head.invigilation_id, client_event_id, captured_at, data, store, head.recent,
+                                    head.ended_at, limits, now)
+        except (DomainError, MediaUnavailable):
+            return None
+        _fast_append(session, head, attempt_id, [entry], now)
     return [client_event_id]

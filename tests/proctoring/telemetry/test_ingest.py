@@ -17,6 +17,7 @@ from proctoring.rules import LogKind
 from proctoring.telemetry.services import AFTER_END_GRACE_S
 from tests import uploads_data
 from tests.proctoring.telemetry.conftest import approve_checkin, jpeg
+from tests.assessment.delivery.test_hot_path import statements  # noqa: F401  (a fixture)
 
 
 def url(attempt, tail="events"):
@@ -50,7 +51,7 @@ def telemetry_count(db, attempt):
 
 @pytest.fixture(params=["fast", "ordinary"])
 def ingest_path(request, monkeypatch):
-    """Each events test runs on the batch's fast path and on its ordinary one (as when there is no
+    """Each events and snapshot test runs on the fast path and on the ordinary one (as when there is no
     clause to confirm the cookie's claim with): the same answers, the same rows, the same refusals."""
     if request.param == "ordinary":
         monkeypatch.setattr("proctoring.telemetry.api.claim_holds_clause", lambda: None)
@@ -240,7 +241,7 @@ def send_snapshot(client, attempt, data, *, id_="s-1", at="2026-11-23T10:00:10Z"
                        headers={"X-Client-Event-Id": id_, "X-Captured-At": at})
 
 
-def test_a_snapshot_goes_to_the_media_store_and_its_sha256_to_the_log(app, db, client, clock, invigilated_attempt):
+def test_a_snapshot_goes_to_the_media_store_and_its_sha256_to_the_log(ingest_path, app, db, client, clock, invigilated_attempt):
     attempt = invigilated_attempt
     picture = jpeg()
     response = send_snapshot(client, attempt, picture)
@@ -269,7 +270,7 @@ def test_a_snapshot_goes_to_the_media_store_and_its_sha256_to_the_log(app, db, c
     (jpeg() + b"<html><script>alert(1)</script></html>", 422),  # a web page hidden after the picture
     (jpeg() + b"PK\x05\x06" + b"\0" * 18, 422),               # a ZIP archive after the picture
 ])
-def test_what_is_not_a_decodable_jpeg_is_refused(db, client, invigilated_attempt, data, status):
+def test_what_is_not_a_decodable_jpeg_is_refused(ingest_path, db, client, invigilated_attempt, data, status):
     attempt = invigilated_attempt
     response = send_snapshot(client, attempt, data)
     assert response.status_code == status and response.get_json()["fields"]["body"]
@@ -294,7 +295,7 @@ def _damaged_snapshots() -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("damage", list(_damaged_snapshots()))
-def test_a_damaged_snapshot_is_refused_with_the_full_decodes_sentence_and_nothing_stored(app, db, client,
+def test_a_damaged_snapshot_is_refused_with_the_full_decodes_sentence_and_nothing_stored(ingest_path, app, db, client,
                                                                                          invigilated_attempt, damage):
     attempt = invigilated_attempt
     data = _damaged_snapshots()[damage]
@@ -308,7 +309,7 @@ def test_a_damaged_snapshot_is_refused_with_the_full_decodes_sentence_and_nothin
     assert not list(app.extensions["cop.media"].inner.folder.rglob(f"{digest}.jpg"))
 
 
-def test_a_snapshot_like_the_players_is_stored_as_sent_and_one_with_metadata_without_it(app, db, client,
+def test_a_snapshot_like_the_players_is_stored_as_sent_and_one_with_metadata_without_it(ingest_path, app, db, client,
                                                                                         invigilated_attempt):
     attempt = invigilated_attempt
     plain, progressive = uploads_data.snapshot(), uploads_data.snapshot(progressive=True)
@@ -324,7 +325,7 @@ def test_a_snapshot_like_the_players_is_stored_as_sent_and_one_with_metadata_wit
     assert log.verify(db, row.invigilation_id).ok
 
 
-def test_a_snapshot_too_large_wrongly_typed_or_without_its_headers_is_refused(app, db, client, invigilated_attempt):
+def test_a_snapshot_too_large_wrongly_typed_or_without_its_headers_is_refused(ingest_path, app, db, client, invigilated_attempt):
     attempt = invigilated_attempt
     app.config["INVIGILATION_MAX_SNAPSHOT_BYTES"] = 2048
     big = jpeg(640, 480, quality=95)
@@ -338,6 +339,52 @@ def test_a_snapshot_too_large_wrongly_typed_or_without_its_headers_is_refused(ap
     assert send_snapshot(client, attempt, jpeg(), at="10 o'clock").status_code == 422
     assert send_snapshot(client, attempt, jpeg(4000, 10)).status_code == 422  # larger than any snapshot
     assert telemetry_count(db, attempt) == 0
+
+
+def test_snapshots_keep_to_the_rate_and_after_the_end_are_marked_within_the_grace(ingest_path, app, db, client,
+                                                                                  clock, invigilated_attempt):
+    app.config["INVIGILATION_MAX_EVENTS_PER_MINUTE"] = 2
+    attempt = invigilated_attempt
+    assert client.post(url(attempt), json={"events": [event("a-1")]}).status_code == 200
+    assert send_snapshot(client, attempt, jpeg(), id_="s-1", at=iso(clock.now())).status_code == 200
+    refused = send_snapshot(client, attempt, jpeg(), id_="s-2", at=iso(clock.now()))
+    assert refused.status_code == 429 and refused.get_json()["code"] == "rate_limited"
+    assert telemetry_count(db, attempt) == 2
+    app.config["INVIGILATION_MAX_EVENTS_PER_MINUTE"] = 240
+    from assessment.accounts.models import User
+    delivery.submit_attempt(db, actor=db.get(User, attempt.candidate_id).actor, attempt_id=attempt.id,
+                            now=clock.now())
+    clock.advance(seconds=AFTER_END_GRACE_S - 5)
+    assert send_snapshot(client, attempt, jpeg(), id_="s-3", at=iso(clock.now())).status_code == 200
+    assert rows(db, attempt, [LogKind.SNAPSHOT])[-1].payload == {"width": 320, "height": 240, "_after_end": True}
+    assert log.verify(db, rows(db, attempt)[0].invigilation_id).ok
+
+
+def test_a_snapshot_costs_four_statements_on_the_fast_path_and_a_retry_two(app, db, client, invigilated_attempt,
+                                                                           statements, monkeypatch):
+    """The head locked with the claim and the attempt's clock; the life events, the rate count and
+    whether the id is stored (one union); the row; the head moved on (SQLite's write lock first). A
+    retry reads and writes nothing. The ordinary path (no clause to confirm a claim with) costs more:
+    the person, the attempt and the invigilation as objects, then its reads and the ORM's append."""
+    attempt = invigilated_attempt
+    assert client.post(url(attempt), json={"events": [event("h-0")]}).status_code == 200
+    extra = 1 if db.get_bind().dialect.name == "sqlite" else 0
+    statements.clear()
+    assert send_snapshot(client, attempt, jpeg(), id_="s-1").status_code == 200
+    assert len(statements) == 4 + extra, statements
+    if not extra:
+        assert statements[0].rstrip().endswith("FOR UPDATE OF invigilations"), statements
+    assert statements[-2].startswith("INSERT INTO invigilation_events")
+    assert statements[-1].startswith("UPDATE invigilations")
+    statements.clear()
+    assert send_snapshot(client, attempt, jpeg(), id_="s-1").get_json()["acknowledged"] == ["s-1"]
+    assert len(statements) == 2 + extra and not any(s.startswith("INSERT") for s in statements), statements
+    monkeypatch.setattr("proctoring.telemetry.api.claim_holds_clause", lambda: None)
+    statements.clear()
+    assert send_snapshot(client, attempt, jpeg(), id_="s-2").status_code == 200
+    assert len(statements) > 4 + extra, statements
+    assert [r.client_event_id for r in rows(db, attempt, [LogKind.SNAPSHOT])] == ["s-1", "s-2"]
+    assert log.verify(db, rows(db, attempt)[0].invigilation_id).ok
 
 
 def test_two_candidates_logs_are_separate(ingest_path, db, client, clock, framework, invigilated_attempt, make_user):

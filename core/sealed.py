@@ -19,9 +19,7 @@ No Flask, no SQLAlchemy: the folder is passed in.
 """
 from __future__ import annotations
 
-import os
 import secrets
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +27,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from core.files import store_once
+from core.files import store_once, write_whole
 from core.keyfiles import KeyFolder
 
 MAGIC = b"COPSEAL\x01"
@@ -113,16 +111,7 @@ class Sealer:
         blob = path.read_bytes()
         if blob.startswith(MAGIC):
             return False
-        handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False)
-        try:
-            with handle:
-                handle.write(self.seal(blob, path.name))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(handle.name, path)
-        except BaseException:
-            Path(handle.name).unlink(missing_ok=True)
-            raise
+        write_whole(path, self.seal(blob, path.name))
         return True
 
     def check(self, files: Iterable[tuple[Path, str]]) -> SealCheck:

@@ -11,13 +11,13 @@ the plain file, as the invigilation log records it."""
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from core.errors import DomainError
+from core.files import write_whole
 from core.sealed import Sealer
 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9/_.-]{0,199}$")
@@ -68,7 +68,8 @@ class MediaStore(Protocol):
 
 
 class LocalMediaStore:
-    """Files under one folder; written to a temporary name and renamed, so a reader never sees half."""
+    """Files under one folder; written to a temporary name, synced and renamed (``core.files``), so a
+    reader never sees half a file and a crash never loses one the log names."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
@@ -77,15 +78,9 @@ class LocalMediaStore:
         return self.folder / _checked(key)
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.{hashlib.sha256(os.urandom(8)).hexdigest()[:8]}")
-        try:
-            temporary.write_bytes(data)
-            os.replace(temporary, path)
-        except OSError:
-            temporary.unlink(missing_ok=True)  # a disk that filled up mid-write keeps no half file
-            raise
+        # Synced before it returns: the log row that names the file is committed after this, so a
+        # crash must not leave a committed row pointing at a file the disk never kept.
+        write_whole(self._path(key), data)
 
     def get(self, key: str) -> bytes:
         try:

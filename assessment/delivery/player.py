@@ -56,14 +56,14 @@ bp.add_app_template_filter(_printable, "printable")
 def start(sitting_id: int):
     """Instructions, the check-in step and the declaration; POST starts (or resumes) the attempt."""
     session = db.session()
-    facts = candidate.start_facts(session, current_actor(), sitting_id, utcnow())
-    if facts.view is not None and not facts.view.state.is_open:
-        return redirect(url_for("player.receipt", attempt_id=facts.attempt.id))
     form = StartForm()
     status = 200
     if form.is_submitted():
         status = 422
         if form.validate():
+            # The service checks everything a start needs (the booking, the window, the vetoes) and
+            # reads the adjustments itself, so a press of Start reads the page's facts only when the
+            # page is drawn again: in the start storm each look cost a statement a candidate.
             try:
                 try:
                     attempt = _start_attempt(session, sitting_id)
@@ -78,7 +78,11 @@ def start(sitting_id: int):
                 status = 409
             else:
                 session.commit()
+                # An attempt that has ended is resumed as itself: the player sends it to its receipt.
                 return redirect(url_for("player.player", attempt_id=attempt.id))
+    facts = candidate.start_facts(session, current_actor(), sitting_id, utcnow())
+    if facts.view is not None and not facts.view.state.is_open:
+        return redirect(url_for("player.receipt", attempt_id=facts.attempt.id))
     return render_template("player/start.html", facts=facts, form=form), status
 
 

@@ -331,11 +331,14 @@ def view_at(session: Session, attempt: Attempt, moment: dt.datetime) -> replay.A
 
 
 def _event(session: Session, attempt: Attempt, kind: str, now: dt.datetime, *, actor_id: int | None = None,
-           payload: dict | None = None, reason: str = "") -> AttemptEvent:
+           payload: dict | None = None, reason: str = "", flush: bool = True) -> AttemptEvent:
+    """Record one event. ``flush=False`` leaves it to the next flush, which sends the events added
+    since the last one as one insert (their ids keep the order they were added in)."""
     event = AttemptEvent(attempt_id=attempt.id, kind=kind, payload=payload or {}, actor_id=actor_id, reason=reason,
                          occurred_at=now)
     session.add(event)
-    session.flush()
+    if flush:
+        session.flush()
     return event
 
 
@@ -395,10 +398,12 @@ def start_attempt(session: Session, *, actor: Actor, sitting_id: int, device_id:
              "item_version_id": item_version_id, "option_order": item_types.shuffled_option_order(content, rng),
              "max_mark": max_mark}
             for number, (case_study_version_id, item_version_id, content, max_mark) in enumerate(questions, start=1)])
+    # Both events go in one insert, at the audit entry's flush.
     _event(session, attempt, "started", now, actor_id=actor.user_id,
            payload={"exam_paper_id": paper_id, "extra_time_pct": attempt.extra_time_pct,
-                    "attempt_no": attempt.attempt_no})
-    _event(session, attempt, "device_claimed", now, actor_id=actor.user_id, payload={"device_id": device_id})
+                    "attempt_no": attempt.attempt_no}, flush=False)
+    _event(session, attempt, "device_claimed", now, actor_id=actor.user_id, payload={"device_id": device_id},
+           flush=False)
     audit.record(session, actor=actor, action="attempt.started", target_type="attempt", target_id=attempt.id,
                  after={"sitting": sitting.id, "paper": paper_id, "attempt_no": attempt.attempt_no}, now=now)
     return attempt

@@ -42,6 +42,43 @@ def test_a_sitting_the_candidate_has_not_booked_cannot_be_started(client, db, fr
     assert client.get("/sittings/99999/start").status_code == 404
 
 
+def test_pressing_start_looks_up_the_attempt_and_the_adjustments_once(client, db, framework, clock, candidate,
+                                                                      monkeypatch):
+    """The start storm: the page's facts are not read again before the service reads them itself
+    (each look was a statement for every one of 5,000 candidates). They are read when the page is
+    drawn again: a refused start, or a form without the declaration."""
+    sitting, _ = make_exam(db, candidate=candidate, now=clock.now(), extra_time_pct=25)
+    looks = {"latest_attempt": 0, "approved_adjustments": 0}
+    for name in looks:
+        real = getattr(services, name)
+
+        def counted(*args, _name=name, _real=real, **kwargs):
+            looks[_name] += 1
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(services, name, counted)
+    assert client.post(f"/sittings/{sitting.id}/start", data={}).status_code == 422
+    assert looks == {"latest_attempt": 1, "approved_adjustments": 1}  # the page drawn again
+    looks.update(latest_attempt=0, approved_adjustments=0)
+    started = client.post(f"/sittings/{sitting.id}/start", data={"declaration": "y"})
+    assert started.status_code == 302
+    assert looks == {"latest_attempt": 1, "approved_adjustments": 1}
+    from assessment.delivery.models import Attempt
+    assert db.get(Attempt, int(started.headers["Location"].rsplit("/", 1)[1])).extra_time_pct == 25
+
+
+def test_pressing_start_on_an_ended_attempt_reaches_its_receipt(client, db, framework, clock, candidate):
+    sitting, _ = make_exam(db, candidate=candidate, now=clock.now())
+    attempt = services.start_attempt(db, actor=candidate.actor, sitting_id=sitting.id, device_id="d", now=clock.now())
+    services.submit_attempt(db, actor=candidate.actor, attempt_id=attempt.id, now=clock.now())
+    db.commit()
+    pressed = client.post(f"/sittings/{sitting.id}/start", data={"declaration": "y"})
+    assert pressed.status_code == 302
+    receipt = client.get(pressed.headers["Location"])
+    assert receipt.status_code == 302 and receipt.headers["Location"] == f"/attempts/{attempt.id}/receipt"
+    assert client.get(f"/sittings/{sitting.id}/start").headers["Location"] == f"/attempts/{attempt.id}/receipt"
+
+
 def test_the_player_shell_review_submit_and_receipt(client, db, framework, clock, candidate):
     sitting, _ = make_exam(db, candidate=candidate, now=clock.now())
     attempt = services.start_attempt(db, actor=candidate.actor, sitting_id=sitting.id, device_id="d", now=clock.now())

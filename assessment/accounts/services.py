@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import Integer, String, bindparam, exists, func, select, update
+from sqlalchemy import Boolean, Integer, String, bindparam, cast, exists, func, literal, null, select, union_all, update
 from sqlalchemy.orm import Session, joinedload
 
 from core import audit
@@ -36,7 +36,9 @@ def normalise_email(email: str) -> str:
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
-    return session.scalar(select(User).where(User.email == normalise_email(email)))
+    # With the roles in the same statement: a sign-in asks for them at once (the second factor).
+    return session.scalars(select(User).where(User.email == normalise_email(email))
+                           .options(joinedload(User.role_grants))).unique().first()
 
 
 def get_user(session: Session, user_id: int) -> User:
@@ -211,13 +213,13 @@ def requires_second_factor(user: User) -> bool:
 
 
 def _lock(session: Session, key: str, now: dt.datetime) -> None:
-    """Hold the lock row for ``key`` until the transaction ends (created on first use). An UPDATE
-    locks the row on PostgreSQL and takes SQLite's write lock, so a second request for the same key
-    waits here and then sees what the first one wrote."""
+    """Hold the lock row for ``key`` until the transaction ends (created on first use). One upsert:
+    its update locks the row on PostgreSQL (waiting for a transaction that holds it or is inserting
+    it) and takes SQLite's write lock, so a second request for the same key waits here and then,
+    statement by statement under READ COMMITTED, sees what the first one wrote."""
     table = ThrottleLock.__table__
     session.execute(insert_on_conflict(session, table).values(key=key, touched_at=now)
-                    .on_conflict_do_nothing(index_elements=["key"]))
-    session.execute(update(table).where(table.c.key == key).values(touched_at=now))
+                    .on_conflict_do_update(index_elements=["key"], set_={"touched_at": now}))
 
 
 def _take_turns(session: Session, email: str, client_address: str | None, now: dt.datetime) -> None:
@@ -239,16 +241,32 @@ def _request_allowed(session: Session, kind: str, email: str, client_address: st
                                   now)
 
 
-def _password_reset_at(session: Session, user: User | None) -> dt.datetime | None:
-    if user is None:
-        return None
-    return session.scalar(select(func.max(PasswordResetToken.used_at)).where(PasswordResetToken.user_id == user.id))
+_BY_ACCOUNT, _BY_ADDRESS, _RESET = 0, 1, 2
 
 
-def _attempts(session: Session, column, value, since: dt.datetime) -> list[policy.Attempt]:
-    rows = session.execute(select(LoginAttempt.attempted_at, LoginAttempt.is_success)
-                           .where(column == value, LoginAttempt.attempted_at >= since)).all()
-    return [policy.Attempt(at=at, is_success=ok) for at, ok in rows]
+def _recent_attempts(session: Session, *, email: str, client_address: str | None, user: User | None,
+                     since: dt.datetime) -> tuple[list[policy.Attempt], list[policy.Attempt], dt.datetime | None]:
+    """The account's tries since ``since``, the address's, and when the account's password was last
+    reset (which clears its failures): one statement for the three, since every sign-in asks."""
+    def tries(source: int, column, value):
+        return select(literal(source).label("source"), LoginAttempt.attempted_at.label("at"),
+                      LoginAttempt.is_success.label("ok")).where(column == value, LoginAttempt.attempted_at >= since)
+
+    parts = [tries(_BY_ACCOUNT, LoginAttempt.email, email)]
+    if client_address:
+        parts.append(tries(_BY_ADDRESS, LoginAttempt.client_address, client_address))
+    if user is not None:
+        parts.append(select(literal(_RESET), func.max(PasswordResetToken.used_at), cast(null(), Boolean))
+                     .where(PasswordResetToken.user_id == user.id))
+    by_account: list[policy.Attempt] = []
+    by_address: list[policy.Attempt] = []
+    cleared_at = None
+    for source, at, ok in session.execute(union_all(*parts)):
+        if source == _RESET:
+            cleared_at = at
+        else:
+            (by_account if source == _BY_ACCOUNT else by_address).append(policy.Attempt(at=at, is_success=ok))
+    return by_account, by_address, cleared_at
 
 
 @dataclass(frozen=True)
@@ -266,9 +284,8 @@ def _throttle(session: Session, *, email: str, user: User | None, client_address
     if throttle:
         _take_turns(session, email, client_address, now)
     since = now - policy.WINDOW - policy.LOCK_FOR
-    account_attempts = _attempts(session, LoginAttempt.email, email, since)
-    address_attempts = _attempts(session, LoginAttempt.client_address, client_address, since) if client_address else []
-    cleared_at = _password_reset_at(session, user)
+    account_attempts, address_attempts, cleared_at = _recent_attempts(
+        session, email=email, client_address=client_address, user=user, since=since)
     decision = policy.ThrottleDecision(True)
     if throttle:
         decision = policy.combined(policy.account_decision(account_attempts, now, cleared_at),

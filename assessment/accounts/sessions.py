@@ -63,8 +63,8 @@ def start(now: dt.datetime) -> None:
 def _on_login(_app, user=None, **_extra) -> None:
     """Every ``login_user`` (password sign-in, the end of a two-factor sign-in, a new account, a
     password change carrying this browser on) comes here, so no sign-in can be made without its row.
-    The views have committed their own work before signing in; this commits the row, since the
-    cookie about to be sent names it."""
+    This commits the row, since the cookie about to be sent names it, and with it whatever the view
+    has not committed yet (the password sign-in's attempt and audit entry: one transaction)."""
     now = utcnow()
     _end_this_browsers("replaced", now)  # signing in again over a sign-in: the old one is done
     session[SIGN_IN_KEY] = services.start_sign_in(db.session(), user_id=user.id,

@@ -92,18 +92,21 @@ def login():
         result = services.sign_in(db.session(), email=form.email.data, password=form.password.data, now=utcnow(),
                                   client_address=client_address(), hash_profile=_profile(),
                                   throttle=current_app.config["LOGIN_THROTTLE"])
-        db.session().commit()  # failed attempts are evidence too: keep them
         target = form.next.data if is_safe_next(form.next.data) else ""
-        if result.ok and result.needs_second_factor:
+        if result.ok and not result.needs_second_factor:
+            # The sign-in's row (``sessions._on_login``) is committed with the attempt and its audit
+            # entry: one transaction, not two, for every candidate of a start storm.
+            login_user(result.user)
+            db.session().commit()  # whatever ``login_user`` left, should it have signed nobody in
+            return redirect(target or url_for("home.dashboard"))
+        db.session().commit()  # failed attempts are evidence too: keep them
+        if result.ok:
             # Half signed in: no session yet, only who and when, until the code is accepted.
             logout_user()
             reauth.forget_reauthentication()
             reauth.start_pending(result.user.id, result.user.session_version, target, utcnow())
             enrolled = two_factor_services.is_enrolled(db.session(), result.user.id)
             return redirect(url_for("accounts.second_factor" if enrolled else "accounts.enrol_second_factor"))
-        if result.ok:
-            login_user(result.user)
-            return redirect(target or url_for("home.dashboard"))
         status = 429 if not result.decision.allowed else 401
         form.form_errors.append(result.decision.message or "Email address or password is incorrect")
     elif form.errors:

@@ -68,10 +68,10 @@ def attempt(attempt_id: int):
     return jsonify(_attempt_body(session, found, utcnow(), _device_arg()))
 
 
-def _attempt_body(session, found, now, device_id: str | None) -> dict:
+def _attempt_body(session, found, now, device_id: str | None, state: dict | None = None) -> dict:
     """What the exam load answers (and a claim that asks ``with_exam``): the attempt, its state for
-    ``device_id``'s window and, unless the clock is stopped, the content."""
-    state = _state(found, now, device_id)
+    ``device_id``'s window (``state``, if the caller has it) and, unless the clock is stopped, the content."""
+    state = state if state is not None else _state(found, now, device_id)
     body = {
         "id": found.id, "title": found.sitting.title, "is_practice": found.sitting.is_practice,
         "allowed_s": allowed_duration_s(found.duration_s, found.extra_time_pct),
@@ -146,16 +146,19 @@ def claim(attempt_id: int):
     found = candidate.own_attempt(session, current_actor(), attempt_id)
     data = load(ClaimInSchema(), request.get_json(silent=True))
     now = utcnow()
-    before = services.claim_device(session, actor=current_actor(), attempt_id=found.id,
-                                   device_id=data["device_id"], now=now)
+    claimed = services.claim_device(session, actor=current_actor(), attempt_id=found.id,
+                                    device_id=data["device_id"], now=now)
+    state = dump_state(claimed.after, now=now, device_id=data["device_id"], saved_at=claimed.saved_at)
+    if not data["with_exam"]:
+        session.commit()
+        return jsonify(state)
     # What GET /storage-key answers (null where that refuses: an ended attempt whose key is gone),
-    # so that opening the player is one request.
-    key = services.storage_key_if_any(session, found, now, is_open=before.state.is_open) \
-        if data["with_exam"] else None
+    # so that opening the player is one request. The content is read before the commit: one
+    # transaction, and nothing is answered until it has committed.
+    key = services.storage_key_if_any(session, found, now, is_open=claimed.before.state.is_open)
+    body = {**_attempt_body(session, found, now, data["device_id"], state), "storage_key": key}
     session.commit()
-    if data["with_exam"]:
-        return jsonify({**_attempt_body(session, found, now, data["device_id"]), "storage_key": key})
-    return jsonify(_state(found, now, data["device_id"]))
+    return jsonify(body)
 
 
 def _save(data: dict, attempt_id: int, candidate_id: int, now):

@@ -33,7 +33,10 @@ class Sitting(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
-    papers: Mapped[list[SittingPaper]] = relationship(back_populates="sitting", lazy="selectin",
+    # Loaded when asked for (starting an attempt, editing the sitting), not with every sitting: an
+    # attempt comes with its sitting joined, and the papers were one statement more on every request
+    # a candidate's player makes.
+    papers: Mapped[list[SittingPaper]] = relationship(back_populates="sitting", lazy="select",
                                                       cascade="all, delete-orphan", order_by="SittingPaper.id")
 
 

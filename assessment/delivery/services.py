@@ -11,6 +11,7 @@ import datetime as dt
 import random
 import secrets
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import Integer, and_, bindparam, func, insert, literal_column, null, select, text, true, union_all
 from sqlalchemy.orm import Session, aliased
@@ -73,15 +74,14 @@ def _lock_attempt(session: Session, attempt_id: int) -> Attempt:
     return get_or_raise(session, Attempt, attempt_id)
 
 
-def get_attempt_for(session: Session, actor: Actor, attempt_id: int, *, options=()) -> Attempt:
-    """The candidate's own attempt; anyone else's is 'not found', so ids reveal nothing. ``options``
-    are loader options for the caller's needs."""
-    return get_attempt_of(session, actor.user_id, attempt_id, options=options)
+def get_attempt_for(session: Session, actor: Actor, attempt_id: int) -> Attempt:
+    """The candidate's own attempt; anyone else's is 'not found', so ids reveal nothing."""
+    return get_attempt_of(session, actor.user_id, attempt_id)
 
 
-def get_attempt_of(session: Session, candidate_id: int | None, attempt_id: int, *, options=()) -> Attempt:
+def get_attempt_of(session: Session, candidate_id: int | None, attempt_id: int) -> Attempt:
     """:func:`get_attempt_for` for a caller that already knows who the signed-in candidate is."""
-    attempt = session.get(Attempt, attempt_id, options=options)
+    attempt = session.get(Attempt, attempt_id)
     if attempt is None or attempt.candidate_id != candidate_id:
         raise NotFound("There is no such attempt.")
     return attempt
@@ -320,8 +320,13 @@ def view_and_saved_times(session: Session, attempt: Attempt,
 def _view_and_saved_times(started_at: dt.datetime, allowed_s: int, session: Session, attempt_id: int,
                           now: dt.datetime) -> tuple[replay.AttemptView, dict[int, dt.datetime | None]]:
     view, steps = _fold_now(started_at, allowed_s, session, attempt_id, now)
+    return view, _saved_times(view, steps)
+
+
+def _saved_times(view: replay.AttemptView, steps: list[replay.Step]) -> dict[int, dt.datetime | None]:
+    """When each slot's state in ``view`` was saved (None: never), from the steps it was folded from."""
     at_seq = {step.seq: step.at for step in steps}
-    return view, {number: at_seq.get(state.seq) for number, state in view.slots.items()}
+    return {number: at_seq.get(state.seq) for number, state in view.slots.items()}
 
 
 def view_at(session: Session, attempt: Attempt, moment: dt.datetime) -> replay.AttemptView:
@@ -409,16 +414,31 @@ def start_attempt(session: Session, *, actor: Actor, sitting_id: int, device_id:
     return attempt
 
 
-def claim_device(session: Session, *, actor: Actor, attempt_id: int, device_id: str,
-                 now: dt.datetime) -> replay.AttemptView:
+@dataclass(frozen=True)
+class Claimed:
+    """A claim's outcome: the attempt before it (whether it is open, which a claim never changes),
+    after it, and when each slot's state was saved (``view_and_saved_times``)."""
+
+    before: replay.AttemptView
+    after: replay.AttemptView
+    saved_at: dict[int, dt.datetime | None]
+
+
+def claim_device(session: Session, *, actor: Actor, attempt_id: int, device_id: str, now: dt.datetime) -> Claimed:
     """This device (browser tab) now drives the attempt; any other becomes read-only. Recorded.
-    Returns the attempt as it stood before the claim (whether it is open, which a claim never changes)."""
+
+    The state after the claim is the same fold with the claim's event added, not a second read: the
+    player opens with a claim, so in a start storm every candidate would pay that read."""
     attempt = get_attempt_for(session, actor, attempt_id)
-    view = view_of(session, attempt, now)
-    if view.state.is_open and view.active_device != device_id:
-        _event(session, attempt, "device_claimed", now, actor_id=actor.user_id,
-               payload={"device_id": device_id, "previous": view.active_device})
-    return view
+    steps, events, numbers = _evidence_now(session, attempt.id)
+    fold = partial(replay.attempt_view, started_at=attempt.started_at, allowed_s=_allowed_s(attempt),
+                   slot_numbers=numbers, steps=steps, now=now)
+    before = after = fold(events=events)
+    if before.state.is_open and before.active_device != device_id:
+        claim = _event(session, attempt, "device_claimed", now, actor_id=actor.user_id,
+                       payload={"device_id": device_id, "previous": before.active_device})
+        after = fold(events=[*events, replay.Event(claim.kind, claim.occurred_at, claim.payload)])
+    return Claimed(before, after, _saved_times(after, steps))
 
 
 def _check_payload(session: Session, attempt_id: int, slot: int, payload: dict) -> None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import (Integer, String, and_, bindparam, func, insert, literal, literal_column, null, select, true,
                         type_coerce, union_all, update)
-from sqlalchemy.orm import Session, defaultload
+from sqlalchemy.orm import Session
 
 from core.db import DriverStatement, built_for_claim, claim_parameters
 from core.errors import Conflict, DomainError, FieldProblem, ValidationFailed
@@ -108,10 +108,8 @@ def target_for(session: Session, actor: Actor, attempt_id: int, now: dt.datetime
 def target_of(session: Session, candidate_id: int, attempt_id: int, now: dt.datetime) -> Target:
     """:func:`target_for` for a caller that already knows who the signed-in candidate is (a save that
     carried the events)."""
-    # The sitting comes joined with the attempt; its papers (loaded with it by default) are not needed
-    # here, so they wait until something asks for them: one statement fewer on every batch.
-    attempt = delivery.get_attempt_of(session, candidate_id, attempt_id,
-                                      options=(defaultload(Attempt.sitting).lazyload(Sitting.papers),))
+    # The sitting comes joined with the attempt (its papers only when asked for).
+    attempt = delivery.get_attempt_of(session, candidate_id, attempt_id)
     if not attempt.sitting.requires_invigilation:
         raise NotInvigilated("This exam is not invigilated, so the player sends nothing to record.")
     invigilation = log.invigilation_for(session, sitting_id=attempt.sitting_id, candidate_id=attempt.candidate_id,

@@ -134,15 +134,21 @@ def test_two_requests_making_the_first_key_at_once_both_get_the_one_stored(db, c
         "the-other-requests-key"]
 
 
-def test_opening_the_player_folds_the_attempt_twice_and_makes_the_key_in_one_statement(client, db, candidate, exam,
-                                                                                      statements):
-    """The first claim with the exam: the claim's fold serves the key's "is it open?" too, and the key
-    is made with one insert that says what it stored (no savepoint, no read back)."""
+def test_opening_the_player_folds_the_attempt_once_and_makes_the_key_in_one_statement(client, db, candidate, exam,
+                                                                                     statements):
+    """The first claim with the exam: the claim's fold serves the key's "is it open?" and the state it
+    answers (the fold again with the claim's event, not a second read), and the key is made with one
+    insert that says what it stored (no savepoint, no read back)."""
     statements.clear()
     answer = client.post(f"/api/v1/attempts/{exam.id}/claim", json={"device_id": "window-2", "with_exam": True})
     assert answer.status_code == 200 and answer.get_json()["storage_key"]
     folds = [s for s in statements if "AS src" in s]
-    assert len(folds) == 2, statements
+    assert len(folds) == 1, statements
+    # What it answered is what a read after it says.
+    state = client.get(f"/api/v1/attempts/{exam.id}/state?device_id=window-2").get_json()
+    claimed = answer.get_json()
+    assert {field: claimed[field] for field in state} == state
+    assert state["read_only"] is False
     made = [s for s in statements if s.startswith("INSERT INTO attempt_storage_keys")]
     assert len(made) == 1 and "ON CONFLICT" in made[0] and "RETURNING" in made[0]
     assert not [s for s in statements if s.startswith("SELECT attempt_storage_keys.key")], statements

@@ -177,9 +177,10 @@ def _snapshot_fast(claim: tuple[int, int, str | None], attempt_id: int):
     ``services.ingest_snapshot_fast``'s first query. None hands the request to :func:`snapshots`,
     which answers anything unusual (a body of another type or size, bad headers, any refusal)."""
     claim_holds = claim_holds_clause()
+    if claim_holds is None or request.mimetype != "image/jpeg" or not request.content_length:
+        return None
     limits = services.Limits.from_config(current_app.config)
-    if (claim_holds is None or request.mimetype != "image/jpeg" or not request.content_length
-            or request.content_length > limits.max_snapshot_bytes):
+    if request.content_length > limits.max_snapshot_bytes:
         return None
     try:
         client_id, captured_at = _snapshot_headers()
